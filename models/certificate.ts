@@ -1,0 +1,306 @@
+/**
+ * The LP-duality certificate of a dispatch and its checker (MODEL.md).
+ *
+ * A certificate is a primal vector x and a dual vector y for the LP
+ *   min c'x + c0,  rl <= A x <= ru,  l <= x <= u.
+ * The checker trusts nothing but the LP it built itself:
+ * - primal feasibility: every row and bound holds within
+ *   {@link FEASIBILITY_TOLERANCE} × (1 + |bound|), in the row's own unit;
+ * - a rigorous lower bound from y by weak duality (Neumaier & Shcherbina,
+ *   2004): with z = c - A'y, every feasible x has
+ *     c'x + c0 >= c0 + Σ_i min(y_i rl_i, y_i ru_i) + Σ_j min(z_j l_j, z_j u_j).
+ *   Any y gives a valid bound because every column bound is finite. The
+ *   floating-point rounding of this sum is bounded a priori (Higham's γ_n)
+ *   and subtracted, so the bound never exceeds the true optimum;
+ * - the gap c'x + c0 - bound must be at most {@link GAP_TOLERANCE_USD}.
+ *
+ * The check is one pass over the nonzeros of A.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import type { SparseLp } from "./lp.ts";
+
+/** Largest accepted optimality gap, $ per day. */
+export const GAP_TOLERANCE_USD = 0.01;
+
+/** Relative primal feasibility tolerance: a row or bound may be off by this × (1 + |bound|). */
+export const FEASIBILITY_TOLERANCE = 1e-6;
+
+/** Format tag of certificate files and messages. */
+export const CERTIFICATE_FORMAT = "poso-certificate/1";
+
+/** A dispatch with its dual certificate, as sent by a leader or saved by `poso solve --out`. */
+export interface Certificate {
+  format: typeof CERTIFICATE_FORMAT;
+  /** Fingerprint of the LP the certificate is for ({@link lpFingerprint}). */
+  lpId: string;
+  /** What the sender says it solved (informational, never trusted). */
+  variant?: string;
+  /** Primal values, one per LP column. */
+  x: ArrayLike<number>;
+  /** Row duals, one per LP row. */
+  y: ArrayLike<number>;
+}
+
+/** A row or bound that the dispatch violates. */
+export interface Violation {
+  kind: "row" | "bound";
+  /** Row or column name, e.g. `bus15.p[t18]`. */
+  name: string;
+  index: number;
+  /** Row activity (A x)_i or column value x_j. */
+  value: number;
+  lower: number;
+  upper: number;
+  /** How far outside [lower, upper] the value lies, in the row's or column's unit. */
+  amount: number;
+}
+
+/** Figures common to the verdicts that get as far as the numbers. */
+export interface CheckFigures {
+  /** c'x + c0 under the checker's own objective, $. */
+  objective: number;
+  /** Rigorous lower bound on the optimum from y, $. */
+  lowerBound: number;
+  /** objective - lowerBound, $. */
+  gapUsd: number;
+  /** Largest row or bound violation relative to its tolerance scale (1 + |bound|). */
+  maxViolation: number;
+}
+
+/** The outcome of a certificate check. */
+export type Verdict =
+  | ({ verdict: "accepted" } & CheckFigures)
+  | ({ verdict: "suboptimal" } & CheckFigures)
+  | ({ verdict: "infeasible"; worst: Violation } & CheckFigures)
+  | { verdict: "malformed"; reason: string };
+
+/** Tolerances of a check. */
+export interface CheckOptions {
+  /** Largest accepted gap in $ (default {@link GAP_TOLERANCE_USD}). */
+  gapToleranceUsd?: number;
+  /** Relative feasibility tolerance (default {@link FEASIBILITY_TOLERANCE}). */
+  feasibilityTolerance?: number;
+}
+
+const fingerprints = new WeakMap<SparseLp, string>();
+const columnCounts = new WeakMap<SparseLp, { count: Int32Array; max: number }>();
+
+/** Nonzeros per column of A and their maximum (computed once per LP). */
+function columnNonzeros(lp: SparseLp): { count: Int32Array; max: number } {
+  let cc = columnCounts.get(lp);
+  if (!cc) {
+    const count = new Int32Array(lp.colNames.length);
+    for (let k = 0; k < lp.colIndex.length; k++) count[lp.colIndex[k]]++;
+    cc = { count, max: count.reduce((a, b) => Math.max(a, b), 0) };
+    columnCounts.set(lp, cc);
+  }
+  return cc;
+}
+
+/**
+ * A SHA-256 fingerprint of everything that defines an LP (names, objective,
+ * bounds, matrix). Two delegates that built the same LP from the same case
+ * get the same id; computed once per LP object.
+ */
+export function lpFingerprint(lp: SparseLp): string {
+  let id = fingerprints.get(lp);
+  if (id) return id;
+  const h = createHash("sha256");
+  h.update(JSON.stringify([lp.colNames, lp.rowNames, lp.c0]));
+  for (const a of [lp.c, lp.lower, lp.upper, lp.rowLower, lp.rowUpper, lp.rowStart, lp.colIndex, lp.values]) {
+    h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+  id = `sha256:${h.digest("hex")}`;
+  fingerprints.set(lp, id);
+  return id;
+}
+
+/** Makes a certificate for `lp` from a solution's x and y. */
+export function makeCertificate(
+  lp: SparseLp,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  variant?: string,
+): Certificate {
+  return {
+    format: CERTIFICATE_FORMAT,
+    lpId: lpFingerprint(lp),
+    ...(variant ? { variant } : {}),
+    x: Array.from(x),
+    y: Array.from(y),
+  };
+}
+
+const UNIT_ROUNDOFF = 2 ** -53;
+const SMALLEST_NORMAL = 2 ** -1022;
+
+/** Higham's γ_n = n u / (1 - n u): bound on the relative error of an n-term float sum. */
+function gamma(n: number): number {
+  return (n * UNIT_ROUNDOFF) / (1 - n * UNIT_ROUNDOFF);
+}
+
+function vectorProblem(v: unknown, name: string, length: number): string | undefined {
+  if (v === null || typeof v !== "object" || typeof (v as ArrayLike<number>).length !== "number") {
+    return `${name} is not an array`;
+  }
+  const a = v as ArrayLike<unknown>;
+  if (a.length !== length) return `${name} has ${a.length} entries, the LP has ${length}`;
+  for (let k = 0; k < length; k++) {
+    const e = a[k];
+    if (typeof e !== "number" || !Number.isFinite(e)) {
+      return `${name}[${k}] is ${
+        typeof e === "number" ? String(e) : JSON.stringify(e) ?? typeof e
+      }, not a finite number`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * min over v in [vlo, vhi] of min(v lo, v hi): the product is bilinear, so the minimum
+ * sits at a corner. A zero v contributes 0 even against an infinite bound.
+ */
+function minTerm(vlo: number, vhi: number, lo: number, hi: number): number {
+  const a = vlo === 0 ? 0 : Math.min(vlo * lo, vlo * hi);
+  const b = vhi === 0 ? 0 : Math.min(vhi * lo, vhi * hi);
+  return a < b ? a : b; // -Infinity when an infinite bound faces a dual of the wrong sign
+}
+
+/**
+ * Checks a certificate against an LP the caller built itself.
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder } from "./lp.ts";
+ * import { checkCertificate, makeCertificate } from "./certificate.ts";
+ * const b = new LpBuilder("tiny");
+ * const x = b.addCol("x", 0, 10, 1);
+ * b.addRow("atLeast3", 3, Infinity, [[x, 1]]);
+ * const lp = b.build();
+ * console.log(checkCertificate(lp, makeCertificate(lp, [3], [1])).verdict); // "accepted"
+ * console.log(checkCertificate(lp, makeCertificate(lp, [4], [1])).verdict); // "suboptimal"
+ * ```
+ */
+export function checkCertificate(lp: SparseLp, cert: unknown, options: CheckOptions = {}): Verdict {
+  const gapTol = options.gapToleranceUsd ?? GAP_TOLERANCE_USD;
+  const feasTol = options.feasibilityTolerance ?? FEASIBILITY_TOLERANCE;
+  const n = lp.colNames.length, m = lp.rowNames.length;
+
+  if (cert === null || typeof cert !== "object") {
+    return { verdict: "malformed", reason: "certificate is not an object" };
+  }
+  const c = cert as Partial<Certificate>;
+  if (c.format !== CERTIFICATE_FORMAT) {
+    return {
+      verdict: "malformed",
+      reason: `format is ${JSON.stringify(c.format)}, expected "${CERTIFICATE_FORMAT}"`,
+    };
+  }
+  const id = lpFingerprint(lp);
+  if (c.lpId !== id) {
+    return {
+      verdict: "malformed",
+      reason: `wrong case: certificate is for LP ${String(c.lpId).slice(0, 20)}…, this LP is ${
+        id.slice(0, 20)
+      }…`,
+    };
+  }
+  const bad = vectorProblem(c.x, "x", n) ?? vectorProblem(c.y, "y", m);
+  if (bad) return { verdict: "malformed", reason: bad };
+  const x = c.x!, y = c.y!;
+
+  const { rowStart, colIndex, values } = lp;
+  // z = c - A'y and |c| + |A|'|y| (the scale of z's rounding error), by scatter over the rows.
+  const z = Float64Array.from(lp.c);
+  const zScale = new Float64Array(n);
+  for (let j = 0; j < n; j++) zScale[j] = Math.abs(lp.c[j]);
+  const { count: colCount, max: maxColCount } = columnNonzeros(lp);
+
+  let worst: Violation | undefined, worstRel = 0;
+  const consider = (kind: "row" | "bound", index: number, value: number, lower: number, upper: number) => {
+    const amount = value < lower ? lower - value : value > upper ? value - upper : 0;
+    const rel = amount / (1 + Math.abs(value < lower ? lower : upper));
+    if (rel > worstRel) {
+      worstRel = rel;
+      const name = kind === "row" ? lp.rowNames[index] : lp.colNames[index];
+      worst = { kind, name, index, value, lower, upper, amount };
+    }
+  };
+
+  // Row terms of the bound, their magnitudes, and primal row activities.
+  let bound = lp.c0, boundMagnitude = Math.abs(lp.c0), terms = 1;
+  for (let i = 0; i < m; i++) {
+    // A dual whose sign faces an infinite side of its row would make the bound -∞. Any y
+    // gives a valid bound, so such an entry is replaced by 0 before it is used at all.
+    const side = y[i] > 0 ? lp.rowLower[i] : lp.rowUpper[i];
+    const yi = Number.isFinite(side) ? y[i] : 0;
+    const ay = Math.abs(yi);
+    let ax = 0;
+    for (let k = rowStart[i]; k < rowStart[i + 1]; k++) {
+      const j = colIndex[k], a = values[k];
+      ax += a * x[j];
+      z[j] -= a * yi;
+      zScale[j] += Math.abs(a) * ay;
+    }
+    if (ax < lp.rowLower[i] || ax > lp.rowUpper[i]) consider("row", i, ax, lp.rowLower[i], lp.rowUpper[i]);
+    if (yi !== 0) {
+      const t = yi * side;
+      bound += t;
+      boundMagnitude += Math.abs(t);
+      terms++;
+    }
+  }
+  let objective = lp.c0, objectiveMagnitude = Math.abs(lp.c0);
+  for (let j = 0; j < n; j++) {
+    const xj = x[j];
+    const cx = lp.c[j] * xj;
+    objective += cx;
+    objectiveMagnitude += Math.abs(cx);
+    if (xj < lp.lower[j] || xj > lp.upper[j]) consider("bound", j, xj, lp.lower[j], lp.upper[j]);
+  }
+  // |fl(z_j) - z_j| <= γ_{k+1} (|c_j| + Σ|a_ij||y_i|) for a column with k nonzeros; the
+  // factor 2 covers the rounding of zScale itself, SMALLEST_NORMAL any underflow.
+  const zErrFactor = 2 * gamma(maxColCount + 2);
+  for (let j = 0; j < n; j++) {
+    const e = zErrFactor * zScale[j] + (colCount[j] + 1) * SMALLEST_NORMAL;
+    const t = minTerm(z[j] - e, z[j] + e, lp.lower[j], lp.upper[j]);
+    bound += t;
+    boundMagnitude += Math.abs(t);
+    terms++;
+  }
+  // Each term carries a product's rounding (u) and the sum γ_terms; doubled for the
+  // rounding of this correction and of the final subtraction.
+  const lowerBound = Number.isFinite(bound)
+    ? bound - 2 * gamma(terms + 2) * boundMagnitude - terms * SMALLEST_NORMAL
+    : -Infinity;
+  // The gap is measured from an upper bound on the exact c'x + c0, so it is never understated.
+  const gapUsd = objective + 2 * gamma(n + 2) * objectiveMagnitude - lowerBound;
+  const figures: CheckFigures = { objective, lowerBound, gapUsd, maxViolation: worstRel };
+  if (worst && worstRel > feasTol) return { verdict: "infeasible", worst, ...figures };
+  if (!(gapUsd <= gapTol)) return { verdict: "suboptimal", ...figures };
+  return { verdict: "accepted", ...figures };
+}
+
+/** One line a person can read, e.g. `accepted (gap $0.0012)`. */
+export function describeVerdict(v: Verdict): string {
+  switch (v.verdict) {
+    case "accepted":
+      return `accepted: gap $${v.gapUsd.toFixed(4)} (tolerance $${GAP_TOLERANCE_USD})`;
+    case "suboptimal":
+      return `rejected as suboptimal: the dispatch costs $${v.objective.toFixed(2)}, ` +
+        `the certificate proves only >= $${v.lowerBound.toFixed(2)} (gap $${v.gapUsd.toFixed(2)})`;
+    case "infeasible": {
+      const w = v.worst;
+      const side = w.value < w.lower
+        ? `below its lower bound ${w.lower}`
+        : `above its upper bound ${w.upper}`;
+      return `rejected as infeasible: ${w.kind} ${w.name} = ${w.value.toPrecision(8)} is ${
+        w.amount.toPrecision(4)
+      } ${side}`;
+    }
+    case "malformed":
+      return `rejected as malformed: ${v.reason}`;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The dispatches a leader may propose, each with its certificate:
+ *
+ * - `optimal`:  the optimum of the true LP with its own duals;
+ * - `selfish`:  the optimum of the published biased objective (MODEL.md);
+ * - `feasible`: a grid-heavy dispatch (the optimum when grid import is free);
+ * - `corrupt`:  the optimum with the grid import of the dearest hour deleted,
+ *               a cheaper-looking day that breaks the grid bus's power balance.
+ *
+ * A dishonest leader attaches the strongest dual bound there is, the true
+ * optimum's y, to its non-optimal x: then the gap a follower sees is exactly
+ * the dispatch's excess cost over the optimum.
+ *
+ * @module
+ */
+import { type Certificate, makeCertificate } from "./certificate.ts";
+import { type CostBreakdown, trueCost } from "./cost.ts";
+import { type DispatchModel, variantLp } from "./dispatch.ts";
+import { type LpSolution, solveLp, type SolveOptions } from "./glpk.ts";
+import { objectiveValue } from "./lp.ts";
+
+/** Every proposal variant, honest first. */
+export const VARIANTS = ["optimal", "selfish", "feasible", "corrupt"] as const;
+
+/** A proposal variant. */
+export type Variant = typeof VARIANTS[number];
+
+/** A solved variant: its certificate, true cost and solver figures. */
+export interface VariantSolution {
+  variant: Variant;
+  certificate: Certificate;
+  /** True cost of the dispatch (quadratic CHP cost), $ per day. */
+  cost: CostBreakdown;
+  /** The dispatch's value under the true LP objective (PWL CHP cost), $. */
+  lpObjectiveUsd: number;
+  /** Wall time of the GLPK solve(s) this variant needed, ms (0 when cached). */
+  solveMs: number;
+}
+
+const solved = new WeakMap<DispatchModel, Map<string, Promise<LpSolution>>>();
+
+/** Solves one objective of the model once per model object (later calls share the result). */
+function solveObjective(
+  model: DispatchModel,
+  objective: "optimal" | "selfish" | "feasible",
+  options: SolveOptions,
+): Promise<LpSolution> {
+  let cache = solved.get(model);
+  if (!cache) solved.set(model, cache = new Map());
+  let p = cache.get(objective);
+  if (!p) {
+    p = solveLp(objective === "optimal" ? model.lp : variantLp(model, objective), options);
+    cache.set(objective, p);
+    p.catch(() => cache.delete(objective));
+  }
+  return p;
+}
+
+/** Index of the hour with the highest grid price (the one `corrupt` tampers with). */
+export function dearestHour(model: DispatchModel): number {
+  const prices = model.ies.grid.import_price_usd_per_kwh;
+  return prices.indexOf(Math.max(...prices));
+}
+
+/**
+ * Solves a variant and certifies it against the model's true LP. Solves are
+ * cached per model, so asking for every variant costs three GLPK runs.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase, solveVariant } from "../mod.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * const s = await solveVariant(model, "selfish");
+ * console.log(Math.round(s.cost.total)); // 904
+ * ```
+ */
+export async function solveVariant(
+  model: DispatchModel,
+  variant: Variant,
+  options: SolveOptions = {},
+): Promise<VariantSolution> {
+  const t0 = performance.now();
+  const opt = await solveObjective(model, "optimal", options);
+  let x: Float64Array;
+  if (variant === "optimal") {
+    x = opt.x;
+  } else if (variant === "corrupt") {
+    x = Float64Array.from(opt.x);
+    x[model.layout.gridImportKw[dearestHour(model)]] = 0;
+  } else {
+    x = (await solveObjective(model, variant, options)).x;
+  }
+  const solveMs = performance.now() - t0;
+  return {
+    variant,
+    certificate: makeCertificate(model.lp, x, opt.y, variant),
+    cost: trueCost(model, x),
+    lpObjectiveUsd: objectiveValue(model.lp, x),
+    solveMs,
+  };
+}
