@@ -1,0 +1,46 @@
+/**
+ * `poso verify cert.json`: check a certificate file against the LP this
+ * process builds itself from the case data.
+ *
+ * @module
+ */
+import { checkCertificate, describeVerdict, type Verdict } from "../models/certificate.ts";
+import { trueCost } from "../models/cost.ts";
+import { buildDispatchModel } from "../models/dispatch.ts";
+import { loadCase } from "./solve.ts";
+import { usd } from "./table.ts";
+
+/** What `poso verify --json` prints. */
+export interface VerifyReport {
+  file: string;
+  verdict: Verdict;
+  /** True cost of the certified dispatch, $ per day (null when malformed). */
+  trueCostUsd: number | null;
+  checkMs: number;
+}
+
+/** A file that cannot be read or parsed as a certificate. */
+export class CertificateFileError extends Error {}
+
+/** Reads a certificate file and checks it. */
+export async function runVerify(file: string, casePath?: string): Promise<VerifyReport> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await Deno.readTextFile(file));
+  } catch (e) {
+    const why = e instanceof SyntaxError ? `not valid JSON: ${e.message}` : (e as Error).message;
+    throw new CertificateFileError(`${file}: ${why}`);
+  }
+  const model = buildDispatchModel(await loadCase(casePath));
+  const t0 = performance.now();
+  const verdict = checkCertificate(model.lp, json);
+  const checkMs = performance.now() - t0;
+  const x = verdict.verdict === "malformed" ? null : (json as { x: number[] }).x;
+  return { file, verdict, trueCostUsd: x ? trueCost(model, x).total : null, checkMs };
+}
+
+/** The human-readable verdict. */
+export function formatVerifyReport(r: VerifyReport): string {
+  const cost = r.trueCostUsd === null ? "" : `\nTrue cost of the dispatch: ${usd(r.trueCostUsd)} per day`;
+  return `${r.file}: ${describeVerdict(r.verdict)}${cost}\nChecked in ${r.checkMs.toFixed(2)} ms`;
+}
