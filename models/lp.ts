@@ -171,3 +171,39 @@ export function rowActivities(lp: SparseLp, x: ArrayLike<number>): Float64Array 
   }
   return ax;
 }
+
+/** The same LP with one more row lo <= Σ coef x[col] <= hi appended (terms sorted by column, no repeats). */
+export function withExtraRow(
+  lp: SparseLp,
+  name: string,
+  lo: number,
+  hi: number,
+  terms: readonly (readonly [number, number])[],
+): SparseLp {
+  const nz = lp.values.length;
+  const colIndex = new Int32Array(nz + terms.length), values = new Float64Array(nz + terms.length);
+  colIndex.set(lp.colIndex);
+  values.set(lp.values);
+  terms.forEach(([j, a], k) => {
+    colIndex[nz + k] = j;
+    values[nz + k] = a;
+  });
+  const append = (a: Float64Array, v: number) => {
+    const r = new Float64Array(a.length + 1);
+    r.set(a);
+    r[a.length] = v;
+    return r;
+  };
+  const rowStart = new Int32Array(lp.rowStart.length + 1);
+  rowStart.set(lp.rowStart);
+  rowStart[lp.rowStart.length] = nz + terms.length;
+  return {
+    ...lp,
+    rowNames: [...lp.rowNames, name],
+    rowLower: append(lp.rowLower, lo),
+    rowUpper: append(lp.rowUpper, hi),
+    rowStart,
+    colIndex,
+    values,
+  };
+}

@@ -5,7 +5,10 @@
  * - `selfish`:  the optimum of the published biased objective (MODEL.md);
  * - `feasible`: a grid-heavy dispatch (the optimum when grid import is free);
  * - `corrupt`:  the optimum with the grid import of the dearest hour deleted,
- *               a cheaper-looking day that breaks the grid bus's power balance.
+ *               a cheaper-looking day that breaks the grid bus's power balance;
+ * - `alternative`: another optimum of the same LP (within {@link ALTERNATIVE_SLACK_USD}
+ *               of it, storage held as full as possible): valid, but a different
+ *               dispatch, which is what an equivocating leader sends.
  *
  * A dishonest leader attaches the strongest dual bound there is, the true
  * optimum's y, to its non-optimal x: then the gap a follower sees is exactly
@@ -17,10 +20,13 @@ import { type Certificate, makeCertificate } from "./certificate.ts";
 import { type CostBreakdown, trueCost } from "./cost.ts";
 import { type DispatchModel, variantLp } from "./dispatch.ts";
 import { type LpSolution, solveLp, type SolveOptions } from "./glpk.ts";
-import { objectiveValue } from "./lp.ts";
+import { objectiveValue, withExtraRow } from "./lp.ts";
 
 /** Every proposal variant, honest first. */
-export const VARIANTS = ["optimal", "selfish", "feasible", "corrupt"] as const;
+export const VARIANTS = ["optimal", "selfish", "feasible", "corrupt", "alternative"] as const;
+
+/** How far above the optimum, $, the `alternative` dispatch may cost (a tenth of the gap tolerance). */
+export const ALTERNATIVE_SLACK_USD = 0.001;
 
 /** A proposal variant. */
 export type Variant = typeof VARIANTS[number];
@@ -39,17 +45,38 @@ export interface VariantSolution {
 
 const solved = new WeakMap<DispatchModel, Map<string, Promise<LpSolution>>>();
 
+type Solved = "optimal" | "selfish" | "feasible" | "alternative";
+
+/**
+ * Another vertex of the optimal face: min −(stored energy) subject to the LP
+ * and c'x <= optimum + slack.
+ */
+async function solveAlternative(model: DispatchModel, options: SolveOptions): Promise<LpSolution> {
+  const opt = await solveObjective(model, "optimal", options);
+  const { lp, layout } = model;
+  const face: [number, number][] = [];
+  lp.c.forEach((v, j) => v !== 0 && face.push([j, v]));
+  const c = new Float64Array(lp.c.length);
+  for (const h of layout.hubs) for (const j of [...h.batteryEnergyKwh, ...h.tankEnergyKwh]) c[j] = -1;
+  const faceLp = withExtraRow(
+    lp,
+    "optimal.face",
+    -Infinity,
+    opt.objective - lp.c0 + ALTERNATIVE_SLACK_USD,
+    face,
+  );
+  return solveLp({ ...faceLp, name: `${lp.name} (alternative optimum)`, c, c0: 0 }, options);
+}
+
 /** Solves one objective of the model once per model object (later calls share the result). */
-function solveObjective(
-  model: DispatchModel,
-  objective: "optimal" | "selfish" | "feasible",
-  options: SolveOptions,
-): Promise<LpSolution> {
+function solveObjective(model: DispatchModel, objective: Solved, options: SolveOptions): Promise<LpSolution> {
   let cache = solved.get(model);
   if (!cache) solved.set(model, cache = new Map());
   let p = cache.get(objective);
   if (!p) {
-    p = solveLp(objective === "optimal" ? model.lp : variantLp(model, objective), options);
+    p = objective === "alternative"
+      ? solveAlternative(model, options)
+      : solveLp(objective === "optimal" ? model.lp : variantLp(model, objective), options);
     cache.set(objective, p);
     p.catch(() => cache.delete(objective));
   }

@@ -1,0 +1,72 @@
+/**
+ * The shape of a run's trace (POSO.md "The trace"): what every delegate
+ * received in every round, its decision, the normal-node phase and the
+ * outcome. Both shells (Worker supervisor and simulator) produce it; the
+ * CLI prints it as a table or as JSON.
+ *
+ * A cell string is `<$OBJ>PATH`: OBJ the dispatch's true cost in whole
+ * dollars, PATH the participants' names from leader to last relayer
+ * (`<$744>DE`: D's proposal relayed by E). In the normal-node phase PATH is
+ * the deciding delegate (`<$744>E`).
+ *
+ * @module
+ */
+
+/** One round of the delegate phase. */
+export interface RoundReport {
+  round: number;
+  /** Name of the round's leader (the one most delegates follow). */
+  leader: string;
+  /** Delegate name → cells in arrival order (invalid ones included). */
+  received: Record<string, string[]>;
+  /** Delegate name → its decision at the round's end ("none": it took no part, e.g. already committed or down). */
+  decision: Record<string, "commit" | "blacklist" | "none">;
+  /** Delegate name → cells it rejected, with the verdict (e.g. `<$904>C suboptimal`). */
+  rejected: Record<string, string[]>;
+  /** Delegate name → its blacklist (names) after the round. */
+  blacklist: Record<string, string[]>;
+  /** Messages dropped in this round, with the reason. */
+  dropped: { to: string; reason: string }[];
+  /** Behaviour events of the round (crash, restart, equivocation seen, ...). */
+  notes: string[];
+}
+
+/** The normal-node phase. */
+export interface NormalReport {
+  /** Normal node name → decisions received (`<$744>E`). */
+  received: Record<string, string[]>;
+  /** Normal node name → accepted cost in whole dollars, or null. */
+  accepted: Record<string, number | null>;
+}
+
+/** The outcome of a run: the block that normal nodes accepted. */
+export interface Outcome {
+  round: number;
+  leader: string;
+  /** True cost of the accepted dispatch, whole dollars. */
+  costUsd: number;
+}
+
+/** Where a run's wall time went, ms. */
+export interface RunTimings {
+  total: number;
+  startup: number;
+  solving: number;
+  checking: number;
+  waiting: number;
+  other: number;
+}
+
+/** The whole trace of a run (what `poso run --json` prints). */
+export interface RunReport {
+  scenario: string;
+  /** "workers" (the actor runtime) or "simulator". */
+  runtime: "workers" | "simulator";
+  seed: number;
+  rounds: RoundReport[];
+  normal: NormalReport;
+  outcome: Outcome | null;
+  /** Notices about the scenario (ignored fields of the original configuration, ...). */
+  notices: string[];
+  timings?: RunTimings;
+}

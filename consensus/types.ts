@@ -1,0 +1,147 @@
+/**
+ * The vocabulary of the PoSo protocol (POSO.md): participants, proposals,
+ * messages, and the events and effects of the delegate state machine.
+ *
+ * Everything in consensus/ is pure: no Deno APIs, no timers, no `await`.
+ * The shells (the Worker runtime in actors/, the deterministic simulator)
+ * feed events in and carry out the effects that come back.
+ *
+ * @module
+ */
+import type { Certificate, Verdict } from "../models/certificate.ts";
+import type { Variant } from "../models/variants.ts";
+
+/** A participant's numeric id (u32). */
+export type NodeId = number;
+
+/** The proposals a leader can produce (models/variants.ts); `alternative` is another optimum of the same LP. */
+export type ProposalVariant = Variant;
+
+/** A leader's proposal for one round: a dispatch with its certificate. */
+export interface Proposal {
+  round: number;
+  leader: NodeId;
+  certificate: Certificate;
+  /** Daily cost the leader claims, $ (informational: receivers compute the true cost themselves). */
+  claimedCostUsd: number;
+}
+
+/**
+ * A proposal on the wire. `path` is the leader followed by every relayer, so
+ * `[D]` came straight from leader D and `[D, E]` is D's proposal relayed by E.
+ * The sender is the last element of `path`.
+ */
+export interface ProposalMessage {
+  kind: "proposal";
+  round: number;
+  to: NodeId;
+  path: NodeId[];
+  proposal: Proposal;
+}
+
+/** A delegate's commit, sent to every normal node. */
+export interface DecisionMessage {
+  kind: "decision";
+  round: number;
+  from: NodeId;
+  to: NodeId;
+  proposal: Proposal;
+}
+
+/** Every message of the protocol. */
+export type Message = ProposalMessage | DecisionMessage;
+
+/** What the state machines need from the optimisation core, as pure functions. */
+export interface Verifier {
+  /** Checks a certificate against the LP this participant built itself. */
+  verify(cert: Certificate): Verdict;
+  /** Identity of a dispatch: SHA-256 of its x (two proposals are "the same" when equal). */
+  digest(cert: Certificate): string;
+  /** True cost of a dispatch, $ per day (for the trace; never used to decide). */
+  costUsd(cert: Certificate): number;
+  /** A tampered copy of a certificate (for `follower_trick_error`): another x, same y. */
+  tamper(cert: Certificate): Certificate;
+}
+
+/** Events fed to a delegate. */
+export type DelegateEvent =
+  /** The supervisor starts round `round` (all delegates at once). */
+  | { kind: "roundStart"; round: number }
+  /** The round's timeout: decide. */
+  | { kind: "roundEnd"; round: number }
+  /** A message arrived; untrusted, possibly junk. */
+  | { kind: "receive"; msg: unknown }
+  /** The solves asked for with a `solve` effect are done. */
+  | { kind: "solved"; round: number; proposals: Partial<Record<ProposalVariant, Proposal>> };
+
+/** Effects a delegate asks its shell to carry out. */
+export type DelegateEffect =
+  /** Send a message; `delayMs` holds it back (behaviour `delay_ms`). */
+  | { kind: "send"; msg: Message; delayMs?: number }
+  /** Solve these variants for `round` and answer with a `solved` event. */
+  | { kind: "solve"; round: number; variants: ProposalVariant[] }
+  /** A proposal was received and checked (for the trace). */
+  | {
+    kind: "received";
+    round: number;
+    path: NodeId[];
+    digest: string;
+    verdict: Verdict["verdict"];
+    /** True when the check was skipped (`follower_collusion`). */
+    unchecked?: boolean;
+  }
+  /** The delegate commits this proposal for the round. */
+  | { kind: "commit"; round: number; leader: NodeId; digest: string; proposal: Proposal }
+  /** The delegate blacklists the round's leader. */
+  | { kind: "blacklist"; round: number; leader: NodeId; reason: "no valid proposal" | "equivocation" }
+  /** A message was dropped; `reason` says why (stale round, unparseable, not for me, ...). */
+  | { kind: "drop"; reason: string; msg: unknown }
+  /** The delegate's durable state changed; a restarted delegate resumes from the last one. */
+  | { kind: "persist"; snapshot: DelegateSnapshot }
+  /** The delegate's Worker dies now (behaviour `crash_at_round`). */
+  | { kind: "crash"; round: number };
+
+/** What a delegate persists: enough to resume after a crash. */
+export interface DelegateSnapshot {
+  id: NodeId;
+  round: number;
+  blacklist: NodeId[];
+  /** Proposals received in the current round (as received). */
+  received: { path: NodeId[]; proposal: Proposal }[];
+  /** Set once the delegate has committed; it then takes no further part in rounds. */
+  committed?: { round: number; leader: NodeId; digest: string };
+}
+
+/** Events fed to a normal node. */
+export type NormalEvent = { kind: "receive"; msg: unknown };
+
+/** Effects of a normal node. */
+export type NormalEffect =
+  | { kind: "decisionReceived"; from: NodeId; round: number; digest: string }
+  | { kind: "accept"; round: number; leader: NodeId; digest: string; proposal: Proposal; supporters: NodeId[] }
+  | { kind: "drop"; reason: string; msg: unknown };
+
+/**
+ * Adversarial behaviour of one participant, keys as in the original PoSo
+ * configuration's `leader_evil:` block plus this project's additions.
+ */
+export interface Misbehaviour {
+  /** As leader: send nothing to these delegates. */
+  follower_ignore?: NodeId[];
+  /** As leader: send these delegates the selfish (non-optimal) dispatch. */
+  follower_error?: NodeId[];
+  /** As leader: send these delegates another feasible, non-optimal dispatch. */
+  follower_feasible?: NodeId[];
+  /** As follower: accept unchecked what comes straight from these leaders, and relay it. */
+  follower_collusion?: NodeId[];
+  /** As follower: never relay to these delegates. */
+  follower_trick_ignore?: NodeId[];
+  /** As follower: relay a tampered dispatch to these delegates, and send it to them as a decision. */
+  follower_trick_error?: NodeId[];
+  /** As leader: send these delegates a different certificate that is also valid (another optimum). */
+  equivocate?: NodeId[];
+  /** The Worker dies when this round starts (once). */
+  crash_at_round?: number;
+  /** Relays (and decisions) are held back this many ms. */
+  delay_ms?: number;
+}
