@@ -4,7 +4,7 @@
  * - `optimal`:  the optimum of the true LP with its own duals;
  * - `selfish`:  the optimum of the published biased objective (MODEL.md);
  * - `feasible`: a grid-heavy dispatch (the optimum when grid import is free);
- * - `corrupt`:  the optimum with the grid import of the dearest hour deleted,
+ * - `corrupt`:  the optimum with its costliest hour of grid import deleted,
  *               a cheaper-looking day that breaks the grid bus's power balance;
  * - `alternative`: another optimum of the same LP (within {@link ALTERNATIVE_SLACK_USD}
  *               of it, storage held as full as possible): valid, but a different
@@ -83,10 +83,18 @@ function solveObjective(model: DispatchModel, objective: Solved, options: SolveO
   return p;
 }
 
-/** Index of the hour with the highest grid price (the one `corrupt` tampers with). */
-export function dearestHour(model: DispatchModel): number {
+/**
+ * The hour whose grid import costs most in dispatch x (price × import), the one
+ * `corrupt` deletes; -1 when x imports nothing at all.
+ */
+export function costliestImportHour(model: DispatchModel, x: ArrayLike<number>): number {
   const prices = model.ies.grid.import_price_usd_per_kwh;
-  return prices.indexOf(Math.max(...prices));
+  let best = -1, bestCost = 0;
+  model.layout.gridImportKw.forEach((j, t) => {
+    const cost = prices[t] * x[j];
+    if (cost > bestCost) [best, bestCost] = [t, cost];
+  });
+  return best;
 }
 
 /**
@@ -113,7 +121,11 @@ export async function solveVariant(
     x = opt.x;
   } else if (variant === "corrupt") {
     x = Float64Array.from(opt.x);
-    x[model.layout.gridImportKw[dearestHour(model)]] = 0;
+    const hour = costliestImportHour(model, x);
+    if (hour < 0) {
+      throw new Error("corrupt: the optimum imports nothing from the grid, so there is nothing to delete");
+    }
+    x[model.layout.gridImportKw[hour]] = 0;
   } else {
     x = (await solveObjective(model, variant, options)).x;
   }
