@@ -118,7 +118,14 @@ export type NormalEvent = { kind: "receive"; msg: unknown };
 /** Effects of a normal node. */
 export type NormalEffect =
   | { kind: "decisionReceived"; from: NodeId; round: number; digest: string }
-  | { kind: "accept"; round: number; leader: NodeId; digest: string; proposal: Proposal; supporters: NodeId[] }
+  | {
+    kind: "accept";
+    round: number;
+    leader: NodeId;
+    digest: string;
+    proposal: Proposal;
+    supporters: NodeId[];
+  }
   | { kind: "drop"; reason: string; msg: unknown };
 
 /**

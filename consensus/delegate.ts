@@ -1,0 +1,231 @@
+/**
+ * The honest delegate (POSO.md "One dispatch decision"), as a pure state
+ * machine in the style of etcd-io/raft: the shell feeds events to
+ * {@link stepDelegate} and carries out the effects it returns. The state
+ * object belongs to the machine, which mutates it in place; the step is
+ * deterministic and never throws.
+ *
+ * Dishonest delegates are this machine wrapped by consensus/behaviours.ts.
+ *
+ * @module
+ */
+import { parseMessage } from "./messages.ts";
+import type {
+  DelegateEffect,
+  DelegateEvent,
+  DelegateSnapshot,
+  NodeId,
+  Proposal,
+  ProposalMessage,
+  Verifier,
+} from "./types.ts";
+
+/** Static configuration of a delegate. */
+export interface DelegateConfig {
+  /** This delegate's id. */
+  id: NodeId;
+  /** Names of participants, for readable drop reasons (optional). */
+  names?: Record<NodeId, string>;
+  /** Every delegate's id, this one included. */
+  delegates: NodeId[];
+  /** Every normal node's id (decisions go to them). */
+  normals: NodeId[];
+}
+
+/** The machine's state. Treat as opaque; persist the snapshots from `persist` effects instead. */
+export interface DelegateState {
+  config: DelegateConfig;
+  /** Current round, 0 before the first `roundStart`. */
+  round: number;
+  /** The current round's leader (fixed at `roundStart`), undefined when every delegate is blacklisted. */
+  leader: NodeId | undefined;
+  blacklist: NodeId[];
+  received: { path: NodeId[]; proposal: Proposal }[];
+  committed?: { round: number; leader: NodeId; digest: string };
+  /** True once the current round's `roundEnd` was handled. */
+  decided: boolean;
+  /** Distinct valid proposals of the round's leader, by digest, in arrival order. */
+  valid: Map<string, Proposal>;
+  /** Digests relayed this round (at most two). */
+  relayed: Set<string>;
+  /** Set after resuming: `valid`/`relayed` must be rebuilt from `received` (needs the verifier). */
+  stale: boolean;
+}
+
+/** Most distinct proposals a delegate relays per round: a second one already proves equivocation. */
+export const MAX_RELAYED_PER_ROUND = 2;
+
+/** The lowest delegate id not on `blacklist` (the leader a delegate with this blacklist follows). */
+export function leaderOf(config: DelegateConfig, blacklist: NodeId[]): NodeId | undefined {
+  const ids = config.delegates.filter((d) => !blacklist.includes(d));
+  return ids.length ? Math.min(...ids) : undefined;
+}
+
+/**
+ * A fresh delegate, or one resuming from a snapshot of a `persist` effect.
+ * A resumed delegate re-checks what it had received this round on its next
+ * step (verification is pure, so it reaches the same conclusions).
+ */
+export function initDelegate(config: DelegateConfig, snapshot?: DelegateSnapshot): DelegateState {
+  const blacklist = [...(snapshot?.blacklist ?? [])];
+  return {
+    config,
+    round: snapshot?.round ?? 0,
+    leader: leaderOf(config, blacklist),
+    blacklist,
+    received: [...(snapshot?.received ?? [])],
+    ...(snapshot?.committed ? { committed: { ...snapshot.committed } } : {}),
+    decided: false,
+    valid: new Map(),
+    relayed: new Set(),
+    stale: (snapshot?.received.length ?? 0) > 0,
+  };
+}
+
+/** The current round's leader as this delegate sees it. */
+export function currentLeader(state: DelegateState): NodeId | undefined {
+  return state.leader;
+}
+
+/** What a `persist` effect would carry now. */
+export function delegateSnapshot(state: DelegateState): DelegateSnapshot {
+  return {
+    id: state.config.id,
+    round: state.round,
+    blacklist: [...state.blacklist],
+    received: state.received.map((r) => ({ path: [...r.path], proposal: r.proposal })),
+    ...(state.committed ? { committed: { ...state.committed } } : {}),
+  };
+}
+
+const name = (s: DelegateState, id: NodeId) => s.config.names?.[id] ?? String(id);
+
+/** Delegates this one sends to: every other non-blacklisted delegate not in `except`. */
+function peers(s: DelegateState, except: NodeId[] = []): NodeId[] {
+  const me = s.config.id;
+  return s.config.delegates.filter((d) => d !== me && !s.blacklist.includes(d) && !except.includes(d));
+}
+
+/** Checks a received proposal, records it and relays it if it is a new valid one. */
+function accept(env: Verifier, s: DelegateState, path: NodeId[], proposal: Proposal, out: DelegateEffect[]) {
+  const me = s.config.id;
+  const verdict = env.verify(proposal.certificate).verdict;
+  const digest = env.digest(proposal.certificate);
+  out.push({ kind: "received", round: s.round, path, digest, verdict });
+  if (verdict !== "accepted") return;
+  if (!s.valid.has(digest)) s.valid.set(digest, proposal);
+  // A delegate already on the path (the leader's copy to itself) has sent this proposal already.
+  if (s.relayed.has(digest) || s.relayed.size >= MAX_RELAYED_PER_ROUND || path.includes(me)) return;
+  s.relayed.add(digest);
+  const relayPath = [...path, me];
+  for (const to of peers(s, path)) {
+    out.push({ kind: "send", msg: { kind: "proposal", round: s.round, to, path: relayPath, proposal } });
+  }
+}
+
+/** Rebuilds `valid`/`relayed` of a resumed delegate from what it had received (no sends). */
+function rebuild(env: Verifier, s: DelegateState): void {
+  s.stale = false;
+  for (const { path, proposal } of s.received) accept(env, s, path, proposal, []);
+}
+
+function onReceive(env: Verifier, s: DelegateState, raw: unknown, out: DelegateEffect[]): boolean {
+  const drop = (reason: string) => (out.push({ kind: "drop", reason, msg: raw }), false);
+  const parsed = parseMessage(raw);
+  if (!parsed.ok) return drop(`malformed: ${parsed.reason}`);
+  const msg = parsed.msg;
+  if (msg.kind !== "proposal") return drop("a decision is for the normal-node machine");
+  if (msg.to !== s.config.id) return drop(`addressed to ${name(s, msg.to)}`);
+  if (s.committed) return drop("already committed");
+  if (msg.round < s.round) return drop("stale round");
+  if (msg.round > s.round) return drop("future round");
+  if (s.decided) return drop("round already decided");
+  if (msg.path[0] !== s.leader) {
+    return drop(`not from this round's leader (${s.leader === undefined ? "none" : name(s, s.leader)})`);
+  }
+  const m = msg as ProposalMessage;
+  s.received.push({ path: [...m.path], proposal: m.proposal });
+  accept(env, s, [...m.path], m.proposal, out);
+  return true;
+}
+
+function onRoundStart(s: DelegateState, round: number, out: DelegateEffect[]): boolean {
+  if (s.committed || round < s.round) return false;
+  const fresh = round > s.round;
+  if (!fresh && s.decided) return false;
+  if (fresh) {
+    Object.assign(s, { round, received: [], decided: false, valid: new Map(), relayed: new Set() });
+  }
+  s.leader = leaderOf(s.config, s.blacklist);
+  if (s.leader === s.config.id) out.push({ kind: "solve", round, variants: ["optimal"] });
+  return fresh;
+}
+
+function onSolved(s: DelegateState, e: Extract<DelegateEvent, { kind: "solved" }>, out: DelegateEffect[]) {
+  const proposal = e.proposals.optimal;
+  const me = s.config.id;
+  if (s.committed || s.decided || e.round !== s.round || s.leader !== me || !proposal) return;
+  for (const to of [me, ...peers(s)]) {
+    out.push({ kind: "send", msg: { kind: "proposal", round: s.round, to, path: [me], proposal } });
+  }
+}
+
+function onRoundEnd(s: DelegateState, round: number, out: DelegateEffect[]): boolean {
+  if (s.committed || s.decided || round !== s.round || s.leader === undefined) return false;
+  s.decided = true;
+  const leader = s.leader;
+  if (s.valid.size === 1) {
+    const [[digest, proposal]] = s.valid;
+    s.committed = { round, leader, digest };
+    out.push({ kind: "commit", round, leader, digest, proposal });
+    for (const to of s.config.normals) {
+      out.push({ kind: "send", msg: { kind: "decision", round, from: s.config.id, to, proposal } });
+    }
+  } else {
+    s.blacklist.push(leader);
+    const reason = s.valid.size === 0 ? "no valid proposal" : "equivocation";
+    out.push({ kind: "blacklist", round, leader, reason });
+  }
+  return true;
+}
+
+/**
+ * One step of the honest delegate. Returns the effects to carry out, a
+ * `persist` first whenever the durable state changed (persist before send).
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase } from "../mod.ts";
+ * import { makeVerifier } from "./digest.ts";
+ * const env = makeVerifier(buildDispatchModel(await loadUomCase()));
+ * const s = initDelegate({ id: 8, delegates: [8, 9], normals: [] });
+ * console.log(stepDelegate(env, s, { kind: "roundStart", round: 1 })[1]); // { kind: "solve", round: 1, variants: ["optimal"] }
+ * ```
+ */
+export function stepDelegate(env: Verifier, state: DelegateState, event: DelegateEvent): DelegateEffect[] {
+  const out: DelegateEffect[] = [];
+  let changed = false;
+  try {
+    if (state.stale) rebuild(env, state);
+    switch (event?.kind) {
+      case "roundStart":
+        changed = Number.isSafeInteger(event.round) && event.round >= 1 &&
+          onRoundStart(state, event.round, out);
+        break;
+      case "roundEnd":
+        changed = onRoundEnd(state, event.round, out);
+        break;
+      case "receive":
+        changed = onReceive(env, state, event.msg, out);
+        break;
+      case "solved":
+        if (event.proposals && typeof event.proposals === "object") onSolved(state, event, out);
+        break;
+    }
+  } catch (e) {
+    // Only a faulty verifier can throw: report it as a drop instead of killing the actor.
+    out.push({ kind: "drop", reason: `internal error: ${e instanceof Error ? e.message : e}`, msg: event });
+  }
+  if (changed) out.unshift({ kind: "persist", snapshot: delegateSnapshot(state) });
+  return out;
+}

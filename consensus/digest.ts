@@ -1,0 +1,92 @@
+/**
+ * Identity of a dispatch and the {@link Verifier} a participant builds from
+ * its own model: the pure functions the state machines call.
+ *
+ * Every cache here is a `WeakMap` keyed by the certificate object. That is
+ * sound because the functions are pure and certificates are never mutated
+ * once made (a shell that wants to change one makes a new object, as
+ * {@link Verifier.tamper} does). In the simulator the same few certificate
+ * objects travel through thousands of runs, so each is hashed and checked
+ * once per process; in the Worker runtime every received message is a fresh
+ * clone, so the caches only save repeated work within one actor.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { type Certificate, checkCertificate, type Verdict } from "../models/certificate.ts";
+import { trueCost } from "../models/cost.ts";
+import type { DispatchModel } from "../models/dispatch.ts";
+import type { Verifier } from "./types.ts";
+
+const digests = new WeakMap<object, string>();
+
+/**
+ * SHA-256 of a dispatch's x as little-endian Float64 bytes, `sha256:<hex>`.
+ * Entries that are not numbers hash as NaN (never throws on a certificate of
+ * the right shape). Memoised per certificate object.
+ *
+ * @example
+ * ```ts
+ * const d = dispatchDigest({ format: "poso-certificate/1", lpId: "", x: [1, 2], y: [] });
+ * console.log(d.startsWith("sha256:")); // true
+ * ```
+ */
+export function dispatchDigest(cert: Certificate): string {
+  const key = cert as object;
+  const hit = digests.get(key);
+  if (hit) return hit;
+  const x = cert.x;
+  const n = typeof x?.length === "number" ? x.length : 0;
+  const bytes = new DataView(new ArrayBuffer(8 * n));
+  for (let k = 0; k < n; k++) {
+    const v = x[k];
+    bytes.setFloat64(8 * k, typeof v === "number" ? v : NaN, true);
+  }
+  const d = `sha256:${createHash("sha256").update(new Uint8Array(bytes.buffer)).digest("hex")}`;
+  digests.set(key, d);
+  return d;
+}
+
+/** A WeakMap-memoised pure function of an object (falls back to a plain call for non-objects). */
+function memo<T>(f: (cert: Certificate) => T): (cert: Certificate) => T {
+  const cache = new WeakMap<object, T>();
+  return (cert) => {
+    if (cert === null || typeof cert !== "object") return f(cert);
+    if (cache.has(cert)) return cache.get(cert)!;
+    const v = f(cert);
+    cache.set(cert, v);
+    return v;
+  };
+}
+
+/**
+ * The verifier of a participant that built `model` itself:
+ * - `verify`: {@link checkCertificate} against `model.lp`, memoised per certificate object;
+ * - `digest`: {@link dispatchDigest};
+ * - `costUsd`: the dispatch's true daily cost ({@link trueCost}), memoised;
+ * - `tamper`: a new certificate (same y) whose grid import in the first hour is halved,
+ *   which breaks that hour's power balance (set to -1 kW, below its bound, if it was 0);
+ *   memoised per input, so tampering the same certificate twice gives the same object.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase, solveVariant } from "../mod.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * const v = makeVerifier(model);
+ * const { certificate } = await solveVariant(model, "optimal");
+ * console.log(v.verify(certificate).verdict, v.verify(v.tamper(certificate)).verdict); // accepted infeasible
+ * ```
+ */
+export function makeVerifier(model: DispatchModel): Verifier {
+  const j = model.layout.gridImportKw[0];
+  return {
+    verify: memo((cert): Verdict => checkCertificate(model.lp, cert)),
+    digest: dispatchDigest,
+    costUsd: memo((cert) => trueCost(model, cert.x).total),
+    tamper: memo((cert): Certificate => {
+      const x = Array.from(cert.x);
+      x[j] = x[j] === 0 ? -1 : x[j] / 2;
+      return { ...cert, variant: "tampered", x };
+    }),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The normal node (POSO.md step 4): it accepts a dispatch once more than
+ * half of ALL delegates sent it decisions with the same digest. Each
+ * delegate counts once (its first decision wins). Pure, like the delegate.
+ *
+ * @module
+ */
+import { parseMessage } from "./messages.ts";
+import type { DecisionMessage, NodeId, NormalEffect, NormalEvent, Proposal, Verifier } from "./types.ts";
+
+/** Static configuration of a normal node. */
+export interface NormalConfig {
+  id: NodeId;
+  /** Every delegate's id (the majority is over all of them, not over those heard from). */
+  delegates: NodeId[];
+  /** Check each decision's certificate and drop those that fail (default false). */
+  verifyCertificates?: boolean;
+  /** Names of participants, for readable drop reasons (optional). */
+  names?: Record<NodeId, string>;
+}
+
+/** A normal node's state (owned and mutated by {@link stepNormal}). */
+export interface NormalState {
+  config: NormalConfig;
+  /** Delegate → digest of its first decision. */
+  votes: Map<NodeId, string>;
+  /** Block (`round/leader/digest`) → its first proposal and its supporters. */
+  tally: Map<string, { proposal: Proposal; round: number; supporters: NodeId[] }>;
+  accepted?: { round: number; leader: NodeId; digest: string };
+}
+
+/** A normal node that has heard nothing yet. */
+export function initNormal(config: NormalConfig): NormalState {
+  return { config, votes: new Map(), tally: new Map() };
+}
+
+/**
+ * One step of a normal node. Never throws.
+ *
+ * @example
+ * ```ts
+ * const s = initNormal({ id: 6, delegates: [8, 9, 10] });
+ * // feed { kind: "receive", msg } for each decision; an `accept` effect comes once 2 of 3 agree
+ * ```
+ */
+export function stepNormal(env: Verifier, state: NormalState, event: NormalEvent): NormalEffect[] {
+  const raw = event?.msg;
+  const drop = (reason: string): NormalEffect[] => [{ kind: "drop", reason, msg: raw }];
+  try {
+    const parsed = parseMessage(raw);
+    if (!parsed.ok) return drop(`malformed: ${parsed.reason}`);
+    if (parsed.msg.kind !== "decision") return drop("a proposal is for the delegate machine");
+    const msg: DecisionMessage = parsed.msg;
+    const { config } = state;
+    const who = (id: NodeId) => config.names?.[id] ?? String(id);
+    if (msg.to !== config.id) return drop(`addressed to ${who(msg.to)}`);
+    if (!config.delegates.includes(msg.from)) return drop(`${who(msg.from)} is not a delegate`);
+    if (state.votes.has(msg.from)) return drop(`second decision from ${who(msg.from)}`);
+    const cert = msg.proposal.certificate;
+    if (config.verifyCertificates) {
+      const v = env.verify(cert).verdict;
+      if (v !== "accepted") return drop(`certificate from ${who(msg.from)} is ${v}`);
+    }
+    const digest = env.digest(cert);
+    state.votes.set(msg.from, digest);
+    // A block is (round, leader, dispatch): the same dispatch committed in another round or under
+    // another leader (an equivocating leader's own commit, say) is another block and is counted apart.
+    const block = `${msg.round}/${msg.proposal.leader}/${digest}`;
+    let entry = state.tally.get(block);
+    if (!entry) state.tally.set(block, entry = { proposal: msg.proposal, round: msg.round, supporters: [] });
+    entry.supporters.push(msg.from);
+    const out: NormalEffect[] = [{ kind: "decisionReceived", from: msg.from, round: msg.round, digest }];
+    if (!state.accepted && 2 * entry.supporters.length > config.delegates.length) {
+      const { proposal, round } = entry;
+      state.accepted = { round, leader: proposal.leader, digest };
+      out.push({
+        kind: "accept",
+        round,
+        leader: proposal.leader,
+        digest,
+        proposal,
+        supporters: [...entry.supporters],
+      });
+    }
+    return out;
+  } catch (e) {
+    return drop(`internal error: ${e instanceof Error ? e.message : e}`);
+  }
+}

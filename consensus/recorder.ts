@@ -1,0 +1,175 @@
+/**
+ * Turns what a shell observes (the effects of every machine, its own drops
+ * and notes) into a {@link RunReport}. Both shells use it, so the Worker
+ * runtime and the simulator print the same trace.
+ *
+ * @module
+ */
+import type { Outcome, RoundReport, RunReport } from "./report.ts";
+import type { DelegateEffect, NodeId, NormalEffect, Proposal, Verifier } from "./types.ts";
+
+/** What a {@link Recorder} needs to know about a run. */
+export interface RecorderOptions {
+  scenario: string;
+  runtime: RunReport["runtime"];
+  seed: number;
+  /** Participant id → name. */
+  names: Record<NodeId, string>;
+  delegates: NodeId[];
+  normals: NodeId[];
+  /** For digests and true costs of the proposals seen. */
+  env: Verifier;
+  notices?: string[];
+}
+
+/** Builds a run's trace from observations; call {@link Recorder.finish} at the end. */
+export class Recorder {
+  private readonly rounds: RoundReport[] = [];
+  private readonly costByDigest = new Map<string, number>();
+  private readonly blacklists = new Map<NodeId, NodeId[]>();
+  private readonly normalReceived: Record<string, string[]> = {};
+  private readonly accepted = new Map<NodeId, { round: number; leader: NodeId; digest: string }>();
+
+  constructor(private readonly o: RecorderOptions) {
+    for (const n of o.normals) this.normalReceived[this.name(n)] = [];
+  }
+
+  private name(id: NodeId): string {
+    return this.o.names[id] ?? String(id);
+  }
+
+  private current(): RoundReport {
+    if (!this.rounds.length) this.roundStart(1, "?");
+    return this.rounds[this.rounds.length - 1];
+  }
+
+  private round(r: number): RoundReport {
+    return this.rounds.find((x) => x.round === r) ?? this.current();
+  }
+
+  /** Learns the cost of a proposal (done automatically for every proposal a machine sends). */
+  learn(proposal: Proposal): void {
+    const d = this.o.env.digest(proposal.certificate);
+    if (!this.costByDigest.has(d)) {
+      this.costByDigest.set(d, Math.round(this.o.env.costUsd(proposal.certificate)));
+    }
+  }
+
+  private cell(digest: string, path: NodeId[]): string {
+    return `<$${this.costByDigest.get(digest) ?? "?"}>${path.map((id) => this.name(id)).join("")}`;
+  }
+
+  /** Round `round` starts; `leader` is the leader most delegates follow. */
+  roundStart(round: number, leader: string): void {
+    const existing = this.rounds.find((r) => r.round === round);
+    if (existing) {
+      if (existing.leader === "?") existing.leader = leader;
+      return;
+    }
+    const each = <T>(v: () => T) => Object.fromEntries(this.o.delegates.map((d) => [this.name(d), v()]));
+    this.rounds.push({
+      round,
+      leader,
+      received: each(() => [] as string[]),
+      decision: each(() => "none" as const),
+      rejected: each(() => [] as string[]),
+      blacklist: each(() => [] as string[]),
+      dropped: [],
+      notes: [],
+    });
+    for (const d of this.o.delegates) this.current().blacklist[this.name(d)] = this.blacklistOf(d);
+  }
+
+  private blacklistOf(d: NodeId): string[] {
+    return (this.blacklists.get(d) ?? []).map((id) => this.name(id));
+  }
+
+  /** An effect of delegate `id`'s (possibly wrapped) machine. */
+  delegateEffect(id: NodeId, e: DelegateEffect): void {
+    const me = this.name(id);
+    switch (e.kind) {
+      case "send":
+        this.learn(e.msg.proposal);
+        break;
+      case "received": {
+        const r = this.round(e.round), cell = this.cell(e.digest, e.path);
+        r.received[me]?.push(cell);
+        if (e.verdict !== "accepted") r.rejected[me]?.push(`${cell} ${e.verdict}`);
+        if (e.unchecked) r.notes.push(`${me} took ${cell} unchecked`);
+        break;
+      }
+      case "commit":
+        this.learn(e.proposal);
+        this.round(e.round).decision[me] = "commit";
+        break;
+      case "blacklist": {
+        const list = [...(this.blacklists.get(id) ?? []), e.leader];
+        this.blacklists.set(id, list);
+        const r = this.round(e.round);
+        r.decision[me] = "blacklist";
+        r.blacklist[me] = this.blacklistOf(id);
+        if (e.reason === "equivocation") r.notes.push(`${me} saw ${this.name(e.leader)} equivocate`);
+        break;
+      }
+      case "drop":
+        this.current().dropped.push({ to: me, reason: e.reason });
+        break;
+      case "crash":
+        this.current().notes.push(`${me} crashed`);
+        break;
+    }
+  }
+
+  /** An effect of normal node `id`'s machine. */
+  normalEffect(id: NodeId, e: NormalEffect): void {
+    const me = this.name(id);
+    if (e.kind === "decisionReceived") (this.normalReceived[me] ??= []).push(this.cell(e.digest, [e.from]));
+    else if (e.kind === "accept") {
+      this.learn(e.proposal);
+      this.accepted.set(id, { round: e.round, leader: e.leader, digest: e.digest });
+    } else this.current().dropped.push({ to: me, reason: e.reason });
+  }
+
+  /** A message the shell itself dropped (link loss, unknown addressee, ...). */
+  dropped(to: NodeId, reason: string): void {
+    this.current().dropped.push({ to: this.name(to), reason });
+  }
+
+  /** A note for the current round (restart, ...). */
+  note(text: string): void {
+    this.current().notes.push(text);
+  }
+
+  /** The report: the outcome is what more than half of the normal nodes accepted, or null. */
+  finish(): RunReport {
+    const accepted: Record<string, number | null> = {};
+    for (const n of this.o.normals) {
+      const a = this.accepted.get(n);
+      accepted[this.name(n)] = a ? this.costByDigest.get(a.digest) ?? null : null;
+    }
+    const votes = new Map<string, { n: number; round: number; leader: NodeId }>();
+    for (const a of this.accepted.values()) {
+      const v = votes.get(a.digest) ?? { n: 0, round: a.round, leader: a.leader };
+      votes.set(a.digest, { ...v, n: v.n + 1 });
+    }
+    let outcome: Outcome | null = null;
+    for (const [digest, v] of votes) {
+      if (2 * v.n > this.o.normals.length) {
+        outcome = {
+          round: v.round,
+          leader: this.name(v.leader),
+          costUsd: this.costByDigest.get(digest) ?? NaN,
+        };
+      }
+    }
+    return {
+      scenario: this.o.scenario,
+      runtime: this.o.runtime,
+      seed: this.o.seed,
+      rounds: this.rounds,
+      normal: { received: this.normalReceived, accepted },
+      outcome,
+      notices: this.o.notices ?? [],
+    };
+  }
+}

@@ -1,0 +1,512 @@
+/**
+ * The pure protocol core as specification: the honest delegate (POSO.md
+ * "One dispatch decision"), the normal-node majority rule, each behaviour
+ * layer on its own, and the structural message check on junk.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { dispatchDigest } from "../consensus/digest.ts";
+import { initDelegate, stepDelegate } from "../consensus/delegate.ts";
+import { parseMessage } from "../consensus/messages.ts";
+import { initNormal, stepNormal } from "../consensus/normal.ts";
+import {
+  crashAtRound,
+  delayRelays,
+  type DelegateStep,
+  followerCollusion,
+  followerIgnore,
+  followerTrickError,
+  followerTrickIgnore,
+  leaderSends,
+  withMisbehaviour,
+} from "../consensus/behaviours.ts";
+import type {
+  DecisionMessage,
+  DelegateEffect,
+  DelegateSnapshot,
+  Message,
+  NodeId,
+  Proposal,
+  Verifier,
+} from "../consensus/types.ts";
+import type { Certificate } from "../mod.ts";
+import { consensusFixture, proposalMsg, proposalOf } from "./consensus_fixture.ts";
+
+const DELEGATES = [8, 9, 10, 11, 12];
+const NORMALS = [6, 7, 8, 9, 10, 11, 12];
+const cfg = (id: NodeId) => ({ id, delegates: DELEGATES, normals: NORMALS });
+
+type Send = Extract<DelegateEffect, { kind: "send" }>;
+const sends = (fx: DelegateEffect[]): Send[] => fx.filter((e): e is Send => e.kind === "send");
+const sentTo = (fx: DelegateEffect[]) => sends(fx).map((e) => e.msg.to).sort((a, b) => a - b);
+const ofKind = <K extends DelegateEffect["kind"]>(fx: DelegateEffect[], kind: K) =>
+  fx.filter((e): e is Extract<DelegateEffect, { kind: K }> => e.kind === kind);
+const drops = (fx: DelegateEffect[]) => ofKind(fx, "drop").map((e) => e.reason);
+
+/** A delegate that has started round `round` (with an optional blacklist). */
+function started(id: NodeId, round = 1, blacklist: NodeId[] = []) {
+  const snap: DelegateSnapshot = { id, round: round - 1, blacklist, received: [] };
+  const s = initDelegate(cfg(id), snap);
+  return { s, fx: stepDelegate(nullEnv, s, { kind: "roundStart", round }) };
+}
+
+/** A verifier that must not be called (for steps that never verify). */
+const nullEnv: Verifier = {
+  verify: () => assert.fail("verify called"),
+  digest: () => assert.fail("digest called"),
+  costUsd: () => 0,
+  tamper: (c) => c,
+};
+
+// ---------------------------------------------------------------------------
+// Digest and verifier
+
+Deno.test("digest is stable, memoised and tells dispatches apart; tamper is infeasible and memoised", async () => {
+  const { env, book } = await consensusFixture();
+  const opt = book.optimal.certificate;
+  assert.equal(dispatchDigest(opt), dispatchDigest({ ...opt, x: Array.from(opt.x) }));
+  assert.match(dispatchDigest(opt), /^sha256:[0-9a-f]{64}$/);
+  assert.notEqual(env.digest(opt), env.digest(book.alternative.certificate));
+  assert.equal(env.verify(opt).verdict, "accepted");
+  assert.equal(env.verify(opt), env.verify(opt), "the verdict object is memoised");
+  const t = env.tamper(opt);
+  assert.equal(env.tamper(opt), t);
+  assert.equal(env.verify(t).verdict, "infeasible");
+  assert.notEqual(env.digest(t), env.digest(opt));
+  assert.equal(Math.round(env.costUsd(opt)), 744);
+});
+
+// ---------------------------------------------------------------------------
+// Leader election and proposing
+
+Deno.test("the leader is the lowest delegate not on the local blacklist, and only it solves", () => {
+  assert.deepEqual(ofKind(started(8).fx, "solve"), [{ kind: "solve", round: 1, variants: ["optimal"] }]);
+  assert.deepEqual(ofKind(started(9).fx, "solve"), []);
+  assert.deepEqual(ofKind(started(9, 2, [8]).fx, "solve"), [{
+    kind: "solve",
+    round: 2,
+    variants: ["optimal"],
+  }]);
+  assert.deepEqual(ofKind(started(10, 3, [8, 9]).fx, "solve").length, 1);
+  assert.deepEqual(ofKind(started(10, 3, [8]).fx, "solve").length, 0);
+});
+
+Deno.test("a leader sends its optimum to itself and every other non-blacklisted delegate", async () => {
+  const { book } = await consensusFixture();
+  const { s } = started(9, 2, [8]);
+  const p = proposalOf(book, "optimal", 2, 9);
+  const fx = stepDelegate(nullEnv, s, { kind: "solved", round: 2, proposals: { optimal: p } });
+  assert.deepEqual(sentTo(fx), [9, 10, 11, 12]);
+  for (const e of sends(fx)) {
+    assert.deepEqual(e.msg, { kind: "proposal", round: 2, to: e.msg.to, path: [9], proposal: p });
+  }
+  assert.deepEqual(stepDelegate(nullEnv, s, { kind: "solved", round: 1, proposals: { optimal: p } }), []);
+});
+
+// ---------------------------------------------------------------------------
+// Relay
+
+Deno.test("a follower verifies, relays a valid proposal once to those not on its path, and records it", async () => {
+  const { env, book } = await consensusFixture();
+  const { s } = started(10);
+  const fx = stepDelegate(env, s, { kind: "receive", msg: proposalMsg(book, "optimal", 1, 10, [8]) });
+  const [rec] = ofKind(fx, "received");
+  assert.deepEqual(rec, {
+    kind: "received",
+    round: 1,
+    path: [8],
+    digest: env.digest(book.optimal.certificate),
+    verdict: "accepted",
+  });
+  assert.deepEqual(sentTo(fx), [9, 11, 12]);
+  for (const e of sends(fx)) assert.deepEqual((e.msg as { path: NodeId[] }).path, [8, 10]);
+  assert.equal(fx[0].kind, "persist", "persist comes first");
+  // The same proposal relayed by another delegate: recorded, not relayed again.
+  const again = stepDelegate(env, s, { kind: "receive", msg: proposalMsg(book, "optimal", 1, 10, [8, 9]) });
+  assert.equal(ofKind(again, "received").length, 1);
+  assert.deepEqual(sends(again), []);
+});
+
+Deno.test("an invalid proposal is recorded with its verdict and not relayed", async () => {
+  const { env, book } = await consensusFixture();
+  const { s } = started(11);
+  const fx = stepDelegate(env, s, { kind: "receive", msg: proposalMsg(book, "selfish", 1, 11, [8]) });
+  assert.equal(ofKind(fx, "received")[0].verdict, "suboptimal");
+  assert.deepEqual(sends(fx), []);
+  const end = stepDelegate(env, s, { kind: "roundEnd", round: 1 });
+  assert.deepEqual(ofKind(end, "blacklist"), [{
+    kind: "blacklist",
+    round: 1,
+    leader: 8,
+    reason: "no valid proposal",
+  }]);
+});
+
+Deno.test("a delegate relays at most two distinct valid proposals per round", async () => {
+  const { env, book } = await consensusFixture();
+  const third: Certificate = { ...book.optimal.certificate, x: Array.from(book.optimal.certificate.x) };
+  (third.x as number[])[0] += 1; // a distinct dispatch the (stubbed) check calls valid
+  const stub: Verifier = {
+    ...env,
+    verify: (c) => c === third ? env.verify(book.optimal.certificate) : env.verify(c),
+  };
+  const { s } = started(10);
+  const relays = (p: Proposal) =>
+    sends(
+      stepDelegate(stub, s, {
+        kind: "receive",
+        msg: { kind: "proposal", round: 1, to: 10, path: [8], proposal: p },
+      }),
+    )
+      .length;
+  assert.equal(relays(proposalOf(book, "optimal", 1, 8)), 3);
+  assert.equal(relays(proposalOf(book, "alternative", 1, 8)), 3);
+  assert.equal(relays({ ...proposalOf(book, "optimal", 1, 8), certificate: third }), 0);
+});
+
+// ---------------------------------------------------------------------------
+// Round end
+
+Deno.test("exactly one valid proposal: commit and send the decision to every normal node, itself included", async () => {
+  const { env, book } = await consensusFixture();
+  const { s } = started(10);
+  stepDelegate(env, s, { kind: "receive", msg: proposalMsg(book, "optimal", 1, 10, [8]) });
+  stepDelegate(env, s, { kind: "receive", msg: proposalMsg(book, "optimal", 1, 10, [8, 9]) });
+  const fx = stepDelegate(env, s, { kind: "roundEnd", round: 1 });
+  const [commit] = ofKind(fx, "commit");
+  assert.equal(commit.digest, env.digest(book.optimal.certificate));
+  assert.deepEqual([commit.round, commit.leader], [1, 8]);
+  assert.deepEqual(sentTo(fx), NORMALS);
+  for (const e of sends(fx)) assert.equal((e.msg as DecisionMessage).from, 10);
+  assert.deepEqual(ofKind(fx, "persist")[0].snapshot.committed, {
+    round: 1,
+    leader: 8,
+    digest: commit.digest,
+  });
+  // Committed: takes no further part.
+  assert.deepEqual(stepDelegate(env, s, { kind: "roundStart", round: 2 }), []);
+  const late = stepDelegate(env, s, { kind: "receive", msg: proposalMsg(book, "optimal", 1, 10, [8, 11]) });
+  assert.deepEqual(drops(late), ["already committed"]);
+});
+
+Deno.test("no valid proposal: blacklist the leader, and the next round has the next leader", async () => {
+  const { env } = await consensusFixture();
+  const { s } = started(9);
+  const fx = stepDelegate(env, s, { kind: "roundEnd", round: 1 });
+  assert.deepEqual(ofKind(fx, "blacklist"), [{
+    kind: "blacklist",
+    round: 1,
+    leader: 8,
+    reason: "no valid proposal",
+  }]);
+  assert.deepEqual(ofKind(fx, "persist")[0].snapshot.blacklist, [8]);
+  assert.deepEqual(ofKind(stepDelegate(env, s, { kind: "roundStart", round: 2 }), "solve"), [
+    { kind: "solve", round: 2, variants: ["optimal"] },
+  ]);
+});
+
+Deno.test("two distinct valid proposals of the leader: blacklist it for equivocation", async () => {
+  const { env, book } = await consensusFixture();
+  const { s } = started(12);
+  stepDelegate(env, s, { kind: "receive", msg: proposalMsg(book, "optimal", 1, 12, [8]) });
+  stepDelegate(env, s, { kind: "receive", msg: proposalMsg(book, "alternative", 1, 12, [8, 10]) });
+  const fx = stepDelegate(env, s, { kind: "roundEnd", round: 1 });
+  assert.deepEqual(ofKind(fx, "blacklist"), [{
+    kind: "blacklist",
+    round: 1,
+    leader: 8,
+    reason: "equivocation",
+  }]);
+  assert.deepEqual(ofKind(fx, "commit"), []);
+});
+
+// ---------------------------------------------------------------------------
+// Dropped input
+
+Deno.test("stale, future, misaddressed, not-from-leader and junk messages are dropped with a reason", async () => {
+  const { env, book } = await consensusFixture();
+  const { s } = started(10, 2, [8]);
+  const reason = (msg: unknown) => drops(stepDelegate(env, s, { kind: "receive", msg }));
+  assert.deepEqual(reason(proposalMsg(book, "optimal", 1, 10, [8])), ["stale round"]);
+  assert.deepEqual(reason(proposalMsg(book, "optimal", 3, 10, [9])), ["future round"]);
+  assert.match(reason(proposalMsg(book, "optimal", 2, 11, [9]))[0], /addressed to 11/);
+  assert.match(reason(proposalMsg(book, "optimal", 2, 10, [11]))[0], /not from this round's leader/);
+  for (const junk of [null, undefined, "hello", 42, {}, [], { kind: "proposal" }]) {
+    assert.match(reason(junk)[0], /^malformed: /, JSON.stringify(junk));
+  }
+  const looped = { ...proposalMsg(book, "optimal", 2, 10, [9, 11]), path: [9, 11, 9] };
+  assert.match(reason(looped)[0], /path repeats node 9/);
+  const decision: Message = {
+    kind: "decision",
+    round: 2,
+    from: 9,
+    to: 10,
+    proposal: proposalOf(book, "optimal", 2, 9),
+  };
+  assert.match(reason(decision)[0], /normal-node machine/);
+  // After the round's end, its proposals are dropped too.
+  stepDelegate(env, s, { kind: "roundEnd", round: 2 });
+  assert.deepEqual(reason(proposalMsg(book, "optimal", 2, 10, [9])), ["round already decided"]);
+});
+
+Deno.test("no event of any shape makes the delegate or the normal node throw", async () => {
+  const { env, book } = await consensusFixture();
+  const valid = proposalMsg(book, "optimal", 1, 10, [8]);
+  const anything = fc.oneof(
+    fc.anything(),
+    fc.record({ kind: fc.constantFrom("roundStart", "roundEnd", "solved", "receive"), round: fc.anything() }),
+    fc.record({ kind: fc.constant("receive"), msg: fc.anything() }),
+    fc.record({
+      kind: fc.constant("receive"),
+      msg: fc.record({ path: fc.anything(), round: fc.anything() }).map((r) => ({ ...valid, ...r })),
+    }),
+  );
+  fc.assert(
+    fc.property(fc.array(anything, { maxLength: 8 }), (events) => {
+      const d = initDelegate(cfg(10)), n = initNormal({ id: 6, delegates: DELEGATES });
+      for (const ev of events) {
+        // deno-lint-ignore no-explicit-any
+        assert.ok(Array.isArray(stepDelegate(env, d, ev as any)));
+        // deno-lint-ignore no-explicit-any
+        assert.ok(Array.isArray(stepNormal(env, n, ev as any)));
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("parseMessage never throws on anything and rejects junk with a reason", () => {
+  fc.assert(
+    fc.property(
+      fc.anything({ withNullPrototype: true, withBigInt: true, withMap: true, withSet: true }),
+      (raw) => {
+        const r = parseMessage(raw);
+        assert.ok(r.ok || (typeof r.reason === "string" && r.reason.length > 0));
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  const hostile = {
+    get kind() {
+      throw new Error("boom");
+    },
+  };
+  assert.deepEqual(parseMessage(hostile), { ok: false, reason: "unreadable message: boom" });
+  const bigPath = { kind: "proposal", round: 1, to: 1, path: Array.from({ length: 100 }, (_, i) => i) };
+  assert.equal(parseMessage(bigPath).ok, false);
+});
+
+Deno.test("parseMessage checks ids, rounds and the certificate's shape", async () => {
+  const { book } = await consensusFixture();
+  const good = proposalMsg(book, "optimal", 1, 10, [8, 9]);
+  assert.equal(parseMessage(good).ok, true);
+  const bad = (patch: Record<string, unknown>) => parseMessage({ ...good, ...patch });
+  const reasonOf = (r: ReturnType<typeof parseMessage>) => r.ok ? "ok" : r.reason;
+  assert.match(reasonOf(bad({ round: 0 })), /round/);
+  assert.match(reasonOf(bad({ round: 1.5 })), /round/);
+  assert.match(reasonOf(bad({ to: -1 })), /to is not a u32/);
+  assert.match(reasonOf(bad({ to: 2 ** 32 })), /to is not a u32/);
+  assert.match(reasonOf(bad({ path: [] })), /path is empty/);
+  assert.match(reasonOf(bad({ path: [9, 8] })), /path starts at 9/);
+  assert.match(reasonOf(bad({ path: [8, "9"] })), /not a u32/);
+  assert.match(
+    reasonOf(bad({ proposal: { ...good.proposal, certificate: { x: 1, y: [] } } })),
+    /certificate.x/,
+  );
+  assert.match(reasonOf(bad({ proposal: { ...good.proposal, round: 2 } })), /differs/);
+  assert.match(reasonOf(bad({ kind: "decision" })), /from is not a u32/);
+});
+
+// ---------------------------------------------------------------------------
+// Snapshot and resume
+
+Deno.test("a delegate resumed from its last snapshot decides as it would have, and does not relay twice", async () => {
+  const { env, book } = await consensusFixture();
+  const { s } = started(10);
+  let last: DelegateSnapshot | undefined;
+  const keep = (fx: DelegateEffect[]) => {
+    for (const e of fx) if (e.kind === "persist") last = e.snapshot;
+    return fx;
+  };
+  keep(stepDelegate(env, s, { kind: "roundStart", round: 1 }));
+  keep(stepDelegate(env, s, { kind: "receive", msg: proposalMsg(book, "optimal", 1, 10, [8]) }));
+  assert.equal(last?.received.length, 1);
+  const resumed = initDelegate(cfg(10), structuredClone(last));
+  assert.deepEqual(
+    sends(stepDelegate(env, resumed, { kind: "receive", msg: proposalMsg(book, "optimal", 1, 10, [8, 9]) })),
+    [],
+  );
+  const fx = stepDelegate(env, resumed, { kind: "roundEnd", round: 1 });
+  assert.equal(ofKind(fx, "commit")[0].digest, env.digest(book.optimal.certificate));
+  // A snapshot with a blacklist resumes with the next leader.
+  const r2 = initDelegate(cfg(9), { id: 9, round: 1, blacklist: [8], received: [] });
+  assert.equal(ofKind(stepDelegate(env, r2, { kind: "roundStart", round: 2 }), "solve").length, 1);
+});
+
+// ---------------------------------------------------------------------------
+// Normal node
+
+Deno.test("a normal node accepts once more than half of all delegates sent the same digest", async () => {
+  const { env, book } = await consensusFixture();
+  const n = initNormal({ id: 6, delegates: DELEGATES });
+  const p = proposalOf(book, "optimal", 2, 9);
+  const decide = (from: NodeId, proposal = p) =>
+    stepNormal(env, n, { kind: "receive", msg: { kind: "decision", round: 2, from, to: 6, proposal } });
+  assert.deepEqual(decide(9).map((e) => e.kind), ["decisionReceived"]);
+  assert.deepEqual(decide(10).map((e) => e.kind), ["decisionReceived"]);
+  assert.match((decide(10)[0] as { reason: string }).reason, /second decision from 10/);
+  const tampered = { ...p, certificate: env.tamper(p.certificate) };
+  assert.deepEqual(
+    decide(11, tampered).map((e) => e.kind),
+    ["decisionReceived"],
+    "a different digest counts apart",
+  );
+  const third = decide(12);
+  assert.deepEqual(third.map((e) => e.kind), ["decisionReceived", "accept"]);
+  const accept = third[1] as Extract<typeof third[number], { kind: "accept" }>;
+  assert.deepEqual([accept.round, accept.leader, accept.supporters], [2, 9, [9, 10, 12]]);
+  assert.equal(accept.digest, env.digest(p.certificate));
+  assert.deepEqual(decide(8).map((e) => e.kind), ["decisionReceived"], "accepts once");
+  assert.match((decide(13)[0] as { reason: string }).reason, /not a delegate/);
+});
+
+Deno.test("a normal node counts a block as round, leader and dispatch: the same x from another round is apart", async () => {
+  const { env, book } = await consensusFixture();
+  const n = initNormal({ id: 6, delegates: DELEGATES });
+  const decide = (from: NodeId, round: number, leader: NodeId) =>
+    stepNormal(env, n, {
+      kind: "receive",
+      msg: { kind: "decision", round, from, to: 6, proposal: proposalOf(book, "optimal", round, leader) },
+    });
+  // An equivocating leader C commits its own copy in round 1; D, E, F commit D's identical x in round 2.
+  decide(8, 1, 8);
+  decide(9, 2, 9);
+  decide(10, 2, 9);
+  const fx = decide(11, 2, 9);
+  const accept = fx.find((e) => e.kind === "accept");
+  assert.ok(accept && accept.kind === "accept", "three of five for round 2 is a majority");
+  assert.deepEqual([accept.round, accept.leader, accept.supporters], [2, 9, [9, 10, 11]]);
+});
+
+Deno.test("a normal node that verifies certificates drops decisions that fail", async () => {
+  const { env, book } = await consensusFixture();
+  const n = initNormal({ id: 6, delegates: DELEGATES, verifyCertificates: true });
+  const p = proposalOf(book, "optimal", 1, 8);
+  const fx = stepNormal(env, n, {
+    kind: "receive",
+    msg: {
+      kind: "decision",
+      round: 1,
+      from: 11,
+      to: 6,
+      proposal: { ...p, certificate: env.tamper(p.certificate) },
+    },
+  });
+  assert.deepEqual(fx.map((e) => e.kind), ["drop"]);
+  assert.match((fx[0] as { reason: string }).reason, /infeasible/);
+  assert.equal(n.votes.size, 0, "the failed decision does not use up the delegate's vote");
+});
+
+// ---------------------------------------------------------------------------
+// Behaviour layers, each in isolation around the honest machine
+
+/** Runs a leader's round start and solve through `step`; returns the solve effect and the proposal sends. */
+async function lead(step: DelegateStep, id = 8) {
+  const { env, book } = await consensusFixture();
+  const s = initDelegate(cfg(id));
+  const [solve] = ofKind(step(env, s, { kind: "roundStart", round: 1 }), "solve");
+  const proposals = Object.fromEntries(solve.variants.map((v) => [v, proposalOf(book, v, 1, id)]));
+  const fx = step(env, s, { kind: "solved", round: 1, proposals });
+  const variantTo = Object.fromEntries(sends(fx).map((e) => [e.msg.to, e.msg.proposal.certificate.variant]));
+  return { solve, fx, variantTo };
+}
+
+Deno.test("follower_ignore: the leader sends nothing to the listed delegates", async () => {
+  const { variantTo } = await lead(followerIgnore(8, [9, 10, 12])(stepDelegate));
+  assert.deepEqual(variantTo, { 8: "optimal", 11: "optimal" });
+});
+
+Deno.test("follower_error / follower_feasible / equivocate: the listed delegates get the other variant", async () => {
+  for (
+    const [variant, ids] of [["selfish", [8, 11]], ["feasible", [9]], ["alternative", [10, 12]]] as const
+  ) {
+    const { solve, variantTo } = await lead(leaderSends(8, [...ids], variant)(stepDelegate));
+    assert.deepEqual(solve.variants, ["optimal", variant]);
+    for (const to of DELEGATES) {
+      assert.equal(
+        variantTo[to],
+        (ids as readonly number[]).includes(to) ? variant : "optimal",
+        `${variant} to ${to}`,
+      );
+    }
+  }
+  // Composed as in Scenario I: C ignores D, E, G and sends the selfish dispatch to F and itself.
+  const { variantTo } = await lead(
+    withMisbehaviour({ follower_ignore: [9, 10, 12], follower_error: [8, 11] }, 8, stepDelegate),
+  );
+  assert.deepEqual(variantTo, { 8: "selfish", 11: "selfish" });
+});
+
+Deno.test("follower_collusion: a proposal straight from a listed leader is taken unchecked and relayed", async () => {
+  const { env, book } = await consensusFixture();
+  let calls = 0;
+  const counting: Verifier = { ...env, verify: (c) => (calls++, env.verify(c)) };
+  const step = followerCollusion([8])(stepDelegate);
+  const s = initDelegate(cfg(11));
+  step(counting, s, { kind: "roundStart", round: 1 });
+  const fx = step(counting, s, { kind: "receive", msg: proposalMsg(book, "selfish", 1, 11, [8]) });
+  assert.equal(calls, 0, "verify was not called");
+  assert.deepEqual(ofKind(fx, "received").map((e) => [e.verdict, e.unchecked]), [["accepted", true]]);
+  assert.deepEqual(sentTo(fx), [9, 10, 12]);
+  // Relayed copies are still checked.
+  const relayed = step(counting, s, { kind: "receive", msg: proposalMsg(book, "feasible", 1, 11, [8, 9]) });
+  assert.equal(calls, 1);
+  assert.equal(ofKind(relayed, "received")[0].verdict, "suboptimal");
+  assert.equal(ofKind(step(counting, s, { kind: "roundEnd", round: 1 }), "commit").length, 1);
+});
+
+/** A follower (10) receiving the optimum from leader 8 through `step`, and committing it. */
+async function follow(step: DelegateStep) {
+  const { env, book } = await consensusFixture();
+  const s = initDelegate(cfg(10));
+  step(env, s, { kind: "roundStart", round: 1 });
+  const relay = sends(step(env, s, { kind: "receive", msg: proposalMsg(book, "optimal", 1, 10, [8]) }));
+  const decide = sends(step(env, s, { kind: "roundEnd", round: 1 }));
+  return { env, book, relay, decide };
+}
+
+Deno.test("follower_trick_ignore: no relays to the listed delegates", async () => {
+  const { relay } = await follow(followerTrickIgnore([9, 12])(stepDelegate));
+  assert.deepEqual(relay.map((e) => e.msg.to), [11]);
+});
+
+Deno.test("follower_trick_error: relays and decisions to the listed ids carry a tampered certificate", async () => {
+  const { env, book, relay, decide } = await follow(followerTrickError([9, 6])(stepDelegate));
+  const verdictTo = (fx: Send[]) =>
+    Object.fromEntries(fx.map((e) => [e.msg.to, env.verify(e.msg.proposal.certificate).verdict]));
+  assert.deepEqual(verdictTo(relay), { 9: "infeasible", 11: "accepted", 12: "accepted" });
+  const decisions = verdictTo(decide);
+  assert.deepEqual([decisions[6], decisions[9]], ["infeasible", "infeasible"]);
+  for (const n of [7, 8, 10, 11, 12]) assert.equal(decisions[n], "accepted", `decision to ${n}`);
+  assert.equal(book.optimal.certificate.variant, "optimal", "the book's certificate is untouched");
+});
+
+Deno.test("delay_ms: relays and decisions are held back, the leader's own proposals are not", async () => {
+  const { relay, decide } = await follow(delayRelays(250)(stepDelegate));
+  for (const e of [...relay, ...decide]) assert.equal(e.delayMs, 250);
+  const { fx } = await lead(delayRelays(250)(stepDelegate));
+  for (const e of sends(fx)) assert.equal(e.delayMs, undefined);
+});
+
+Deno.test("crash_at_round: only a crash on that round's start, and never after a restart", async () => {
+  const { env } = await consensusFixture();
+  const s = initDelegate(cfg(9));
+  const step = crashAtRound(2)(stepDelegate);
+  assert.equal(ofKind(step(env, s, { kind: "roundStart", round: 1 }), "crash").length, 0);
+  assert.deepEqual(step(env, s, { kind: "roundStart", round: 2 }), [{ kind: "crash", round: 2 }]);
+  assert.equal(s.round, 1, "the honest step did not run");
+  const restarted = withMisbehaviour({ crash_at_round: 2 }, 9, stepDelegate, { alreadyCrashed: true });
+  const fx = restarted(env, s, { kind: "roundStart", round: 2 });
+  assert.equal(ofKind(fx, "crash").length, 0);
+  assert.equal(s.round, 2);
+});
