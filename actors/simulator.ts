@@ -1,0 +1,393 @@
+/**
+ * The deterministic in-process simulator (TigerBeetle/FoundationDB style):
+ * the same delegate and normal-node machines as the Worker runtime, with the
+ * same behaviour layers, driven by a virtual clock and one seeded PRNG. A
+ * seed fixes every link delay, drop and interleaving, so a failing run
+ * replays exactly. Proposals come from a {@link ProposalBook} solved once per
+ * process, so thousands of runs never call the solver.
+ *
+ * Rounds go on until more than half of the delegates committed the same
+ * dispatch (the block is then decided), up to `maxRounds`.
+ *
+ * Crashes: a node that emits `crash` is down for `restartMs`; messages sent
+ * to it meanwhile are queued (not lost). It then resumes from its last
+ * persisted snapshot, is given the current `roundStart`, and receives the
+ * queued messages. Its normal-node state is kept (treated as durable).
+ *
+ * @module
+ */
+import type { Certificate } from "../models/certificate.ts";
+import type { DispatchModel } from "../models/dispatch.ts";
+import type { SolveOptions } from "../models/glpk.ts";
+import { solveVariant, VARIANTS } from "../models/variants.ts";
+import { type DelegateStep, withMisbehaviour } from "../consensus/behaviours.ts";
+import {
+  type DelegateConfig,
+  type DelegateState,
+  initDelegate,
+  leaderOf,
+  stepDelegate,
+} from "../consensus/delegate.ts";
+import { initNormal, type NormalState, stepNormal } from "../consensus/normal.ts";
+import { Recorder } from "../consensus/recorder.ts";
+import type { RunReport } from "../consensus/report.ts";
+import type {
+  DelegateEvent,
+  DelegateSnapshot,
+  Message,
+  Misbehaviour,
+  NodeId,
+  Proposal,
+  ProposalVariant,
+  Verifier,
+} from "../consensus/types.ts";
+
+/** A solved variant without its round and leader (those are filled in per proposal). */
+export interface BookEntry {
+  certificate: Certificate;
+  /** True cost, $ per day (what the leader claims). */
+  costUsd: number;
+}
+
+/** Every proposal variant, solved once. */
+export type ProposalBook = Record<ProposalVariant, BookEntry>;
+
+/** Solves all five variants of `model` (GLPK runs three times, cached per model). */
+export async function loadProposalBook(
+  model: DispatchModel,
+  options: SolveOptions = {},
+): Promise<ProposalBook> {
+  const entries = await Promise.all(VARIANTS.map(async (v) => {
+    const s = await solveVariant(model, v, options);
+    return [v, { certificate: s.certificate, costUsd: s.cost.total }] as const;
+  }));
+  return Object.fromEntries(entries) as ProposalBook;
+}
+
+/** A participant of a simulated run. */
+export interface SimParticipant {
+  id: NodeId;
+  name: string;
+  delegate: boolean;
+  normal: boolean;
+  misbehaviour?: Misbehaviour;
+}
+
+/** A simulated run. Times are virtual milliseconds. */
+export interface SimConfig {
+  scenario?: string;
+  participants: SimParticipant[];
+  seed: number;
+  /** Normal nodes check decisions' certificates (default false). */
+  normalVerify?: boolean;
+  /** Link delay range, drawn per message (defaults 1 and 20). */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  /** Probability that a message is lost on its link (default 0). */
+  dropRate?: number;
+  /** Virtual time a leader's solve takes (default 50). */
+  solveMs?: number;
+  /**
+   * Virtual time a delegate's check of a received proposal takes: its relays leave this
+   * much later (default 20, as long as the default link delay spread, so a leader's direct
+   * copy reaches every follower before any relay of it does).
+   */
+  checkMs?: number;
+  /** Round length (default 1000). */
+  roundTimeoutMs?: number;
+  /** Last round the simulator starts (default: the number of delegates). */
+  maxRounds?: number;
+  /** Downtime after a crash (default 100). */
+  restartMs?: number;
+}
+
+/** What a run established, for property tests. */
+export interface SimFacts {
+  delegates: Record<NodeId, {
+    commit?: { round: number; leader: NodeId; digest: string; certificateValid: boolean };
+    blacklist: NodeId[];
+    crashes: number;
+  }>;
+  normals: Record<NodeId, { accepted?: { round: number; leader: NodeId; digest: string } }>;
+  /** Rounds started. */
+  rounds: number;
+  /** Virtual time of the last event. */
+  endMs: number;
+}
+
+/** Result of {@link simulate}. */
+export interface SimResult {
+  report: RunReport;
+  facts: SimFacts;
+}
+
+/** mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+type SimEvent =
+  | { kind: "roundStart" | "roundEnd"; round: number }
+  | { kind: "deliver"; msg: Message }
+  | { kind: "solved"; node: NodeId; incarnation: number; round: number; variants: ProposalVariant[] }
+  | { kind: "restart"; node: NodeId };
+
+/** A binary min-heap of events by (time, insertion order). */
+class Agenda {
+  private readonly heap: { at: number; seq: number; ev: SimEvent }[] = [];
+  private seq = 0;
+  push(at: number, ev: SimEvent): void {
+    const h = this.heap;
+    h.push({ at, seq: this.seq++, ev });
+    for (let i = h.length - 1; i > 0;) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i], h[p])) break;
+      [h[i], h[p]] = [h[p], h[i]];
+      i = p;
+    }
+  }
+  pop(): { at: number; ev: SimEvent } | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length && last) {
+      h[0] = last;
+      for (let i = 0;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l], h[m])) m = l;
+        if (r < h.length && this.less(h[r], h[m])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+  private less(a: { at: number; seq: number }, b: { at: number; seq: number }): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+}
+
+interface DelegateNode {
+  config: DelegateConfig;
+  misbehaviour: Misbehaviour;
+  step: DelegateStep;
+  state: DelegateState;
+  snapshot?: DelegateSnapshot;
+  incarnation: number;
+}
+
+/** Runs one simulated consensus. Pure given its inputs: the same config gives the same result. */
+export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): SimResult {
+  const {
+    participants,
+    seed,
+    minDelayMs = 1,
+    maxDelayMs = 20,
+    dropRate = 0,
+    solveMs = 50,
+    checkMs = 20,
+    roundTimeoutMs = 1000,
+    restartMs = 100,
+  } = config;
+  const names = Object.fromEntries(participants.map((p) => [p.id, p.name]));
+  const delegateIds = participants.filter((p) => p.delegate).map((p) => p.id).sort((a, b) => a - b);
+  const normalIds = participants.filter((p) => p.normal).map((p) => p.id).sort((a, b) => a - b);
+  const maxRounds = config.maxRounds ?? delegateIds.length;
+  const random = mulberry32(seed);
+  const agenda = new Agenda();
+  const recorder = new Recorder({
+    scenario: config.scenario ?? "simulated",
+    runtime: "simulator",
+    seed,
+    names,
+    delegates: delegateIds,
+    normals: normalIds,
+    env,
+  });
+  const facts: SimFacts = { delegates: {}, normals: {}, rounds: 0, endMs: 0 };
+
+  const delegates = new Map<NodeId, DelegateNode>();
+  for (const p of participants.filter((p) => p.delegate)) {
+    const cfg: DelegateConfig = { id: p.id, names, delegates: delegateIds, normals: normalIds };
+    const m = p.misbehaviour ?? {};
+    delegates.set(p.id, {
+      config: cfg,
+      misbehaviour: m,
+      step: withMisbehaviour(m, p.id, stepDelegate),
+      state: initDelegate(cfg),
+      incarnation: 0,
+    });
+    facts.delegates[p.id] = { blacklist: [], crashes: 0 };
+  }
+  const normals = new Map<NodeId, NormalState>();
+  for (const id of normalIds) {
+    normals.set(
+      id,
+      initNormal({ id, delegates: delegateIds, names, verifyCertificates: config.normalVerify }),
+    );
+    facts.normals[id] = {};
+  }
+  /** Messages held for participants that are down. */
+  const held = new Map<NodeId, Message[]>();
+  let now = 0, round = 0, roundOpen = false;
+
+  const send = (msg: Message, delayMs = 0) => {
+    if (dropRate > 0 && random() < dropRate) return recorder.dropped(msg.to, "lost on the link");
+    const link = minDelayMs + Math.floor(random() * (maxDelayMs - minDelayMs + 1));
+    agenda.push(now + link + delayMs, { kind: "deliver", msg });
+  };
+
+  const run = (node: DelegateNode, event: DelegateEvent) => {
+    const id = node.config.id;
+    const busyMs = event.kind === "receive" ? checkMs : 0;
+    for (const e of node.step(env, node.state, event)) {
+      recorder.delegateEffect(id, e);
+      switch (e.kind) {
+        case "persist":
+          node.snapshot = e.snapshot;
+          break;
+        case "send":
+          send(e.msg, busyMs + (e.delayMs ?? 0));
+          break;
+        case "solve":
+          agenda.push(now + solveMs, {
+            kind: "solved",
+            node: id,
+            incarnation: node.incarnation,
+            round: e.round,
+            variants: e.variants,
+          });
+          break;
+        case "commit":
+          facts.delegates[id].commit = {
+            round: e.round,
+            leader: e.leader,
+            digest: e.digest,
+            certificateValid: env.verify(e.proposal.certificate).verdict === "accepted",
+          };
+          break;
+        case "blacklist":
+          facts.delegates[id].blacklist.push(e.leader);
+          break;
+        case "crash":
+          held.set(id, []);
+          node.incarnation++;
+          facts.delegates[id].crashes++;
+          agenda.push(now + restartMs, { kind: "restart", node: id });
+          return; // the Worker is gone: the rest of its effects never happen
+      }
+    }
+  };
+
+  const deliver = (msg: Message) => {
+    const queue = held.get(msg.to);
+    if (queue) return void queue.push(msg);
+    if (msg.kind === "proposal") {
+      const node = delegates.get(msg.to);
+      if (!node) return recorder.dropped(msg.to, "not a delegate");
+      return run(node, { kind: "receive", msg });
+    }
+    const state = normals.get(msg.to);
+    if (!state) return recorder.dropped(msg.to, "not a normal node");
+    for (const e of stepNormal(env, state, { kind: "receive", msg })) {
+      recorder.normalEffect(msg.to, e);
+      if (e.kind === "accept") {
+        facts.normals[msg.to].accepted = { round: e.round, leader: e.leader, digest: e.digest };
+      }
+    }
+  };
+
+  const majorityLeader = (): string => {
+    const votes = new Map<NodeId, number>();
+    for (const [id, n] of delegates) {
+      if (held.has(id) || n.state.committed) continue;
+      const l = leaderOf(n.config, n.state.blacklist);
+      if (l !== undefined) votes.set(l, (votes.get(l) ?? 0) + 1);
+    }
+    const best = [...votes].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];
+    return best ? names[best[0]] ?? String(best[0]) : "-";
+  };
+
+  const handle = (ev: SimEvent) => {
+    switch (ev.kind) {
+      case "roundStart":
+        round = ev.round;
+        roundOpen = true;
+        facts.rounds = round;
+        recorder.roundStart(round, majorityLeader());
+        for (const [id, node] of delegates) if (!held.has(id)) run(node, ev);
+        agenda.push(now + roundTimeoutMs, { kind: "roundEnd", round });
+        break;
+      case "roundEnd": {
+        roundOpen = false;
+        for (const [id, node] of delegates) if (!held.has(id)) run(node, ev);
+        // Go on until more than half of the delegates committed the same dispatch (then
+        // every normal node accepts it and nothing later can change that), while some
+        // delegate has not committed and still has a leader to follow.
+        const all = [...delegates.values()];
+        const tally = new Map<string, number>();
+        for (const n of all) {
+          const d = n.state.committed?.digest;
+          if (d) tally.set(d, (tally.get(d) ?? 0) + 1);
+        }
+        const decided = [...tally.values()].some((k) => 2 * k > delegateIds.length);
+        const waiting = all.some((n) =>
+          !n.state.committed && leaderOf(n.config, n.state.blacklist) !== undefined
+        );
+        if (!decided && waiting && round < maxRounds) {
+          agenda.push(now, { kind: "roundStart", round: round + 1 });
+        }
+        break;
+      }
+      case "deliver":
+        deliver(ev.msg);
+        break;
+      case "solved": {
+        const node = delegates.get(ev.node);
+        if (!node || node.incarnation !== ev.incarnation || held.has(ev.node)) break;
+        const proposals: Partial<Record<ProposalVariant, Proposal>> = {};
+        for (const v of ev.variants) {
+          const b = book[v];
+          if (b) {
+            proposals[v] = {
+              round: ev.round,
+              leader: ev.node,
+              certificate: b.certificate,
+              claimedCostUsd: b.costUsd,
+            };
+          }
+        }
+        run(node, { kind: "solved", round: ev.round, proposals });
+        break;
+      }
+      case "restart": {
+        const node = delegates.get(ev.node)!;
+        const queue = held.get(ev.node) ?? [];
+        held.delete(ev.node);
+        node.state = initDelegate(node.config, node.snapshot);
+        node.step = withMisbehaviour(node.misbehaviour, ev.node, stepDelegate, { alreadyCrashed: true });
+        recorder.note(`${names[ev.node]} restarted from its round-${node.snapshot?.round ?? 0} snapshot`);
+        if (roundOpen) run(node, { kind: "roundStart", round });
+        for (const msg of queue) deliver(msg);
+        break;
+      }
+    }
+  };
+
+  agenda.push(0, { kind: "roundStart", round: 1 });
+  for (let item = agenda.pop(); item; item = agenda.pop()) {
+    now = item.at;
+    handle(item.ev);
+  }
+  facts.endMs = now;
+  return { report: recorder.finish(), facts };
+}

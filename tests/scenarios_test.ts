@@ -1,0 +1,128 @@
+/**
+ * Scenarios II-IV, read from their YAML files and run in the deterministic
+ * simulator, checked cell by cell against the outcomes their comments state.
+ * Each holds for many seeds (link delays reorder arrivals, never decisions).
+ */
+import assert from "node:assert/strict";
+import { simulate } from "../actors/simulator.ts";
+import type { RunReport } from "../consensus/report.ts";
+import { loadScenarioFile, type Scenario } from "../scenarios/loader.ts";
+import { consensusFixture } from "./consensus_fixture.ts";
+
+const SEEDS = 20;
+
+async function run(file: string, seed: number): Promise<{ scenario: Scenario; report: RunReport }> {
+  const { env, book } = await consensusFixture();
+  const scenario = await loadScenarioFile(file);
+  const { report } = simulate(env, book, {
+    scenario: scenario.name,
+    participants: scenario.participants,
+    seed,
+    normalVerify: scenario.normalVerify,
+    minDelayMs: scenario.linkDelayMs[0],
+    maxDelayMs: scenario.linkDelayMs[1],
+    roundTimeoutMs: scenario.roundTimeoutMs,
+    maxRounds: scenario.maxRounds,
+  });
+  return { scenario, report };
+}
+
+const sorted = (cells: string[]) => [...cells].sort();
+
+function everyoneAccepts(report: RunReport, cost: number, why: string): void {
+  const accepted = Object.values(report.normal.accepted);
+  assert.equal(accepted.length, 7, why);
+  for (const a of accepted) assert.equal(a, cost, why);
+}
+
+Deno.test("Scenario II: tampered relays are rejected and the honest leader's optimum commits in round 1", async () => {
+  for (let seed = 0; seed < SEEDS; seed++) {
+    const { report } = await run("scenarios/scenario2.yaml", seed);
+    const why = `seed ${seed}`;
+    assert.equal(report.rounds.length, 1, why);
+    const [r1] = report.rounds;
+    assert.equal(r1.leader, "C", why);
+    // D and E relay to everyone; F relays a tampered copy to C, D, E; G relays only to F.
+    assert.deepEqual(sorted(r1.received.C), ["<$744>C"], why);
+    for (const [me, other] of [["D", "E"], ["E", "D"]]) {
+      const cells = sorted(r1.received[me]);
+      assert.equal(cells.length, 3, `${me} ${why}: ${cells}`);
+      assert.ok(cells.includes("<$744>C") && cells.includes(`<$744>C${other}`), `${me} ${why}: ${cells}`);
+      const tampered = cells.find((c) => c.endsWith("CF"))!;
+      assert.ok(tampered && !tampered.startsWith("<$744>"), `${me} ${why}: F's relay is tampered: ${cells}`);
+      assert.deepEqual(r1.rejected[me], [`${tampered} infeasible`], `${me} ${why}`);
+    }
+    assert.deepEqual(sorted(r1.received.F), ["<$744>C", "<$744>CD", "<$744>CE", "<$744>CG"], why);
+    assert.deepEqual(sorted(r1.received.G), ["<$744>C", "<$744>CD", "<$744>CE", "<$744>CF"], why);
+    for (const d of ["C", "D", "E", "F", "G"]) assert.equal(r1.decision[d], "commit", `${d} ${why}`);
+    // F sends its tampered decision to C, D and E; the majority still decides.
+    for (const n of ["C", "D", "E"]) {
+      assert.equal(report.normal.received[n].filter((c) => c.startsWith("<$744>")).length, 4, `${n} ${why}`);
+    }
+    everyoneAccepts(report, 744, why);
+    assert.deepEqual(report.outcome, { round: 1, leader: "C", costUsd: 744 }, why);
+  }
+});
+
+Deno.test("Scenario III: a colluding follower commits the selfish dispatch; honest delegates need three rounds", async () => {
+  for (let seed = 0; seed < SEEDS; seed++) {
+    const { report } = await run("scenarios/scenario3.yaml", seed);
+    const why = `seed ${seed}`;
+    const [r1, r2, r3] = report.rounds;
+    assert.equal(report.rounds.length, 3, why);
+    assert.equal(r1.leader, "C", why);
+    // D takes C's selfish dispatch unchecked and relays it; E, F and G reject it.
+    assert.deepEqual(r1.received.D, ["<$904>C"], why);
+    assert.equal(r1.decision.D, "commit", why);
+    for (const d of ["E", "F", "G"]) {
+      assert.deepEqual(r1.received[d], ["<$904>CD"], `${d} ${why}`);
+      assert.deepEqual(r1.rejected[d], ["<$904>CD suboptimal"], `${d} ${why}`);
+      assert.equal(r1.decision[d], "blacklist", `${d} ${why}`);
+    }
+    // D has committed and takes no part: its round passes in silence and D is blacklisted.
+    assert.equal(r2.leader, "D", why);
+    for (const d of ["E", "F", "G"]) {
+      assert.deepEqual(r2.received[d], [], `${d} ${why}`);
+      assert.equal(r2.decision[d], "blacklist", `${d} ${why}`);
+      assert.deepEqual(r2.blacklist[d], ["C", "D"], `${d} ${why}`);
+    }
+    assert.equal(r3.leader, "E", why);
+    assert.deepEqual(r3.received.E, ["<$744>E"], why);
+    assert.deepEqual(sorted(r3.received.F), ["<$744>E", "<$744>EG"], why);
+    assert.deepEqual(sorted(r3.received.G), ["<$744>E", "<$744>EF"], why);
+    for (const d of ["E", "F", "G"]) assert.equal(r3.decision[d], "commit", `${d} ${why}`);
+    // Normal nodes hear D's $904 decision and three $744 ones: 3 of 5 delegates is a majority.
+    for (const cells of Object.values(report.normal.received)) {
+      assert.deepEqual(sorted(cells), ["<$744>E", "<$744>F", "<$744>G", "<$904>D"], why);
+    }
+    everyoneAccepts(report, 744, why);
+    assert.deepEqual(report.outcome, { round: 3, leader: "E", costUsd: 744 }, why);
+  }
+});
+
+Deno.test("Scenario IV: equivocation is caught, a crashed delegate restarts, a slow relayer still counts", async () => {
+  for (let seed = 0; seed < SEEDS; seed++) {
+    const { report } = await run("scenarios/scenario4.yaml", seed);
+    const why = `seed ${seed}`;
+    const [r1, r2] = report.rounds;
+    assert.equal(report.rounds.length, 2, why);
+    assert.equal(r1.leader, "C", why);
+    for (const d of ["D", "E", "F", "G"]) {
+      assert.equal(r1.decision[d], "blacklist", `${d} ${why}`);
+      assert.ok(r1.notes.includes(`${d} saw C equivocate`), `${d} ${why}: ${r1.notes}`);
+      // Both optima reach everyone: each cell holds C's direct copy and relays of both.
+      assert.ok(r1.received[d].length >= 3, `${d} ${why}: ${r1.received[d]}`);
+      assert.ok(r1.received[d].every((c) => c.startsWith("<$744>C")), `${d} ${why}: ${r1.received[d]}`);
+    }
+    assert.equal(r2.leader, "D", why);
+    assert.ok(r2.notes.some((n) => n.startsWith("G crashed")), `${why}: ${r2.notes}`);
+    for (const d of ["D", "E", "F", "G"]) assert.equal(r2.decision[d], "commit", `${d} ${why}`);
+    assert.deepEqual(r2.received.D, ["<$744>D"], why);
+    for (const d of ["E", "F", "G"]) {
+      const others = ["E", "F", "G"].filter((o) => o !== d).map((o) => `<$744>D${o}`);
+      assert.deepEqual(sorted(r2.received[d]), sorted(["<$744>D", ...others]), `${d} ${why}`);
+    }
+    everyoneAccepts(report, 744, why);
+    assert.deepEqual(report.outcome, { round: 2, leader: "D", costUsd: 744 }, why);
+  }
+});
