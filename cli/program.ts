@@ -11,6 +11,9 @@ import { CaseError } from "../models/case.ts";
 import { SolverError } from "../models/glpk.ts";
 import { type Variant, VARIANTS } from "../models/variants.ts";
 import { formatSolveReport, runSolve } from "./solve.ts";
+import { runScenarioFile } from "./run.ts";
+import { renderTrace } from "../scenarios/render.ts";
+import { ScenarioError } from "../scenarios/loader.ts";
 import { CertificateFileError, formatVerifyReport, runVerify } from "./verify.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
@@ -88,7 +91,54 @@ function buildProgram(io: CliIo): Command {
       if (report.verdict.verdict !== "accepted") throw new ExitStatus(EXIT_FAILURE);
     });
 
+  program
+    .command("run")
+    .description("Run a PoSo scenario (YAML) on Worker actors and print who received what, round by round")
+    .argument("<scenario>", "scenario file, e.g. scenarios/scenario1.yaml")
+    .option("--json", "print the trace as one JSON object")
+    .option(
+      "--seed <n>",
+      "seed of the simulator's message order and delays (default: the scenario's)",
+      parseWhole,
+    )
+    .option("--timings", "also print where the wall time went (start-up, solving, checking, waiting)")
+    .option("--simulate", "run in the deterministic simulator (virtual time, instant) instead of on Workers")
+    .option(
+      "--timeout <sec>",
+      "round timeout in seconds (default: the scenario's round_timeout_sec)",
+      parsePositive,
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  poso run scenarios/scenario1.yaml\n  poso run scenarios/scenario4.yaml --json\n" +
+        "  poso run scenarios/scenario2.yaml --simulate --seed 7",
+    )
+    .action(
+      async (
+        file: string,
+        opts: { json?: boolean; seed?: number; timings?: boolean; simulate?: boolean; timeout?: number },
+      ) => {
+        const interactive = !opts.json && Deno.stderr.isTerminal();
+        const { scenario, report } = await runScenarioFile(file, {
+          simulate: opts.simulate,
+          seed: opts.seed,
+          timeoutSec: opts.timeout,
+          progress: interactive ? (line) => io.err(`  … ${line}`) : undefined,
+        });
+        const shown = opts.timings ? report : { ...report, timings: undefined };
+        io.out(opts.json ? JSON.stringify(shown) : renderTrace(shown, scenario));
+        if (!report.outcome) throw new ExitStatus(EXIT_FAILURE);
+      },
+    );
+
   return program;
+}
+
+/** Parses a positive number option value. */
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("not a positive number");
+  return n;
 }
 
 /** Parses a whole number option value (for later subcommands). */
@@ -101,6 +151,7 @@ export function parseWhole(value: string): number {
 /** Errors whose message is the whole story for a user (no stack trace). */
 function isUserFacing(e: unknown): e is Error {
   return e instanceof CaseError || e instanceof SolverError || e instanceof CertificateFileError ||
+    e instanceof ScenarioError ||
     e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory;
 }
 

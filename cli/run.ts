@@ -1,0 +1,58 @@
+/**
+ * `poso run scenario.yaml`: run a scenario on Worker actors (default) or in
+ * the deterministic simulator, and print its trace.
+ *
+ * @module
+ */
+import { runScenario } from "../actors/supervisor.ts";
+import { loadProposalBook, simulate } from "../actors/simulator.ts";
+import { makeVerifier } from "../consensus/digest.ts";
+import type { RunReport } from "../consensus/report.ts";
+import { loadUomCase } from "../models/case.ts";
+import { buildDispatchModel } from "../models/dispatch.ts";
+import { loadScenarioFile, type Scenario } from "../scenarios/loader.ts";
+
+/** Options of {@link runScenarioFile}. */
+export interface RunOptions {
+  /** Run in the deterministic simulator (virtual time) instead of on Workers. */
+  simulate?: boolean;
+  /** Overrides the scenario's seed (simulator message order and delays). */
+  seed?: number;
+  /** Overrides the scenario's round timeout, s. */
+  timeoutSec?: number;
+  /** One-line progress notes. */
+  progress?: (line: string) => void;
+}
+
+/** Runs the simulator on a loaded scenario. */
+export async function simulateScenario(scenario: Scenario, roundTimeoutMs: number): Promise<RunReport> {
+  const model = buildDispatchModel(await loadUomCase());
+  const book = await loadProposalBook(model);
+  const { report } = simulate(makeVerifier(model), book, {
+    scenario: scenario.name,
+    participants: scenario.participants,
+    seed: scenario.seed,
+    normalVerify: scenario.normalVerify,
+    minDelayMs: scenario.linkDelayMs[0],
+    maxDelayMs: scenario.linkDelayMs[1],
+    roundTimeoutMs,
+    maxRounds: scenario.maxRounds,
+  });
+  return report;
+}
+
+/** Loads a scenario file and runs it; returns the scenario and its trace. */
+export async function runScenarioFile(
+  file: string,
+  options: RunOptions = {},
+): Promise<{ scenario: Scenario; report: RunReport }> {
+  const loaded = await loadScenarioFile(file);
+  const scenario = options.seed === undefined ? loaded : { ...loaded, seed: options.seed };
+  const roundTimeoutMs = options.timeoutSec === undefined
+    ? scenario.roundTimeoutMs
+    : Math.round(options.timeoutSec * 1000);
+  const report = options.simulate
+    ? await simulateScenario(scenario, roundTimeoutMs)
+    : await runScenario(scenario, { roundTimeoutMs, progress: options.progress });
+  return { scenario, report };
+}

@@ -1,0 +1,117 @@
+/**
+ * The Worker runtime: real Deno Workers, real time, real GLPK solves inside
+ * the leader's Worker. Round timeouts are the scenarios' own (3 s), long
+ * enough for a leader's solve on a busy 2-core machine.
+ */
+import assert from "node:assert/strict";
+import { runScenario, WORKER_MODULE } from "../actors/supervisor.ts";
+import type { FromWorker, ToWorker } from "../actors/protocol.ts";
+import type { RunReport } from "../consensus/report.ts";
+import { loadScenarioFile } from "../scenarios/loader.ts";
+
+const OPTIMUM_USD = 744;
+
+function allAccept(report: RunReport, cost: number): void {
+  for (const [node, accepted] of Object.entries(report.normal.accepted)) {
+    assert.equal(accepted, cost, `normal node ${node} accepted ${accepted}, expected ${cost}`);
+  }
+}
+
+// First, so that the Worker module is type-checked once here rather than by seven Workers at once.
+Deno.test("Workers: junk in the mailbox never crashes an actor", async () => {
+  const worker = new Worker(WORKER_MODULE, { type: "module" });
+  const replies: FromWorker[] = [];
+  let wake: (() => void) | undefined;
+  worker.onmessage = (e: MessageEvent<FromWorker>) => {
+    replies.push(e.data);
+    wake?.();
+  };
+  const until = async (pred: () => boolean) => {
+    while (!pred()) await new Promise<void>((r) => (wake = r));
+  };
+  let workerError: string | undefined;
+  worker.onerror = (e) => {
+    e.preventDefault();
+    workerError = e.message;
+  };
+  try {
+    worker.postMessage(
+      {
+        type: "init",
+        id: 9,
+        names: { 8: "C", 9: "D", 10: "E" },
+        delegate: { delegates: [8, 9, 10], normals: [9], misbehaviour: {}, alreadyCrashed: false },
+        normal: { delegates: [8, 9, 10], verifyCertificates: true },
+      } satisfies ToWorker,
+    );
+    await until(() => replies.some((r) => r.type === "ready"));
+    const junk: unknown[] = [
+      null,
+      42,
+      "hello",
+      { type: "deliver", seq: 1, msg: null },
+      { type: "deliver", seq: 2, msg: { kind: "proposal", round: "one" } },
+      { type: "deliver", seq: 3, msg: { kind: "decision", round: 1, from: 8, to: 9, proposal: { x: 1 } } },
+      {
+        type: "deliver",
+        seq: 4,
+        msg: { kind: "proposal", round: 1, to: 9, path: [8], proposal: { certificate: { x: [NaN] } } },
+      },
+      { type: "event", seq: 5, event: { kind: "nonsense" } },
+      { type: "event", seq: 6, event: null },
+      { type: "unknown", seq: 7 },
+    ];
+    for (const j of junk) worker.postMessage(j);
+    // Still alive and still itself: a real round start gets real effects back.
+    worker.postMessage({ type: "event", seq: 8, event: { kind: "roundStart", round: 1 } } satisfies ToWorker);
+    await until(() => replies.some((r) => r.type === "effects" && r.seq === 8 && r.final));
+    assert.equal(workerError, undefined);
+    for (const seq of [1, 2, 3, 4, 5, 6, 7]) {
+      assert.ok(
+        replies.some((r) => r.type === "effects" && r.seq === seq && r.final),
+        `input ${seq} was answered`,
+      );
+    }
+    const drops = replies.flatMap((r) => (r.type === "effects" ? [...r.delegate, ...r.normal] : []))
+      .filter((e) => e.kind === "drop");
+    assert.ok(drops.length >= 4, `junk messages are dropped with reasons (${drops.length})`);
+    for (const d of drops) assert.ok(d.kind === "drop" && d.reason.length > 0);
+  } finally {
+    worker.terminate();
+  }
+});
+
+Deno.test("Workers: scenario 1 end to end reproduces the published trace", async () => {
+  const report = await runScenario(await loadScenarioFile("scenarios/scenario1.yaml"));
+  assert.equal(report.runtime, "workers");
+  const [r1, r2] = report.rounds;
+  assert.equal(r1.leader, "C");
+  for (const d of ["D", "E", "F", "G"]) {
+    assert.equal(r1.decision[d], "blacklist", `${d} in round 1`);
+    assert.ok(r1.blacklist[d].includes("C"), `${d} blacklists C`);
+  }
+  assert.deepEqual(r1.received.F, ["<$904>C"]);
+  assert.equal(r2.leader, "D");
+  for (const d of ["D", "E", "F", "G"]) assert.equal(r2.decision[d], "commit", `${d} in round 2`);
+  assert.ok(r2.received.G.includes("<$744>D"));
+  assert.ok(r2.received.G.includes("<$744>DE"));
+  assert.ok(!r2.received.G.some((c) => c.endsWith("F")), `G got a relay from F: ${r2.received.G}`);
+  assert.deepEqual(report.outcome, { round: 2, leader: "D", costUsd: OPTIMUM_USD });
+  allAccept(report, OPTIMUM_USD);
+  assert.ok(report.timings && report.timings.total > 0);
+});
+
+Deno.test("Workers: a delegate that crashes as a round starts is restarted from its persisted state", async () => {
+  const scenario = await loadScenarioFile("scenarios/scenario4.yaml");
+  const report = await runScenario(scenario);
+  const crashRound = report.rounds.find((r) => r.notes.some((n) => n.includes("G crashed")));
+  assert.ok(crashRound, "the trace notes G's crash");
+  assert.equal(crashRound.round, 2);
+  // Restarted from its snapshot: it still knows C is blacklisted, follows leader D and commits with the others.
+  assert.deepEqual(crashRound.blacklist.G, ["C"]);
+  for (const d of ["D", "E", "F", "G"]) assert.equal(crashRound.decision[d], "commit", `${d} in round 2`);
+  assert.ok(crashRound.received.G.includes("<$744>D"), `G's round-2 cell: ${crashRound.received.G}`);
+  assert.equal(report.outcome?.leader, "D");
+  assert.equal(report.outcome?.costUsd, OPTIMUM_USD);
+  allAccept(report, OPTIMUM_USD);
+});
