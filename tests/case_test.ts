@@ -2,11 +2,14 @@
  * The case loader: the bundled case loads, and every kind of bad case file
  * fails with a CaseError that names the field path and the file.
  *
- * The file tests write into one temporary directory (Deno.makeTempDir), which
- * is removed at the end: run with --allow-read --allow-write.
+ * The file tests write into one temporary directory under `out/test-tmp/`
+ * (the only place the test task may write), which is removed at the end.
  */
 import assert from "node:assert/strict";
 import { CaseError, loadCaseFile, loadUomCase, parseCase, UOM_CASE_URL } from "../mod.ts";
+
+/** Scratch space of the file tests; the test task grants write access here only. */
+const TEST_TMP = "out/test-tmp";
 
 type Json = Record<string, unknown>;
 
@@ -133,7 +136,8 @@ Deno.test("bad fields are reported by their path", async (t) => {
 });
 
 Deno.test("bad case files name the file and the field", async (t) => {
-  const dir = await Deno.makeTempDir({ prefix: "poso-case-test-" });
+  await Deno.mkdir(TEST_TMP, { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: TEST_TMP, prefix: "poso-case-test-" });
   try {
     const write = async (name: string, text: string) => {
       const file = `${dir}/${name}`;
@@ -169,8 +173,13 @@ Deno.test("bad case files name the file and the field", async (t) => {
 
     await t.step("a URL names its path", async () => {
       const file = await write("url.json", "[]");
-      const url = new URL(`file://${file}`);
-      await expectCaseError(() => loadCaseFile(url), { path: "", detail: /expected an object/, file });
+      const absolute = await Deno.realPath(file);
+      const url = new URL(`file://${absolute}`);
+      await expectCaseError(() => loadCaseFile(url), {
+        path: "",
+        detail: /expected an object/,
+        file: absolute,
+      });
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

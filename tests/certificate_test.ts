@@ -24,6 +24,7 @@ import {
   type Verdict,
 } from "../mod.ts";
 import { uomModel, variant } from "./helpers.ts";
+import { mulberry32 } from "../actors/simulator.ts";
 
 function expectVerdict<K extends Verdict["verdict"]>(v: Verdict, kind: K): Extract<Verdict, { verdict: K }> {
   assert.equal(v.verdict, kind, describeVerdict(v));
@@ -420,17 +421,8 @@ Deno.test("property: rounding never lifts the bound above the exact optimum", ()
  */
 const GLPK_SLACK_USD = 1e-6;
 
-/** A deterministic PRNG (mulberry32), for vectors too long to draw entry by entry. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (the simulator's mulberry32), for vectors too long to draw entry by entry. */
+const prng = mulberry32;
 
 /** How one vector of the certificate is disturbed. */
 interface Perturbation {
