@@ -41,6 +41,7 @@ import type {
   ProposalVariant,
   Verifier,
 } from "../consensus/types.ts";
+import type { Scenario } from "../scenarios/loader.ts";
 
 /** A solved variant without its round and leader (those are filled in per proposal). */
 export interface BookEntry {
@@ -119,6 +120,25 @@ export interface SimFacts {
 export interface SimResult {
   report: RunReport;
   facts: SimFacts;
+}
+
+/**
+ * The simulator's configuration for a loaded scenario file: its participants,
+ * seed, link delays, round timeout, rounds and normal-node checking, with
+ * any field overridden by `overrides`.
+ */
+export function simConfigFor(scenario: Scenario, overrides: Partial<SimConfig> = {}): SimConfig {
+  return {
+    scenario: scenario.name,
+    participants: scenario.participants,
+    seed: scenario.seed,
+    normalVerify: scenario.normalVerify,
+    minDelayMs: scenario.linkDelayMs[0],
+    maxDelayMs: scenario.linkDelayMs[1],
+    roundTimeoutMs: scenario.roundTimeoutMs,
+    maxRounds: scenario.maxRounds,
+    ...overrides,
+  };
 }
 
 /** mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1). */

@@ -180,7 +180,8 @@ export async function runScenario(scenario: Scenario, options: SupervisorOptions
     slot.worker?.terminate();
     slot.up = false;
     slot.crashed = true;
-    recorder.note(`${names[slot.id]} ${why}; restarted from its last persisted state`);
+    // The recorder already notes a `crash` effect; this note says what the supervisor did about it.
+    recorder.note(`${names[slot.id]} restarted from its last persisted state (it ${why})`);
     progress(`${names[slot.id]} ${why}; restarting`);
     // Inputs it had not finished are redelivered to the new Worker, which starts from the snapshot.
     slot.mailbox.unshift(...slot.posted.values());

@@ -5,7 +5,7 @@
  * @module
  */
 import { runScenario } from "../actors/supervisor.ts";
-import { loadProposalBook, simulate } from "../actors/simulator.ts";
+import { loadProposalBook, simConfigFor, simulate } from "../actors/simulator.ts";
 import { makeVerifier } from "../consensus/digest.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { loadUomCase } from "../models/case.ts";
@@ -28,16 +28,7 @@ export interface RunOptions {
 export async function simulateScenario(scenario: Scenario, roundTimeoutMs: number): Promise<RunReport> {
   const model = buildDispatchModel(await loadUomCase());
   const book = await loadProposalBook(model);
-  const { report } = simulate(makeVerifier(model), book, {
-    scenario: scenario.name,
-    participants: scenario.participants,
-    seed: scenario.seed,
-    normalVerify: scenario.normalVerify,
-    minDelayMs: scenario.linkDelayMs[0],
-    maxDelayMs: scenario.linkDelayMs[1],
-    roundTimeoutMs,
-    maxRounds: scenario.maxRounds,
-  });
+  const { report } = simulate(makeVerifier(model), book, simConfigFor(scenario, { roundTimeoutMs }));
   return report;
 }
 

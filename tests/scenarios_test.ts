@@ -4,7 +4,7 @@
  * Each holds for many seeds (link delays reorder arrivals, never decisions).
  */
 import assert from "node:assert/strict";
-import { simulate } from "../actors/simulator.ts";
+import { simConfigFor, simulate } from "../actors/simulator.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { loadScenarioFile, type Scenario } from "../scenarios/loader.ts";
 import { consensusFixture } from "./consensus_fixture.ts";
@@ -14,16 +14,7 @@ const SEEDS = 20;
 async function run(file: string, seed: number): Promise<{ scenario: Scenario; report: RunReport }> {
   const { env, book } = await consensusFixture();
   const scenario = await loadScenarioFile(file);
-  const { report } = simulate(env, book, {
-    scenario: scenario.name,
-    participants: scenario.participants,
-    seed,
-    normalVerify: scenario.normalVerify,
-    minDelayMs: scenario.linkDelayMs[0],
-    maxDelayMs: scenario.linkDelayMs[1],
-    roundTimeoutMs: scenario.roundTimeoutMs,
-    maxRounds: scenario.maxRounds,
-  });
+  const { report } = simulate(env, book, simConfigFor(scenario, { seed }));
   return { scenario, report };
 }
 
