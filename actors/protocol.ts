@@ -14,15 +14,41 @@ import type {
   NodeId,
   NormalEffect,
 } from "../consensus/types.ts";
+import type { GenesisRecord } from "../consensus/ledger.ts";
+import type { KeySource } from "./keys.ts";
+
+/** The block a participant works on: set by `day` inputs and carried into a restarted Worker's init. */
+export interface DayInfo {
+  /** Block height = day number (1-based). */
+  height: number;
+  /** The day's load factor (models/days.ts). */
+  loadFactor: number;
+  /** Leader rotation: the day's first leader is the first non-blacklisted delegate after this id. */
+  startAfter?: NodeId;
+  /** Delegates blacklisted when the day starts (for the ledger block's blacklist). */
+  blacklistAtStart: NodeId[];
+}
 
 /** Starts a participant's machines inside a fresh Worker. */
 export interface WorkerInit {
   type: "init";
   id: NodeId;
   names: Record<NodeId, string>;
+  /** Where this participant's private key comes from; it never leaves the Worker. */
+  keys: KeySource;
+  /** Every participant's public key (base64url). */
+  publicKeys: Record<NodeId, string>;
+  /** The chain: every ledger's first record; its hash is what signatures bind to. */
+  genesis: GenesisRecord;
+  /** Ledger file of this participant (normal nodes keep one), or undefined for none. */
+  ledgerFile?: string;
+  /** The day in progress (a restarted Worker resumes in it). */
+  day: DayInfo;
   delegate?: {
     delegates: NodeId[];
     normals: NodeId[];
+    protocol: "paper" | "strict";
+    f?: number;
     misbehaviour: Misbehaviour;
     /** Resume from this persisted state (after a crash). */
     snapshot?: DelegateSnapshot;
@@ -30,17 +56,46 @@ export interface WorkerInit {
     alreadyCrashed: boolean;
   };
   normal?: { delegates: NodeId[]; verifyCertificates: boolean };
+  /** Behaviour `crash_in_ledger_write`: the height at which to die mid-write, unless it did already. */
+  crashInLedgerWrite?: number;
 }
 
 /** Supervisor → Worker. */
 export type ToWorker =
   | WorkerInit
+  | { type: "day"; seq: number; day: DayInfo }
   | { type: "event"; seq: number; event: DelegateEvent }
   | { type: "deliver"; seq: number; msg: unknown };
 
+/** A received message dropped because a signature failed. */
+export interface SignatureFailure {
+  reason: string;
+  signer: NodeId;
+  blame?: NodeId;
+}
+
+/** A block this participant appended to its ledger. */
+export interface BlockWritten {
+  height: number;
+  round: number;
+  leader: NodeId;
+  hash: string;
+  bytes: number;
+  /** Time to append and fsync, ms. */
+  writeMs: number;
+}
+
 /** Worker → supervisor. */
 export type FromWorker =
-  | { type: "ready"; id: NodeId; startupMs: number }
+  | {
+    type: "ready";
+    id: NodeId;
+    startupMs: number;
+    /** Bytes of a torn last ledger record cut off on opening (after a crash mid-write). */
+    truncatedBytes: number;
+    /** Height of the ledger's last block (0: none). */
+    ledgerHeight: number;
+  }
   | {
     type: "effects";
     id: NodeId;
@@ -49,9 +104,17 @@ export type FromWorker =
     final: boolean;
     delegate: DelegateEffect[];
     normal: NormalEffect[];
+    /** Messages dropped because their signatures failed. */
+    unauthentic?: SignatureFailure[];
+    /** Ledger blocks appended while handling this input. */
+    blocks?: BlockWritten[];
     /** Time spent solving (GLPK) for this reply, ms. */
     solveMs: number;
     /** Time spent checking certificates for this reply, ms. */
     checkMs: number;
+    /** Time spent signing and verifying signatures for this reply, ms. */
+    signMs: number;
   }
+  /** The Worker is about to die on purpose (behaviour `crash_in_ledger_write`): terminate it now. */
+  | { type: "dying"; id: NodeId; why: string }
   | { type: "failed"; id: NodeId; error: string };

@@ -22,6 +22,7 @@ import type { SolveOptions } from "../models/glpk.ts";
 import { solveVariant, VARIANTS } from "../models/variants.ts";
 import { type DelegateStep, withMisbehaviour } from "../consensus/behaviours.ts";
 import {
+  defaultFaults,
   type DelegateConfig,
   type DelegateState,
   initDelegate,
@@ -42,6 +43,8 @@ import type {
   Verifier,
 } from "../consensus/types.ts";
 import type { Scenario } from "../scenarios/loader.ts";
+import { Authenticator } from "./auth.ts";
+import { type KeyPair, seedKeyPair } from "./keys.ts";
 
 /** A solved variant without its round and leader (those are filled in per proposal). */
 export interface BookEntry {
@@ -100,7 +103,28 @@ export interface SimConfig {
   maxRounds?: number;
   /** Downtime after a crash (default 100). */
   restartMs?: number;
+  /** `paper` (default) or `strict` (Dolev-Strong relay phases, consensus/delegate.ts). */
+  protocol?: "paper" | "strict";
+  /** Strict mode: dishonest delegates tolerated (default: the largest number below half of the delegates). */
+  f?: number;
+  /**
+   * Strict mode: length of relay phases 2..f+1 (phase 1 lasts `roundTimeoutMs`, which covers
+   * the solve). Default {@link STRICT_PHASE_MARGIN} × (maxDelayMs + checkMs): an honest relay,
+   * checked and sent on, always lands within one phase.
+   */
+  phaseMs?: number;
+  /** Block height (default 1). */
+  height?: number;
+  /** Sign and verify every message with Ed25519 keys derived from this seed (default 1); `false`: no signatures. */
+  keySeed?: number | false;
+  /** Chain id the signatures bind to (default "sim"). */
+  chain?: string;
+  /** Describes the accepted dispatch in the report (see consensus/recorder.ts). */
+  dispatchOf?: (proposal: Proposal) => RunReport["dispatch"];
 }
+
+/** Strict mode's default phase length, as a multiple of the longest honest hop (link + check). */
+export const STRICT_PHASE_MARGIN = 2;
 
 /** What a run established, for property tests. */
 export interface SimFacts {
@@ -137,6 +161,9 @@ export function simConfigFor(scenario: Scenario, overrides: Partial<SimConfig> =
     maxDelayMs: scenario.linkDelayMs[1],
     roundTimeoutMs: scenario.roundTimeoutMs,
     maxRounds: scenario.maxRounds,
+    protocol: scenario.protocol,
+    phaseMs: scenario.phaseMs,
+    ...(scenario.faultTolerance === undefined ? {} : { f: scenario.faultTolerance }),
     ...overrides,
   };
 }
@@ -155,6 +182,7 @@ export function mulberry32(seed: number): () => number {
 
 type SimEvent =
   | { kind: "roundStart" | "roundEnd"; round: number }
+  | { kind: "phase"; round: number; phase: number }
   | { kind: "deliver"; msg: Message }
   | { kind: "solved"; node: NodeId; incarnation: number; round: number; variants: ProposalVariant[] }
   | { kind: "restart"; node: NodeId };
@@ -206,7 +234,7 @@ interface DelegateNode {
 }
 
 /** Runs one simulated consensus. Pure given its inputs: the same config gives the same result. */
-export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): SimResult {
+export async function simulate(env: Verifier, book: ProposalBook, config: SimConfig): Promise<SimResult> {
   const {
     participants,
     seed,
@@ -217,7 +245,11 @@ export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): 
     checkMs = 20,
     roundTimeoutMs = 1000,
     restartMs = 100,
+    protocol = "paper",
+    height = 1,
   } = config;
+  const strict = protocol === "strict";
+  const phaseMs = config.phaseMs ?? STRICT_PHASE_MARGIN * (maxDelayMs + checkMs);
   const names = Object.fromEntries(participants.map((p) => [p.id, p.name]));
   const delegateIds = participants.filter((p) => p.delegate).map((p) => p.id).sort((a, b) => a - b);
   const normalIds = participants.filter((p) => p.normal).map((p) => p.id).sort((a, b) => a - b);
@@ -232,12 +264,24 @@ export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): 
     delegates: delegateIds,
     normals: normalIds,
     env,
+    ...(config.dispatchOf ? { dispatchOf: config.dispatchOf } : {}),
   });
   const facts: SimFacts = { delegates: {}, normals: {}, rounds: 0, endMs: 0 };
+  const keySeed = config.keySeed ?? 1;
+  const auth = keySeed === false ? undefined : await simAuthenticator(keySeed, config.chain ?? "sim", names);
+  const f = config.f ?? defaultFaults(delegateIds.length);
 
   const delegates = new Map<NodeId, DelegateNode>();
   for (const p of participants.filter((p) => p.delegate)) {
-    const cfg: DelegateConfig = { id: p.id, names, delegates: delegateIds, normals: normalIds };
+    const cfg: DelegateConfig = {
+      id: p.id,
+      names,
+      delegates: delegateIds,
+      normals: normalIds,
+      height,
+      protocol,
+      ...(config.f === undefined ? {} : { f: config.f }),
+    };
     const m = p.misbehaviour ?? {};
     delegates.set(p.id, {
       config: cfg,
@@ -252,21 +296,21 @@ export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): 
   for (const id of normalIds) {
     normals.set(
       id,
-      initNormal({ id, delegates: delegateIds, names, verifyCertificates: config.normalVerify }),
+      initNormal({ id, delegates: delegateIds, names, verifyCertificates: config.normalVerify, height }),
     );
     facts.normals[id] = {};
   }
   /** Messages held for participants that are down. */
   const held = new Map<NodeId, Message[]>();
-  let now = 0, round = 0, roundOpen = false;
+  let now = 0, round = 0, roundOpen = false, phase = 1;
 
-  const send = (msg: Message, delayMs = 0) => {
+  const send = async (msg: Message, delayMs = 0) => {
     if (dropRate > 0 && random() < dropRate) return recorder.dropped(msg.to, "lost on the link");
     const link = minDelayMs + Math.floor(random() * (maxDelayMs - minDelayMs + 1));
-    agenda.push(now + link + delayMs, { kind: "deliver", msg });
+    agenda.push(now + link + delayMs, { kind: "deliver", msg: auth ? await auth.seal(msg) : msg });
   };
 
-  const run = (node: DelegateNode, event: DelegateEvent) => {
+  const run = async (node: DelegateNode, event: DelegateEvent) => {
     const id = node.config.id;
     const busyMs = event.kind === "receive" ? checkMs : 0;
     for (const e of node.step(env, node.state, event)) {
@@ -276,7 +320,7 @@ export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): 
           node.snapshot = e.snapshot;
           break;
         case "send":
-          send(e.msg, busyMs + (e.delayMs ?? 0));
+          await send(e.msg, busyMs + (e.delayMs ?? 0));
           break;
         case "solve":
           agenda.push(now + solveMs, {
@@ -308,13 +352,15 @@ export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): 
     }
   };
 
-  const deliver = (msg: Message) => {
+  const deliver = async (msg: Message) => {
     const queue = held.get(msg.to);
     if (queue) return void queue.push(msg);
+    const checked = auth ? await auth.check(msg) : { ok: true as const };
+    if (!checked.ok) return recorder.unauthentic(msg.to, checked);
     if (msg.kind === "proposal") {
       const node = delegates.get(msg.to);
       if (!node) return recorder.dropped(msg.to, "not a delegate");
-      return run(node, { kind: "receive", msg });
+      return await run(node, { kind: "receive", msg });
     }
     const state = normals.get(msg.to);
     if (!state) return recorder.dropped(msg.to, "not a normal node");
@@ -337,19 +383,29 @@ export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): 
     return best ? names[best[0]] ?? String(best[0]) : "-";
   };
 
-  const handle = (ev: SimEvent) => {
+  const handle = async (ev: SimEvent) => {
     switch (ev.kind) {
       case "roundStart":
         round = ev.round;
         roundOpen = true;
+        phase = 1;
         facts.rounds = round;
         recorder.roundStart(round, majorityLeader());
-        for (const [id, node] of delegates) if (!held.has(id)) run(node, ev);
-        agenda.push(now + roundTimeoutMs, { kind: "roundEnd", round });
+        for (const [id, node] of delegates) if (!held.has(id)) await run(node, ev);
+        if (strict) {
+          for (let k = 2; k <= f + 1; k++) {
+            agenda.push(now + roundTimeoutMs + (k - 2) * phaseMs, { kind: "phase", round, phase: k });
+          }
+        }
+        agenda.push(now + roundTimeoutMs + (strict ? f * phaseMs : 0), { kind: "roundEnd", round });
+        break;
+      case "phase":
+        phase = ev.phase;
+        for (const [id, node] of delegates) if (!held.has(id)) await run(node, ev);
         break;
       case "roundEnd": {
         roundOpen = false;
-        for (const [id, node] of delegates) if (!held.has(id)) run(node, ev);
+        for (const [id, node] of delegates) if (!held.has(id)) await run(node, ev);
         // Go on until more than half of the delegates committed the same dispatch (then
         // every normal node accepts it and nothing later can change that), while some
         // delegate has not committed and still has a leader to follow.
@@ -369,7 +425,7 @@ export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): 
         break;
       }
       case "deliver":
-        deliver(ev.msg);
+        await deliver(ev.msg);
         break;
       case "solved": {
         const node = delegates.get(ev.node);
@@ -379,6 +435,7 @@ export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): 
           const b = book[v];
           if (b) {
             proposals[v] = {
+              height,
               round: ev.round,
               leader: ev.node,
               certificate: b.certificate,
@@ -386,7 +443,7 @@ export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): 
             };
           }
         }
-        run(node, { kind: "solved", round: ev.round, proposals });
+        await run(node, { kind: "solved", round: ev.round, proposals });
         break;
       }
       case "restart": {
@@ -396,8 +453,11 @@ export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): 
         node.state = initDelegate(node.config, node.snapshot);
         node.step = withMisbehaviour(node.misbehaviour, ev.node, stepDelegate, { alreadyCrashed: true });
         recorder.note(`${names[ev.node]} restarted from its round-${node.snapshot?.round ?? 0} snapshot`);
-        if (roundOpen) run(node, { kind: "roundStart", round });
-        for (const msg of queue) deliver(msg);
+        if (roundOpen) {
+          await run(node, { kind: "roundStart", round });
+          if (phase > 1) await run(node, { kind: "phase", round, phase });
+        }
+        for (const msg of queue) await deliver(msg);
         break;
       }
     }
@@ -406,8 +466,29 @@ export function simulate(env: Verifier, book: ProposalBook, config: SimConfig): 
   agenda.push(0, { kind: "roundStart", round: 1 });
   for (let item = agenda.pop(); item; item = agenda.pop()) {
     now = item.at;
-    handle(item.ev);
+    await handle(item.ev);
   }
   facts.endMs = now;
   return { report: recorder.finish(), facts };
+}
+
+const simKeys = new Map<string, Promise<KeyPair>>();
+
+/** An authenticator holding every participant's seed-derived key (pairs cached per process). */
+async function simAuthenticator(
+  keySeed: number,
+  chain: string,
+  names: Record<NodeId, string>,
+): Promise<Authenticator> {
+  const ids = Object.keys(names).map(Number);
+  const pairs = await Promise.all(ids.map((id) => {
+    const key = `${keySeed}/${id}`;
+    let p = simKeys.get(key);
+    if (!p) simKeys.set(key, p = seedKeyPair(keySeed, id));
+    return p;
+  }));
+  return new Authenticator(
+    { chain, names, publicKeys: Object.fromEntries(pairs.map((k) => [k.id, k.publicKey])) },
+    new Map(pairs.map((k) => [k.id, k])),
+  );
 }

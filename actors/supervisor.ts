@@ -1,26 +1,41 @@
 /**
- * The supervisor of the Worker runtime: it starts one Worker per
- * participant, drives time (round start, round timeout), routes every
- * message (and so records the trace), restarts a Worker that crashed from
- * the state it last persisted, and ends the run when every normal node has
- * accepted a block or the rounds run out.
+ * The supervisor of the Worker runtime: it prepares the keys and the chain
+ * (genesis), starts one Worker per participant, drives time (days, round
+ * start, strict-mode relay phases, round timeout) and leader rotation,
+ * routes every message (and so records the trace), restarts a Worker that
+ * crashed from the state it last persisted, and moves to the next day when
+ * every normal node has accepted (and written) the day's block.
  *
  * Messages to a Worker that is down wait in its mailbox here and are
- * delivered after the restart: nothing is lost.
+ * delivered after the restart: nothing is lost. A restarted normal node is
+ * given again every decision of the day it had received (its ledger is its
+ * durable state; the tally before a block is rebuilt from them).
+ *
+ * A rerun on the same data directory continues the chain: the day after the
+ * last block of the ledgers, with the blacklist and rotation it left.
  *
  * @module
  */
 import { makeVerifier } from "../consensus/digest.ts";
+import { defaultFaults, leaderOf } from "../consensus/delegate.ts";
+import { type BlockRecord, type GenesisRecord, makeGenesis } from "../consensus/ledger.ts";
 import { Recorder } from "../consensus/recorder.ts";
 import type { RunReport, RunTimings } from "../consensus/report.ts";
 import type { DelegateEffect, DelegateEvent, DelegateSnapshot, Message, NodeId } from "../consensus/types.ts";
 import { loadUomCase } from "../models/case.ts";
+import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../models/days.ts";
 import { buildDispatchModel } from "../models/dispatch.ts";
+import { summariseDispatch } from "../models/dispatch_summary.ts";
 import type { Scenario } from "../scenarios/loader.ts";
-import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import { type KeySource, publicKeysOf } from "./keys.ts";
+import { ledgerFileName, readLedger } from "./ledger_file.ts";
+import type { BlockWritten, DayInfo, FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
 
 /** The Worker module every participant runs (listed for `deno compile --include`). */
 export const WORKER_MODULE: URL = new URL("./worker.ts", import.meta.url);
+
+/** Default data directory (ledgers, and keys when the scenario names none). */
+export const DEFAULT_DATA_DIR = "poso-data";
 
 /** Options of a Worker run. */
 export interface SupervisorOptions {
@@ -28,6 +43,18 @@ export interface SupervisorOptions {
   roundTimeoutMs?: number;
   /** Called with a one-line progress note (round started, decided, ...). */
   progress?: (line: string) => void;
+  /** Data directory: one ledger per normal node, and `keys/` unless the scenario says otherwise. */
+  dataDir?: string;
+  /** Days (blocks) to dispatch; overrides the scenario's `days.count`. */
+  days?: number;
+}
+
+/** A run that cannot start (ledgers of another chain in the data directory, ...). */
+export class RunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RunError";
+  }
 }
 
 interface Slot {
@@ -39,58 +66,140 @@ interface Slot {
   mailbox: ToWorker[];
   /** Inputs posted to the Worker and not finished yet, by sequence number (redelivered after a crash). */
   posted: Map<number, ToWorker>;
+  /** Decisions delivered to this participant during the current day (redelivered after a crash). */
+  dayDecisions: ToWorker[];
   snapshot?: DelegateSnapshot;
-  crashed: boolean;
   ready?: () => void;
 }
 
-/** Leader most delegates follow: the lowest id that no majority has blacklisted. */
-function consensusLeader(delegates: NodeId[], blacklists: Map<NodeId, Set<NodeId>>): NodeId | undefined {
-  return delegates.find((d) => {
+/** Leader most delegates follow: the first that no majority has blacklisted. */
+function consensusLeader(
+  delegates: NodeId[],
+  blacklists: Map<NodeId, Set<NodeId>>,
+  startAfter?: NodeId,
+): NodeId | undefined {
+  const majority = delegates.filter((d) => {
     let votes = 0;
     for (const b of blacklists.values()) if (b.has(d)) votes++;
-    return 2 * votes <= delegates.length;
+    return 2 * votes > delegates.length;
+  });
+  return leaderOf({ id: -1, delegates, normals: [], startAfter }, majority);
+}
+
+/** The key source a scenario asks for. */
+export function keySourceOf(scenario: Scenario, dataDir: string): KeySource {
+  const k = scenario.keys;
+  if (k.kind === "seed") return { kind: "seed", seed: k.seed };
+  return { kind: "dir", dir: k.kind === "dir" ? k.dir : `${dataDir}/keys` };
+}
+
+/** The genesis record of a scenario's chain (the same for every participant and every rerun). */
+export async function genesisOf(
+  scenario: Scenario,
+  publicKeys: Record<NodeId, string>,
+): Promise<GenesisRecord> {
+  const ies = await loadUomCase();
+  return makeGenesis({
+    scenario: scenario.name,
+    seed: scenario.seed,
+    caseName: ies.name,
+    loadVariation: DAILY_LOAD_VARIATION,
+    protocol: scenario.protocol,
+    participants: scenario.participants.map((p) => ({
+      id: p.id,
+      name: p.name,
+      delegate: p.delegate,
+      normal: p.normal,
+      publicKey: publicKeys[p.id],
+    })),
   });
 }
 
+/** Where an existing chain in `dataDir` ends: its last block (the highest over the ledgers). */
+async function chainTip(
+  scenario: Scenario,
+  dataDir: string,
+  genesis: GenesisRecord,
+): Promise<BlockRecord | undefined> {
+  let tip: BlockRecord | undefined;
+  for (const p of scenario.participants.filter((p) => p.normal)) {
+    const file = ledgerFileName(dataDir, p.name);
+    let records;
+    try {
+      records = (await readLedger(file)).records;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) continue;
+      throw new RunError(`${file}: ${(e as Error).message}`);
+    }
+    const first = records[0];
+    if (first && first.hash !== genesis.hash) {
+      throw new RunError(
+        `${file} belongs to another chain (another scenario, seed, protocol or keys); ` +
+          `use another --data directory or remove it`,
+      );
+    }
+    const last = records[records.length - 1];
+    if (last?.kind === "block" && (!tip || last.height > tip.height)) tip = last;
+  }
+  return tip;
+}
+
 /**
- * Runs a scenario on Worker actors and returns its trace.
+ * Runs a scenario on Worker actors, one block per day, and returns the trace
+ * of every day.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { loadScenarioFile } from "../scenarios/loader.ts";
- * import { runScenario } from "./supervisor.ts";
- * const report = await runScenario(await loadScenarioFile("scenarios/scenario1.yaml"));
- * console.log(report.outcome); // { round: 2, leader: "D", costUsd: 744 }
+ * const [day1] = await runDays(await loadScenarioFile("scenarios/scenario1.yaml"), { dataDir: "out/data" });
+ * console.log(day1.outcome); // { round: 2, leader: "D", costUsd: 744 }
  * ```
  */
-export async function runScenario(scenario: Scenario, options: SupervisorOptions = {}): Promise<RunReport> {
+export async function runDays(scenario: Scenario, options: SupervisorOptions = {}): Promise<RunReport[]> {
   const tStart = performance.now();
   const progress = options.progress ?? (() => {});
   const timeoutMs = options.roundTimeoutMs ?? scenario.roundTimeoutMs;
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const dayCount = options.days ?? scenario.days.count;
   const names = Object.fromEntries(scenario.participants.map((p) => [p.id, p.name]));
   const delegates = scenario.participants.filter((p) => p.delegate).map((p) => p.id);
   const normals = scenario.participants.filter((p) => p.normal).map((p) => p.id);
-  const model = buildDispatchModel(await loadUomCase());
-  const recorder = new Recorder({
-    scenario: scenario.name,
-    runtime: "workers",
-    seed: scenario.seed,
-    names,
-    delegates,
-    normals,
-    env: makeVerifier(model),
-    notices: scenario.notices,
+  const strict = scenario.protocol === "strict";
+  const f = scenario.faultTolerance ?? defaultFaults(delegates.length);
+
+  const keys = keySourceOf(scenario, dataDir);
+  const publicKeys = await publicKeysOf(keys, scenario.participants);
+  const genesis = await genesisOf(scenario, publicKeys);
+  const tip = await chainTip(scenario, dataDir, genesis);
+  const firstHeight = (tip?.height ?? 0) + 1;
+  const dayInfo = (height: number, blacklistAtStart: NodeId[], startAfter?: NodeId): DayInfo => ({
+    height,
+    loadFactor: dayLoadFactor(scenario.seed, height),
+    blacklistAtStart,
+    ...(startAfter === undefined ? {} : { startAfter }),
   });
+  let day = dayInfo(
+    firstHeight,
+    tip?.blacklist ?? [],
+    scenario.days.rotateLeader ? tip?.leader : undefined,
+  );
+  if (tip) progress(`continuing the chain in ${dataDir} after block ${tip.height}`);
 
   const slots = new Map<NodeId, Slot>();
-  const blacklists = new Map<NodeId, Set<NodeId>>(delegates.map((d) => [d, new Set()]));
-  const accepted = new Set<NodeId>();
   const inFlight = new Set<number>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
-  let seq = 0, round = 0, solvingMs = 0, roundCheckMs = 0;
+  let seq = 0, round = 0;
+  let recorder: Recorder | undefined;
+  let blacklists = new Map<NodeId, Set<NodeId>>();
+  let accepted = new Set<NodeId>();
+  let blocks: BlockWritten[] = [];
+  // Per-round figures: solving summed, checking/signing the busiest Worker's.
+  let solvingMs = 0;
+  const checkBy = new Map<NodeId, number>(), signBy = new Map<NodeId, number>();
   let quiet: (() => void) | undefined;
   let lastBusy = performance.now();
+  const notes: string[] = [];
+  const note = (text: string) => recorder ? recorder.note(text) : notes.push(text);
 
   const settle = () => {
     if (inFlight.size === 0 && timers.size === 0) {
@@ -112,13 +221,18 @@ export async function runScenario(scenario: Scenario, options: SupervisorOptions
   const route = (from: NodeId, msg: Message, delayMs = 0) => {
     const target = slots.get(msg.to);
     if (!target) {
-      recorder.dropped(msg.to, `${names[from] ?? from} sent to unknown participant ${msg.to}`);
+      recorder?.dropped(msg.to, `${names[from] ?? from} sent to unknown participant ${msg.to}`);
       return;
     }
-    if (delayMs <= 0) return send(target, { type: "deliver", seq: ++seq, msg });
+    const deliver = () => {
+      const input: ToWorker = { type: "deliver", seq: ++seq, msg };
+      if (msg.kind === "decision") target.dayDecisions.push(input);
+      send(target, input);
+    };
+    if (delayMs <= 0) return deliver();
     const timer = setTimeout(() => {
       timers.delete(timer);
-      send(target, { type: "deliver", seq: ++seq, msg });
+      deliver();
       settle();
     }, delayMs);
     timers.add(timer);
@@ -126,36 +240,50 @@ export async function runScenario(scenario: Scenario, options: SupervisorOptions
 
   const onDelegateEffects = (slot: Slot, effects: DelegateEffect[]) => {
     for (const e of effects) {
-      recorder.delegateEffect(slot.id, e);
+      recorder?.delegateEffect(slot.id, e);
       if (e.kind === "send") route(slot.id, e.msg, e.delayMs);
       else if (e.kind === "persist") slot.snapshot = e.snapshot;
       else if (e.kind === "blacklist") blacklists.get(slot.id)?.add(e.leader);
       else if (e.kind === "crash") crash(slot, `crashed as round ${e.round} started (crash_at_round)`);
-      else if (e.kind === "commit") progress(`round ${e.round}: ${names[slot.id]} commits`);
+      else if (e.kind === "commit") {
+        progress(`day ${day.height}, round ${e.round}: ${names[slot.id]} commits`);
+      }
     }
   };
 
   const onMessage = (slot: Slot, m: FromWorker) => {
     if (m.type === "ready") {
       slot.up = true;
+      if (m.truncatedBytes > 0) {
+        note(
+          `${names[slot.id]}'s ledger: a torn last record (${m.truncatedBytes} bytes) was cut off on restart`,
+        );
+      }
       for (const input of slot.mailbox.splice(0)) post(slot, input);
       slot.ready?.();
       return;
     }
+    if (m.type === "dying") return crash(slot, m.why, true);
     if (m.type === "failed") {
-      recorder.note(`${names[slot.id]}: an input failed and was skipped: ${m.error.split("\n")[0]}`);
+      note(`${names[slot.id]}: an input failed and was skipped: ${m.error.split("\n")[0]}`);
       return;
     }
     solvingMs += m.solveMs;
-    roundCheckMs = Math.max(roundCheckMs, m.checkMs);
+    checkBy.set(slot.id, (checkBy.get(slot.id) ?? 0) + m.checkMs);
+    signBy.set(slot.id, (signBy.get(slot.id) ?? 0) + m.signMs);
     if (m.final) {
       slot.posted.delete(m.seq);
       inFlight.delete(m.seq);
     }
+    for (const u of m.unauthentic ?? []) recorder?.unauthentic(slot.id, u);
     onDelegateEffects(slot, m.delegate);
     for (const e of m.normal) {
-      recorder.normalEffect(slot.id, e);
+      recorder?.normalEffect(slot.id, e);
       if (e.kind === "accept") accepted.add(slot.id);
+    }
+    for (const b of m.blocks ?? []) {
+      blocks.push(b);
+      progress(`day ${b.height}: ${names[slot.id]} wrote block ${b.height} (${b.bytes} bytes)`);
     }
     settle();
   };
@@ -176,20 +304,33 @@ export async function runScenario(scenario: Scenario, options: SupervisorOptions
   };
 
   /** Kills a Worker (as a crash would) and starts a new one from its last persisted state. */
-  const crash = (slot: Slot, why: string) => {
+  const crash = (slot: Slot, why: string, inLedgerWrite = false) => {
     slot.worker?.terminate();
     slot.up = false;
-    slot.crashed = true;
+    if (inLedgerWrite) note(`${names[slot.id]} crashed`);
     // The recorder already notes a `crash` effect; this note says what the supervisor did about it.
-    recorder.note(`${names[slot.id]} restarted from its last persisted state (it ${why})`);
+    note(`${names[slot.id]} restarted from its last persisted state (it ${why})`);
     progress(`${names[slot.id]} ${why}; restarting`);
-    // Inputs it had not finished are redelivered to the new Worker, which starts from the snapshot.
-    slot.mailbox.unshift(...slot.posted.values());
+    // Inputs it had not finished are redelivered to the new Worker, which starts from the snapshot,
+    // and so is every decision of the day it had finished (its normal-node tally was in memory).
+    const unfinished = [...slot.posted.values()];
+    const finishedDecisions = slot.dayDecisions.filter((d) => "seq" in d && !slot.posted.has(d.seq));
+    for (const d of finishedDecisions) if ("seq" in d) inFlight.add(d.seq);
+    slot.mailbox.unshift(...finishedDecisions, ...unfinished);
     slot.posted.clear();
+    slot.init = {
+      ...slot.init,
+      day,
+      ...(inLedgerWrite ? { crashInLedgerWrite: undefined } : {}),
+    };
     if (slot.init.delegate) {
       slot.init = {
         ...slot.init,
-        delegate: { ...slot.init.delegate, snapshot: slot.snapshot, alreadyCrashed: true },
+        delegate: {
+          ...slot.init.delegate,
+          snapshot: slot.snapshot,
+          alreadyCrashed: slot.init.delegate.alreadyCrashed || !inLedgerWrite,
+        },
       };
       // Catch the restarted delegate up with the round in progress.
       if (round > 0 && (slot.snapshot?.round ?? 0) < round) {
@@ -200,64 +341,174 @@ export async function runScenario(scenario: Scenario, options: SupervisorOptions
     void spawn(slot);
   };
 
+  const firstSnapshot = (id: NodeId): DelegateSnapshot => ({
+    id,
+    round: 0,
+    blacklist: [...day.blacklistAtStart],
+    received: [],
+  });
   for (const p of scenario.participants) {
     const init: WorkerInit = {
       type: "init",
       id: p.id,
       names,
+      keys,
+      publicKeys,
+      genesis,
+      day,
+      ...(p.normal ? { ledgerFile: ledgerFileName(dataDir, p.name) } : {}),
       ...(p.delegate
-        ? { delegate: { delegates, normals, misbehaviour: p.misbehaviour, alreadyCrashed: false } }
+        ? {
+          delegate: {
+            delegates,
+            normals,
+            protocol: scenario.protocol,
+            ...(scenario.faultTolerance === undefined ? {} : { f: scenario.faultTolerance }),
+            misbehaviour: p.misbehaviour,
+            snapshot: firstSnapshot(p.id),
+            alreadyCrashed: false,
+          },
+        }
         : {}),
       ...(p.normal ? { normal: { delegates, verifyCertificates: scenario.normalVerify } } : {}),
+      ...(p.misbehaviour.crash_in_ledger_write === undefined
+        ? {}
+        : { crashInLedgerWrite: p.misbehaviour.crash_in_ledger_write }),
     };
-    slots.set(p.id, { id: p.id, init, up: false, mailbox: [], posted: new Map(), crashed: false });
+    slots.set(p.id, { id: p.id, init, up: false, mailbox: [], posted: new Map(), dayDecisions: [] });
   }
   progress(`starting ${slots.size} Workers`);
-  await Promise.all([...slots.values()].map(spawn));
-  const startup = performance.now() - tStart;
-
-  const timings = { solving: 0, checking: 0, waiting: 0 };
-  const toDelegates = (event: DelegateEvent) => {
-    for (const d of delegates) send(slots.get(d)!, { type: "event", seq: ++seq, event });
-  };
-  const whenQuiet = () =>
-    new Promise<void>((resolve) => {
-      quiet = resolve;
-      settle();
-    });
-
+  const reports: RunReport[] = [];
+  let startup = 0;
   try {
-    for (round = 1; round <= scenario.maxRounds && accepted.size < normals.length; round++) {
-      const leader = consensusLeader(delegates, blacklists);
-      if (leader === undefined) break;
-      recorder.roundStart(round, names[leader]);
-      progress(`round ${round}: leader ${names[leader]}`);
-      solvingMs = 0;
-      roundCheckMs = 0;
-      toDelegates({ kind: "roundStart", round });
-      await new Promise((resolve) => setTimeout(resolve, timeoutMs));
-      // Idle time: from the moment the round went quiet until its timeout.
-      if (inFlight.size === 0 && timers.size === 0) timings.waiting += performance.now() - lastBusy;
-      timings.solving += solvingMs;
-      timings.checking += roundCheckMs;
-      roundCheckMs = 0;
-      toDelegates({ kind: "roundEnd", round });
-      await whenQuiet();
-      timings.checking += roundCheckMs;
+    await Promise.all([...slots.values()].map(spawn));
+    startup = performance.now() - tStart;
+
+    const toDelegates = (event: DelegateEvent) => {
+      for (const d of delegates) send(slots.get(d)!, { type: "event", seq: ++seq, event });
+    };
+    const whenQuiet = () =>
+      new Promise<void>((resolve) => {
+        quiet = resolve;
+        settle();
+      });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    for (let n = 0; n < dayCount; n++) {
+      const tDay = performance.now();
+      if (n > 0) {
+        for (const slot of slots.values()) {
+          slot.dayDecisions = [];
+          slot.init = { ...slot.init, day };
+          send(slot, { type: "day", seq: ++seq, day });
+        }
+        await whenQuiet();
+      }
+      const model = buildDispatchModel(caseForDay(await loadUomCase(), day.loadFactor));
+      recorder = new Recorder({
+        scenario: scenario.name,
+        runtime: "workers",
+        seed: scenario.seed,
+        names,
+        delegates,
+        normals,
+        env: makeVerifier(model),
+        notices: n === 0 ? scenario.notices : [],
+        dispatchOf: (p) => summariseDispatch(model, p.certificate),
+      });
+      for (const text of notes.splice(0)) recorder.note(text);
+      blacklists = new Map(delegates.map((d) => [d, new Set(day.blacklistAtStart)]));
+      accepted = new Set();
+      blocks = [];
+      const timings = { solving: 0, checking: 0, signing: 0, waiting: 0 };
+      const takeRound = () => {
+        timings.solving += solvingMs;
+        timings.checking += Math.max(0, ...checkBy.values());
+        timings.signing += Math.max(0, ...signBy.values());
+        solvingMs = 0;
+        checkBy.clear();
+        signBy.clear();
+      };
+      const roundLeaders: NodeId[] = [];
+      progress(`day ${day.height} (load factor ${day.loadFactor})`);
+      for (round = 1; round <= scenario.maxRounds && accepted.size < normals.length; round++) {
+        const leader = consensusLeader(delegates, blacklists, day.startAfter);
+        if (leader === undefined) break;
+        roundLeaders.push(leader);
+        recorder.roundStart(round, names[leader]);
+        progress(`day ${day.height}, round ${round}: leader ${names[leader]}`);
+        toDelegates({ kind: "roundStart", round });
+        await sleep(timeoutMs);
+        for (let k = 2; strict && k <= f + 1; k++) {
+          toDelegates({ kind: "phase", round, phase: k });
+          await sleep(scenario.phaseMs);
+        }
+        // Idle time: from the moment the round went quiet until its timeout.
+        if (inFlight.size === 0 && timers.size === 0) timings.waiting += performance.now() - lastBusy;
+        takeRound();
+        toDelegates({ kind: "roundEnd", round });
+        await whenQuiet();
+        takeRound();
+      }
+      const report = recorder.finish();
+      const total = performance.now() - tDay + (n === 0 ? startup : 0);
+      const dayStartup = n === 0 ? startup : 0;
+      const writeMs = Math.max(0, ...blocks.map((b) => b.writeMs));
+      const runTimings: RunTimings = {
+        total,
+        startup: dayStartup,
+        solving: timings.solving,
+        checking: timings.checking,
+        signing: timings.signing,
+        ledger: writeMs,
+        waiting: timings.waiting,
+        other: total - dayStartup - timings.solving - timings.checking - timings.signing - timings.waiting -
+          writeMs,
+      };
+      const bytes = blocks.length ? Math.max(...blocks.map((b) => b.bytes)) : 0;
+      reports.push({
+        ...report,
+        day: {
+          height: day.height,
+          loadFactor: day.loadFactor,
+          blocksWritten: blocks.length,
+          blockBytes: bytes,
+        },
+        timings: runTimings,
+      });
+      const outcome = report.outcome;
+      if (!outcome) {
+        progress(`day ${day.height}: no block was accepted; the run stops`);
+        break;
+      }
+      const winner = delegates.find((d) => names[d] === outcome.leader)!;
+      const failed = roundLeaders.slice(0, outcome.round - 1);
+      day = dayInfo(
+        day.height + 1,
+        [...new Set([...day.blacklistAtStart, ...failed])].sort((a, b) => a - b),
+        scenario.days.rotateLeader ? winner : undefined,
+      );
+      round = 0;
     }
   } finally {
     for (const t of timers) clearTimeout(t);
     for (const s of slots.values()) s.worker?.terminate();
   }
-  const report = recorder.finish();
-  const total = performance.now() - tStart;
-  const runTimings: RunTimings = {
-    total,
-    startup,
-    solving: timings.solving,
-    checking: timings.checking,
-    waiting: timings.waiting,
-    other: total - startup - timings.solving - timings.checking - timings.waiting,
-  };
-  return { ...report, timings: runTimings };
+  return reports;
+}
+
+/**
+ * Runs one day of a scenario on Worker actors and returns its trace (see
+ * {@link runDays} for several).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadScenarioFile } from "../scenarios/loader.ts";
+ * const report = await runScenario(await loadScenarioFile("scenarios/scenario1.yaml"), { dataDir: "out/data" });
+ * console.log(report.outcome); // { round: 2, leader: "D", costUsd: 744 }
+ * ```
+ */
+export async function runScenario(scenario: Scenario, options: SupervisorOptions = {}): Promise<RunReport> {
+  const [report] = await runDays(scenario, { ...options, days: 1 });
+  return report;
 }

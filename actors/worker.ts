@@ -2,8 +2,11 @@
  * A participant as a Deno Worker actor: its mailbox is the Worker's message
  * queue, processed one input at a time; it runs the delegate machine
  * (wrapped by its configured behaviours) and/or the normal-node machine,
- * solves when it leads (inside this Worker), and reports every effect to
- * the supervisor, which routes the messages.
+ * solves when it leads (inside this Worker), signs what it sends and
+ * verifies what it receives (its private key never leaves the Worker),
+ * appends every block it accepts to its own ledger (fsync before it
+ * reports), and reports every effect to the supervisor, which routes the
+ * messages.
  *
  * Nothing an input carries can crash it: machines never throw on junk, and
  * any error while handling one input is reported and the mailbox goes on.
@@ -12,28 +15,53 @@
  */
 /// <reference lib="deno.worker" />
 import { withMisbehaviour } from "../consensus/behaviours.ts";
-import { type DelegateState, initDelegate, stepDelegate } from "../consensus/delegate.ts";
+import {
+  delegateSnapshot,
+  type DelegateState,
+  initDelegate,
+  leaderOf,
+  stepDelegate,
+} from "../consensus/delegate.ts";
 import { dispatchDigest, makeVerifier } from "../consensus/digest.ts";
-import { checkCertificate, makeCertificate } from "../models/certificate.ts";
+import { type BlockFields, encodeCertificate, encodeRecord, makeBlock } from "../consensus/ledger.ts";
 import { initNormal, type NormalState, stepNormal } from "../consensus/normal.ts";
+import { proposalDigest } from "../consensus/signing.ts";
 import type {
   DelegateEffect,
   DelegateEvent,
+  EquivocationEvidence,
   NormalEffect,
   Proposal,
   ProposalVariant,
   Verifier,
 } from "../consensus/types.ts";
 import { loadUomCase } from "../models/case.ts";
+import { checkCertificate, makeCertificate } from "../models/certificate.ts";
+import { caseForDay } from "../models/days.ts";
 import { buildDispatchModel, type DispatchModel } from "../models/dispatch.ts";
 import { glpk } from "../models/glpk.ts";
 import { solveVariant } from "../models/variants.ts";
-import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import { Authenticator } from "./auth.ts";
+import { ownKeyPair } from "./keys.ts";
+import { LedgerFile } from "./ledger_file.ts";
+import type {
+  BlockWritten,
+  DayInfo,
+  FromWorker,
+  SignatureFailure,
+  ToWorker,
+  WorkerInit,
+} from "./protocol.ts";
 
 interface Actor {
   init: WorkerInit;
+  day: DayInfo;
   model: DispatchModel;
   env: Verifier;
+  auth: Authenticator;
+  ledger?: LedgerFile;
+  /** Equivocation evidence this participant's delegate gathered for the current block. */
+  evidence: EquivocationEvidence[];
   delegate?: {
     state: DelegateState;
     step: (e: Verifier, s: DelegateState, ev: DelegateEvent) => DelegateEffect[];
@@ -43,6 +71,8 @@ interface Actor {
 
 /** Checks of a throw-away certificate run at start-up to warm the JIT (each costs well under 1 ms warm). */
 const WARM_UP_CHECKS = 20;
+/** `crash_in_ledger_write` writes this fraction of the block's line before the Worker dies. */
+const TORN_WRITE_FRACTION = 0.5;
 
 let actor: Actor | undefined;
 const mailbox: ToWorker[] = [];
@@ -82,20 +112,44 @@ function warmUp(model: DispatchModel): void {
   }
 }
 
-async function start(init: WorkerInit): Promise<void> {
-  const t0 = performance.now();
-  const model = buildDispatchModel(await loadUomCase());
-  await glpk(); // load the solver now, not inside the first round
-  warmUp(model);
-  const env = timed(makeVerifier(model));
-  const a: Actor = { init, model, env };
+const models = new Map<number, DispatchModel>();
+
+/** The day's model (built once per load factor). */
+async function modelFor(loadFactor: number): Promise<DispatchModel> {
+  let m = models.get(loadFactor);
+  if (!m) {
+    models.clear(); // one day at a time: keep memory flat over long runs
+    m = buildDispatchModel(caseForDay(await loadUomCase(), loadFactor));
+    models.set(loadFactor, m);
+  }
+  return m;
+}
+
+/** Delegate and normal machines for block `day.height`; the delegate keeps `blacklist`. */
+function enterDay(a: Actor, day: DayInfo, snapshot = a.init.delegate?.snapshot): void {
+  const { init } = a;
+  a.day = day;
+  a.evidence = [];
   if (init.delegate) {
     const d = init.delegate;
-    const config = { id: init.id, names: init.names, delegates: d.delegates, normals: d.normals };
-    a.delegate = {
-      state: initDelegate(config, d.snapshot),
-      step: withMisbehaviour(d.misbehaviour, init.id, stepDelegate, { alreadyCrashed: d.alreadyCrashed }),
+    const config = {
+      id: init.id,
+      names: init.names,
+      delegates: d.delegates,
+      normals: d.normals,
+      height: day.height,
+      protocol: d.protocol,
+      ...(d.f === undefined ? {} : { f: d.f }),
+      ...(day.startAfter === undefined ? {} : { startAfter: day.startAfter }),
     };
+    const state = initDelegate(config, snapshot);
+    if (a.delegate) a.delegate.state = state;
+    else {
+      a.delegate = {
+        state,
+        step: withMisbehaviour(d.misbehaviour, init.id, stepDelegate, { alreadyCrashed: d.alreadyCrashed }),
+      };
+    }
   }
   if (init.normal) {
     a.normal = initNormal({
@@ -103,10 +157,38 @@ async function start(init: WorkerInit): Promise<void> {
       names: init.names,
       delegates: init.normal.delegates,
       verifyCertificates: init.normal.verifyCertificates,
+      height: day.height,
     });
   }
+}
+
+async function start(init: WorkerInit): Promise<void> {
+  const t0 = performance.now();
+  const model = await modelFor(init.day.loadFactor);
+  await glpk(); // load the solver now, not inside the first round
+  warmUp(model);
+  const env = timed(makeVerifier(model));
+  const pair = await ownKeyPair(init.keys, init.id, init.names[init.id] ?? String(init.id));
+  const auth = new Authenticator(
+    { chain: init.genesis.hash, publicKeys: init.publicKeys, names: init.names },
+    new Map([[init.id, pair]]),
+  );
+  let truncatedBytes = 0, ledger: LedgerFile | undefined;
+  if (init.ledgerFile) {
+    const opened = await LedgerFile.open(init.ledgerFile, init.genesis);
+    ledger = opened.ledger;
+    truncatedBytes = opened.truncatedBytes;
+  }
+  const a: Actor = { init, day: init.day, model, env, auth, ledger, evidence: [] };
+  enterDay(a, init.day);
   actor = a;
-  post({ type: "ready", id: init.id, startupMs: performance.now() - t0 });
+  post({
+    type: "ready",
+    id: init.id,
+    startupMs: performance.now() - t0,
+    truncatedBytes,
+    ledgerHeight: ledger?.tip.height ?? 0,
+  });
 }
 
 async function solve(a: Actor, round: number, variants: ProposalVariant[]): Promise<DelegateEvent> {
@@ -119,9 +201,51 @@ async function solve(a: Actor, round: number, variants: ProposalVariant[]): Prom
       x: Float64Array.from(s.certificate.x),
       y: Float64Array.from(s.certificate.y),
     };
-    proposals[v] = { round, leader: a.init.id, certificate, claimedCostUsd: s.cost.total };
+    proposals[v] = {
+      height: a.day.height,
+      round,
+      leader: a.init.id,
+      certificate,
+      claimedCostUsd: s.cost.total,
+    };
   }
   return { kind: "solved", round, proposals };
+}
+
+/** Signs every message the effects send (the sender's own signature). */
+async function sealAll(a: Actor, effects: DelegateEffect[]): Promise<DelegateEffect[]> {
+  const out: DelegateEffect[] = [];
+  for (const e of effects) {
+    out.push(e.kind === "send" ? { ...e, msg: await a.auth.seal(e.msg) } : e);
+    if (e.kind === "evidence") a.evidence.push(e.evidence);
+  }
+  return out;
+}
+
+interface Reply {
+  delegate?: DelegateEffect[];
+  normal?: NormalEffect[];
+  unauthentic?: SignatureFailure[];
+  blocks?: BlockWritten[];
+  solveMs?: number;
+}
+
+function reply(a: Actor | undefined, seq: number, final: boolean, r: Reply = {}): void {
+  const { signMs, verifyMs } = a?.auth.takeTimes() ?? { signMs: 0, verifyMs: 0 };
+  post({
+    type: "effects",
+    id: a?.init.id ?? -1,
+    seq,
+    final,
+    delegate: r.delegate ?? [],
+    normal: r.normal ?? [],
+    ...(r.unauthentic?.length ? { unauthentic: r.unauthentic } : {}),
+    ...(r.blocks?.length ? { blocks: r.blocks } : {}),
+    solveMs: r.solveMs ?? 0,
+    checkMs,
+    signMs: signMs + verifyMs,
+  });
+  checkMs = 0;
 }
 
 /** Steps the delegate, carrying out its solves in place; posts effects as they come. */
@@ -130,20 +254,10 @@ async function runDelegate(a: Actor, seq: number, event: DelegateEvent): Promise
   let pending: DelegateEvent | undefined = event;
   let solveMs = 0;
   do {
-    checkMs = 0;
-    const effects = d.step(a.env, d.state, pending!);
+    const effects = await sealAll(a, d.step(a.env, d.state, pending!));
     pending = undefined;
     const solveEffect = effects.find((e) => e.kind === "solve");
-    post({
-      type: "effects",
-      id: a.init.id,
-      seq,
-      final: !solveEffect,
-      delegate: effects,
-      normal: [],
-      solveMs,
-      checkMs,
-    });
+    reply(a, seq, !solveEffect, { delegate: effects, solveMs });
     solveMs = 0;
     if (solveEffect?.kind === "solve") {
       const t0 = performance.now();
@@ -153,35 +267,115 @@ async function runDelegate(a: Actor, seq: number, event: DelegateEvent): Promise
   } while (pending);
 }
 
-function deliver(a: Actor, seq: number, msg: unknown): void {
-  checkMs = 0;
+/** The ledger block for an accepted decision, as this participant saw it. */
+function blockFields(a: Actor, e: Extract<NormalEffect, { kind: "accept" }>): BlockFields | string {
+  const p = e.proposal;
+  if (!e.leaderSig) return "no leader signature came with the decisions";
+  const prev = a.ledger!.tip;
+  // The blacklist after this block: what it was, plus the leaders of this day's failed rounds
+  // (the same for every participant: leaders follow from the blacklist and the rotation).
+  const delegates = a.init.normal?.delegates ?? a.init.delegate?.delegates ?? [];
+  const failed = [...(prev.kind === "block" ? prev.blacklist : []), ...a.day.blacklistAtStart];
+  const rules = { id: a.init.id, delegates, normals: [], startAfter: a.day.startAfter };
+  for (let r = 1; r < e.round; r++) {
+    const leader = leaderOf(rules, failed);
+    if (leader !== undefined) failed.push(leader);
+  }
+  const blacklist = [...new Set(failed)].filter((id) => id !== e.leader).sort((x, y) => x - y);
+  return {
+    day: a.day.height,
+    loadFactor: a.day.loadFactor,
+    round: e.round,
+    leader: e.leader,
+    dispatch: e.digest,
+    proposal: proposalDigest(p),
+    costUsd: a.env.costUsd(p.certificate),
+    claimedCostUsd: p.claimedCostUsd,
+    leaderSig: e.leaderSig,
+    quorum: e.signatures,
+    blacklist,
+    evidence: a.evidence.filter((ev) => ev.height === a.day.height),
+    certificate: encodeCertificate(p.certificate),
+  };
+}
+
+/** Appends the accepted block to the ledger (durably) before the accept is reported. */
+async function writeBlock(
+  a: Actor,
+  e: Extract<NormalEffect, { kind: "accept" }>,
+): Promise<BlockWritten | string> {
+  const ledger = a.ledger!;
+  const tip = ledger.tip;
+  if (tip.height >= a.day.height) return `ledger already holds block ${a.day.height}`;
+  if (tip.height < a.day.height - 1) {
+    return `ledger ends at block ${tip.height}: blocks ${tip.height + 1}..${
+      a.day.height - 1
+    } are missing here`;
+  }
+  const fields = blockFields(a, e);
+  if (typeof fields === "string") return fields;
+  const t0 = performance.now();
+  if (a.init.crashInLedgerWrite === a.day.height) {
+    // Behaviour crash_in_ledger_write: write part of the line, then die as a killed process would.
+    const bytes = new TextEncoder().encode(encodeRecord(makeBlock(tip, fields))).length;
+    await ledger.append(fields, { stopAfterBytes: Math.floor(bytes * TORN_WRITE_FRACTION) });
+    post({
+      type: "dying",
+      id: a.init.id,
+      why: `died writing ledger block ${a.day.height} (crash_in_ledger_write)`,
+    });
+    await new Promise<never>(() => {}); // the supervisor terminates this Worker now
+  }
+  const block = await ledger.append(fields);
+  return {
+    height: block.height,
+    round: block.round,
+    leader: block.leader,
+    hash: block.hash,
+    bytes: JSON.stringify(block).length + 1,
+    writeMs: performance.now() - t0,
+  };
+}
+
+async function deliver(a: Actor, seq: number, msg: unknown): Promise<void> {
+  const checked = await a.auth.check(msg);
+  if (!checked.ok) return reply(a, seq, true, { unauthentic: [checked] });
   const kind = (msg as { kind?: unknown } | null)?.kind;
   let delegate: DelegateEffect[] = [], normal: NormalEffect[] = [];
+  const blocks: BlockWritten[] = [];
   if (kind === "decision" && a.normal) normal = stepNormal(a.env, a.normal, { kind: "receive", msg });
-  else if (a.delegate) delegate = a.delegate.step(a.env, a.delegate.state, { kind: "receive", msg });
-  else if (a.normal) normal = stepNormal(a.env, a.normal, { kind: "receive", msg });
-  post({ type: "effects", id: a.init.id, seq, final: true, delegate, normal, solveMs: 0, checkMs });
+  else if (a.delegate) {
+    delegate = await sealAll(a, a.delegate.step(a.env, a.delegate.state, { kind: "receive", msg }));
+  } else if (a.normal) normal = stepNormal(a.env, a.normal, { kind: "receive", msg });
+  for (const e of normal) {
+    if (e.kind !== "accept" || !a.ledger) continue;
+    const written = await writeBlock(a, e);
+    if (typeof written === "string") normal.push({ kind: "drop", reason: `ledger: ${written}`, msg: null });
+    else blocks.push(written);
+  }
+  reply(a, seq, true, { delegate, normal, blocks });
 }
 
 async function handle(input: ToWorker): Promise<void> {
   if (input?.type === "init") return await start(input);
   const a = actor;
   const seq = typeof (input as { seq?: unknown })?.seq === "number" ? (input as { seq: number }).seq : -1;
-  const empty = (final: boolean) =>
-    post({
-      type: "effects",
-      id: a?.init.id ?? -1,
-      seq,
-      final,
-      delegate: [],
-      normal: [],
-      solveMs: 0,
-      checkMs: 0,
-    });
-  if (!a) return empty(true);
+  if (!a) return reply(a, seq, true);
+  if (input?.type === "day") {
+    const day = input.day;
+    const blacklist = a.delegate?.state.blacklist ?? [];
+    a.model = await modelFor(day.loadFactor);
+    a.env = timed(makeVerifier(a.model));
+    const id = a.init.id;
+    enterDay(a, day, a.init.delegate ? { id, round: 0, blacklist: [...blacklist], received: [] } : undefined);
+    const persist: DelegateEffect[] = a.delegate
+      ? [{ kind: "persist", snapshot: delegateSnapshot(a.delegate.state) }]
+      : [];
+    return reply(a, seq, true, { delegate: persist });
+  }
   if (input?.type === "event" && a.delegate) return await runDelegate(a, seq, input.event);
-  if (input?.type === "deliver") return deliver(a, seq, input.msg);
-  empty(true);
+  if (input?.type === "deliver") return await deliver(a, seq, input.msg);
+  reply(a, seq, true);
 }
 
 async function drain(): Promise<void> {
@@ -195,18 +389,7 @@ async function drain(): Promise<void> {
       // One bad input never takes the actor down: say what happened and go on.
       post({ type: "failed", id: actor?.init.id ?? -1, error: (e as Error)?.stack ?? String(e) });
       const seq = (input as { seq?: unknown })?.seq;
-      if (typeof seq === "number") {
-        post({
-          type: "effects",
-          id: actor?.init.id ?? -1,
-          seq,
-          final: true,
-          delegate: [],
-          normal: [],
-          solveMs: 0,
-          checkMs: 0,
-        });
-      }
+      if (typeof seq === "number") reply(actor, seq, true);
     }
   }
   busy = false;

@@ -13,6 +13,10 @@ import { type Variant, VARIANTS } from "../models/variants.ts";
 import { formatSolveReport, runSolve } from "./solve.ts";
 import { runScenarioFile } from "./run.ts";
 import { renderTrace } from "../scenarios/render.ts";
+import { DEFAULT_DATA_DIR } from "../actors/supervisor.ts";
+import { formatLedgerVerdict, verifyLedgerDir } from "./ledger.ts";
+import { renderReportHtml } from "./report.ts";
+import { renderDays } from "./days.ts";
 import { ScenarioError } from "../scenarios/loader.ts";
 import { CertificateFileError, formatVerifyReport, runVerify } from "./verify.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -93,43 +97,100 @@ function buildProgram(io: CliIo): Command {
 
   program
     .command("run")
-    .description("Run a PoSo scenario (YAML) on Worker actors and print who received what, round by round")
+    .description(
+      "Run a PoSo scenario (YAML) on Worker actors, one block per day, and print who received what, round by round",
+    )
     .argument("<scenario>", "scenario file, e.g. scenarios/scenario1.yaml")
-    .option("--json", "print the trace as one JSON object")
+    .option("--json", "print the trace (an array of days) as JSON")
     .option(
       "--seed <n>",
-      "seed of the simulator's message order and delays (default: the scenario's)",
+      "seed of message order and delays, and of the days' load factors (default: the scenario's)",
       parseWhole,
     )
-    .option("--timings", "also print where the wall time went (start-up, solving, checking, waiting)")
-    .option("--simulate", "run in the deterministic simulator (virtual time, instant) instead of on Workers")
+    .option(
+      "--timings",
+      "also print where the wall time went (start-up, solving, checking, signing, waiting)",
+    )
+    .option("--simulate", "run one block in the deterministic simulator (virtual time, instant) instead")
     .option(
       "--timeout <sec>",
       "round timeout in seconds (default: the scenario's round_timeout_sec)",
       parsePositive,
     )
+    .option("--data <dir>", "data directory: one ledger per participant (and keys/)", DEFAULT_DATA_DIR)
+    .option(
+      "--days <n>",
+      "days to dispatch, one block each (default: the scenario's days, else 1)",
+      parseCount,
+    )
+    .option("--report <file>", "also write a self-contained HTML report of the run (the last day)")
     .addHelpText(
       "after",
       "\nExamples:\n  poso run scenarios/scenario1.yaml\n  poso run scenarios/scenario4.yaml --json\n" +
-        "  poso run scenarios/scenario2.yaml --simulate --seed 7",
+        "  poso run scenarios/scenario1.yaml --days 7 --data out/week\n" +
+        "  poso run scenarios/scenario2.yaml --simulate --seed 7 --report out/s2.html",
     )
     .action(
       async (
         file: string,
-        opts: { json?: boolean; seed?: number; timings?: boolean; simulate?: boolean; timeout?: number },
+        opts: {
+          json?: boolean;
+          seed?: number;
+          timings?: boolean;
+          simulate?: boolean;
+          timeout?: number;
+          data: string;
+          days?: number;
+          report?: string;
+        },
       ) => {
         const interactive = !opts.json && Deno.stderr.isTerminal();
-        const { scenario, report } = await runScenarioFile(file, {
+        const { scenario, reports } = await runScenarioFile(file, {
           simulate: opts.simulate,
           seed: opts.seed,
           timeoutSec: opts.timeout,
+          dataDir: opts.data,
+          days: opts.days,
           progress: interactive ? (line) => io.err(`  … ${line}`) : undefined,
         });
-        const shown = opts.timings ? report : { ...report, timings: undefined };
-        io.out(opts.json ? JSON.stringify(shown) : renderTrace(shown, scenario));
-        if (!report.outcome) throw new ExitStatus(EXIT_FAILURE);
+        const shown = reports.map((r) => {
+          const { dispatch: _, ...rest } = r;
+          return opts.timings ? rest : { ...rest, timings: undefined };
+        });
+        if (opts.json) io.out(JSON.stringify(reports.length === 1 ? shown[0] : shown));
+        else {
+          io.out(shown.map((r) => renderTrace(r, scenario)).join("\n\n"));
+          if (reports.length > 1) io.out("\n" + renderDays(reports));
+        }
+        const last = reports[reports.length - 1];
+        if (opts.report && last) {
+          await io.writeFile(opts.report, renderReportHtml(last, { scenario }));
+          if (!opts.json) io.out(`report written to ${opts.report}`);
+        }
+        if (!last?.outcome) throw new ExitStatus(EXIT_FAILURE);
       },
     );
+
+  const ledger = program.command("ledger").description("Inspect ledgers");
+  ledger
+    .command("verify")
+    .description(
+      "Check every ledger in a data directory: hash chain, signatures, quorum, and agreement between ledgers",
+    )
+    .argument("[dir]", "data directory", DEFAULT_DATA_DIR)
+    .option("--recheck", "also rebuild each day's LP and check every block's certificate against it")
+    .option("--keys <dir>", "check the chain's public keys against this key directory")
+    .option("--json", "print the verdict as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  poso ledger verify\n  poso ledger verify out/week --recheck\n" +
+        "Exit status 1 names the first bad block of each ledger.",
+    )
+    .action(async (dir: string, opts: { recheck?: boolean; keys?: string; json?: boolean }) => {
+      const verdict = await verifyLedgerDir(dir, { recheck: opts.recheck, keysDir: opts.keys });
+      io.out(opts.json ? JSON.stringify(verdict) : formatLedgerVerdict(verdict));
+      if (!verdict.ok) throw new ExitStatus(EXIT_FAILURE);
+    });
 
   return program;
 }
@@ -141,7 +202,14 @@ function parsePositive(value: string): number {
   return n;
 }
 
-/** Parses a whole number option value (for later subcommands). */
+/** Parses a count (a whole number >= 1). */
+function parseCount(value: string): number {
+  const n = parseWhole(value);
+  if (n < 1) throw new InvalidArgumentError("must be at least 1");
+  return n;
+}
+
+/** Parses a whole number option value. */
 export function parseWhole(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("not a whole number");

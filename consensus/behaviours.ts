@@ -102,6 +102,82 @@ export function followerTrickError(ids: NodeId[]): Layer {
   });
 }
 
+/** `delay_to`: every message to a listed delegate is held back that many more ms (adversarial timing). */
+export function delayTo(delays: Record<NodeId, number>): Layer {
+  return mapEffects((e) => {
+    if (!isSend(e)) return e;
+    const extra = delays[e.msg.to];
+    return extra && extra > 0 ? { ...e, delayMs: (e.delayMs ?? 0) + extra } : e;
+  });
+}
+
+/**
+ * A signature nobody made: 64 zero bytes, base64url. A forger cannot sign
+ * as someone else, so this is what its shell sends in the leader's place.
+ */
+export const FORGED_SIGNATURE: string = "A".repeat(86);
+
+/**
+ * `forge_leader`: as a follower, it solves the `alternative` optimum (valid, but not what
+ * the leader proposed) at each round start and sends it to `ids` as the round's leader's
+ * proposal relayed by itself, with a made-up leader signature. Without signatures this
+ * would frame an honest leader as an equivocator.
+ */
+export function forgeLeader(self: NodeId, ids: NodeId[]): Layer {
+  return (inner) => (env, s, ev) => {
+    const out = inner(env, s, ev);
+    const leader = s.leader;
+    if (leader === undefined || leader === self || s.committed) return out;
+    if (ev?.kind === "roundStart" && ev.round === s.round) {
+      return [...out, { kind: "solve", round: s.round, variants: ["alternative"] }];
+    }
+    const alt = ev?.kind === "solved" && ev.round === s.round ? ev.proposals?.alternative : undefined;
+    if (!alt) return out;
+    const proposal = { ...alt, leader, round: s.round };
+    for (const to of ids.filter((d) => d !== self)) {
+      out.push({
+        kind: "send",
+        msg: {
+          kind: "proposal",
+          round: s.round,
+          to,
+          path: [leader, self],
+          sigs: [FORGED_SIGNATURE],
+          proposal,
+        },
+      });
+    }
+    return out;
+  };
+}
+
+/** Most old messages a `replay_old` node keeps to re-send. */
+export const MAX_REPLAYED = 4;
+
+/**
+ * `replay_old`: remembers (up to {@link MAX_REPLAYED}) proposals it received and, at every
+ * later round start, re-sends them unchanged, signatures and all, to every other delegate.
+ */
+export function replayOld(self: NodeId): Layer {
+  const kept: Message[] = [];
+  return (inner) => (env, s, ev) => {
+    const out = inner(env, s, ev);
+    if (ev?.kind === "receive") {
+      const p = parseMessage(ev.msg);
+      if (p.ok && p.msg.kind === "proposal" && kept.length < MAX_REPLAYED) kept.push(p.msg);
+    } else if (ev?.kind === "roundStart") {
+      const height = s.config.height ?? 1;
+      for (const old of kept) {
+        if (old.proposal.height === height && old.round >= ev.round) continue;
+        for (const to of s.config.delegates.filter((d) => d !== self)) {
+          out.push({ kind: "send", msg: { ...old, to } });
+        }
+      }
+    }
+    return out;
+  };
+}
+
 /** `delay_ms`: relays and decisions are held back `ms`. */
 export function delayRelays(ms: number): Layer {
   return mapEffects((e) => isRelay(e) || isDecision(e) ? { ...e, delayMs: ms } : e);
@@ -129,7 +205,8 @@ export interface MisbehaviourOptions {
 /**
  * The honest `step` wrapped by every behaviour `m` configures, innermost first:
  * leader substitutions (error, feasible, equivocate), follower_ignore, collusion,
- * trick_ignore, trick_error, delay, crash.
+ * trick_ignore, trick_error, forge_leader, replay_old, delay_ms, delay_to, crash.
+ * (`crash_in_ledger_write` is carried out by the Worker shell, which writes the ledger.)
  *
  * @example
  * ```ts
@@ -152,7 +229,10 @@ export function withMisbehaviour(
   if (some(m.follower_collusion)) layers.push(followerCollusion(m.follower_collusion));
   if (some(m.follower_trick_ignore)) layers.push(followerTrickIgnore(m.follower_trick_ignore));
   if (some(m.follower_trick_error)) layers.push(followerTrickError(m.follower_trick_error));
+  if (some(m.forge_leader)) layers.push(forgeLeader(self, m.forge_leader));
+  if (m.replay_old) layers.push(replayOld(self));
   if (m.delay_ms !== undefined && m.delay_ms > 0) layers.push(delayRelays(m.delay_ms));
+  if (m.delay_to && Object.keys(m.delay_to).length) layers.push(delayTo(m.delay_to));
   if (m.crash_at_round !== undefined) layers.push(crashAtRound(m.crash_at_round, options.alreadyCrashed));
   return layers.reduce((inner, layer) => layer(inner), step);
 }

@@ -10,6 +10,7 @@
  * @module
  */
 import { parseMessage } from "./messages.ts";
+import { proposalDigest } from "./signing.ts";
 import type {
   DelegateEffect,
   DelegateEvent,
@@ -30,6 +31,22 @@ export interface DelegateConfig {
   delegates: NodeId[];
   /** Every normal node's id (decisions go to them). */
   normals: NodeId[];
+  /** Height of the block being decided (default 1): proposals for any other block are replays. */
+  height?: number;
+  /**
+   * `paper` (default): the article's rules, relays accepted until the round's timeout.
+   * `strict`: Dolev-Strong relay phases 1..f+1 (see {@link stepDelegate}).
+   */
+  protocol?: "paper" | "strict";
+  /** Strict mode: dishonest delegates tolerated (default: the largest number below half of the delegates). */
+  f?: number;
+  /** Leader rotation across days: the first leader is the first non-blacklisted delegate after this id. */
+  startAfter?: NodeId;
+}
+
+/** The default f: the largest number of delegates below half of them. */
+export function defaultFaults(delegates: number): number {
+  return Math.max(0, Math.ceil(delegates / 2) - 1);
 }
 
 /** The machine's state. Treat as opaque; persist the snapshots from `persist` effects instead. */
@@ -40,12 +57,14 @@ export interface DelegateState {
   /** The current round's leader (fixed at `roundStart`), undefined when every delegate is blacklisted. */
   leader: NodeId | undefined;
   blacklist: NodeId[];
-  received: { path: NodeId[]; proposal: Proposal }[];
+  received: { path: NodeId[]; sigs?: string[]; proposal: Proposal }[];
   committed?: { round: number; leader: NodeId; digest: string };
   /** True once the current round's `roundEnd` was handled. */
   decided: boolean;
-  /** Distinct valid proposals of the round's leader, by digest, in arrival order. */
-  valid: Map<string, Proposal>;
+  /** Distinct valid proposals of the round's leader, by digest, in arrival order, with the leader's signature. */
+  valid: Map<string, { proposal: Proposal; leaderSig?: string }>;
+  /** Strict mode: the current relay phase (1 .. f+1). */
+  phase: number;
   /** Digests relayed this round (at most two). */
   relayed: Set<string>;
   /** Set after resuming: `valid`/`relayed` must be rebuilt from `received` (needs the verifier). */
@@ -55,10 +74,16 @@ export interface DelegateState {
 /** Most distinct proposals a delegate relays per round: a second one already proves equivocation. */
 export const MAX_RELAYED_PER_ROUND = 2;
 
-/** The lowest delegate id not on `blacklist` (the leader a delegate with this blacklist follows). */
+/**
+ * The leader a delegate with this blacklist follows: the lowest delegate id
+ * not on `blacklist` or, with `config.startAfter` (multi-day leader
+ * rotation), the first such id after `startAfter`, wrapping around.
+ */
 export function leaderOf(config: DelegateConfig, blacklist: NodeId[]): NodeId | undefined {
-  const ids = config.delegates.filter((d) => !blacklist.includes(d));
-  return ids.length ? Math.min(...ids) : undefined;
+  const ids = config.delegates.filter((d) => !blacklist.includes(d)).sort((a, b) => a - b);
+  if (!ids.length) return undefined;
+  const after = config.startAfter;
+  return after === undefined ? ids[0] : ids.find((d) => d > after) ?? ids[0];
 }
 
 /**
@@ -77,6 +102,7 @@ export function initDelegate(config: DelegateConfig, snapshot?: DelegateSnapshot
     ...(snapshot?.committed ? { committed: { ...snapshot.committed } } : {}),
     decided: false,
     valid: new Map(),
+    phase: 1,
     relayed: new Set(),
     stale: (snapshot?.received.length ?? 0) > 0,
   };
@@ -93,7 +119,11 @@ export function delegateSnapshot(state: DelegateState): DelegateSnapshot {
     id: state.config.id,
     round: state.round,
     blacklist: [...state.blacklist],
-    received: state.received.map((r) => ({ path: [...r.path], proposal: r.proposal })),
+    received: state.received.map((r) => ({
+      path: [...r.path],
+      ...(r.sigs ? { sigs: [...r.sigs] } : {}),
+      proposal: r.proposal,
+    })),
     ...(state.committed ? { committed: { ...state.committed } } : {}),
   };
 }
@@ -106,27 +136,56 @@ function peers(s: DelegateState, except: NodeId[] = []): NodeId[] {
   return s.config.delegates.filter((d) => d !== me && !s.blacklist.includes(d) && !except.includes(d));
 }
 
+const strict = (s: DelegateState) => s.config.protocol === "strict";
+const faults = (s: DelegateState) => s.config.f ?? defaultFaults(s.config.delegates.length);
+
 /** Checks a received proposal, records it and relays it if it is a new valid one. */
-function accept(env: Verifier, s: DelegateState, path: NodeId[], proposal: Proposal, out: DelegateEffect[]) {
+function accept(
+  env: Verifier,
+  s: DelegateState,
+  path: NodeId[],
+  sigs: string[] | undefined,
+  proposal: Proposal,
+  out: DelegateEffect[],
+) {
   const me = s.config.id;
   const verdict = env.verify(proposal.certificate).verdict;
   const digest = env.digest(proposal.certificate);
   out.push({ kind: "received", round: s.round, path, digest, verdict });
   if (verdict !== "accepted") return;
-  if (!s.valid.has(digest)) s.valid.set(digest, proposal);
+  const leaderSig = sigs?.[0];
+  if (!s.valid.has(digest)) {
+    const first = s.valid.values().next().value;
+    s.valid.set(digest, { proposal, leaderSig });
+    if (first?.leaderSig && leaderSig && s.valid.size === 2) {
+      const evidence = {
+        leader: proposal.leader,
+        height: proposal.height,
+        round: proposal.round,
+        a: { proposal: proposalDigest(first.proposal), sig: first.leaderSig },
+        b: { proposal: proposalDigest(proposal), sig: leaderSig },
+      };
+      out.push({ kind: "evidence", evidence });
+    }
+  }
   // A delegate already on the path (the leader's copy to itself) has sent this proposal already.
   if (s.relayed.has(digest) || s.relayed.size >= MAX_RELAYED_PER_ROUND || path.includes(me)) return;
+  // Strict mode: what is accepted in the last phase (f+1) would reach others too late to count.
+  if (strict(s) && s.phase > faults(s)) return;
   s.relayed.add(digest);
   const relayPath = [...path, me];
   for (const to of peers(s, path)) {
-    out.push({ kind: "send", msg: { kind: "proposal", round: s.round, to, path: relayPath, proposal } });
+    out.push({
+      kind: "send",
+      msg: { kind: "proposal", round: s.round, to, path: relayPath, sigs: [...(sigs ?? [])], proposal },
+    });
   }
 }
 
 /** Rebuilds `valid`/`relayed` of a resumed delegate from what it had received (no sends). */
 function rebuild(env: Verifier, s: DelegateState): void {
   s.stale = false;
-  for (const { path, proposal } of s.received) accept(env, s, path, proposal, []);
+  for (const { path, sigs, proposal } of s.received) accept(env, s, path, sigs, proposal, []);
 }
 
 function onReceive(env: Verifier, s: DelegateState, raw: unknown, out: DelegateEffect[]): boolean {
@@ -136,16 +195,26 @@ function onReceive(env: Verifier, s: DelegateState, raw: unknown, out: DelegateE
   const msg = parsed.msg;
   if (msg.kind !== "proposal") return drop("a decision is for the normal-node machine");
   if (msg.to !== s.config.id) return drop(`addressed to ${name(s, msg.to)}`);
+  const height = s.config.height ?? 1;
+  if (msg.proposal.height !== height) {
+    const what = msg.proposal.height < height ? "replay: " : "";
+    return drop(`${what}a proposal for block ${msg.proposal.height} (this is block ${height})`);
+  }
   if (s.committed) return drop("already committed");
-  if (msg.round < s.round) return drop("stale round");
+  if (msg.round < s.round) return drop(`stale round ${msg.round} (replay)`);
   if (msg.round > s.round) return drop("future round");
   if (s.decided) return drop("round already decided");
   if (msg.path[0] !== s.leader) {
     return drop(`not from this round's leader (${s.leader === undefined ? "none" : name(s, s.leader)})`);
   }
   const m = msg as ProposalMessage;
-  s.received.push({ path: [...m.path], proposal: m.proposal });
-  accept(env, s, [...m.path], m.proposal, out);
+  // Strict mode (Dolev-Strong): in phase k a proposal needs k distinct signers, leader first.
+  if (strict(s) && m.path.length < s.phase) {
+    return drop(`late: phase ${s.phase} needs ${s.phase} signatures, this copy has ${m.path.length}`);
+  }
+  const sigs = m.sigs ? [...m.sigs] : undefined;
+  s.received.push({ path: [...m.path], ...(sigs ? { sigs } : {}), proposal: m.proposal });
+  accept(env, s, [...m.path], sigs, m.proposal, out);
   return true;
 }
 
@@ -154,7 +223,7 @@ function onRoundStart(s: DelegateState, round: number, out: DelegateEffect[]): b
   const fresh = round > s.round;
   if (!fresh && s.decided) return false;
   if (fresh) {
-    Object.assign(s, { round, received: [], decided: false, valid: new Map(), relayed: new Set() });
+    Object.assign(s, { round, received: [], decided: false, valid: new Map(), relayed: new Set(), phase: 1 });
   }
   s.leader = leaderOf(s.config, s.blacklist);
   if (s.leader === s.config.id) out.push({ kind: "solve", round, variants: ["optimal"] });
@@ -166,8 +235,12 @@ function onSolved(s: DelegateState, e: Extract<DelegateEvent, { kind: "solved" }
   const me = s.config.id;
   if (s.committed || s.decided || e.round !== s.round || s.leader !== me || !proposal) return;
   for (const to of [me, ...peers(s)]) {
-    out.push({ kind: "send", msg: { kind: "proposal", round: s.round, to, path: [me], proposal } });
+    out.push({ kind: "send", msg: { kind: "proposal", round: s.round, to, path: [me], sigs: [], proposal } });
   }
+}
+
+function onPhase(s: DelegateState, round: number, phase: number): void {
+  if (round === s.round && !s.decided && Number.isSafeInteger(phase)) s.phase = Math.max(s.phase, phase);
 }
 
 function onRoundEnd(s: DelegateState, round: number, out: DelegateEffect[]): boolean {
@@ -175,11 +248,21 @@ function onRoundEnd(s: DelegateState, round: number, out: DelegateEffect[]): boo
   s.decided = true;
   const leader = s.leader;
   if (s.valid.size === 1) {
-    const [[digest, proposal]] = s.valid;
+    const [[digest, { proposal, leaderSig }]] = s.valid;
     s.committed = { round, leader, digest };
     out.push({ kind: "commit", round, leader, digest, proposal });
     for (const to of s.config.normals) {
-      out.push({ kind: "send", msg: { kind: "decision", round, from: s.config.id, to, proposal } });
+      out.push({
+        kind: "send",
+        msg: {
+          kind: "decision",
+          round,
+          from: s.config.id,
+          to,
+          proposal,
+          ...(leaderSig ? { leaderSig } : {}),
+        },
+      });
     }
   } else {
     s.blacklist.push(leader);
@@ -192,6 +275,15 @@ function onRoundEnd(s: DelegateState, round: number, out: DelegateEffect[]): boo
 /**
  * One step of the honest delegate. Returns the effects to carry out, a
  * `persist` first whenever the durable state changed (persist before send).
+ *
+ * Strict mode (`protocol: "strict"`, Dolev-Strong): the round has relay
+ * phases 1..f+1 of fixed length, the shell announcing phases 2..f+1 with
+ * `phase` events and the end with `roundEnd`. A proposal received in phase k
+ * is taken only if it carries at least k distinct signers, leader first (the
+ * shell has verified every signature), and is relayed, with this delegate's
+ * signature added, only while k <= f. So whatever one honest delegate takes,
+ * every honest delegate holds by the end of phase f+1, and all of them reach
+ * the same decision (commit exactly when they hold one distinct valid proposal).
  *
  * @example
  * ```ts
@@ -211,6 +303,9 @@ export function stepDelegate(env: Verifier, state: DelegateState, event: Delegat
       case "roundStart":
         changed = Number.isSafeInteger(event.round) && event.round >= 1 &&
           onRoundStart(state, event.round, out);
+        break;
+      case "phase":
+        onPhase(state, event.round, event.phase);
         break;
       case "roundEnd":
         changed = onRoundEnd(state, event.round, out);

@@ -29,6 +29,7 @@ function proposalProblem(p: unknown, round: number): string | undefined {
   if (!isObject(p)) return "proposal is not an object";
   if (!isRound(p.round)) return "proposal.round is not an integer >= 1";
   if (p.round !== round) return `proposal.round ${p.round} differs from the message's round ${round}`;
+  if (!isRound(p.height)) return "proposal.height is not an integer >= 1";
   if (!isNodeId(p.leader)) return "proposal.leader is not a u32 id";
   if (typeof p.claimedCostUsd !== "number") return "proposal.claimedCostUsd is not a number";
   const c = p.certificate;
@@ -52,6 +53,18 @@ function pathProblem(path: unknown, leader: unknown): string | undefined {
   return undefined;
 }
 
+/** Longest accepted signature (base64url of 64 bytes is 86 characters). */
+const MAX_SIG_LENGTH = 128;
+const isSig = (v: unknown) => typeof v === "string" && v.length <= MAX_SIG_LENGTH;
+
+function sigsProblem(sigs: unknown, pathLength: number): string | undefined {
+  if (sigs === undefined) return undefined;
+  if (!Array.isArray(sigs)) return "sigs is not an array";
+  if (sigs.length > pathLength) return `sigs has ${sigs.length} entries for a path of ${pathLength}`;
+  if (!sigs.every(isSig)) return "sigs holds an entry that is not a signature string";
+  return undefined;
+}
+
 function problem(raw: unknown): string | undefined {
   if (!isObject(raw)) return "message is not an object";
   if (raw.kind !== "proposal" && raw.kind !== "decision") return `unknown message kind ${String(raw.kind)}`;
@@ -59,7 +72,12 @@ function problem(raw: unknown): string | undefined {
   if (!isNodeId(raw.to)) return "to is not a u32 id";
   const bad = proposalProblem(raw.proposal, raw.round);
   if (bad) return bad;
-  if (raw.kind === "proposal") return pathProblem(raw.path, (raw.proposal as Record<string, unknown>).leader);
+  if (raw.kind === "proposal") {
+    return pathProblem(raw.path, (raw.proposal as Record<string, unknown>).leader) ??
+      sigsProblem(raw.sigs, (raw.path as unknown[]).length);
+  }
+  if (raw.sig !== undefined && !isSig(raw.sig)) return "sig is not a signature string";
+  if (raw.leaderSig !== undefined && !isSig(raw.leaderSig)) return "leaderSig is not a signature string";
   return isNodeId(raw.from) ? undefined : "from is not a u32 id";
 }
 

@@ -17,6 +17,8 @@ export interface NormalConfig {
   verifyCertificates?: boolean;
   /** Names of participants, for readable drop reasons (optional). */
   names?: Record<NodeId, string>;
+  /** Height of the block being decided (default 1): decisions for any other block are replays. */
+  height?: number;
 }
 
 /** A normal node's state (owned and mutated by {@link stepNormal}). */
@@ -25,7 +27,16 @@ export interface NormalState {
   /** Delegate → digest of its first decision. */
   votes: Map<NodeId, string>;
   /** Block (`round/leader/digest`) → its first proposal and its supporters. */
-  tally: Map<string, { proposal: Proposal; round: number; supporters: NodeId[] }>;
+  tally: Map<
+    string,
+    {
+      proposal: Proposal;
+      round: number;
+      supporters: NodeId[];
+      sigs: { id: NodeId; sig: string }[];
+      leaderSig?: string;
+    }
+  >;
   accepted?: { round: number; leader: NodeId; digest: string };
 }
 
@@ -55,6 +66,10 @@ export function stepNormal(env: Verifier, state: NormalState, event: NormalEvent
     const who = (id: NodeId) => config.names?.[id] ?? String(id);
     if (msg.to !== config.id) return drop(`addressed to ${who(msg.to)}`);
     if (!config.delegates.includes(msg.from)) return drop(`${who(msg.from)} is not a delegate`);
+    const height = config.height ?? 1;
+    if (msg.proposal.height !== height) {
+      return drop(`replay: a decision for block ${msg.proposal.height} (this is block ${height})`);
+    }
     if (state.votes.has(msg.from)) return drop(`second decision from ${who(msg.from)}`);
     const cert = msg.proposal.certificate;
     if (config.verifyCertificates) {
@@ -67,8 +82,19 @@ export function stepNormal(env: Verifier, state: NormalState, event: NormalEvent
     // another leader (an equivocating leader's own commit, say) is another block and is counted apart.
     const block = `${msg.round}/${msg.proposal.leader}/${digest}`;
     let entry = state.tally.get(block);
-    if (!entry) state.tally.set(block, entry = { proposal: msg.proposal, round: msg.round, supporters: [] });
+    if (!entry) {
+      entry = {
+        proposal: msg.proposal,
+        round: msg.round,
+        supporters: [],
+        sigs: [],
+        leaderSig: msg.leaderSig,
+      };
+      state.tally.set(block, entry);
+    }
     entry.supporters.push(msg.from);
+    if (msg.sig) entry.sigs.push({ id: msg.from, sig: msg.sig });
+    entry.leaderSig ??= msg.leaderSig;
     const out: NormalEffect[] = [{ kind: "decisionReceived", from: msg.from, round: msg.round, digest }];
     if (!state.accepted && 2 * entry.supporters.length > config.delegates.length) {
       const { proposal, round } = entry;
@@ -80,6 +106,8 @@ export function stepNormal(env: Verifier, state: NormalState, event: NormalEvent
         digest,
         proposal,
         supporters: [...entry.supporters],
+        signatures: [...entry.sigs].sort((a, b) => a.id - b.id),
+        ...(entry.leaderSig ? { leaderSig: entry.leaderSig } : {}),
       });
     }
     return out;

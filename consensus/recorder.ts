@@ -6,7 +6,14 @@
  * @module
  */
 import type { Outcome, RoundReport, RunReport } from "./report.ts";
-import type { DelegateEffect, NodeId, NormalEffect, Proposal, Verifier } from "./types.ts";
+import type {
+  DelegateEffect,
+  EquivocationEvidence,
+  NodeId,
+  NormalEffect,
+  Proposal,
+  Verifier,
+} from "./types.ts";
 
 /** What a {@link Recorder} needs to know about a run. */
 export interface RecorderOptions {
@@ -20,6 +27,8 @@ export interface RecorderOptions {
   /** For digests and true costs of the proposals seen. */
   env: Verifier;
   notices?: string[];
+  /** Describes the accepted dispatch for the report (hourly series, cost, gap); omitted when not given. */
+  dispatchOf?: (proposal: Proposal) => RunReport["dispatch"];
 }
 
 /** Builds a run's trace from observations; call {@link Recorder.finish} at the end. */
@@ -29,6 +38,9 @@ export class Recorder {
   private readonly blacklists = new Map<NodeId, NodeId[]>();
   private readonly normalReceived: Record<string, string[]> = {};
   private readonly accepted = new Map<NodeId, { round: number; leader: NodeId; digest: string }>();
+  private readonly evidence: EquivocationEvidence[] = [];
+  private readonly proposals = new Map<string, Proposal>();
+  private readonly evidenceKeys = new Set<string>();
 
   constructor(private readonly o: RecorderOptions) {
     for (const n of o.normals) this.normalReceived[this.name(n)] = [];
@@ -117,7 +129,29 @@ export class Recorder {
       case "crash":
         this.current().notes.push(`${me} crashed`);
         break;
+      case "evidence": {
+        const ev = e.evidence;
+        const key = [ev.height, ev.round, ev.leader, ...[ev.a.proposal, ev.b.proposal].sort()].join("/");
+        if (this.evidenceKeys.has(key)) break;
+        this.evidenceKeys.add(key);
+        this.evidence.push(ev);
+        this.round(ev.round).notes.push(
+          `${me} holds evidence: ${this.name(ev.leader)} signed two proposals for round ${ev.round}`,
+        );
+        break;
+      }
     }
+  }
+
+  /** A message a shell dropped because a signature failed; `blame` changed or forged it. */
+  unauthentic(to: NodeId, r: { reason: string; signer: NodeId; blame?: NodeId }): void {
+    const round = this.current();
+    round.dropped.push({ to: this.name(to), reason: r.reason });
+    (round.signatureFailures ??= []).push({
+      to: this.name(to),
+      signer: this.name(r.signer),
+      ...(r.blame === undefined ? {} : { blame: this.name(r.blame) }),
+    });
   }
 
   /** An effect of normal node `id`'s machine. */
@@ -126,6 +160,7 @@ export class Recorder {
     if (e.kind === "decisionReceived") (this.normalReceived[me] ??= []).push(this.cell(e.digest, [e.from]));
     else if (e.kind === "accept") {
       this.learn(e.proposal);
+      if (!this.proposals.has(e.digest)) this.proposals.set(e.digest, e.proposal);
       this.accepted.set(id, { round: e.round, leader: e.leader, digest: e.digest });
     } else this.current().dropped.push({ to: me, reason: e.reason });
   }
@@ -153,8 +188,11 @@ export class Recorder {
       votes.set(a.digest, { ...v, n: v.n + 1 });
     }
     let outcome: Outcome | null = null;
+    let dispatch: RunReport["dispatch"];
     for (const [digest, v] of votes) {
       if (2 * v.n > this.o.normals.length) {
+        const p = this.proposals.get(digest);
+        if (p && this.o.dispatchOf) dispatch = this.o.dispatchOf(p);
         outcome = {
           round: v.round,
           leader: this.name(v.leader),
@@ -170,6 +208,8 @@ export class Recorder {
       normal: { received: this.normalReceived, accepted },
       outcome,
       notices: this.o.notices ?? [],
+      evidence: this.evidence,
+      ...(dispatch ? { dispatch } : {}),
     };
   }
 }

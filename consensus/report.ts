@@ -11,6 +11,9 @@
  *
  * @module
  */
+import type { DispatchSeries } from "../models/series.ts";
+
+import type { EquivocationEvidence } from "./types.ts";
 
 /** One round of the delegate phase. */
 export interface RoundReport {
@@ -29,6 +32,11 @@ export interface RoundReport {
   dropped: { to: string; reason: string }[];
   /** Behaviour events of the round (crash, restart, equivocation seen, ...). */
   notes: string[];
+  /**
+   * Messages dropped because a signature failed: the addressee, the signer whose signature
+   * failed, and who signed the bad copy (changed or forged it), when that is known.
+   */
+  signatureFailures?: { to: string; signer: string; blame?: string }[];
 }
 
 /** The normal-node phase. */
@@ -53,6 +61,10 @@ export interface RunTimings {
   startup: number;
   solving: number;
   checking: number;
+  /** Signing and verifying signatures (the busiest Worker's, per round). */
+  signing?: number;
+  /** Appending the block to the ledger with fsync (the slowest participant's). */
+  ledger?: number;
   waiting: number;
   other: number;
 }
@@ -68,5 +80,14 @@ export interface RunReport {
   outcome: Outcome | null;
   /** Notices about the scenario (ignored fields of the original configuration, ...). */
   notices: string[];
+  /** Multi-day runs: the block (day) this trace decided, and what the ledgers got. */
+  day?: { height: number; loadFactor: number; blocksWritten: number; blockBytes: number };
+  /** Equivocation evidence seen in the run (two signed proposals of one leader for one round). */
+  evidence?: EquivocationEvidence[];
   timings?: RunTimings;
+  /**
+   * The accepted dispatch, when the runtime has it: its hourly series, its true cost ($ per day),
+   * the certificate's optimality gap ($) and the checker's verdict in words.
+   */
+  dispatch?: { series: DispatchSeries; costUsd: number; gapUsd: number; verdict: string };
 }

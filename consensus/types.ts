@@ -17,8 +17,10 @@ export type NodeId = number;
 /** The proposals a leader can produce (models/variants.ts); `alternative` is another optimum of the same LP. */
 export type ProposalVariant = Variant;
 
-/** A leader's proposal for one round: a dispatch with its certificate. */
+/** A leader's proposal for one round of one block: a dispatch with its certificate. */
 export interface Proposal {
+  /** Block height (day) the proposal is for. */
+  height: number;
   round: number;
   leader: NodeId;
   certificate: Certificate;
@@ -30,12 +32,19 @@ export interface Proposal {
  * A proposal on the wire. `path` is the leader followed by every relayer, so
  * `[D]` came straight from leader D and `[D, E]` is D's proposal relayed by E.
  * The sender is the last element of `path`.
+ *
+ * `sigs[i]` is path[i]'s signature (consensus/signing.ts): the leader's over
+ * the proposal, each relayer's over the content, the path so far and the
+ * previous signature. The machines only copy signatures; the shells sign
+ * what a machine sends (the sender's own signature is the missing last one)
+ * and drop what fails verification before a machine sees it.
  */
 export interface ProposalMessage {
   kind: "proposal";
   round: number;
   to: NodeId;
   path: NodeId[];
+  sigs?: string[];
   proposal: Proposal;
 }
 
@@ -46,6 +55,10 @@ export interface DecisionMessage {
   from: NodeId;
   to: NodeId;
   proposal: Proposal;
+  /** The leader's signature of `proposal` (as the deciding delegate received it). */
+  leaderSig?: string;
+  /** `from`'s signature of the decision (added by its shell). */
+  sig?: string;
 }
 
 /** Every message of the protocol. */
@@ -67,6 +80,8 @@ export interface Verifier {
 export type DelegateEvent =
   /** The supervisor starts round `round` (all delegates at once). */
   | { kind: "roundStart"; round: number }
+  /** Strict mode: relay phase `phase` (2 .. f+1) of `round` starts (phase 1 starts with the round). */
+  | { kind: "phase"; round: number; phase: number }
   /** The round's timeout: decide. */
   | { kind: "roundEnd"; round: number }
   /** A message arrived; untrusted, possibly junk. */
@@ -98,8 +113,20 @@ export type DelegateEffect =
   | { kind: "drop"; reason: string; msg: unknown }
   /** The delegate's durable state changed; a restarted delegate resumes from the last one. */
   | { kind: "persist"; snapshot: DelegateSnapshot }
+  /** Two validly signed, different proposals of one leader for one round. */
+  | { kind: "evidence"; evidence: EquivocationEvidence }
   /** The delegate's Worker dies now (behaviour `crash_at_round`). */
   | { kind: "crash"; round: number };
+
+/** Proof that a leader signed two different proposals for one round of one block. */
+export interface EquivocationEvidence {
+  leader: NodeId;
+  height: number;
+  round: number;
+  /** Proposal digests (consensus/signing.ts proposalDigest) and the leader's signatures of them. */
+  a: { proposal: string; sig: string };
+  b: { proposal: string; sig: string };
+}
 
 /** What a delegate persists: enough to resume after a crash. */
 export interface DelegateSnapshot {
@@ -107,7 +134,7 @@ export interface DelegateSnapshot {
   round: number;
   blacklist: NodeId[];
   /** Proposals received in the current round (as received). */
-  received: { path: NodeId[]; proposal: Proposal }[];
+  received: { path: NodeId[]; sigs?: string[]; proposal: Proposal }[];
   /** Set once the delegate has committed; it then takes no further part in rounds. */
   committed?: { round: number; leader: NodeId; digest: string };
 }
@@ -125,6 +152,9 @@ export type NormalEffect =
     digest: string;
     proposal: Proposal;
     supporters: NodeId[];
+    /** The supporters' decision signatures and the leader's proposal signature (for the ledger block). */
+    signatures: { id: NodeId; sig: string }[];
+    leaderSig?: string;
   }
   | { kind: "drop"; reason: string; msg: unknown };
 
@@ -151,4 +181,12 @@ export interface Misbehaviour {
   crash_at_round?: number;
   /** Relays (and decisions) are held back this many ms. */
   delay_ms?: number;
+  /** Every message to these delegates is held back this many more ms (adversarial timing). */
+  delay_to?: Record<NodeId, number>;
+  /** As follower: sends these delegates a proposal of the round's leader that the leader never signed. */
+  forge_leader?: NodeId[];
+  /** Re-sends every proposal it received in earlier rounds and blocks, at each round start, to every delegate. */
+  replay_old?: boolean;
+  /** Its Worker dies half-way through writing the ledger block of this height (day), once. */
+  crash_in_ledger_write?: number;
 }

@@ -23,8 +23,25 @@ import type { Misbehaviour, NodeId } from "../consensus/types.ts";
 // ---------------------------------------------------------------------------
 // Types
 
-/** The protocol variants a scenario can ask for. Only the article's rules ("paper") exist so far. */
-export type Protocol = "paper";
+/** The protocol variants: the article's rules (`paper`) or Dolev-Strong relay phases (`strict`). */
+export type Protocol = "paper" | "strict";
+
+/** Where the participants' Ed25519 keys come from (`keys:`). */
+export type ScenarioKeys =
+  /** Derived from `seed` (anyone who knows it knows every key: tests and reproducible runs only). */
+  | { kind: "seed"; seed: number }
+  /** A key directory, created on first use; relative paths are relative to the current directory. */
+  | { kind: "dir"; dir: string }
+  /** Not set: `<data directory>/keys`. */
+  | { kind: "default" };
+
+/** Multi-day runs (`days:`). The blacklist always carries over: a delegate caught once never leads again. */
+export interface DaysConfig {
+  /** Days (blocks) a run dispatches (`poso run --days` overrides it). */
+  count: number;
+  /** Day d starts from the delegate after day d-1's leader, instead of the lowest id (default false). */
+  rotateLeader: boolean;
+}
 
 /** One participant of a scenario. */
 export interface Participant {
@@ -49,6 +66,14 @@ export interface Scenario {
   /** The file it was read from (as given to the loader). */
   file: string;
   protocol: Protocol;
+  /** Strict mode: length of relay phases 2..f+1, whole ms (phase 1 lasts the round timeout). */
+  phaseMs: number;
+  /** Strict mode: dishonest delegates tolerated (default: the largest number below half of the delegates). */
+  faultTolerance?: number;
+  /** Where the keys come from. */
+  keys: ScenarioKeys;
+  /** Days to dispatch, one block each. */
+  days: DaysConfig;
   /** Seed of the deterministic simulator (u32). */
   seed: number;
   /** Round timeout, whole ms (`scene.params.round_timeout_sec` × 1000). */
@@ -122,6 +147,8 @@ function formatProblem(p: ScenarioProblem): string {
 export const DEFAULT_ROUND_TIMEOUT_SEC = 3;
 /** Default `scene.params.link_delay_ms`, [min, max] ms of simulated one-way delay. */
 export const DEFAULT_LINK_DELAY_MS: readonly [number, number] = [1, 20];
+/** Default `scene.params.phase_sec` (strict mode), seconds: several link delays and a check. */
+export const DEFAULT_PHASE_SEC = 0.5;
 /** Default `seed`. */
 export const DEFAULT_SEED = 1;
 /**
@@ -144,9 +171,17 @@ export const ID_LIST_BEHAVIOURS = [
   "follower_trick_ignore",
   "follower_trick_error",
   "equivocate",
+  "forge_leader",
 ] as const;
 /** Every behaviour key of `leader_evil:`. */
-export const BEHAVIOUR_KEYS = [...ID_LIST_BEHAVIOURS, "crash_at_round", "delay_ms"] as const;
+export const BEHAVIOUR_KEYS = [
+  ...ID_LIST_BEHAVIOURS,
+  "crash_at_round",
+  "delay_ms",
+  "delay_to",
+  "replay_old",
+  "crash_in_ledger_write",
+] as const;
 
 type IdListBehaviour = typeof ID_LIST_BEHAVIOURS[number];
 
@@ -160,13 +195,21 @@ const LEADER_SEND_KEYS: readonly IdListBehaviour[] = [
 /** Relay behaviours: each decides what a follower relays to one delegate, so a delegate may appear in one only. */
 const RELAY_KEYS: readonly IdListBehaviour[] = ["follower_trick_ignore", "follower_trick_error"];
 
-const TOP_KEYS = ["name", "description", "protocol", "seed", "scene", "nodes"] as const;
+const TOP_KEYS = ["name", "description", "protocol", "seed", "keys", "days", "scene", "nodes"] as const;
+const DAYS_KEYS = ["count", "rotate_leader"] as const;
 const SCENE_KEYS = ["params"] as const;
-const PARAM_KEYS = ["round_timeout_sec", "max_rounds", "link_delay_ms", "normal_verify"] as const;
+const PARAM_KEYS = [
+  "round_timeout_sec",
+  "max_rounds",
+  "link_delay_ms",
+  "normal_verify",
+  "phase_sec",
+  "fault_tolerance",
+] as const;
 const NODE_KEYS = ["name", "is_delegate", "is_normal", "leader_evil"] as const;
 
 const NETWORK = "the original configuration's network address; this runtime routes messages itself";
-const KEYS = "the original configuration's key file; this runtime does not read key files";
+const KEYS = "the original configuration's per-node key file; keys come from the top-level keys: setting";
 const HUB = "the original configuration's hub spreadsheet; the case data comes from models/data/uom-ies.json";
 const GAMS = "the original configuration's GAMS installation; this runtime solves a linear model with GLPK";
 
@@ -506,17 +549,11 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
   const protoE = get("protocol");
   if (protoE && !isEmpty(protoE.value)) {
     const v = scalar(protoE.value);
-    if (v === "strict") {
+    if (v !== "paper" && v !== "strict") {
       ctx.fail(
         protoE.at,
         "protocol",
-        `"strict" is not supported yet (a later version adds it); use "paper" or leave protocol out`,
-      );
-    } else if (v !== "paper") {
-      ctx.fail(
-        protoE.at,
-        "protocol",
-        `unknown protocol ${describe(protoE.value)}; the only protocol is "paper"`,
+        `unknown protocol ${describe(protoE.value)}; use "paper" (the default) or "strict"`,
       );
     } else protocol = v;
   }
@@ -530,6 +567,10 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
       ctx.fail(seedE.at, "seed", `expected an integer from 0 to ${U32_MAX}, found ${describe(seedE.value)}`);
     } else seed = v;
   }
+
+  // keys, days
+  const keys = readKeys(ctx, get("keys"), seed);
+  const days = readDays(ctx, get("days"), resolve);
 
   // scene.params
   const params = readParams(ctx, get("scene"), resolve);
@@ -545,6 +586,17 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
 
   const delegates = participants.filter((p) => p.delegate);
   const maxRounds = params.maxRounds ?? delegates.length;
+  if (params.faultTolerance !== undefined && 2 * params.faultTolerance >= delegates.length) {
+    ctx.fail(
+      params.faultToleranceAt,
+      "scene.params.fault_tolerance",
+      `${params.faultTolerance} is not below half of the ${delegates.length} delegates; ` +
+        "a majority must be honest",
+    );
+  }
+  if (protocol === "paper" && (params.faultTolerance !== undefined || params.phaseSet)) {
+    ctx.notice("scene.params", "phase_sec and fault_tolerance only matter with protocol: strict");
+  }
   if (params.maxRounds !== undefined && delegates.length > 0 && params.maxRounds > delegates.length) {
     ctx.notice(
       "scene.params.max_rounds",
@@ -576,6 +628,10 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
     description,
     file: ctx.file,
     protocol,
+    phaseMs: params.phaseMs,
+    ...(params.faultTolerance === undefined ? {} : { faultTolerance: params.faultTolerance }),
+    keys,
+    days,
     seed,
     roundTimeoutMs: params.roundTimeoutMs,
     maxRounds,
@@ -597,6 +653,10 @@ function isU32(v: unknown): v is number {
 
 interface Params {
   roundTimeoutMs: number;
+  phaseMs: number;
+  phaseSet?: boolean;
+  faultTolerance?: number;
+  faultToleranceAt?: unknown;
   maxRounds?: number;
   linkDelayMs: [number, number];
   normalVerify: boolean;
@@ -605,6 +665,7 @@ interface Params {
 function readParams(ctx: Context, sceneE: Entry | undefined, resolve: Resolve): Params {
   const out: Params = {
     roundTimeoutMs: DEFAULT_ROUND_TIMEOUT_SEC * MS_PER_SEC,
+    phaseMs: DEFAULT_PHASE_SEC * MS_PER_SEC,
     linkDelayMs: [...DEFAULT_LINK_DELAY_MS],
     normalVerify: false,
   };
@@ -633,6 +694,28 @@ function readParams(ctx: Context, sceneE: Entry | undefined, resolve: Resolve): 
         } else if (Math.round(v * MS_PER_SEC) < 1) {
           ctx.fail(e.at, path, `${v} s is under a millisecond; the timeout counts whole ms`);
         } else out.roundTimeoutMs = Math.round(v * MS_PER_SEC);
+        break;
+      }
+      case "phase_sec": {
+        if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || Math.round(v * MS_PER_SEC) < 1) {
+          ctx.fail(e.at, path, `expected a number of seconds >= 0.001, found ${describe(e.value)}`);
+        } else {
+          out.phaseMs = Math.round(v * MS_PER_SEC);
+          out.phaseSet = true;
+        }
+        break;
+      }
+      case "fault_tolerance": {
+        if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+          ctx.fail(
+            e.at,
+            path,
+            `expected an integer >= 0 (dishonest delegates tolerated), found ${describe(e.value)}`,
+          );
+        } else {
+          out.faultTolerance = v;
+          out.faultToleranceAt = e.at;
+        }
         break;
       }
       case "max_rounds": {
@@ -888,6 +971,42 @@ function readBehaviours(
       if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
         ctx.fail(e.at, kPath, `expected whole milliseconds (an integer >= 0), found ${describe(e.value)}`);
       } else m.delay_ms = v;
+    } else if (e.key === "crash_in_ledger_write") {
+      const v = scalar(e.value);
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+        ctx.fail(e.at, kPath, `expected a day (block height, an integer >= 1), found ${describe(e.value)}`);
+      } else m.crash_in_ledger_write = v;
+    } else if (e.key === "replay_old") {
+      const v = scalar(e.value);
+      if (typeof v !== "boolean") ctx.fail(e.at, kPath, `expected true or false, found ${describe(e.value)}`);
+      else if (v) m.replay_old = true;
+    } else if (e.key === "delay_to") {
+      const delays: Record<NodeId, number> = {};
+      if (!isMap(e.value)) {
+        ctx.fail(
+          e.at,
+          kPath,
+          `expected a mapping of delegate id to ms, e.g. { 12: 900 }, found ${describe(e.value)}`,
+        );
+      } else {
+        for (const d of entries(ctx, e.value, kPath, resolve)) {
+          const id = Number(d.key), ms = scalar(d.value);
+          if (!isU32(id) || !delegateIds.has(id)) {
+            ctx.fail(
+              d.keyNode,
+              `${kPath}.${d.key}`,
+              `${d.key} is not a delegate (delegates: ${delegateList || "none"})`,
+            );
+          } else if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0) {
+            ctx.fail(
+              d.at,
+              `${kPath}.${d.key}`,
+              `expected whole milliseconds (an integer >= 0), found ${describe(d.value)}`,
+            );
+          } else delays[id] = ms;
+        }
+        if (Object.keys(delays).length) m.delay_to = delays;
+      }
     } else {
       const near = nearestKey(e.key, BEHAVIOUR_KEYS);
       ctx.fail(
@@ -926,7 +1045,7 @@ function readBehaviours(
     const l = listed.get(key);
     if (l) m[key] = l.ids;
   }
-  if (!node.delegate && Object.keys(m).some((k) => k !== "crash_at_round")) {
+  if (!node.delegate && Object.keys(m).some((k) => k !== "crash_at_round" && k !== "crash_in_ledger_write")) {
     ctx.notice(path, `has no effect: node ${node.id} is not a delegate, so it never leads or relays`);
   }
   // Re-order: lists first in canonical order, then the scalars (as in BEHAVIOUR_KEYS).
@@ -935,6 +1054,64 @@ function readBehaviours(
     if (m[key] !== undefined) (ordered as Record<string, unknown>)[key] = m[key];
   }
   return ordered;
+}
+
+function readKeys(ctx: Context, e: Entry | undefined, seed: number): ScenarioKeys {
+  if (!e || isEmpty(e.value)) return { kind: "default" };
+  const v = scalar(e.value);
+  if (v === "seed") return { kind: "seed", seed };
+  if (isMap(e.value)) {
+    const items = (e.value.items as { key: unknown; value: unknown }[]).map((
+      i,
+    ) => [scalar(i.key), scalar(i.value)]);
+    if (items.length === 1 && items[0][0] === "seed" && isU32(items[0][1])) {
+      return { kind: "seed", seed: items[0][1] as number };
+    }
+    if (
+      items.length === 1 && items[0][0] === "dir" && typeof items[0][1] === "string" && items[0][1] !== ""
+    ) {
+      return { kind: "dir", dir: items[0][1] as string };
+    }
+  } else if (typeof v === "string" && v.trim() !== "") return { kind: "dir", dir: v.trim() };
+  ctx.fail(
+    e.at,
+    "keys",
+    `expected "seed" (keys derived from the scenario's seed), { seed: N }, or a key directory ` +
+      `(a path or { dir: path }), found ${describe(e.value)}`,
+  );
+  return { kind: "default" };
+}
+
+function readDays(ctx: Context, e: Entry | undefined, resolve: Resolve): DaysConfig {
+  const out: DaysConfig = { count: 1, rotateLeader: false };
+  if (!e || isEmpty(e.value)) return out;
+  const v = scalar(e.value);
+  if (typeof v === "number") {
+    if (!Number.isInteger(v) || v < 1) {
+      ctx.fail(e.at, "days", `expected a number of days >= 1, found ${describe(e.value)}`);
+    } else out.count = v;
+    return out;
+  }
+  if (!isMap(e.value)) {
+    ctx.fail(
+      e.at,
+      "days",
+      `expected a number of days or a mapping (${DAYS_KEYS.join(", ")}), found ${describe(e.value)}`,
+    );
+    return out;
+  }
+  for (const d of entries(ctx, e.value, "days", resolve)) {
+    const x = scalar(d.value), path = `days.${d.key}`;
+    if (d.key === "count") {
+      if (typeof x !== "number" || !Number.isInteger(x) || x < 1) {
+        ctx.fail(d.at, path, `expected a number of days >= 1, found ${describe(d.value)}`);
+      } else out.count = x;
+    } else if (d.key === "rotate_leader") {
+      if (typeof x !== "boolean") ctx.fail(d.at, path, `expected true or false, found ${describe(d.value)}`);
+      else out.rotateLeader = x;
+    } else unknownKey(ctx, d, "days", DAYS_KEYS, {}, "days");
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -996,5 +1173,16 @@ export function describeMisbehaviour(m: Misbehaviour, names: NameLookup, self?: 
     );
   }
   if (m.delay_ms !== undefined) lines.push(`${who}holds back its relays and decisions by ${m.delay_ms} ms`);
+  if (m.delay_to) {
+    const each = Object.entries(m.delay_to).map(([id, ms]) => `${nameOf(names, Number(id))} by ${ms} ms`);
+    lines.push(`${who}holds back every message to ${each.join(", ")}`);
+  }
+  if (m.forge_leader?.length) {
+    lines.push(`${who}sends ${list(m.forge_leader)} a proposal the leader never signed (forged)`);
+  }
+  if (m.replay_old) lines.push(`${who}replays messages of earlier rounds and blocks at every round start`);
+  if (m.crash_in_ledger_write !== undefined) {
+    lines.push(`${who}dies half-way through writing ledger block ${m.crash_in_ledger_write} (once)`);
+  }
   return lines;
 }

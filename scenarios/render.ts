@@ -112,6 +112,30 @@ export function renderTrace(report: RunReport, scenario?: Scenario, options: Ren
   if (dropped.length > 0) out.push("", "Dropped messages", ...dropped.map((l) => `  ${l}`));
   const notes = rounds.flatMap((r) => (r.notes ?? []).map((n) => `R${r.round}: ${n}`));
   if (notes.length > 0) out.push("", "Notes", ...notes.map((l) => `  ${l}`));
+  // Who sent copies whose signatures failed: the signer that failed and who is to blame.
+  const blamed = new Map<string, number>();
+  for (const r of rounds) {
+    for (const f of r.signatureFailures ?? []) {
+      const key = f.blame
+        ? `${f.blame} changed or forged copies of ${f.signer}'s messages`
+        : `unauthenticated copies in ${f.signer}'s name`;
+      blamed.set(key, (blamed.get(key) ?? 0) + 1);
+    }
+  }
+  if (blamed.size > 0) {
+    out.push("", "Signature failures", ...[...blamed].map(([k, n]) => `  ${k} (${n} dropped)`));
+  }
+  if (report.evidence?.length) {
+    out.push(
+      "",
+      "Equivocation evidence (in the ledger)",
+      ...report.evidence.map((e) =>
+        `  ${
+          scenario?.participants.find((p) => p.id === e.leader)?.name ?? `node ${e.leader}`
+        } signed two proposals for block ${e.height}, round ${e.round}`
+      ),
+    );
+  }
 
   const t = report.timings;
   if (t) {
@@ -120,6 +144,8 @@ export function renderTrace(report: RunReport, scenario?: Scenario, options: Ren
     out.push(
       "",
       `Time: start-up ${ms(t.startup)}, solving ${ms(t.solving)}, checking ${ms(t.checking)}, ` +
+        (t.signing === undefined ? "" : `signing ${ms(t.signing)}, `) +
+        (t.ledger === undefined ? "" : `ledger ${ms(t.ledger)}, `) +
         `waiting ${ms(t.waiting)}, other ${ms(t.other)}, total ${ms(t.total)}`,
     );
   }

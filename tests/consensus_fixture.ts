@@ -37,7 +37,7 @@ export function proposalOf(
   leader: NodeId,
 ): Proposal {
   const { certificate, costUsd } = book[variant];
-  return { round, leader, certificate, claimedCostUsd: costUsd };
+  return { height: 1, round, leader, certificate, claimedCostUsd: costUsd };
 }
 
 /** A proposal message along `path` (path[0] is the leader). */

@@ -98,7 +98,7 @@ Deno.test("a leader sends its optimum to itself and every other non-blacklisted 
   const fx = stepDelegate(nullEnv, s, { kind: "solved", round: 2, proposals: { optimal: p } });
   assert.deepEqual(sentTo(fx), [9, 10, 11, 12]);
   for (const e of sends(fx)) {
-    assert.deepEqual(e.msg, { kind: "proposal", round: 2, to: e.msg.to, path: [9], proposal: p });
+    assert.deepEqual(e.msg, { kind: "proposal", round: 2, to: e.msg.to, path: [9], sigs: [], proposal: p });
   }
   assert.deepEqual(stepDelegate(nullEnv, s, { kind: "solved", round: 1, proposals: { optimal: p } }), []);
 });
@@ -227,7 +227,10 @@ Deno.test("stale, future, misaddressed, not-from-leader and junk messages are dr
   const { env, book } = await consensusFixture();
   const { s } = started(10, 2, [8]);
   const reason = (msg: unknown) => drops(stepDelegate(env, s, { kind: "receive", msg }));
-  assert.deepEqual(reason(proposalMsg(book, "optimal", 1, 10, [8])), ["stale round"]);
+  assert.deepEqual(reason(proposalMsg(book, "optimal", 1, 10, [8])), ["stale round 1 (replay)"]);
+  const otherBlock = proposalMsg(book, "optimal", 2, 10, [9]);
+  const nextBlock = { ...otherBlock, proposal: { ...otherBlock.proposal, height: 2 } };
+  assert.deepEqual(reason(nextBlock), ["a proposal for block 2 (this is block 1)"]);
   assert.deepEqual(reason(proposalMsg(book, "optimal", 3, 10, [9])), ["future round"]);
   assert.match(reason(proposalMsg(book, "optimal", 2, 11, [9]))[0], /addressed to 11/);
   assert.match(reason(proposalMsg(book, "optimal", 2, 10, [11]))[0], /not from this round's leader/);
@@ -509,4 +512,48 @@ Deno.test("crash_at_round: only a crash on that round's start, and never after a
   const fx = restarted(env, s, { kind: "roundStart", round: 2 });
   assert.equal(ofKind(fx, "crash").length, 0);
   assert.equal(s.round, 2);
+});
+
+Deno.test("block height: a delegate of block 2 drops a replayed proposal of block 1", async () => {
+  const { env, book } = await consensusFixture();
+  const s = initDelegate({ id: 10, delegates: [8, 9, 10], normals: [], height: 2 });
+  stepDelegate(env, s, { kind: "roundStart", round: 1 });
+  const old = proposalMsg(book, "optimal", 1, 10, [8]);
+  assert.deepEqual(drops(stepDelegate(env, s, { kind: "receive", msg: old })), [
+    "replay: a proposal for block 1 (this is block 2)",
+  ]);
+  const current = { ...old, proposal: { ...old.proposal, height: 2 } };
+  assert.equal(drops(stepDelegate(env, s, { kind: "receive", msg: current })).length, 0);
+});
+
+Deno.test("strict mode: phase k needs k signers; what is taken in phase f+1 is not relayed", async () => {
+  const { env, book } = await consensusFixture();
+  // Five delegates: f = 2, phases 1..3.
+  const config = { id: 10, delegates: [8, 9, 10, 11, 12], normals: [], protocol: "strict" as const };
+  const s = initDelegate(config);
+  stepDelegate(env, s, { kind: "roundStart", round: 1 });
+  stepDelegate(env, s, { kind: "phase", round: 1, phase: 2 });
+  const direct = proposalMsg(book, "optimal", 1, 10, [8]);
+  assert.deepEqual(drops(stepDelegate(env, s, { kind: "receive", msg: direct })), [
+    "late: phase 2 needs 2 signatures, this copy has 1",
+  ]);
+  const relayed = stepDelegate(env, s, { kind: "receive", msg: proposalMsg(book, "optimal", 1, 10, [8, 9]) });
+  const relays = relayed.filter((e) => e.kind === "send");
+  assert.deepEqual(relays.map((e) => e.kind === "send" && e.msg.to).sort(), [11, 12], "relayed in phase 2");
+
+  const t = initDelegate(config);
+  stepDelegate(env, t, { kind: "roundStart", round: 1 });
+  stepDelegate(env, t, { kind: "phase", round: 1, phase: 3 });
+  const last = stepDelegate(env, t, {
+    kind: "receive",
+    msg: proposalMsg(book, "optimal", 1, 10, [8, 9, 11]),
+  });
+  assert.equal(last.filter((e) => e.kind === "send").length, 0, "no relay in the last phase");
+  const end = stepDelegate(env, t, { kind: "roundEnd", round: 1 });
+  assert.ok(end.some((e) => e.kind === "commit"), "but it still counts");
+  // The paper rules take any copy until the timeout.
+  const paper = initDelegate({ ...config, protocol: "paper" });
+  stepDelegate(env, paper, { kind: "roundStart", round: 1 });
+  stepDelegate(env, paper, { kind: "phase", round: 1, phase: 3 });
+  assert.equal(drops(stepDelegate(env, paper, { kind: "receive", msg: direct })).length, 0);
 });

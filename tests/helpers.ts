@@ -38,3 +38,12 @@ export async function hubColumns(id: number): Promise<HubColumns> {
   if (!hub) throw new Error(`the case has no hub ${id}`);
   return hub;
 }
+
+/** Root of every file a test writes (the test task may write only here). */
+export const TEST_TMP = "out/test-tmp";
+
+/** A fresh, empty directory under {@link TEST_TMP}, named after `prefix`. */
+export async function tmpDir(prefix: string): Promise<string> {
+  await Deno.mkdir(TEST_TMP, { recursive: true });
+  return await Deno.makeTempDir({ dir: TEST_TMP, prefix: `${prefix}-` });
+}

@@ -4,7 +4,11 @@
  * enough for a leader's solve on a busy 2-core machine.
  */
 import assert from "node:assert/strict";
-import { runScenario, WORKER_MODULE } from "../actors/supervisor.ts";
+import { genesisOf, runDays, runScenario, WORKER_MODULE } from "../actors/supervisor.ts";
+import { publicKeysOf } from "../actors/keys.ts";
+import { verifyLedgerDir } from "../cli/ledger.ts";
+import { dayLoadFactor } from "../models/days.ts";
+import { tmpDir } from "./helpers.ts";
 import type { FromWorker, ToWorker } from "../actors/protocol.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
@@ -35,12 +39,25 @@ Deno.test("Workers: junk in the mailbox never crashes an actor", async () => {
     workerError = e.message;
   };
   try {
+    const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
+    const keys = { kind: "seed" as const, seed: 1 };
+    const publicKeys = await publicKeysOf(keys, scenario.participants);
     worker.postMessage(
       {
         type: "init",
         id: 9,
         names: { 8: "C", 9: "D", 10: "E" },
-        delegate: { delegates: [8, 9, 10], normals: [9], misbehaviour: {}, alreadyCrashed: false },
+        keys,
+        publicKeys,
+        genesis: await genesisOf(scenario, publicKeys),
+        day: { height: 1, loadFactor: dayLoadFactor(1, 1), blacklistAtStart: [] },
+        delegate: {
+          delegates: [8, 9, 10],
+          normals: [9],
+          protocol: "paper",
+          misbehaviour: {},
+          alreadyCrashed: false,
+        },
         normal: { delegates: [8, 9, 10], verifyCertificates: true },
       } satisfies ToWorker,
     );
@@ -82,7 +99,9 @@ Deno.test("Workers: junk in the mailbox never crashes an actor", async () => {
 });
 
 Deno.test("Workers: scenario 1 end to end reproduces the published trace", async () => {
-  const report = await runScenario(await loadScenarioFile("scenarios/scenario1.yaml"));
+  const report = await runScenario(await loadScenarioFile("scenarios/scenario1.yaml"), {
+    dataDir: await tmpDir("runtime-s1"),
+  });
   assert.equal(report.runtime, "workers");
   const [r1, r2] = report.rounds;
   assert.equal(r1.leader, "C");
@@ -103,7 +122,7 @@ Deno.test("Workers: scenario 1 end to end reproduces the published trace", async
 
 Deno.test("Workers: a delegate that crashes as a round starts is restarted from its persisted state", async () => {
   const scenario = await loadScenarioFile("scenarios/scenario4.yaml");
-  const report = await runScenario(scenario);
+  const report = await runScenario(scenario, { dataDir: await tmpDir("runtime-s4") });
   const crashRound = report.rounds.find((r) => r.notes.some((n) => n.includes("G crashed")));
   assert.ok(crashRound, "the trace notes G's crash");
   assert.equal(crashRound.round, 2);
@@ -114,4 +133,63 @@ Deno.test("Workers: a delegate that crashes as a round starts is restarted from 
   assert.equal(report.outcome?.leader, "D");
   assert.equal(report.outcome?.costUsd, OPTIMUM_USD);
   allAccept(report, OPTIMUM_USD);
+});
+
+/** Long enough for a leader's solve (0.3-1.5 s here) on a busy 2-core machine, short enough for 7 days. */
+const MULTI_DAY_ROUND_TIMEOUT_MS = 1500;
+
+Deno.test("Workers: --days 7 writes 7 blocks that verify (with recheck), and a rerun continues the chain", async () => {
+  const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
+  const dataDir = await tmpDir("runtime-week");
+  const options = { dataDir, roundTimeoutMs: MULTI_DAY_ROUND_TIMEOUT_MS };
+  const week = await runDays(scenario, { ...options, days: 7 });
+  assert.deepEqual(week.map((r) => r.day?.height), [1, 2, 3, 4, 5, 6, 7]);
+  // Day 1 is Scenario I; C stays blacklisted, so D leads round 1 of every later day.
+  assert.deepEqual(week.map((r) => [r.outcome?.round, r.outcome?.leader]), [
+    [2, "D"],
+    ...Array(6).fill([1, "D"]),
+  ]);
+  for (const r of week) {
+    assert.equal(r.day?.blocksWritten, 7, `day ${r.day?.height}: a block in every ledger`);
+  }
+  const factors = new Set(week.map((r) => r.day?.loadFactor));
+  assert.ok(factors.size > 1, "the days' loads differ");
+  const v = await verifyLedgerDir(dataDir, { recheck: true });
+  assert.ok(v.ok, v.summary);
+  assert.deepEqual(v.files.map((f) => f.blocks), Array(7).fill(7));
+  const [day8] = await runDays(scenario, { ...options, days: 1 });
+  assert.equal(day8.day?.height, 8, "the rerun continues after block 7");
+  assert.deepEqual([day8.outcome?.round, day8.outcome?.leader], [1, "D"], "with C still blacklisted");
+  assert.ok((await verifyLedgerDir(dataDir)).ok);
+});
+
+Deno.test("Workers: a Worker killed while writing a block leaves a ledger that verifies after its restart", async () => {
+  const loaded = await loadScenarioFile("scenarios/scenario1.yaml");
+  const scenario = {
+    ...loaded,
+    participants: loaded.participants.map((p) =>
+      p.name === "G" ? { ...p, misbehaviour: { crash_in_ledger_write: 1 } } : p
+    ),
+  };
+  const dataDir = await tmpDir("runtime-torn");
+  const report = await runScenario(scenario, { dataDir });
+  const notes = report.rounds.flatMap((r) => r.notes);
+  assert.ok(notes.some((n) => /G restarted .*died writing ledger block 1/.test(n)), notes.join("\n"));
+  assert.ok(
+    notes.some((n) => /G's ledger: a torn last record \(\d+ bytes\) was cut off/.test(n)),
+    notes.join("\n"),
+  );
+  assert.equal(report.day?.blocksWritten, 7, "G wrote its block after the restart");
+  allAccept(report, OPTIMUM_USD);
+  const v = await verifyLedgerDir(dataDir, { recheck: true });
+  assert.ok(v.ok, v.summary);
+  assert.deepEqual(v.files.map((f) => [f.participant, f.blocks, f.tornBytes]), [
+    ["A", 1, 0],
+    ["B", 1, 0],
+    ["C", 1, 0],
+    ["D", 1, 0],
+    ["E", 1, 0],
+    ["F", 1, 0],
+    ["G", 1, 0],
+  ]);
 });

@@ -366,16 +366,16 @@ Deno.test("no normal node is an error", () => {
   expectError(text, { line: 5, column: 1, keyPath: "nodes" }, /no normal node/);
 });
 
-Deno.test('protocol "strict" is not supported yet; other protocols are unknown', () => {
-  expectError(
-    withLine(1, "name: Base", "protocol: strict"),
-    { line: 2, column: 11, keyPath: "protocol" },
-    /"strict" is not supported yet/,
-  );
+Deno.test('protocol is "paper" (default) or "strict"; strict reads phase_sec and fault_tolerance', () => {
+  assert.equal(parseScenario(baseLines().join("\n"), FILE).protocol, "paper");
+  const strict = parseScenario(withLine(1, "name: Base", "protocol: strict"), FILE);
+  assert.equal(strict.protocol, "strict");
+  assert.equal(strict.phaseMs, 500);
+  assert.equal(strict.faultTolerance, undefined);
   expectError(
     withLine(1, "protocol: pbft"),
     { line: 1, column: 11, keyPath: "protocol" },
-    /unknown protocol "pbft"; the only protocol is "paper"/,
+    /unknown protocol "pbft"; use "paper" \(the default\) or "strict"/,
   );
 });
 

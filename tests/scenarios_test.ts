@@ -14,7 +14,7 @@ const SEEDS = 20;
 async function run(file: string, seed: number): Promise<{ scenario: Scenario; report: RunReport }> {
   const { env, book } = await consensusFixture();
   const scenario = await loadScenarioFile(file);
-  const { report } = simulate(env, book, simConfigFor(scenario, { seed }));
+  const { report } = await simulate(env, book, simConfigFor(scenario, { seed }));
   return { scenario, report };
 }
 
@@ -26,7 +26,7 @@ function everyoneAccepts(report: RunReport, cost: number, why: string): void {
   for (const a of accepted) assert.equal(a, cost, why);
 }
 
-Deno.test("Scenario II: tampered relays are rejected and the honest leader's optimum commits in round 1", async () => {
+Deno.test("Scenario II: tampered relays fail their signatures, are blamed on F, and C's optimum commits in round 1", async () => {
   for (let seed = 0; seed < SEEDS; seed++) {
     const { report } = await run("scenarios/scenario2.yaml", seed);
     const why = `seed ${seed}`;
@@ -34,21 +34,32 @@ Deno.test("Scenario II: tampered relays are rejected and the honest leader's opt
     const [r1] = report.rounds;
     assert.equal(r1.leader, "C", why);
     // D and E relay to everyone; F relays a tampered copy to C, D, E; G relays only to F.
+    // C never signed the tampered content, F did: the copies are dropped before any check, blamed on F.
     assert.deepEqual(sorted(r1.received.C), ["<$744>C"], why);
     for (const [me, other] of [["D", "E"], ["E", "D"]]) {
-      const cells = sorted(r1.received[me]);
-      assert.equal(cells.length, 3, `${me} ${why}: ${cells}`);
-      assert.ok(cells.includes("<$744>C") && cells.includes(`<$744>C${other}`), `${me} ${why}: ${cells}`);
-      const tampered = cells.find((c) => c.endsWith("CF"))!;
-      assert.ok(tampered && !tampered.startsWith("<$744>"), `${me} ${why}: F's relay is tampered: ${cells}`);
-      assert.deepEqual(r1.rejected[me], [`${tampered} infeasible`], `${me} ${why}`);
+      assert.deepEqual(sorted(r1.received[me]), ["<$744>C", `<$744>C${other}`], `${me} ${why}`);
+      assert.deepEqual(r1.rejected[me], [], `${me} ${why}`);
     }
+    const failures = (r1.signatureFailures ?? []).filter((f) => f.to !== "F" && f.to !== "G");
+    assert.deepEqual(
+      sorted(failures.map((f) => `${f.to}:${f.signer}:${f.blame}`)),
+      // Relays to D and E, decisions to C, D and E.
+      ["C:C:F", "D:C:F", "D:C:F", "E:C:F", "E:C:F"],
+      `${why}: ${JSON.stringify(r1.signatureFailures)}`,
+    );
+    assert.ok(
+      r1.dropped.some((d) =>
+        d.to === "D" && /signature of C \(leader\) does not verify; F signed this copy/.test(d.reason)
+      ),
+      why,
+    );
     assert.deepEqual(sorted(r1.received.F), ["<$744>C", "<$744>CD", "<$744>CE", "<$744>CG"], why);
     assert.deepEqual(sorted(r1.received.G), ["<$744>C", "<$744>CD", "<$744>CE", "<$744>CF"], why);
     for (const d of ["C", "D", "E", "F", "G"]) assert.equal(r1.decision[d], "commit", `${d} ${why}`);
-    // F sends its tampered decision to C, D and E; the majority still decides.
+    // F's tampered decisions to C, D and E are dropped too: C never signed what F decided.
     for (const n of ["C", "D", "E"]) {
-      assert.equal(report.normal.received[n].filter((c) => c.startsWith("<$744>")).length, 4, `${n} ${why}`);
+      assert.deepEqual(report.normal.received[n].filter((c) => !c.startsWith("<$744>")), [], `${n} ${why}`);
+      assert.ok(!report.normal.received[n].includes("<$744>F"), `${n} ${why}`);
     }
     everyoneAccepts(report, 744, why);
     assert.deepEqual(report.outcome, { round: 1, leader: "C", costUsd: 744 }, why);

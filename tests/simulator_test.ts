@@ -12,7 +12,7 @@ const HONEST = [9, 10, 12];
 Deno.test("Scenario I: C is blacklisted in round 1, D's $744 optimum is committed in round 2 and accepted", async () => {
   const { env, book } = await consensusFixture();
   const seed = 1;
-  const { report, facts } = simulate(env, book, scenarioI(seed));
+  const { report, facts } = await simulate(env, book, scenarioI(seed));
   const msg = `seed ${seed}`;
   const [r1, r2] = report.rounds;
   assert.equal(report.rounds.length, 2, msg);
@@ -53,7 +53,7 @@ Deno.test("Scenario I: C is blacklisted in round 1, D's $744 optimum is committe
 Deno.test("Scenario I holds for many seeds (link delays reorder relays, never the outcome)", async () => {
   const { env, book } = await consensusFixture();
   for (let seed = 0; seed < 50; seed++) {
-    const { report } = simulate(env, book, scenarioI(seed));
+    const { report } = await simulate(env, book, scenarioI(seed));
     assert.deepEqual(report.outcome, { round: 2, leader: "D", costUsd: 744 }, `seed ${seed}`);
     assert.ok(
       report.rounds[1].received.G.includes("<$744>DE"),
@@ -64,12 +64,12 @@ Deno.test("Scenario I holds for many seeds (link delays reorder relays, never th
 
 Deno.test("the same seed replays the same run; another seed reorders the arrivals", async () => {
   const { env, book } = await consensusFixture();
-  const a = simulate(env, book, { ...scenarioI(7), minDelayMs: 1, maxDelayMs: 200 });
-  const b = simulate(env, book, { ...scenarioI(7), minDelayMs: 1, maxDelayMs: 200 });
+  const a = await simulate(env, book, { ...scenarioI(7), minDelayMs: 1, maxDelayMs: 200 });
+  const b = await simulate(env, book, { ...scenarioI(7), minDelayMs: 1, maxDelayMs: 200 });
   assert.deepEqual(a, b);
   const orders = new Set<string>();
   for (let seed = 0; seed < 20; seed++) {
-    const r = simulate(env, book, { ...scenarioI(seed), minDelayMs: 1, maxDelayMs: 200 }).report;
+    const r = (await simulate(env, book, { ...scenarioI(seed), minDelayMs: 1, maxDelayMs: 200 })).report;
     orders.add(JSON.stringify([r.rounds[1].received, r.normal.received]));
   }
   assert.ok(orders.size > 1, "the seed drives the link delays");
@@ -79,7 +79,7 @@ Deno.test("a crashed leader restarts from its snapshot within the round and its 
   const { env, book } = await consensusFixture();
   const participants = SCENARIO_I.map((p) => p.id === 9 ? { ...p, misbehaviour: { crash_at_round: 2 } } : p);
   const seed = 3;
-  const { report, facts } = simulate(env, book, { participants, seed, restartMs: 200 });
+  const { report, facts } = await simulate(env, book, { participants, seed, restartMs: 200 });
   assert.equal(facts.delegates[9].crashes, 1, `seed ${seed}`);
   assert.ok(report.rounds[1].notes.some((n) => /D crashed/.test(n)), `${report.rounds[1].notes}`);
   assert.ok(report.rounds[1].notes.some((n) => /D restarted from its round-1 snapshot/.test(n)));
@@ -109,7 +109,7 @@ Deno.test("weak spot: a late relay to one honest delegate splits the honest dele
       : p
   );
   const seed = 11;
-  const { facts, report } = simulate(env, book, {
+  const { facts, report } = await simulate(env, book, {
     participants,
     seed,
     roundTimeoutMs: T,
@@ -129,4 +129,70 @@ Deno.test("weak spot: a late relay to one honest delegate splits the honest dele
   assert.notEqual(commit(12)?.digest, commit(9)?.digest, "honest delegates disagree");
   assert.deepEqual([report.rounds[0].decision.G, report.rounds[0].decision.D], ["commit", "blacklist"]);
   assert.deepEqual(report.rounds[0].received.G, ["<$744>CF"], "G's only copy came through F");
+});
+
+/**
+ * The same attack against strict mode (Dolev-Strong relay phases, f = 2 of 5): whenever F's
+ * late relay reaches G, the honest delegates still agree. Arriving in phase 1 or 2, G takes it
+ * and relays it with its own signature in time for D and E; arriving in phase 3 with only two
+ * signatures (C, F), G drops it as late. Either way D, E and G decide alike.
+ */
+Deno.test("strict mode: the late-relay attack fails, whichever phase the late relay lands in", async () => {
+  const { env, book } = await consensusFixture();
+  const T = 1000, solveMs = 50, link = 10, checkMs = 20;
+  const phaseMs = 2 * (link + checkMs);
+  // F's relay leaves solve + link + check after the round starts, then waits `hold` and one link.
+  const arrivalAt = (hold: number) => solveMs + link + checkMs + hold + link;
+  const landings = [
+    { phase: 1, hold: T - solveMs - 3 * link - checkMs - 5 }, // 5 ms before phase 1 ends
+    { phase: 2, hold: T + phaseMs / 2 - solveMs - 3 * link - checkMs },
+    { phase: 3, hold: T + phaseMs + phaseMs / 2 - solveMs - 3 * link - checkMs },
+  ];
+  const outcomes = new Set<string>();
+  for (const { phase, hold } of landings) {
+    const arrives = arrivalAt(hold);
+    assert.ok(
+      arrives > T + (phase - 2) * phaseMs && arrives < T + (phase - 1) * phaseMs,
+      `lands in ${phase}`,
+    );
+    const participants = SCENARIO_I.map((p) =>
+      p.id === 8
+        ? { ...p, misbehaviour: { follower_ignore: [9, 10, 12], equivocate: [11] } }
+        : p.id === 11
+        ? { ...p, misbehaviour: { follower_trick_ignore: [9, 10], delay_ms: hold } }
+        : p
+    );
+    const { facts, report } = await simulate(env, book, {
+      participants,
+      seed: 11,
+      protocol: "strict",
+      roundTimeoutMs: T,
+      phaseMs,
+      solveMs,
+      checkMs,
+      minDelayMs: link,
+      maxDelayMs: link,
+    });
+    const commits = [9, 10, 12].map((d) => facts.delegates[d].commit);
+    for (const c of commits) {
+      assert.deepEqual([c?.round, c?.digest], [commits[0]?.round, commits[0]?.digest], `phase ${phase}`);
+    }
+    if (phase === 3) {
+      assert.ok(
+        report.rounds[0].dropped.some((d) =>
+          d.to === "G" && /^late: phase 3 needs 3 signatures/.test(d.reason)
+        ),
+        JSON.stringify(report.rounds[0].dropped),
+      );
+      assert.equal(commits[0]?.digest, env.digest(book.optimal.certificate), "D's optimum in round 2");
+    } else {
+      assert.equal(
+        commits[0]?.digest,
+        env.digest(book.alternative.certificate),
+        "C's other optimum in round 1",
+      );
+    }
+    outcomes.add(`${commits[0]?.round}`);
+  }
+  assert.deepEqual([...outcomes].sort(), ["1", "2"], "both outcomes were exercised");
 });

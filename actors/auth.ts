@@ -1,0 +1,232 @@
+/**
+ * Message authentication for the shells (Worker runtime and simulator): a
+ * participant signs what its machines send and verifies what it receives
+ * before a machine sees it. The machines stay pure: they only copy the
+ * signatures of what they relay (consensus/types.ts ProposalMessage).
+ *
+ * Attribution. A relayer signs the content as it relays it, so when a
+ * relayer changes a proposal, the signatures before it fail and its own
+ * (and any later ones) verify: the first valid signature after a failing one
+ * names who changed or forged the message. When the sender's own (last)
+ * signature fails, nobody in the path can be blamed (it could be a link
+ * forgery), and the message is dropped naming the sender's signature.
+ *
+ * @module
+ */
+import { dispatchDigest } from "../consensus/digest.ts";
+import { parseMessage } from "../consensus/messages.ts";
+import { decisionStatement, leaderStatement, proposalDigest, relayStatement } from "../consensus/signing.ts";
+import type { DecisionMessage, Message, NodeId, ProposalMessage } from "../consensus/types.ts";
+import { type KeyPair, sign, verifySignature } from "./keys.ts";
+
+/** What every participant of a run knows: the chain id and every public key. */
+export interface AuthContext {
+  /** Chain id (the ledger genesis hash) every statement binds to. */
+  chain: string;
+  /** Public keys (base64url) by participant id. */
+  publicKeys: Record<NodeId, string>;
+  /** Names for readable reasons. */
+  names?: Record<NodeId, string>;
+}
+
+/** Result of {@link Authenticator.check}. */
+export type AuthResult =
+  | { ok: true }
+  | {
+    ok: false;
+    /** Readable reason, naming the signer that failed and, when known, who is to blame. */
+    reason: string;
+    /** The participant whose signature failed. */
+    signer: NodeId;
+    /** The participant that signed a message carrying a signature that fails: it changed or forged it. */
+    blame?: NodeId;
+  };
+
+const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+/** Verification results by (key, signature, statement); Ed25519 verification is deterministic. */
+const verified = new Map<string, boolean>();
+/** Signatures by (key, statement); Ed25519 signing is deterministic (RFC 8032). */
+const signed = new Map<string, string>();
+/** Bound on each cache's entries (then it is cleared), so a long run cannot grow it without end. */
+const MAX_CACHED = 100_000;
+
+/**
+ * Signs and verifies PoSo messages for one participant (or, in the
+ * simulator, for all of them, one key pair each).
+ */
+export class Authenticator {
+  /** Time spent signing, ms (since construction or the last {@link Authenticator.takeTimes}). */
+  signMs = 0;
+  /** Time spent verifying, ms. */
+  verifyMs = 0;
+  /** Signatures made and checked. */
+  signatures = 0;
+  verifications = 0;
+
+  constructor(readonly context: AuthContext, private readonly keys: Map<NodeId, KeyPair> = new Map()) {}
+
+  private name(id: NodeId): string {
+    return this.context.names?.[id] ?? String(id);
+  }
+
+  /** Returns and resets the time counters. */
+  takeTimes(): { signMs: number; verifyMs: number } {
+    const t = { signMs: this.signMs, verifyMs: this.verifyMs };
+    this.signMs = this.verifyMs = 0;
+    return t;
+  }
+
+  private async signAs(id: NodeId, bytes: Uint8Array): Promise<string | undefined> {
+    const pair = this.keys.get(id);
+    if (!pair) return undefined;
+    const t0 = performance.now();
+    const key = `${pair.publicKey}|${toHex(bytes)}`;
+    let sig = signed.get(key);
+    if (!sig) {
+      sig = await sign(pair, bytes);
+      if (signed.size >= MAX_CACHED) signed.clear();
+      signed.set(key, sig);
+    }
+    this.signatures++;
+    this.signMs += performance.now() - t0;
+    return sig;
+  }
+
+  private async valid(id: NodeId, bytes: Uint8Array, sig: string | undefined): Promise<boolean> {
+    const pub = this.context.publicKeys[id];
+    if (!pub || typeof sig !== "string") return false;
+    const t0 = performance.now();
+    const key = `${pub}|${sig}|${toHex(bytes)}`;
+    let ok = verified.get(key);
+    if (ok === undefined) {
+      ok = await verifySignature(pub, bytes, sig);
+      if (verified.size >= MAX_CACHED) verified.clear();
+      verified.set(key, ok);
+    }
+    this.verifications++;
+    this.verifyMs += performance.now() - t0;
+    return ok;
+  }
+
+  /**
+   * Adds the sender's signature to a message its machine sends: the leader's
+   * to its own proposal, a relayer's to the chain of a relay, a delegate's to
+   * its decision. A message whose sender holds no key here, or that is not
+   * missing exactly the sender's signature, goes out unchanged.
+   */
+  async seal(msg: Message): Promise<Message> {
+    const { chain } = this.context;
+    if (msg.kind === "proposal") {
+      const sigs = msg.sigs ?? [];
+      const me = msg.path[msg.path.length - 1];
+      if (sigs.length !== msg.path.length - 1 || !this.keys.has(me)) return msg;
+      const p = msg.proposal, digest = proposalDigest(p);
+      const bytes = msg.path.length === 1
+        ? leaderStatement(chain, p.height, p.round, p.leader, digest)
+        : relayStatement(chain, p.height, p.round, digest, msg.path, sigs[sigs.length - 1]);
+      const sig = await this.signAs(me, bytes);
+      return sig ? { ...msg, sigs: [...sigs, sig] } : msg;
+    }
+    if (msg.sig || !this.keys.has(msg.from)) return msg;
+    const p = msg.proposal;
+    const bytes = decisionStatement(
+      chain,
+      p.height,
+      msg.round,
+      p.leader,
+      dispatchDigest(p.certificate),
+      proposalDigest(p),
+      msg.from,
+    );
+    const sig = await this.signAs(msg.from, bytes);
+    return sig ? { ...msg, sig } : msg;
+  }
+
+  /**
+   * Verifies every signature of a received message. Messages that are not
+   * well-formed pass through (the machines drop them with the reason).
+   */
+  async check(raw: unknown): Promise<AuthResult> {
+    const parsed = parseMessage(raw);
+    if (!parsed.ok) return { ok: true };
+    const msg = parsed.msg;
+    try {
+      return msg.kind === "proposal" ? await this.checkProposal(msg) : await this.checkDecision(msg);
+    } catch (e) {
+      const signer = msg.kind === "proposal" ? msg.path[msg.path.length - 1] : msg.from;
+      return { ok: false, signer, reason: `signatures could not be checked: ${(e as Error).message}` };
+    }
+  }
+
+  private async checkProposal(msg: ProposalMessage): Promise<AuthResult> {
+    const { chain } = this.context;
+    const { path } = msg;
+    const sigs = msg.sigs ?? [];
+    const p = msg.proposal, digest = proposalDigest(p);
+    const ok: boolean[] = [];
+    for (let i = 0; i < path.length; i++) {
+      const bytes = i === 0
+        ? leaderStatement(chain, p.height, p.round, p.leader, digest)
+        : relayStatement(chain, p.height, p.round, digest, path.slice(0, i + 1), sigs[i - 1] ?? "");
+      ok.push(await this.valid(path[i], bytes, sigs[i]));
+    }
+    const bad = ok.indexOf(false);
+    if (bad < 0) return { ok: true };
+    const signer = path[bad];
+    const role = bad === 0 ? "leader" : "relayer";
+    const missing = sigs[bad] === undefined ? "is missing" : "does not verify";
+    const vouch = ok.indexOf(true, bad + 1);
+    if (vouch < 0) {
+      return {
+        ok: false,
+        signer,
+        reason: `signature of ${this.name(signer)} (${role}) ${missing}; sender ${
+          this.name(path[path.length - 1])
+        } unauthenticated`,
+      };
+    }
+    const blame = path[vouch];
+    return {
+      ok: false,
+      signer,
+      blame,
+      reason: `signature of ${this.name(signer)} (${role}) ${missing}; ${
+        this.name(blame)
+      } signed this copy, so ${this.name(blame)} changed or forged it`,
+    };
+  }
+
+  private async checkDecision(msg: DecisionMessage): Promise<AuthResult> {
+    const { chain } = this.context;
+    const p = msg.proposal, digest = proposalDigest(p);
+    const own = decisionStatement(
+      chain,
+      p.height,
+      msg.round,
+      p.leader,
+      dispatchDigest(p.certificate),
+      digest,
+      msg.from,
+    );
+    if (!await this.valid(msg.from, own, msg.sig)) {
+      return {
+        ok: false,
+        signer: msg.from,
+        reason: `decision signature of ${this.name(msg.from)} ${msg.sig ? "does not verify" : "is missing"}`,
+      };
+    }
+    const leaderBytes = leaderStatement(chain, p.height, p.round, p.leader, digest);
+    if (!await this.valid(p.leader, leaderBytes, msg.leaderSig)) {
+      return {
+        ok: false,
+        signer: p.leader,
+        blame: msg.from,
+        reason: `leader ${this.name(p.leader)} never signed this proposal; ${
+          this.name(msg.from)
+        } signed the decision, so ${this.name(msg.from)} changed or forged it`,
+      };
+    }
+    return { ok: true };
+  }
+}

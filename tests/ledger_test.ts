@@ -1,0 +1,907 @@
+/**
+ * The ledger (issue 4): records, their canonical encoding and hashes, the
+ * ledger file (durable appends, torn last records truncated, corruption
+ * refused) and `poso ledger verify` (links, digests, real Ed25519 signatures,
+ * quorum, evidence, blacklist, forks, and the recheck of every certificate).
+ *
+ * The fixture is a 3-day chain of the bundled UoM case (one GLPK solve per day,
+ * once per file): delegates C..G (ids 8..12) and normal nodes A, B (6, 7),
+ * keys derived from a seed (actors/keys.ts), every signature real.
+ * - height 1: round 1, leader C, all five delegates sign;
+ * - height 2: round 2, leader D after C equivocated in round 1 (the evidence
+ *   is in the block), C blacklisted, D E F G sign;
+ * - height 3: round 1, leader D, C still blacklisted, D E G sign (3 of 5).
+ *
+ * Files are written under `out/test-tmp/ledger-<uuid>/` (the only place the
+ * test task may write), one directory per test, removed at its end.
+ */
+import assert from "node:assert/strict";
+import { type KeyPair, seedKeyPair, sign } from "../actors/keys.ts";
+import { LedgerError, LedgerFile, ledgerFileName, readLedger } from "../actors/ledger_file.ts";
+import { mulberry32 } from "../actors/simulator.ts";
+import { formatLedgerVerdict, type LedgerVerdict, verifyLedgerDir } from "../cli/ledger.ts";
+import { dispatchDigest } from "../consensus/digest.ts";
+import {
+  type BlockFields,
+  blockProposal,
+  type BlockRecord,
+  CERTIFICATE_ENCODING,
+  chainId,
+  decodeCertificate,
+  encodeCertificate,
+  encodeRecord,
+  type Evidence,
+  type GenesisRecord,
+  LEDGER_FORMAT,
+  type LedgerRecord,
+  makeBlock,
+  makeGenesis,
+  parseRecord,
+  recordHash,
+  scanLedger,
+} from "../consensus/ledger.ts";
+import { decisionStatement, leaderStatement, proposalDigest } from "../consensus/signing.ts";
+import type { Proposal } from "../consensus/types.ts";
+import { buildDispatchModel, type Certificate, loadUomCase, solveVariant } from "../mod.ts";
+import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../models/days.ts";
+
+/** Scratch space of the file tests; the test task grants write access here only. */
+const TEST_TMP = "out/test-tmp";
+/** Seed of the participants' keys and of the run (days' load factors). */
+const SEED = 2024;
+const NAMES: Record<number, string> = { 6: "A", 7: "B", 8: "C", 9: "D", 10: "E", 11: "F", 12: "G" };
+const IDS = Object.keys(NAMES).map(Number);
+const DELEGATES = [8, 9, 10, 11, 12];
+const C = 8, D = 9, E = 10, F = 11, G = 12;
+const DAYS = 3;
+
+const encoder = new TextEncoder();
+
+interface Fixture {
+  keys: Map<number, KeyPair>;
+  genesis: GenesisRecord;
+  /** Day d's optimal certificate at index d − 1, and its true cost ($/day). */
+  certs: Certificate[];
+  costs: number[];
+  /** The three blocks' fields, in order. */
+  chain: BlockFields[];
+}
+
+/** What a block is made of; everything else is derived and signed for real. */
+interface Spec {
+  round: number;
+  leader: number;
+  signers: number[];
+  blacklist: number[];
+  evidence?: Evidence[];
+  cert?: Certificate;
+  day?: number;
+}
+
+function genesisOf(keys: Map<number, KeyPair>, seed: number, delegates = DELEGATES): GenesisRecord {
+  return makeGenesis({
+    scenario: "ledger-test",
+    seed,
+    caseName: "uom",
+    loadVariation: DAILY_LOAD_VARIATION,
+    protocol: "strict",
+    participants: IDS.map((id) => ({
+      id,
+      name: NAMES[id],
+      delegate: delegates.includes(id),
+      normal: true,
+      publicKey: keys.get(id)!.publicKey,
+    })),
+  });
+}
+
+/** The fields of block `height` of `genesis`'s chain, signed by the leader and `spec.signers`. */
+async function blockFields(
+  fx: Fixture,
+  genesis: GenesisRecord,
+  height: number,
+  spec: Spec,
+): Promise<BlockFields> {
+  const day = spec.day ?? height;
+  const cert = spec.cert ?? fx.certs[day - 1];
+  const claimedCostUsd = Math.round(fx.costs[day - 1] * 100) / 100;
+  const chain = chainId(genesis);
+  const p: Proposal = { height, round: spec.round, leader: spec.leader, certificate: cert, claimedCostUsd };
+  const proposal = proposalDigest(p), dispatch = dispatchDigest(cert);
+  const leaderSig = await sign(
+    fx.keys.get(spec.leader)!,
+    leaderStatement(chain, height, spec.round, spec.leader, proposal),
+  );
+  const quorum = await Promise.all(spec.signers.map(async (id) => ({
+    id,
+    sig: await sign(
+      fx.keys.get(id)!,
+      decisionStatement(chain, height, spec.round, spec.leader, dispatch, proposal, id),
+    ),
+  })));
+  return {
+    day,
+    loadFactor: dayLoadFactor(genesis.seed, day),
+    round: spec.round,
+    leader: spec.leader,
+    dispatch,
+    proposal,
+    costUsd: fx.costs[day - 1],
+    claimedCostUsd,
+    leaderSig,
+    quorum,
+    blacklist: spec.blacklist,
+    evidence: spec.evidence ?? [],
+    certificate: encodeCertificate(cert),
+  };
+}
+
+/** Proof that `leader` signed two proposals (claimed costs $1 apart) for one round of one block. */
+async function equivocation(fx: Fixture, height: number, round: number, leader: number): Promise<Evidence> {
+  const chain = chainId(fx.genesis);
+  const side = async (claimedCostUsd: number) => {
+    const proposal = proposalDigest({
+      height,
+      round,
+      leader,
+      certificate: fx.certs[height - 1],
+      claimedCostUsd,
+    });
+    return {
+      proposal,
+      sig: await sign(fx.keys.get(leader)!, leaderStatement(chain, height, round, leader, proposal)),
+    };
+  };
+  return { leader, height, round, a: await side(744), b: await side(745) };
+}
+
+let fixture: Promise<Fixture> | undefined;
+
+/** Keys, genesis, the three days' certificates (one solve per day) and the signed chain; made once. */
+function theFixture(): Promise<Fixture> {
+  fixture ??= (async () => {
+    const keys = new Map(
+      await Promise.all(IDS.map(async (id) => [id, await seedKeyPair(SEED, id)] as const)),
+    );
+    const genesis = genesisOf(keys, SEED);
+    const ies = await loadUomCase();
+    const certs: Certificate[] = [], costs: number[] = [];
+    for (let day = 1; day <= DAYS; day++) {
+      const model = buildDispatchModel(caseForDay(ies, dayLoadFactor(SEED, day)));
+      const s = await solveVariant(model, "optimal");
+      certs.push(s.certificate);
+      costs.push(s.cost.total);
+    }
+    const fx: Fixture = { keys, genesis, certs, costs, chain: [] };
+    fx.chain.push(
+      await blockFields(fx, genesis, 1, { round: 1, leader: C, signers: DELEGATES, blacklist: [] }),
+    );
+    fx.chain.push(
+      await blockFields(fx, genesis, 2, {
+        round: 2,
+        leader: D,
+        signers: [D, E, F, G],
+        blacklist: [C],
+        evidence: [await equivocation(fx, 2, 1, C)],
+      }),
+    );
+    fx.chain.push(
+      await blockFields(fx, genesis, 3, { round: 1, leader: D, signers: [D, E, G], blacklist: [C] }),
+    );
+    return fx;
+  })();
+  return fixture;
+}
+
+/** The records of a chain, made in memory. */
+function records(genesis: GenesisRecord, chain: BlockFields[]): LedgerRecord[] {
+  const out: LedgerRecord[] = [genesis];
+  for (const f of chain) out.push(makeBlock(out[out.length - 1], f));
+  return out;
+}
+
+/** A ledger's bytes, made in memory. */
+function ledgerBytes(genesis: GenesisRecord, chain: BlockFields[]): Uint8Array {
+  return encoder.encode(records(genesis, chain).map(encodeRecord).join(""));
+}
+
+/** Runs `fn` in a fresh directory under out/test-tmp, removed afterwards. */
+async function inTmpDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = `${TEST_TMP}/ledger-${crypto.randomUUID()}`;
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Writes `chain` through LedgerFile into the ledgers of `names` (default: all seven). */
+async function writeLedgers(
+  dir: string,
+  genesis: GenesisRecord,
+  chain: BlockFields[],
+  names = IDS.map((id) => NAMES[id]),
+): Promise<void> {
+  for (const name of names) {
+    const { ledger, truncatedBytes } = await LedgerFile.open(ledgerFileName(dir, name), genesis);
+    assert.equal(truncatedBytes, 0);
+    for (const f of chain) await ledger.append(f);
+    ledger.close();
+  }
+}
+
+/** The verdict on participant `name`'s file. */
+function fileOf(v: LedgerVerdict, name: string) {
+  const f = v.files.find((f) => f.participant === name);
+  assert.ok(f, `no verdict for ${name}: ${formatLedgerVerdict(v)}`);
+  return f;
+}
+
+/** Asserts that only `name`'s ledger fails, first at `height` (line height + 1), for `reason`. */
+function assertFirstBad(v: LedgerVerdict, name: string, height: number, reason: RegExp): void {
+  const text = formatLedgerVerdict(v);
+  assert.equal(v.ok, false, text);
+  const f = fileOf(v, name);
+  assert.equal(f.ok, false, text);
+  assert.deepEqual(
+    { height: f.firstBad?.height, line: f.firstBad?.line },
+    { height, line: height + 1 },
+    text,
+  );
+  assert.match(f.firstBad!.reason, reason, text);
+  for (const other of v.files) if (other.participant !== name) assert.ok(other.ok, text);
+  assert.ok(text.includes(`FAILS at height ${height} (line ${height + 1})`), text);
+}
+
+/** Verifies a one-ledger directory holding `chain` (written through LedgerFile as C's ledger). */
+async function verifyChain(
+  chain: BlockFields[],
+  options: { recheck?: boolean; genesis?: GenesisRecord } = {},
+): Promise<LedgerVerdict> {
+  const fx = await theFixture();
+  let v: LedgerVerdict | undefined;
+  await inTmpDir(async (dir) => {
+    await writeLedgers(dir, options.genesis ?? fx.genesis, chain, ["C"]);
+    v = await verifyLedgerDir(dir, { recheck: options.recheck });
+  });
+  return v!;
+}
+
+/** Position of `needle` inside line `line` (1-based) of `bytes`, plus `offset`. */
+function positionIn(bytes: Uint8Array, line: number, needle: string, offset = 0): number {
+  const text = new TextDecoder().decode(bytes);
+  let start = 0;
+  for (let l = 1; l < line; l++) start = text.indexOf("\n", start) + 1;
+  const at = text.indexOf(needle, start);
+  assert.ok(at >= 0 && at < text.indexOf("\n", start), `${needle} not in line ${line}`);
+  return encoder.encode(text.slice(0, at)).length + offset;
+}
+
+/** `bytes` with the byte at `pos` changed (never into a newline or NUL). */
+function flipByte(bytes: Uint8Array, pos: number): Uint8Array {
+  const out = bytes.slice();
+  let b = out[pos] ^ 0x01;
+  if (b === 0x0a || b === 0x00) b = out[pos] ^ 0x02;
+  out[pos] = b;
+  return out;
+}
+
+/** 1-based line of byte `pos` (a line's `\n` belongs to it). */
+function lineOf(bytes: Uint8Array, pos: number): number {
+  let line = 1;
+  for (let i = 0; i < pos; i++) if (bytes[i] === 0x0a) line++;
+  return line;
+}
+
+async function expectLedgerError(
+  fn: () => Promise<unknown>,
+  expected: { line: number; height: number; detail: RegExp },
+): Promise<LedgerError> {
+  let error: unknown;
+  try {
+    await fn();
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof LedgerError, `expected a LedgerError, got ${error}`);
+  assert.deepEqual({ line: error.line, height: error.height }, {
+    line: expected.line,
+    height: expected.height,
+  });
+  assert.match(error.detail, expected.detail);
+  assert.ok(
+    error.message.includes(error.file) && error.message.includes(`:${expected.line} `),
+    error.message,
+  );
+  return error;
+}
+
+// ---------------------------------------------------------------------------
+// Encoding
+
+Deno.test("certificates round-trip bit-exactly through the sparse encoding, which is under 40 % of dense", async () => {
+  const fx = await theFixture();
+  for (const cert of fx.certs) {
+    const enc = encodeCertificate(cert);
+    assert.equal(enc.encoding, CERTIFICATE_ENCODING);
+    const back = decodeCertificate(structuredClone(enc));
+    assert.equal(back.lpId, cert.lpId);
+    assert.equal(back.variant, cert.variant);
+    for (const v of ["x", "y"] as const) {
+      const bits = (a: ArrayLike<number>) => new BigUint64Array(Float64Array.from(a).buffer);
+      assert.deepEqual(bits(back[v]), bits(cert[v]), `${v} differs`);
+    }
+    assert.equal(dispatchDigest(back), dispatchDigest(cert));
+    const dense = Math.ceil((cert.x.length + cert.y.length) * 8 * 4 / 3);
+    assert.ok(
+      enc.x.length + enc.y.length < 0.4 * dense,
+      `${enc.x.length + enc.y.length} chars vs dense ${dense}`,
+    );
+  }
+  // -0 is kept (the solver's duals hold some).
+  const y = fx.certs[0].y;
+  const negativeZeros = Array.from(y).filter((v) => Object.is(v, -0)).length;
+  assert.ok(negativeZeros > 0, "the fixture has no -0 to test");
+  const back = decodeCertificate(encodeCertificate(fx.certs[0])).y;
+  assert.equal(Array.from(back).filter((v) => Object.is(v, -0)).length, negativeZeros);
+});
+
+Deno.test("an encoded certificate has exactly one form: anything the encoder would not write is refused", () => {
+  const base = { format: "poso-certificate/1" as const, lpId: "sha256:0", x: [0, 2.5, 0], y: [] };
+  const enc = encodeCertificate(base);
+  assert.deepEqual(Array.from(decodeCertificate(enc).x), [0, 2.5, 0]);
+  const bad = (x: string, xLength = 3) => () => decodeCertificate({ ...enc, x, xLength });
+  assert.throws(bad(enc.x + "A"), /not base64url/);
+  assert.throws(bad(enc.x + "AA"), /holds 9 value bytes, its bitmap announces 1 entries/);
+  assert.throws(bad(enc.x.slice(0, -1)), /value bytes|canonical/);
+  assert.throws(bad(enc.x + "="), /base64url/);
+  assert.throws(bad("Ag"), /value bytes/); // bit 1 set, no value
+  assert.throws(bad("CA", 3), /beyond entry 2/); // bit 3 set for a 3-entry vector
+  assert.throws(bad("AQAAAAAAAAAA", 1), /stored as \+0/);
+  assert.throws(bad("AB"), /canonical/); // nonzero padding bits of the base64url
+  assert.throws(
+    () => decodeCertificate({ ...enc, encoding: "dense" as typeof CERTIFICATE_ENCODING }),
+    /encoding/,
+  );
+});
+
+Deno.test("records are canonical JSON lines: parse then encode gives the same bytes, any other form is refused", async () => {
+  const fx = await theFixture();
+  for (const r of records(fx.genesis, fx.chain)) {
+    const line = encodeRecord(r);
+    assert.ok(line.endsWith("}\n") && line.indexOf("\n") === line.length - 1);
+    assert.ok(line.endsWith(`,"hash":"${r.hash}"}\n`), "hash is not the last key");
+    const parsed = parseRecord(line);
+    assert.ok(parsed.ok, parsed.ok ? "" : parsed.reason);
+    assert.equal(encodeRecord(parsed.record), line);
+    assert.equal(recordHash(parsed.record), r.hash);
+    assert.deepEqual(parsed.record, r);
+  }
+  const line = encodeRecord(records(fx.genesis, fx.chain)[2]);
+  const refused = (text: string, reason: RegExp) => {
+    const p = parseRecord(text);
+    assert.equal(p.ok, false, text.slice(0, 80));
+    assert.match((p as { reason: string }).reason, reason);
+  };
+  refused(line.replace(`"round":2,`, `"round":2, `), /canonical/);
+  refused(line.replace(`"round":2,`, `"round":2.0,`), /canonical/);
+  refused(line.replace(`{"kind":"block","height":2,`, `{"height":2,"kind":"block",`), /canonical/);
+  refused(line.replace(`"round":2,`, `"round":2,"note":1,`), /unknown key "note"/);
+  refused(line.replace(`"round":2,`, ""), /block.round is missing/);
+  refused(line.replace(`"round":2,`, `"round":3,`), /hash mismatch/);
+  refused(line.replace(`"kind":"block"`, `"kind":"blob"`), /kind is "blob"/);
+  refused(line.slice(0, 100), /not JSON/);
+  // The record's own hash is over everything but itself, so it cannot be "fixed" by editing it.
+  const g = fx.genesis;
+  assert.equal(g.format, LEDGER_FORMAT);
+  assert.equal(recordHash({ ...g, hash: "sha256:whatever" } as GenesisRecord), g.hash);
+});
+
+Deno.test("makeBlock links to its predecessor, sorts quorum and blacklist, and refuses what JSON cannot hold", async () => {
+  const fx = await theFixture();
+  const [g, b1] = records(fx.genesis, fx.chain) as [GenesisRecord, BlockRecord];
+  assert.equal(b1.height, 1);
+  assert.equal(b1.prev, g.hash);
+  const shuffled = makeBlock(g, { ...fx.chain[0], quorum: [...fx.chain[0].quorum].reverse() });
+  assert.deepEqual(shuffled.quorum.map((q) => q.id), DELEGATES);
+  assert.equal(shuffled.hash, b1.hash);
+  assert.throws(() => makeBlock(g, { ...fx.chain[0], costUsd: NaN }), /costUsd is not a finite number/);
+  assert.throws(() => makeBlock(g, { ...fx.chain[0], leaderSig: "x" }), /leaderSig/);
+  // blockProposal is what the leader signed.
+  assert.equal(proposalDigest(blockProposal(b1)), b1.proposal);
+});
+
+// ---------------------------------------------------------------------------
+// A valid chain
+
+Deno.test("a 3-block chain in 7 ledgers verifies, with and without recheck, and against the key files", async () => {
+  const fx = await theFixture();
+  await inTmpDir(async (dir) => {
+    await writeLedgers(dir, fx.genesis, fx.chain);
+    for (const recheck of [false, true]) {
+      const v = await verifyLedgerDir(dir, { recheck });
+      const text = formatLedgerVerdict(v);
+      assert.ok(v.ok, text);
+      assert.equal(v.files.length, 7);
+      assert.deepEqual(v.forks, []);
+      for (const f of v.files) assert.deepEqual([f.ok, f.blocks, f.tornBytes], [true, DAYS, 0], text);
+      assert.match(v.summary, recheck ? /7 ledgers verified .*rechecked/ : /7 ledgers verified/);
+    }
+    // The ledger reads back as written.
+    const { records: read, tornBytes } = await readLedger(ledgerFileName(dir, "A"));
+    assert.equal(tornBytes, 0);
+    assert.deepEqual(read.map((r) => r.hash), records(fx.genesis, fx.chain).map((r) => r.hash));
+
+    const keysDir = `${dir}/keys`;
+    await Deno.mkdir(keysDir);
+    for (const id of IDS) {
+      await Deno.writeTextFile(`${keysDir}/${NAMES[id]}.pub`, fx.keys.get(id)!.publicKey + "\n");
+    }
+    assert.ok((await verifyLedgerDir(dir, { keysDir })).ok);
+    await Deno.writeTextFile(`${keysDir}/F.pub`, fx.keys.get(G)!.publicKey + "\n");
+    const v = await verifyLedgerDir(dir, { keysDir });
+    assert.equal(v.ok, false);
+    for (const f of v.files) {
+      assert.deepEqual(f.firstBad?.line, 1);
+      assert.match(f.firstBad!.reason, /the public key of F \(11\) differs from .*keys\/F\.pub/);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Tampering with bytes
+
+Deno.test("every single changed byte of a ledger is found at the line that holds it", async () => {
+  const fx = await theFixture();
+  const bytes = ledgerBytes(fx.genesis, fx.chain);
+  const clean = scanLedger(bytes);
+  assert.equal(clean.bad, undefined);
+  assert.equal(clean.records.length, DAYS + 1);
+  // Every line's first and last bytes (its `\n` included), and 300 positions drawn at random.
+  const positions = new Set<number>();
+  for (let i = 0; i < bytes.length; i++) {
+    if (i === 0 || bytes[i] === 0x0a || bytes[i - 1] === 0x0a) positions.add(i);
+  }
+  const random = mulberry32(SEED);
+  for (let k = 0; k < 300; k++) positions.add(Math.floor(random() * bytes.length));
+  for (const pos of positions) {
+    const scan = scanLedger(flipByte(bytes, pos));
+    const line = lineOf(bytes, pos);
+    assert.ok(scan.bad, `byte ${pos} (line ${line}) changed, nothing found`);
+    assert.deepEqual([scan.bad.line, scan.bad.height], [line, line - 1], `byte ${pos}: ${scan.bad.reason}`);
+    assert.equal(scan.records.length, line - 1);
+  }
+});
+
+Deno.test("a changed byte in the genesis, a block header or a certificate fails verify and open at its height", async () => {
+  const fx = await theFixture();
+  const bytes = ledgerBytes(fx.genesis, fx.chain);
+  const x = positionIn(bytes, 3, `"x":"`, 5 + 1000);
+  const cases = [
+    { what: "genesis scenario", pos: positionIn(bytes, 1, "ledger-test", 2), height: 0 },
+    { what: "genesis public key", pos: positionIn(bytes, 1, fx.keys.get(E)!.publicKey, 10), height: 0 },
+    { what: "block 2 round", pos: positionIn(bytes, 3, `"round":2`, 8), height: 2 },
+    { what: "block 2 prev", pos: positionIn(bytes, 3, `"prev":"sha256:`, 20), height: 2 },
+    {
+      what: "block 2 quorum signature",
+      pos: positionIn(bytes, 3, `"quorum":[{"id":9,"sig":"`, 30),
+      height: 2,
+    },
+    { what: "block 2 certificate x", pos: x, height: 2 },
+    { what: "block 3 (last line) certificate y", pos: positionIn(bytes, 4, `"y":"`, 5 + 500), height: 3 },
+    { what: "block 3 (last line) hash", pos: positionIn(bytes, 4, `"hash":"sha256:`, 30), height: 3 },
+    { what: "the final newline", pos: bytes.length - 1, height: 3 },
+  ];
+  await inTmpDir(async (dir) => {
+    await writeLedgers(dir, fx.genesis, fx.chain);
+    const path = ledgerFileName(dir, "C");
+    for (const c of cases) {
+      const changed = flipByte(bytes, c.pos);
+      await Deno.writeFile(path, changed);
+      const v = await verifyLedgerDir(dir);
+      assertFirstBad(v, "C", c.height, /./);
+      assert.equal(fileOf(v, "C").blocks, Math.max(0, c.height - 1), c.what);
+      // A complete line is never taken for a torn one: open refuses and changes nothing.
+      const error = await expectLedgerError(() => LedgerFile.open(path, fx.genesis), {
+        line: c.height + 1,
+        height: c.height,
+        detail: /./,
+      });
+      assert.equal(error.file, path);
+      assert.deepEqual(await Deno.readFile(path), changed, `${c.what}: open changed the file`);
+      await assert.rejects(() => readLedger(path), LedgerError);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Blocks that are well formed but wrong (their hashes are right)
+
+Deno.test("forged, short and duplicated quorums, a wrong leader signature and a wrong load factor are named", async () => {
+  const fx = await theFixture();
+  const [b1, b2, b3] = fx.chain;
+  const chain = chainId(fx.genesis);
+  const forgedQuorum = b2.quorum.map((q) =>
+    q.id === E ? { id: E, sig: b2.quorum.find((o) => o.id === F)!.sig } : q
+  );
+  const cases: { what: string; block2: BlockFields; reason: RegExp }[] = [
+    {
+      what: "forged quorum signature",
+      block2: { ...b2, quorum: forgedQuorum },
+      reason: /decision signature of E \(10\) does not verify/,
+    },
+    {
+      what: "quorum of 2 of 5",
+      block2: await blockFields(fx, fx.genesis, 2, { round: 2, leader: D, signers: [D, E], blacklist: [C] }),
+      reason: /2 of 5 delegates signed; more than half \(3\) are needed/,
+    },
+    {
+      what: "a delegate twice",
+      block2: await blockFields(fx, fx.genesis, 2, {
+        round: 2,
+        leader: D,
+        signers: [D, E, E],
+        blacklist: [C],
+      }),
+      reason: /delegate 10 appears more than once/,
+    },
+    {
+      what: "a normal node in the quorum",
+      block2: await blockFields(fx, fx.genesis, 2, {
+        round: 2,
+        leader: D,
+        signers: [6, D, E],
+        blacklist: [C],
+      }),
+      reason: /quorum: 6 is not a delegate/,
+    },
+    {
+      what: "leader signature by another key",
+      block2: { ...b2, leaderSig: await sign(fx.keys.get(E)!, leaderStatement(chain, 2, 2, D, b2.proposal)) },
+      reason: /leaderSig: D \(9\)'s signature of the proposal does not verify/,
+    },
+    {
+      what: "leader signature of another round",
+      block2: { ...b2, leaderSig: await sign(fx.keys.get(D)!, leaderStatement(chain, 2, 1, D, b2.proposal)) },
+      reason: /leaderSig/,
+    },
+    {
+      what: "wrong load factor",
+      block2: { ...b2, loadFactor: 1.01 },
+      reason: /loadFactor 1.01 is not day 2's load factor/,
+    },
+    { what: "day is not the height", block2: { ...b2, day: 3 }, reason: /day 3 differs from height 2/ },
+    {
+      what: "a leader that is not a delegate",
+      block2: await blockFields(fx, fx.genesis, 2, {
+        round: 2,
+        leader: 6,
+        signers: [D, E, F],
+        blacklist: [C],
+      }),
+      reason: /leader 6 is not a delegate/,
+    },
+  ];
+  for (const c of cases) {
+    const v = await verifyChain([b1, c.block2, b3]);
+    assertFirstBad(v, "C", 2, c.reason);
+    assert.equal(fileOf(v, "C").blocks, 1, c.what);
+  }
+});
+
+Deno.test("a quorum of exactly half the delegates (2 of 4) is refused, 3 of 4 is enough", async () => {
+  const fx = await theFixture();
+  const four = genesisOf(fx.keys, SEED, [C, D, E, F]);
+  const half = await blockFields(fx, four, 1, { round: 1, leader: C, signers: [C, D], blacklist: [] });
+  assertFirstBad(
+    await verifyChain([half], { genesis: four }),
+    "C",
+    1,
+    /2 of 4 delegates signed; more than half \(3\)/,
+  );
+  const enough = await blockFields(fx, four, 1, { round: 1, leader: C, signers: [C, D, F], blacklist: [] });
+  assert.ok((await verifyChain([enough], { genesis: four })).ok);
+  // A signature of another chain does not count.
+  assertFirstBad(await verifyChain([enough]), "C", 1, /leaderSig/);
+});
+
+Deno.test("a certificate changed under a recomputed hash is caught by the digests, the signatures or the recheck", async () => {
+  const fx = await theFixture();
+  const [b1, b2, b3] = fx.chain;
+  const x = Float64Array.from(fx.certs[1].x);
+  x[0] += 1;
+  const changed: Certificate = { ...fx.certs[1], x };
+  const certificate = encodeCertificate(changed);
+  // Only the certificate changed: the stored digests no longer match it.
+  assertFirstBad(
+    await verifyChain([b1, { ...b2, certificate }, b3]),
+    "C",
+    2,
+    /dispatch .* is not the digest of the stored certificate/,
+  );
+  // Digests recomputed too: the leader never signed that proposal.
+  const p = { height: 2, round: 2, leader: D, certificate: changed, claimedCostUsd: b2.claimedCostUsd };
+  const redigested = { ...b2, certificate, dispatch: dispatchDigest(changed), proposal: proposalDigest(p) };
+  assertFirstBad(await verifyChain([b1, redigested, b3]), "C", 2, /leaderSig/);
+  const sameDigestOtherProposal = { ...b2, claimedCostUsd: b2.claimedCostUsd + 1 };
+  assertFirstBad(
+    await verifyChain([b1, sameDigestOtherProposal, b3]),
+    "C",
+    2,
+    /proposal .* is not the digest/,
+  );
+  // Everything re-signed (a colluding majority): the signatures hold, only the recheck finds it.
+  const resigned = await blockFields(fx, fx.genesis, 2, {
+    round: 2,
+    leader: D,
+    signers: [D, E, F, G],
+    blacklist: [C],
+    evidence: b2.evidence,
+    cert: changed,
+  });
+  assert.ok((await verifyChain([b1, resigned, b3])).ok);
+  assertFirstBad(
+    await verifyChain([b1, resigned, b3], { recheck: true }),
+    "C",
+    2,
+    /recheck: certificate rejected/,
+  );
+  // costUsd is the participant's own figure, not signed: the recheck recomputes it.
+  const cost = { ...b2, costUsd: b2.costUsd + 0.02 };
+  assert.ok((await verifyChain([b1, cost, b3])).ok);
+  assertFirstBad(
+    await verifyChain([b1, cost, b3], { recheck: true }),
+    "C",
+    2,
+    /recheck: costUsd .* true cost/,
+  );
+  // Another day's certificate is for another LP.
+  const otherDay = await blockFields(fx, fx.genesis, 2, {
+    round: 2,
+    leader: D,
+    signers: [D, E, F, G],
+    blacklist: [C],
+    evidence: b2.evidence,
+    cert: fx.certs[0],
+  });
+  assertFirstBad(
+    await verifyChain([b1, otherDay, b3], { recheck: true }),
+    "C",
+    2,
+    /recheck: the certificate is for LP/,
+  );
+});
+
+Deno.test("evidence verifies; a forged, self-identical or unpunished one is named; the blacklist only grows", async () => {
+  const fx = await theFixture();
+  const [b1, b2, b3] = fx.chain;
+  const ev = b2.evidence[0];
+  const chain = chainId(fx.genesis);
+  const forged = {
+    ...ev,
+    b: { ...ev.b, sig: await sign(fx.keys.get(D)!, leaderStatement(chain, 2, 1, C, ev.b.proposal)) },
+  };
+  const cases: { block2: BlockFields; block3?: BlockFields; height?: number; reason: RegExp }[] = [
+    {
+      block2: { ...b2, evidence: [forged] },
+      reason: /evidence\[0\]\.b: C \(8\)'s signature of proposal .* does not verify/,
+    },
+    {
+      block2: { ...b2, evidence: [{ ...ev, b: ev.a }] },
+      reason: /evidence\[0\]: both proposals have the same digest/,
+    },
+    { block2: { ...b2, evidence: [{ ...ev, round: 2 }] }, reason: /evidence\[0\]\.a: C \(8\)'s signature/ },
+    {
+      block2: { ...b2, blacklist: [] },
+      reason: /evidence\[0\] proves C \(8\) equivocated, but it is not blacklisted/,
+    },
+    { block2: { ...b2, blacklist: [C, D] }, reason: /blacklist holds this block's own leader D \(9\)/ },
+    { block2: { ...b2, blacklist: [C, 6] }, reason: /blacklist: 6 is not a delegate/ },
+    {
+      block2: b2,
+      block3: { ...b3, blacklist: [] },
+      height: 3,
+      reason: /blacklist drops C \(8\), blacklisted after block 2/,
+    },
+  ];
+  for (const c of cases) {
+    assertFirstBad(await verifyChain([b1, c.block2, c.block3 ?? b3]), "C", c.height ?? 2, c.reason);
+  }
+});
+
+// ---------------------------------------------------------------------------
+// The ledger file
+
+Deno.test("LedgerFile creates the ledger with its genesis, appends durably and reopens at its tip", async () => {
+  const fx = await theFixture();
+  await inTmpDir(async (dir) => {
+    const path = ledgerFileName(`${dir}/deeper/still`, "D");
+    assert.equal(path, `${dir}/deeper/still/D.ledger.jsonl`);
+    const { ledger, truncatedBytes } = await LedgerFile.open(path, fx.genesis);
+    assert.equal(truncatedBytes, 0);
+    assert.equal(await Deno.readTextFile(path), encodeRecord(fx.genesis));
+    assert.equal(ledger.tip.hash, fx.genesis.hash);
+    const appended = [];
+    for (const f of fx.chain) appended.push(await ledger.append(f));
+    assert.deepEqual(appended.map((b) => b.height), [1, 2, 3]);
+    assert.equal(ledger.tip.hash, appended[2].hash);
+    ledger.close();
+    await assert.rejects(() => ledger.append(fx.chain[0]), /closed/);
+    assert.equal(await Deno.readTextFile(path), records(fx.genesis, fx.chain).map(encodeRecord).join(""));
+    const again = await LedgerFile.open(path, fx.genesis);
+    assert.equal(again.truncatedBytes, 0);
+    assert.deepEqual(again.ledger.blocks.map((b) => b.hash), appended.map((b) => b.hash));
+    again.ledger.close();
+    // An empty file (created by someone else) gets the genesis.
+    const empty = ledgerFileName(dir, "E");
+    await Deno.writeFile(empty, new Uint8Array());
+    (await LedgerFile.open(empty, fx.genesis)).ledger.close();
+    assert.equal(await Deno.readTextFile(empty), encodeRecord(fx.genesis));
+  });
+  assert.throws(() => ledgerFileName("d", "../C"), RangeError);
+  assert.throws(() => ledgerFileName("d", ""), RangeError);
+  assert.throws(() => ledgerFileName("d", ".."), RangeError);
+});
+
+Deno.test("a torn append is reported by verify, truncated on reopen, and the chain continues", async () => {
+  const fx = await theFixture();
+  const [b1, b2, b3] = fx.chain;
+  const lineBytes = encoder.encode(encodeRecord(records(fx.genesis, fx.chain)[3])).length;
+  // Half the record, and the whole record without its newline (a crash between its two fsyncs).
+  for (const stop of [Math.floor(lineBytes / 2), lineBytes - 1]) {
+    await inTmpDir(async (dir) => {
+      await writeLedgers(dir, fx.genesis, fx.chain, ["A", "B", "D", "E", "F", "G"]);
+      const path = ledgerFileName(dir, "C");
+      const { ledger } = await LedgerFile.open(path, fx.genesis);
+      await ledger.append(b1);
+      await ledger.append(b2);
+      const sizeBefore = (await Deno.stat(path)).size;
+      await assert.rejects(() => ledger.append(b3, { stopAfterBytes: lineBytes }), RangeError);
+      const cut = await ledger.append(b3, { stopAfterBytes: stop });
+      assert.equal(cut.height, 3);
+      assert.equal(ledger.tip.height, 2, "the tip moved on a cut append");
+      assert.equal((await Deno.stat(path)).size, sizeBefore + stop);
+      await assert.rejects(() => ledger.append(b3), /cut after .* reopen/);
+      ledger.close();
+
+      const v = await verifyLedgerDir(dir);
+      const text = formatLedgerVerdict(v);
+      assert.ok(v.ok, text);
+      assert.deepEqual([fileOf(v, "C").blocks, fileOf(v, "C").tornBytes], [2, stop]);
+      assert.match(v.summary, /torn last record in C \(\d+ bytes\).*not a failure/);
+      assert.match(text, /C\.ledger\.jsonl: 2 blocks, ok, torn last record of \d+ bytes \(not a failure\)/);
+      assert.equal((await readLedger(path)).tornBytes, stop);
+
+      const reopened = await LedgerFile.open(path, fx.genesis);
+      assert.equal(reopened.truncatedBytes, stop);
+      assert.equal((await Deno.stat(path)).size, sizeBefore);
+      assert.equal(reopened.ledger.tip.height, 2);
+      const b = await reopened.ledger.append(b3);
+      assert.equal(b.hash, cut.hash);
+      reopened.ledger.close();
+      const after = await verifyLedgerDir(dir, { recheck: true });
+      assert.ok(after.ok, formatLedgerVerdict(after));
+      assert.deepEqual([fileOf(after, "C").blocks, fileOf(after, "C").tornBytes], [3, 0]);
+    });
+  }
+});
+
+Deno.test("open refuses a bad record before the last, a broken link and a repeated height, changing nothing", async () => {
+  const fx = await theFixture();
+  const recs = records(fx.genesis, fx.chain);
+  const lines = recs.map(encodeRecord);
+  // Block 2 linked to the genesis instead of block 1 (well formed, its own hash right).
+  const unlinked = { ...(recs[2] as BlockRecord), prev: fx.genesis.hash };
+  const brokenLine = encodeRecord({ ...unlinked, hash: recordHash(unlinked) });
+  assert.ok(parseRecord(brokenLine).ok);
+  const files: { what: string; text: string; line: number; detail: RegExp }[] = [
+    {
+      what: "bad record before the last",
+      text: lines[0] + lines[1].replace(`"round":1,`, `"round":3,`) + lines[2] + lines[3],
+      line: 2,
+      detail: /hash mismatch/,
+    },
+    {
+      what: "broken prev link",
+      text: lines[0] + lines[1] + brokenLine + lines[3],
+      line: 3,
+      detail: /broken link/,
+    },
+    {
+      what: "repeated height",
+      text: lines[0] + lines[1] + lines[1],
+      line: 3,
+      detail: /holds height 1, expected 2/,
+    },
+    { what: "a block first", text: lines[1] + lines[2], line: 1, detail: /not a genesis/ },
+    { what: "an empty line", text: lines[0] + "\n" + lines[1], line: 2, detail: /not JSON/ },
+  ];
+  await inTmpDir(async (dir) => {
+    await Deno.mkdir(dir, { recursive: true });
+    for (const f of files) {
+      const path = ledgerFileName(dir, "C");
+      await Deno.writeTextFile(path, f.text + '{"kind":"bl'); // with a torn tail that must not be cut
+      await expectLedgerError(() => LedgerFile.open(path, fx.genesis), {
+        line: f.line,
+        height: f.line - 1,
+        detail: f.detail,
+      });
+      assert.equal(await Deno.readTextFile(path), f.text + '{"kind":"bl', `${f.what}: open changed the file`);
+      const v = await verifyLedgerDir(dir);
+      assert.deepEqual(
+        [v.ok, fileOf(v, "C").firstBad?.line],
+        [false, f.line],
+        `${f.what}: ${formatLedgerVerdict(v)}`,
+      );
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Across ledgers
+
+Deno.test("a ledger of another chain is named, and open refuses it", async () => {
+  const fx = await theFixture();
+  const other = genesisOf(fx.keys, SEED + 1);
+  await inTmpDir(async (dir) => {
+    await writeLedgers(dir, fx.genesis, fx.chain, ["A", "B", "C", "D", "E", "G"]);
+    await writeLedgers(dir, other, [], ["F"]);
+    const v = await verifyLedgerDir(dir);
+    assertFirstBad(
+      v,
+      "F",
+      0,
+      /genesis of another chain: differs in seed from the genesis of A, B, C, D, E, G/,
+    );
+    assert.deepEqual(v.forks, []);
+    const path = ledgerFileName(dir, "F");
+    const before = await Deno.readFile(path);
+    await expectLedgerError(() => LedgerFile.open(path, fx.genesis), {
+      line: 1,
+      height: 0,
+      detail: /genesis of another chain .*differs in seed/,
+    });
+    assert.deepEqual(await Deno.readFile(path), before);
+  });
+});
+
+Deno.test("two ledgers that hold different valid blocks at one height are reported as a fork", async () => {
+  const fx = await theFixture();
+  const [b1, b2, b3] = fx.chain;
+  // G committed C's round-1 proposal of height 2, validly signed by three delegates.
+  const other2 = await blockFields(fx, fx.genesis, 2, {
+    round: 1,
+    leader: C,
+    signers: [C, E, G],
+    blacklist: [],
+  });
+  await inTmpDir(async (dir) => {
+    await writeLedgers(dir, fx.genesis, [b1, b2, b3], ["A", "B", "C", "D", "E", "F"]);
+    await writeLedgers(dir, fx.genesis, [b1, other2], ["G"]);
+    const v = await verifyLedgerDir(dir);
+    const text = formatLedgerVerdict(v);
+    assert.equal(v.ok, false, text);
+    for (const f of v.files) assert.ok(f.ok, text);
+    assert.equal(v.forks.length, 1, text);
+    assert.match(
+      v.forks[0],
+      /^height 2: A, B, C, D, E, F: round 2, leader 9, proposal sha256:[0-9a-f]+…; G: round 1, leader 8, /,
+    );
+    assert.match(text, /fork at height 2/);
+    assert.match(v.summary, /1 fork between ledgers/);
+  });
+  // The same decision with another (valid) quorum is no fork: each ledger keeps the signatures it received.
+  const otherQuorum = await blockFields(fx, fx.genesis, 2, {
+    round: 2,
+    leader: D,
+    signers: [D, E, F],
+    blacklist: [C],
+    evidence: b2.evidence,
+  });
+  await inTmpDir(async (dir) => {
+    await writeLedgers(dir, fx.genesis, [b1, b2, b3], ["A", "B", "C", "D", "E", "F"]);
+    await writeLedgers(dir, fx.genesis, [b1, otherQuorum, b3], ["G"]);
+    const v = await verifyLedgerDir(dir);
+    assert.deepEqual(v.forks, [], formatLedgerVerdict(v));
+  });
+});
