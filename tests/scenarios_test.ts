@@ -1,5 +1,5 @@
 /**
- * Scenarios II-IV, read from their YAML files and run in the deterministic
+ * Scenarios II-V, read from their YAML files and run in the deterministic
  * simulator, checked cell by cell against the outcomes their comments state.
  * Each holds for many seeds (link delays reorder arrivals, never decisions).
  */
@@ -127,4 +127,35 @@ Deno.test("Scenario IV: equivocation is caught, a crashed delegate restarts, a s
     everyoneAccepts(report, 744, why);
     assert.deepEqual(report.outcome, { round: 2, leader: "D", costUsd: 744 }, why);
   }
+});
+
+Deno.test("Scenario V (strict): F's late relay reaches G in phase 2; G relays it on and D, E, G commit alike", async () => {
+  for (let seed = 0; seed < SEEDS; seed++) {
+    const { scenario, report } = await run("scenarios/scenario5.yaml", seed);
+    const why = `seed ${seed}`;
+    assert.equal(scenario.protocol, "strict");
+    const [r1] = report.rounds;
+    assert.equal(report.rounds.length, 1, why);
+    for (const d of ["D", "E", "G"]) assert.equal(r1.decision[d], "commit", `${d} ${why}`);
+    // G got it only through F (two signatures, in phase 2); D and E first through G (three signatures),
+    // then, when the other took it before the last phase, through each other too.
+    assert.deepEqual(r1.received.G, ["<$744>CF"], why);
+    for (const d of ["D", "E"]) {
+      assert.equal(r1.received[d][0], "<$744>CFG", `${d} ${why}`);
+      assert.ok(r1.received[d].every((c) => c.startsWith("<$744>CFG")), `${d} ${why}: ${r1.received[d]}`);
+    }
+    everyoneAccepts(report, 744, why);
+    assert.deepEqual(report.outcome, { round: 1, leader: "C", costUsd: 744 }, why);
+  }
+  // The same file under the paper rules splits the honest delegates: G commits, D and E blacklist C.
+  const { env, book } = await consensusFixture();
+  const paper = { ...await loadScenarioFile("scenarios/scenario5.yaml"), protocol: "paper" as const };
+  // Links of 10 ms: F's copy reaches G at 50 (solve) + 10 + 20 (check) + 3200 + 10 = 3290 ms, and G's relay
+  // of it leaves at 3310 ms, after a 3305 ms round has ended for D and E.
+  const timing = { seed: 0, minDelayMs: 10, maxDelayMs: 10, roundTimeoutMs: 3305 };
+  const { report } = await simulate(env, book, simConfigFor(paper, timing));
+  assert.deepEqual(
+    ["D", "E", "G"].map((d) => report.rounds[0].decision[d]),
+    ["blacklist", "blacklist", "commit"],
+  );
 });
