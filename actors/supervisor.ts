@@ -377,6 +377,8 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
     };
     slots.set(p.id, { id: p.id, init, up: false, mailbox: [], posted: new Map(), dayDecisions: [] });
   }
+  // The supervisor's own model of the first day (costs in the trace, the report's dispatch), built at start-up.
+  const firstModel = buildDispatchModel(caseForDay(await loadUomCase(), day.loadFactor));
   progress(`starting ${slots.size} Workers`);
   const reports: RunReport[] = [];
   let startup = 0;
@@ -404,7 +406,7 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
         }
         await whenQuiet();
       }
-      const model = buildDispatchModel(caseForDay(await loadUomCase(), day.loadFactor));
+      const model = n === 0 ? firstModel : buildDispatchModel(caseForDay(await loadUomCase(), day.loadFactor));
       recorder = new Recorder({
         scenario: scenario.name,
         runtime: "workers",
