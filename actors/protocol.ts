@@ -10,6 +10,7 @@ import type {
   DelegateEffect,
   DelegateEvent,
   DelegateSnapshot,
+  EquivocationEvidence,
   Misbehaviour,
   NodeId,
   NormalEffect,
@@ -56,6 +57,8 @@ export interface WorkerInit {
     alreadyCrashed: boolean;
   };
   normal?: { delegates: NodeId[]; verifyCertificates: boolean };
+  /** Equivocation evidence its delegate gathered in the day so far (kept across a restart, for the block). */
+  evidence?: EquivocationEvidence[];
   /** Behaviour `crash_in_ledger_write`: the height at which to die mid-write, unless it did already. */
   crashInLedgerWrite?: number;
 }

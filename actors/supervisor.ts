@@ -21,7 +21,14 @@ import { defaultFaults, leaderOf } from "../consensus/delegate.ts";
 import { type BlockRecord, type GenesisRecord, makeGenesis } from "../consensus/ledger.ts";
 import { Recorder } from "../consensus/recorder.ts";
 import type { RunReport, RunTimings } from "../consensus/report.ts";
-import type { DelegateEffect, DelegateEvent, DelegateSnapshot, Message, NodeId } from "../consensus/types.ts";
+import type {
+  DelegateEffect,
+  DelegateEvent,
+  DelegateSnapshot,
+  EquivocationEvidence,
+  Message,
+  NodeId,
+} from "../consensus/types.ts";
 import { loadUomCase } from "../models/case.ts";
 import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../models/days.ts";
 import { buildDispatchModel } from "../models/dispatch.ts";
@@ -68,6 +75,8 @@ interface Slot {
   posted: Map<number, ToWorker>;
   /** Decisions delivered to this participant during the current day (redelivered after a crash). */
   dayDecisions: ToWorker[];
+  /** Equivocation evidence its delegate reported during the current day (given back after a crash). */
+  dayEvidence: EquivocationEvidence[];
   snapshot?: DelegateSnapshot;
   ready?: () => void;
 }
@@ -243,6 +252,7 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
       recorder?.delegateEffect(slot.id, e);
       if (e.kind === "send") route(slot.id, e.msg, e.delayMs);
       else if (e.kind === "persist") slot.snapshot = e.snapshot;
+      else if (e.kind === "evidence") slot.dayEvidence.push(e.evidence);
       else if (e.kind === "blacklist") blacklists.get(slot.id)?.add(e.leader);
       else if (e.kind === "crash") crash(slot, `crashed as round ${e.round} started (crash_at_round)`);
       else if (e.kind === "commit") {
@@ -321,6 +331,7 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
     slot.init = {
       ...slot.init,
       day,
+      evidence: [...slot.dayEvidence],
       ...(inLedgerWrite ? { crashInLedgerWrite: undefined } : {}),
     };
     if (slot.init.delegate) {
@@ -375,7 +386,15 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
         ? {}
         : { crashInLedgerWrite: p.misbehaviour.crash_in_ledger_write }),
     };
-    slots.set(p.id, { id: p.id, init, up: false, mailbox: [], posted: new Map(), dayDecisions: [] });
+    slots.set(p.id, {
+      id: p.id,
+      init,
+      up: false,
+      mailbox: [],
+      posted: new Map(),
+      dayDecisions: [],
+      dayEvidence: [],
+    });
   }
   // The supervisor's own model of the first day (costs in the trace, the report's dispatch), built at start-up.
   const firstModel = buildDispatchModel(caseForDay(await loadUomCase(), day.loadFactor));
@@ -401,12 +420,15 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
       if (n > 0) {
         for (const slot of slots.values()) {
           slot.dayDecisions = [];
+          slot.dayEvidence = [];
           slot.init = { ...slot.init, day };
           send(slot, { type: "day", seq: ++seq, day });
         }
         await whenQuiet();
       }
-      const model = n === 0 ? firstModel : buildDispatchModel(caseForDay(await loadUomCase(), day.loadFactor));
+      const model = n === 0
+        ? firstModel
+        : buildDispatchModel(caseForDay(await loadUomCase(), day.loadFactor));
       recorder = new Recorder({
         scenario: scenario.name,
         runtime: "workers",

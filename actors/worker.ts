@@ -181,6 +181,7 @@ async function start(init: WorkerInit): Promise<void> {
   }
   const a: Actor = { init, day: init.day, model, env, auth, ledger, evidence: [] };
   enterDay(a, init.day);
+  a.evidence = (init.evidence ?? []).filter((e) => e.height === init.day.height);
   actor = a;
   post({
     type: "ready",

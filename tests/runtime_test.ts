@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { genesisOf, runDays, runScenario, WORKER_MODULE } from "../actors/supervisor.ts";
 import { publicKeysOf } from "../actors/keys.ts";
+import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
 import { dayLoadFactor } from "../models/days.ts";
 import { tmpDir } from "./helpers.ts";
@@ -122,7 +123,8 @@ Deno.test("Workers: scenario 1 end to end reproduces the published trace", async
 
 Deno.test("Workers: a delegate that crashes as a round starts is restarted from its persisted state", async () => {
   const scenario = await loadScenarioFile("scenarios/scenario4.yaml");
-  const report = await runScenario(scenario, { dataDir: await tmpDir("runtime-s4") });
+  const dataDir = await tmpDir("runtime-s4");
+  const report = await runScenario(scenario, { dataDir });
   const crashRound = report.rounds.find((r) => r.notes.some((n) => n.includes("G crashed")));
   assert.ok(crashRound, "the trace notes G's crash");
   assert.equal(crashRound.round, 2);
@@ -133,6 +135,20 @@ Deno.test("Workers: a delegate that crashes as a round starts is restarted from 
   assert.equal(report.outcome?.leader, "D");
   assert.equal(report.outcome?.costUsd, OPTIMUM_USD);
   allAccept(report, OPTIMUM_USD);
+  // C's equivocation is evidence in the trace and in the block of every delegate's ledger; all verify.
+  assert.ok(report.evidence?.some((e) => e.leader === 8 && e.round === 1), JSON.stringify(report.evidence));
+  for (const name of ["D", "E", "F", "G"]) {
+    const { records } = await readLedger(ledgerFileName(dataDir, name));
+    const block = records[1];
+    assert.ok(block?.kind === "block", `${name} wrote block 1`);
+    assert.ok(
+      block.evidence.some((e) => e.leader === 8 && e.round === 1),
+      `${name}'s block holds the evidence`,
+    );
+    assert.deepEqual(block.blacklist, [8], `${name}: C is blacklisted after block 1`);
+  }
+  const v = await verifyLedgerDir(dataDir);
+  assert.ok(v.ok, v.summary);
 });
 
 /** Long enough for a leader's solve (0.3-1.5 s here) on a busy 2-core machine, short enough for 7 days. */
