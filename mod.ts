@@ -7,14 +7,26 @@
  *   integrated energy system (MODEL.md);
  * - {@link solveLp} / {@link solveVariant}: GLPK solves and the proposals a leader can make;
  * - {@link checkCertificate}: the follower's LP-duality certificate check;
- * - {@link trueCost}: the day's true cost of a dispatch.
+ * - {@link trueCost}: the day's true cost of a dispatch;
+ * - {@link dayLoadFactor} / {@link caseForDay}: the daily load factors of a multi-day run;
+ * - {@link dispatchSeries} / {@link summariseDispatch}: the hourly series of a dispatch and
+ *   what a report says about it.
  *
  * The protocol: {@link stepDelegate} and {@link stepNormal} are pure state machines,
  * {@link withMisbehaviour} wraps the honest delegate in the adversary behaviours a
- * scenario configures, {@link loadScenarioFile} reads a scenario, {@link runScenario}
- * runs it on Worker actors and {@link simulate} in deterministic virtual time.
+ * scenario configures, {@link leaderStatement} and its siblings are the statements
+ * participants sign, and {@link makeGenesis} / {@link makeBlock} / {@link scanLedger}
+ * build and check the ledger records of the chain.
  *
- * @example
+ * The shells: {@link loadScenarioFile} reads a scenario, {@link simulate} runs it in
+ * deterministic virtual time and {@link runScenario} / {@link runDays} on Worker actors,
+ * which sign with Ed25519 keys ({@link ownKeyPair}, {@link sign}, {@link verifySignature}),
+ * authenticate what they receive ({@link Authenticator}) and append each block to their
+ * ledger file ({@link LedgerFile}, {@link readLedger}). {@link verifyLedgerDir} checks a
+ * data directory of ledgers and {@link renderReportHtml} / {@link writeReport} turn a run's
+ * report into an HTML page.
+ *
+ * @example Solve the day and check the certificate as a follower would
  * ```ts
  * import { buildDispatchModel, checkCertificate, loadUomCase, solveVariant } from "./mod.ts";
  * const model = buildDispatchModel(await loadUomCase());
@@ -22,8 +34,27 @@
  * console.log(checkCertificate(model.lp, proposal.certificate).verdict); // "accepted"
  * ```
  *
+ * @example Run Scenario I in the deterministic simulator and print its trace
+ * ```ts
+ * import {
+ *   buildDispatchModel,
+ *   loadProposalBook,
+ *   loadScenarioFile,
+ *   loadUomCase,
+ *   makeVerifier,
+ *   renderTrace,
+ *   simConfigFor,
+ *   simulate,
+ * } from "./mod.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
+ * const { report } = await simulate(makeVerifier(model), await loadProposalBook(model), simConfigFor(scenario));
+ * console.log(renderTrace(report, scenario));
+ * ```
+ *
  * @module
  */
+// The optimisation core: case data, the dispatch LP, GLPK, certificates and costs.
 export * from "./models/case.ts";
 export * from "./models/lp.ts";
 export * from "./models/glpk.ts";
@@ -31,6 +62,12 @@ export * from "./models/dispatch.ts";
 export * from "./models/cost.ts";
 export * from "./models/certificate.ts";
 export * from "./models/variants.ts";
+// Daily load factors of a multi-day run.
+export * from "./models/days.ts";
+// Hourly series of a dispatch.
+export * from "./models/series.ts";
+// What a report says about an accepted dispatch.
+export * from "./models/dispatch_summary.ts";
 
 // The protocol core (pure state machines) and its trace.
 export * from "./consensus/types.ts";
@@ -41,8 +78,38 @@ export * from "./consensus/normal.ts";
 export * from "./consensus/behaviours.ts";
 export * from "./consensus/report.ts";
 export * from "./consensus/recorder.ts";
+// The statements participants sign.
+export * from "./consensus/signing.ts";
+// Ledger records: genesis, blocks, hashes and the chain scan.
+export * from "./consensus/ledger.ts";
 // Scenarios, and the two shells that run them.
 export * from "./scenarios/loader.ts";
 export * from "./scenarios/render.ts";
 export * from "./actors/simulator.ts";
-export { runScenario, type SupervisorOptions, WORKER_MODULE } from "./actors/supervisor.ts";
+// The Worker runtime's supervisor: keys, genesis, Workers, days and restarts.
+export {
+  DEFAULT_DATA_DIR,
+  genesisOf,
+  keySourceOf,
+  runDays,
+  RunError,
+  runScenario,
+  type SupervisorOptions,
+  WORKER_MODULE,
+} from "./actors/supervisor.ts";
+// Ed25519 keys of the participants (a key directory or a seed), signing and verifying.
+export * from "./actors/keys.ts";
+// Message authentication: the shells sign what their machines send and check what they receive.
+export * from "./actors/auth.ts";
+// A participant's ledger file: durable appends, torn-write recovery, reading.
+export { LedgerError, LedgerFile, ledgerFileName, readLedger } from "./actors/ledger_file.ts";
+// Checking a data directory of ledgers (`poso ledger verify`).
+export {
+  type FileVerdict,
+  formatLedgerVerdict,
+  type LedgerVerdict,
+  verifyLedgerDir,
+  type VerifyOptions,
+} from "./cli/ledger.ts";
+// A run's report as a self-contained HTML page.
+export { renderReportHtml, type ReportHtmlOptions, writeReport } from "./cli/report.ts";

@@ -40,19 +40,33 @@ const PKCS8_ED25519_PREFIX = Uint8Array.from([
   0x20,
 ]);
 
-/** Bytes of an Ed25519 private seed, public key and signature. */
+/** Bytes of an Ed25519 private seed, and of a raw public key. */
 export const ED25519_SEED_BYTES = 32;
 /** Bytes of an Ed25519 signature. */
 export const ED25519_SIGNATURE_BYTES = 64;
 
-/** Base64url without padding. */
+/**
+ * Base64url without padding.
+ *
+ * @example
+ * ```ts
+ * console.log(toBase64Url(Uint8Array.of(251, 255))); // "-_8"
+ * ```
+ */
 export function toBase64Url(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-/** Inverse of {@link toBase64Url}; undefined when `s` is not base64url. */
+/**
+ * Inverse of {@link toBase64Url}; undefined when `s` is not base64url.
+ *
+ * @example
+ * ```ts
+ * console.log(fromBase64Url("-_8"), fromBase64Url("no padding=")); // Uint8Array(2) [ 251, 255 ] undefined
+ * ```
+ */
 export function fromBase64Url(s: string): Uint8Array | undefined {
   if (typeof s !== "string" || !/^[A-Za-z0-9_-]*$/.test(s)) return undefined;
   try {
@@ -63,9 +77,20 @@ export function fromBase64Url(s: string): Uint8Array | undefined {
   }
 }
 
-/** A participant's own key pair. */
+/**
+ * A participant's own key pair.
+ *
+ * @example
+ * ```ts
+ * import { seedKeyPair } from "../mod.ts";
+ * const pair = await seedKeyPair(1, 8);
+ * console.log(pair.id, pair.privateKey.algorithm.name, pair.publicKey.length); // 8 Ed25519 43
+ * ```
+ */
 export interface KeyPair {
+  /** The participant's id. */
   id: NodeId;
+  /** Ed25519 private key (WebCrypto, usage `sign`); never printed or logged. */
   privateKey: CryptoKey;
   /** Raw public key, base64url. */
   publicKey: string;
@@ -95,8 +120,18 @@ export function seedKeyPair(seed: number, id: NodeId): Promise<KeyPair> {
   return pairFromSeed(id, new Uint8Array(bytes));
 }
 
-/** A key directory that cannot be used (unreadable or malformed key file). */
+/**
+ * A key directory that cannot be used (unreadable or malformed key file).
+ *
+ * @example
+ * ```ts
+ * import { KeyError, readKeyPair } from "../mod.ts";
+ * const e = await readKeyPair("no/such/dir", 8, "C").catch((e) => e);
+ * console.log(e instanceof KeyError, e.file); // true no/such/dir/C.key
+ * ```
+ */
 export class KeyError extends Error {
+  /** An error about key file `file`; the message is `<file>: <detail>`. */
   constructor(readonly file: string, detail: string) {
     super(`${file}: ${detail}`);
     this.name = "KeyError";
@@ -180,15 +215,32 @@ export async function ensureKeyDir(
   return { publicKeys, created };
 }
 
-/** Where a run's keys come from (scenario key `keys:`). */
+/** Where a run's keys come from (scenario key `keys:`): derived from a seed, or a key directory. */
 export type KeySource = { kind: "seed"; seed: number } | { kind: "dir"; dir: string };
 
-/** This participant's key pair from `source`. */
+/**
+ * This participant's key pair from `source` (a key directory's `<name>.key`, or derived from a seed).
+ *
+ * @example
+ * ```ts
+ * const pair = await ownKeyPair({ kind: "seed", seed: 1 }, 8, "C");
+ * console.log(pair.publicKey === (await seedKeyPair(1, 8)).publicKey); // true
+ * ```
+ */
 export function ownKeyPair(source: KeySource, id: NodeId, name: string): Promise<KeyPair> {
   return source.kind === "seed" ? seedKeyPair(source.seed, id) : readKeyPair(source.dir, id, name);
 }
 
-/** Every participant's public key from `source` (a key directory is created or completed on first use). */
+/**
+ * Every participant's public key (base64url) by id, from `source` (a key directory is
+ * created or completed on first use).
+ *
+ * @example
+ * ```ts
+ * const keys = await publicKeysOf({ kind: "seed", seed: 1 }, [{ id: 8, name: "C" }, { id: 9, name: "D" }]);
+ * console.log(Object.keys(keys), keys[8] === (await seedKeyPair(1, 8)).publicKey); // ["8", "9"] true
+ * ```
+ */
 export async function publicKeysOf(
   source: KeySource,
   participants: { id: NodeId; name: string }[],

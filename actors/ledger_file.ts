@@ -38,9 +38,20 @@ import {
 /** Suffix of a participant's ledger file. */
 export const LEDGER_FILE_SUFFIX = ".ledger.jsonl";
 
-/** A ledger file that cannot be used as it is: names the file, the 1-based line and the height it should hold. */
+/**
+ * A ledger file that cannot be used as it is: names the file, the 1-based line and the height it should hold.
+ *
+ * @example
+ * ```ts
+ * import { LedgerError } from "../mod.ts";
+ * const e = new LedgerError("poso-data/C.ledger.jsonl", 3, 2, "prev is not the hash of line 2");
+ * console.log(e.message); // poso-data/C.ledger.jsonl:3 (height 2): prev is not the hash of line 2
+ * ```
+ */
 export class LedgerError extends Error {
   /**
+   * An error about line `line` of `file`; the message is `<file>:<line> (height <height>): <detail>`.
+   *
    * @param file the ledger file
    * @param line 1-based line number
    * @param height the height that line holds or should hold (line − 1)

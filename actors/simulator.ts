@@ -48,6 +48,7 @@ import { type KeyPair, seedKeyPair } from "./keys.ts";
 
 /** A solved variant without its round and leader (those are filled in per proposal). */
 export interface BookEntry {
+  /** The variant's dispatch and certificate (one object for the whole process). */
   certificate: Certificate;
   /** True cost, $ per day (what the leader claims). */
   costUsd: number;
@@ -56,7 +57,16 @@ export interface BookEntry {
 /** Every proposal variant, solved once. */
 export type ProposalBook = Record<ProposalVariant, BookEntry>;
 
-/** Solves all five variants of `model` (GLPK runs three times, cached per model). */
+/**
+ * Solves all five variants of `model` (GLPK runs three times, cached per model).
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadProposalBook, loadUomCase } from "../mod.ts";
+ * const book = await loadProposalBook(buildDispatchModel(await loadUomCase()));
+ * console.log(Math.round(book.optimal.costUsd), Math.round(book.selfish.costUsd)); // 744 904
+ * ```
+ */
 export async function loadProposalBook(
   model: DispatchModel,
   options: SolveOptions = {},
@@ -70,24 +80,46 @@ export async function loadProposalBook(
 
 /** A participant of a simulated run. */
 export interface SimParticipant {
+  /** Node id (u32). */
   id: NodeId;
+  /** Short name used in the trace. */
   name: string;
+  /** Takes part in the delegate phase. */
   delegate: boolean;
+  /** Receives decisions in the normal-node phase. */
   normal: boolean;
+  /** Its behaviours (default honest). */
   misbehaviour?: Misbehaviour;
 }
 
-/** A simulated run. Times are virtual milliseconds. */
+/**
+ * A simulated run. Times are virtual milliseconds.
+ *
+ * @example
+ * ```ts
+ * import type { SimConfig } from "../mod.ts";
+ * const config: SimConfig = {
+ *   scenario: "three honest delegates",
+ *   participants: [8, 9, 10].map((id) => ({ id, name: String(id), delegate: true, normal: true })),
+ *   seed: 7,
+ *   dropRate: 0.01,
+ * };
+ * ```
+ */
 export interface SimConfig {
+  /** Scenario name, for the report (default "simulated"). */
   scenario?: string;
+  /** Every participant. */
   participants: SimParticipant[];
+  /** Seed of the PRNG (u32): fixes every link delay, drop and interleaving. */
   seed: number;
   /** Normal nodes check decisions' certificates (default false). */
   normalVerify?: boolean;
-  /** Link delay range, drawn per message (defaults 1 and 20). */
+  /** Shortest link delay, drawn per message (default 1). */
   minDelayMs?: number;
+  /** Longest link delay, drawn per message (default 20). */
   maxDelayMs?: number;
-  /** Probability that a message is lost on its link (default 0). */
+  /** Probability that a message is lost on its link, in [0, 1] (default 0). */
   dropRate?: number;
   /** Virtual time a leader's solve takes (default 50). */
   solveMs?: number;
@@ -128,21 +160,28 @@ export const STRICT_PHASE_MARGIN = 2;
 
 /** What a run established, for property tests. */
 export interface SimFacts {
+  /**
+   * By delegate id: its commit (round, leader, dispatch digest, and whether the certificate
+   * passes the check), its blacklist at the end, and how often it crashed.
+   */
   delegates: Record<NodeId, {
     commit?: { round: number; leader: NodeId; digest: string; certificateValid: boolean };
     blacklist: NodeId[];
     crashes: number;
   }>;
+  /** By normal node id: the block it accepted (round, leader, dispatch digest), if any. */
   normals: Record<NodeId, { accepted?: { round: number; leader: NodeId; digest: string } }>;
   /** Rounds started. */
   rounds: number;
-  /** Virtual time of the last event. */
+  /** Virtual time of the last event, ms. */
   endMs: number;
 }
 
 /** Result of {@link simulate}. */
 export interface SimResult {
+  /** The trace, as the Worker runtime reports it too. */
   report: RunReport;
+  /** What the run established, by participant. */
   facts: SimFacts;
 }
 
@@ -150,6 +189,14 @@ export interface SimResult {
  * The simulator's configuration for a loaded scenario file: its participants,
  * seed, link delays, round timeout, rounds and normal-node checking, with
  * any field overridden by `overrides`.
+ *
+ * @example
+ * ```ts
+ * import { loadScenarioFile, simConfigFor } from "../mod.ts";
+ * const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
+ * const config = simConfigFor(scenario, { seed: 42 });
+ * console.log(config.seed, config.roundTimeoutMs, config.participants.length); // 42 3000 7
+ * ```
  */
 export function simConfigFor(scenario: Scenario, overrides: Partial<SimConfig> = {}): SimConfig {
   return {
@@ -168,7 +215,15 @@ export function simConfigFor(scenario: Scenario, overrides: Partial<SimConfig> =
   };
 }
 
-/** mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1). */
+/**
+ * mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1).
+ *
+ * @example
+ * ```ts
+ * const a = mulberry32(1), b = mulberry32(1);
+ * console.log(a() === b(), a() < 1); // true true
+ * ```
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -233,7 +288,20 @@ interface DelegateNode {
   incarnation: number;
 }
 
-/** Runs one simulated consensus. Pure given its inputs: the same config gives the same result. */
+/**
+ * Runs one simulated consensus. Pure given its inputs: the same config gives the same result.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadProposalBook, loadScenarioFile, loadUomCase, makeVerifier } from "../mod.ts";
+ * import { simConfigFor, simulate } from "./simulator.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * const book = await loadProposalBook(model);
+ * const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
+ * const { report } = await simulate(makeVerifier(model), book, simConfigFor(scenario));
+ * console.log(report.outcome); // { round: 2, leader: "D", costUsd: 744 }
+ * ```
+ */
 export async function simulate(env: Verifier, book: ProposalBook, config: SimConfig): Promise<SimResult> {
   const {
     participants,

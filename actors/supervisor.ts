@@ -44,7 +44,15 @@ export const WORKER_MODULE: URL = new URL("./worker.ts", import.meta.url);
 /** Default data directory (ledgers, and keys when the scenario names none). */
 export const DEFAULT_DATA_DIR = "poso-data";
 
-/** Options of a Worker run. */
+/**
+ * Options of a Worker run.
+ *
+ * @example
+ * ```ts
+ * import type { SupervisorOptions } from "../mod.ts";
+ * const options: SupervisorOptions = { dataDir: "out/data", days: 3, progress: (line) => console.error(line) };
+ * ```
+ */
 export interface SupervisorOptions {
   /** Overrides the scenario's round timeout, ms. */
   roundTimeoutMs?: number;
@@ -56,8 +64,22 @@ export interface SupervisorOptions {
   days?: number;
 }
 
-/** A run that cannot start (ledgers of another chain in the data directory, ...). */
+/**
+ * A run that cannot start (ledgers of another chain in the data directory, ...).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadScenarioFile, runDays, RunError } from "../mod.ts";
+ * try {
+ *   await runDays(await loadScenarioFile("scenarios/scenario1.yaml"), { dataDir: "poso-data" });
+ * } catch (e) {
+ *   if (e instanceof RunError) console.error(e.message); // e.g. "poso-data/A.ledger.jsonl belongs to another chain ..."
+ *   else throw e;
+ * }
+ * ```
+ */
 export class RunError extends Error {
+  /** An error whose message says why the run cannot start. */
   constructor(message: string) {
     super(message);
     this.name = "RunError";
@@ -95,14 +117,35 @@ function consensusLeader(
   return leaderOf({ id: -1, delegates, normals: [], startAfter }, majority);
 }
 
-/** The key source a scenario asks for. */
+/**
+ * The key source a scenario asks for: its seed, its key directory, or `<dataDir>/keys`.
+ *
+ * @example
+ * ```ts
+ * import { keySourceOf, loadScenarioFile } from "../mod.ts";
+ * const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
+ * console.log(keySourceOf(scenario, "poso-data")); // { kind: "dir", dir: "poso-data/keys" }
+ * ```
+ */
 export function keySourceOf(scenario: Scenario, dataDir: string): KeySource {
   const k = scenario.keys;
   if (k.kind === "seed") return { kind: "seed", seed: k.seed };
   return { kind: "dir", dir: k.kind === "dir" ? k.dir : `${dataDir}/keys` };
 }
 
-/** The genesis record of a scenario's chain (the same for every participant and every rerun). */
+/**
+ * The genesis record of a scenario's chain (the same for every participant and every rerun),
+ * given every participant's public key (base64url) by id.
+ *
+ * @example
+ * ```ts
+ * import { genesisOf, loadScenarioFile, publicKeysOf } from "../mod.ts";
+ * const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
+ * const keys = await publicKeysOf({ kind: "seed", seed: 1 }, scenario.participants);
+ * const genesis = await genesisOf(scenario, keys);
+ * console.log(genesis.participants.length, genesis.hash.startsWith("sha256:")); // 7 true
+ * ```
+ */
 export async function genesisOf(
   scenario: Scenario,
   publicKeys: Record<NodeId, string>,

@@ -69,11 +69,13 @@ export interface VerifyOptions {
 
 /** The verdict on one ledger file. */
 export interface FileVerdict {
+  /** The ledger file's path. */
   file: string;
   /** Participant name (the file name without `.ledger.jsonl`). */
   participant: string;
   /** Blocks that verified (all of them when ok; those before `firstBad` otherwise). */
   blocks: number;
+  /** True when every complete record verified. */
   ok: boolean;
   /** The first bad record: its height, 1-based line, and why. */
   firstBad?: { height: number; line: number; reason: string };
@@ -81,13 +83,24 @@ export interface FileVerdict {
   tornBytes: number;
 }
 
-/** The verdict on a directory of ledgers. */
+/**
+ * The verdict on a directory of ledgers.
+ *
+ * @example
+ * ```ts ignore
+ * import { verifyLedgerDir } from "../mod.ts";
+ * const v = await verifyLedgerDir("poso-data");
+ * for (const f of v.files) if (!f.ok) console.log(f.participant, f.firstBad?.height, f.firstBad?.reason);
+ * ```
+ */
 export interface LedgerVerdict {
   /** True when every file verified and no two ledgers fork. */
   ok: boolean;
+  /** One verdict per `*.ledger.jsonl` file, sorted by file name. */
   files: FileVerdict[];
   /** One line per fork: the height and which files hold which block hash. */
   forks: string[];
+  /** One line for a person: how many ledgers verified, which failed, forks, torn records. */
   summary: string;
 }
 

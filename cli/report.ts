@@ -907,7 +907,7 @@ ${normalTable(report, scenario)}
  * Writes {@link renderReportHtml}'s page to `file`, creating its folder.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { writeReport } from "./report.ts";
  * await writeReport({
  *   scenario: "empty", runtime: "simulator", seed: 1, notices: [], rounds: [],

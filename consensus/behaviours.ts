@@ -19,7 +19,7 @@ import type {
 } from "./types.ts";
 import type { Verdict } from "../models/certificate.ts";
 
-/** A delegate step function: the honest {@link stepDelegate} or a wrapped one. */
+/** A delegate step function: the honest `stepDelegate` (consensus/delegate.ts) or a wrapped one. */
 export type DelegateStep = (env: Verifier, state: DelegateState, event: DelegateEvent) => DelegateEffect[];
 
 /** A behaviour layer: takes a step function and returns one with the same signature. */
@@ -44,6 +44,17 @@ const mapEffects =
 /**
  * `follower_error` / `follower_feasible` / `equivocate`: the leader also solves `variant`
  * and sends it, in place of the optimum, to `ids` (same round and leader).
+ *
+ * @example
+ * ```ts
+ * import { initDelegate, stepDelegate } from "./delegate.ts";
+ * import type { Verifier } from "./types.ts";
+ * const env = {} as Verifier; // a round start never consults the verifier
+ * const step = leaderSends(8, [11], "selfish")(stepDelegate);
+ * const s = initDelegate({ id: 8, delegates: [8, 9, 10, 11, 12], normals: [] });
+ * console.log(step(env, s, { kind: "roundStart", round: 1 }).find((e) => e.kind === "solve"));
+ * // { kind: "solve", round: 1, variants: ["optimal", "selfish"] }
+ * ```
  */
 export function leaderSends(self: NodeId, ids: NodeId[], variant: ProposalVariant): Layer {
   return mapEffects((e, ev) => {
@@ -58,7 +69,23 @@ export function leaderSends(self: NodeId, ids: NodeId[], variant: ProposalVarian
   });
 }
 
-/** `follower_ignore`: as leader, send nothing to `ids` (self included if listed). */
+/**
+ * `follower_ignore`: as leader, send nothing to `ids` (self included if listed).
+ *
+ * @example
+ * ```ts
+ * import { initDelegate, stepDelegate } from "./delegate.ts";
+ * import type { Verifier } from "./types.ts";
+ * const env = {} as Verifier; // round starts and solves never consult the verifier
+ * const step = followerIgnore(8, [9, 10])(stepDelegate);
+ * const s = initDelegate({ id: 8, delegates: [8, 9, 10, 11], normals: [] });
+ * step(env, s, { kind: "roundStart", round: 1 });
+ * const certificate = { format: "poso-certificate/1" as const, lpId: "", x: [], y: [] };
+ * const optimal = { height: 1, round: 1, leader: 8, certificate, claimedCostUsd: 744 };
+ * const out = step(env, s, { kind: "solved", round: 1, proposals: { optimal } });
+ * console.log(out.map((e) => e.kind === "send" ? e.msg.to : e.kind)); // [8, 11]
+ * ```
+ */
 export function followerIgnore(self: NodeId, ids: NodeId[]): Layer {
   return mapEffects((e) => isOwnProposal(e, self) && ids.includes(e.msg.to) ? undefined : e);
 }
@@ -75,6 +102,12 @@ const UNCHECKED: Verdict = {
 /**
  * `follower_collusion`: a proposal straight from a leader in `ids` (path of length 1) is
  * taken as valid without calling the verifier, marked `unchecked`, and relayed.
+ *
+ * @example
+ * ```ts
+ * import { stepDelegate } from "./delegate.ts";
+ * const colluder = followerCollusion([8])(stepDelegate); // takes leader 8's proposals unchecked
+ * ```
  */
 export function followerCollusion(ids: NodeId[]): Layer {
   return (inner) => (env, s, ev) => {
@@ -88,12 +121,29 @@ export function followerCollusion(ids: NodeId[]): Layer {
   };
 }
 
-/** `follower_trick_ignore`: never relay to `ids`. */
+/**
+ * `follower_trick_ignore`: never relay to `ids`.
+ *
+ * @example
+ * ```ts
+ * import { stepDelegate } from "./delegate.ts";
+ * const step = followerTrickIgnore([9, 10, 12])(stepDelegate); // Scenario I's F: relays to nobody but C
+ * ```
+ */
 export function followerTrickIgnore(ids: NodeId[]): Layer {
   return mapEffects((e) => isRelay(e) && ids.includes(e.msg.to) ? undefined : e);
 }
 
-/** `follower_trick_error`: relays and decisions to `ids` carry a tampered certificate. */
+/**
+ * `follower_trick_error`: relays and decisions to `ids` carry a tampered certificate
+ * (the verifier's `tamper`).
+ *
+ * @example
+ * ```ts
+ * import { stepDelegate } from "./delegate.ts";
+ * const step = followerTrickError([9])(stepDelegate); // what it relays to 9 is tampered
+ * ```
+ */
 export function followerTrickError(ids: NodeId[]): Layer {
   return mapEffects((e, _ev, env) => {
     if (!(isRelay(e) || isDecision(e)) || !ids.includes(e.msg.to)) return e;
@@ -102,7 +152,24 @@ export function followerTrickError(ids: NodeId[]): Layer {
   });
 }
 
-/** `delay_to`: every message to a listed delegate is held back that many more ms (adversarial timing). */
+/**
+ * `delay_to`: every message to a listed delegate is held back that many more ms (adversarial timing).
+ *
+ * @example
+ * ```ts
+ * import { initDelegate, stepDelegate } from "./delegate.ts";
+ * import type { Verifier } from "./types.ts";
+ * const env = {} as Verifier; // round starts and solves never consult the verifier
+ * const step = delayTo({ 9: 500 })(stepDelegate);
+ * const s = initDelegate({ id: 8, delegates: [8, 9, 10], normals: [] });
+ * step(env, s, { kind: "roundStart", round: 1 });
+ * const certificate = { format: "poso-certificate/1" as const, lpId: "", x: [], y: [] };
+ * const optimal = { height: 1, round: 1, leader: 8, certificate, claimedCostUsd: 744 };
+ * const out = step(env, s, { kind: "solved", round: 1, proposals: { optimal } });
+ * console.log(out.map((e) => e.kind === "send" ? [e.msg.to, e.delayMs] : e.kind));
+ * // [[8, undefined], [9, 500], [10, undefined]]
+ * ```
+ */
 export function delayTo(delays: Record<NodeId, number>): Layer {
   return mapEffects((e) => {
     if (!isSend(e)) return e;
@@ -122,6 +189,17 @@ export const FORGED_SIGNATURE: string = "A".repeat(86);
  * the leader proposed) at each round start and sends it to `ids` as the round's leader's
  * proposal relayed by itself, with a made-up leader signature. Without signatures this
  * would frame an honest leader as an equivocator.
+ *
+ * @example
+ * ```ts
+ * import { initDelegate, stepDelegate } from "./delegate.ts";
+ * import type { Verifier } from "./types.ts";
+ * const env = {} as Verifier; // a round start never consults the verifier
+ * const step = forgeLeader(10, [9])(stepDelegate);
+ * const s = initDelegate({ id: 10, delegates: [8, 9, 10], normals: [] });
+ * console.log(step(env, s, { kind: "roundStart", round: 1 }).at(-1));
+ * // { kind: "solve", round: 1, variants: ["alternative"] }: then sends it to 9 as leader 8's
+ * ```
  */
 export function forgeLeader(self: NodeId, ids: NodeId[]): Layer {
   return (inner) => (env, s, ev) => {
@@ -157,6 +235,13 @@ export const MAX_REPLAYED = 4;
 /**
  * `replay_old`: remembers (up to {@link MAX_REPLAYED}) proposals it received and, at every
  * later round start, re-sends them unchanged, signatures and all, to every other delegate.
+ * Each call makes a layer with its own memory.
+ *
+ * @example
+ * ```ts
+ * import { stepDelegate } from "./delegate.ts";
+ * const step = replayOld(10)(stepDelegate);
+ * ```
  */
 export function replayOld(self: NodeId): Layer {
   const kept: Message[] = [];
@@ -178,7 +263,15 @@ export function replayOld(self: NodeId): Layer {
   };
 }
 
-/** `delay_ms`: relays and decisions are held back `ms`. */
+/**
+ * `delay_ms`: relays and decisions are held back `ms`.
+ *
+ * @example
+ * ```ts
+ * import { stepDelegate } from "./delegate.ts";
+ * const step = delayRelays(250)(stepDelegate); // its relays and decisions leave 250 ms late
+ * ```
+ */
 export function delayRelays(ms: number): Layer {
   return mapEffects((e) => isRelay(e) || isDecision(e) ? { ...e, delayMs: ms } : e);
 }
@@ -188,6 +281,15 @@ export function delayRelays(ms: number): Layer {
  * is not run). A shell that restarts the node after that crash builds the layer with
  * `alreadyCrashed: true`, so the resumed node (whose snapshot predates the round) does
  * not crash again when it is given the same `roundStart`.
+ *
+ * @example
+ * ```ts
+ * import { initDelegate, stepDelegate } from "./delegate.ts";
+ * import type { Verifier } from "./types.ts";
+ * const env = {} as Verifier; // a round start never consults the verifier
+ * const s = initDelegate({ id: 9, delegates: [8, 9, 10], normals: [] });
+ * console.log(crashAtRound(1)(stepDelegate)(env, s, { kind: "roundStart", round: 1 })); // [{ kind: "crash", round: 1 }]
+ * ```
  */
 export function crashAtRound(round: number, alreadyCrashed = false): Layer {
   return (inner) => (env, s, ev) =>
@@ -210,8 +312,14 @@ export interface MisbehaviourOptions {
  *
  * @example
  * ```ts
- * import { stepDelegate } from "./delegate.ts";
+ * import { initDelegate, stepDelegate } from "./delegate.ts";
+ * import type { Verifier } from "./types.ts";
+ * const env = {} as Verifier; // a round start never consults the verifier
+ * // Scenario I's leader C (id 8):
  * const step = withMisbehaviour({ follower_ignore: [9, 10, 12], follower_error: [8, 11] }, 8, stepDelegate);
+ * const s = initDelegate({ id: 8, delegates: [8, 9, 10, 11, 12], normals: [6, 7] });
+ * console.log(step(env, s, { kind: "roundStart", round: 1 }).find((e) => e.kind === "solve"));
+ * // { kind: "solve", round: 1, variants: ["optimal", "selfish"] }
  * ```
  */
 export function withMisbehaviour(

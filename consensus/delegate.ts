@@ -21,7 +21,18 @@ import type {
   Verifier,
 } from "./types.ts";
 
-/** Static configuration of a delegate. */
+/**
+ * Static configuration of a delegate.
+ *
+ * @example
+ * ```ts
+ * import type { DelegateConfig } from "../mod.ts";
+ * // Delegate D (id 9) of Scenario I, deciding day 3 with Dolev-Strong relay phases:
+ * const config: DelegateConfig = {
+ *   id: 9, delegates: [8, 9, 10, 11, 12], normals: [6, 7, 8, 9, 10, 11, 12], height: 3, protocol: "strict",
+ * };
+ * ```
+ */
 export interface DelegateConfig {
   /** This delegate's id. */
   id: NodeId;
@@ -44,20 +55,31 @@ export interface DelegateConfig {
   startAfter?: NodeId;
 }
 
-/** The default f: the largest number of delegates below half of them. */
+/**
+ * The default f: the largest number of delegates below half of them.
+ *
+ * @example
+ * ```ts
+ * console.log(defaultFaults(5), defaultFaults(4), defaultFaults(3)); // 2 1 1
+ * ```
+ */
 export function defaultFaults(delegates: number): number {
   return Math.max(0, Math.ceil(delegates / 2) - 1);
 }
 
 /** The machine's state. Treat as opaque; persist the snapshots from `persist` effects instead. */
 export interface DelegateState {
+  /** The static configuration. */
   config: DelegateConfig;
   /** Current round, 0 before the first `roundStart`. */
   round: number;
   /** The current round's leader (fixed at `roundStart`), undefined when every delegate is blacklisted. */
   leader: NodeId | undefined;
+  /** The delegates it has blacklisted, in order. */
   blacklist: NodeId[];
+  /** Proposals received in the current round (path, signatures, proposal), as received. */
   received: { path: NodeId[]; sigs?: string[]; proposal: Proposal }[];
+  /** Set once the delegate has committed (round, leader, dispatch digest); it then takes no further part. */
   committed?: { round: number; leader: NodeId; digest: string };
   /** True once the current round's `roundEnd` was handled. */
   decided: boolean;
@@ -78,6 +100,12 @@ export const MAX_RELAYED_PER_ROUND = 2;
  * The leader a delegate with this blacklist follows: the lowest delegate id
  * not on `blacklist` or, with `config.startAfter` (multi-day leader
  * rotation), the first such id after `startAfter`, wrapping around.
+ *
+ * @example
+ * ```ts
+ * const config = { id: 9, delegates: [8, 9, 10, 11, 12], normals: [] };
+ * console.log(leaderOf(config, [8]), leaderOf({ ...config, startAfter: 11 }, [12])); // 9 8
+ * ```
  */
 export function leaderOf(config: DelegateConfig, blacklist: NodeId[]): NodeId | undefined {
   const ids = config.delegates.filter((d) => !blacklist.includes(d)).sort((a, b) => a - b);
@@ -90,6 +118,14 @@ export function leaderOf(config: DelegateConfig, blacklist: NodeId[]): NodeId | 
  * A fresh delegate, or one resuming from a snapshot of a `persist` effect.
  * A resumed delegate re-checks what it had received this round on its next
  * step (verification is pure, so it reaches the same conclusions).
+ *
+ * @example
+ * ```ts
+ * const config = { id: 9, delegates: [8, 9, 10], normals: [6] };
+ * const fresh = initDelegate(config);
+ * const resumed = initDelegate(config, { id: 9, round: 2, blacklist: [8], received: [] });
+ * console.log(fresh.round, fresh.leader, resumed.round, resumed.leader); // 0 8 2 9
+ * ```
  */
 export function initDelegate(config: DelegateConfig, snapshot?: DelegateSnapshot): DelegateState {
   const blacklist = [...(snapshot?.blacklist ?? [])];
@@ -108,12 +144,29 @@ export function initDelegate(config: DelegateConfig, snapshot?: DelegateSnapshot
   };
 }
 
-/** The current round's leader as this delegate sees it. */
+/**
+ * The current round's leader as this delegate sees it.
+ *
+ * @example
+ * ```ts
+ * console.log(currentLeader(initDelegate({ id: 9, delegates: [8, 9, 10], normals: [] }, {
+ *   id: 9, round: 1, blacklist: [8], received: [],
+ * }))); // 9
+ * ```
+ */
 export function currentLeader(state: DelegateState): NodeId | undefined {
   return state.leader;
 }
 
-/** What a `persist` effect would carry now. */
+/**
+ * What a `persist` effect would carry now.
+ *
+ * @example
+ * ```ts
+ * const s = initDelegate({ id: 9, delegates: [8, 9, 10], normals: [] });
+ * console.log(delegateSnapshot(s)); // { id: 9, round: 0, blacklist: [], received: [] }
+ * ```
+ */
 export function delegateSnapshot(state: DelegateState): DelegateSnapshot {
   return {
     id: state.config.id,

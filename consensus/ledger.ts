@@ -64,11 +64,13 @@ const BASE64URL_PATTERN = /^[A-Za-z0-9_-]*$/;
 
 /** A certificate as stored in a block: its vectors in {@link CERTIFICATE_ENCODING}. */
 export interface EncodedCertificate {
+  /** The certificate's format tag (models/certificate.ts CERTIFICATE_FORMAT). */
   format: typeof CERTIFICATE_FORMAT;
   /** Fingerprint of the LP the certificate is for (models/certificate.ts lpFingerprint). */
   lpId: string;
   /** What the leader says it solved (informational); absent when the certificate had none. */
   variant?: string;
+  /** How `x` and `y` are encoded: {@link CERTIFICATE_ENCODING}. */
   encoding: typeof CERTIFICATE_ENCODING;
   /** Entries of x (LP columns). */
   xLength: number;
@@ -82,18 +84,37 @@ export interface EncodedCertificate {
 
 /** A participant as the genesis records it. */
 export interface GenesisParticipant {
+  /** Node id (u32). */
   id: NodeId;
+  /** Short name (`C`, `D`, ...), which also names its ledger file. */
   name: string;
+  /** Takes part in the delegate phase. */
   delegate: boolean;
+  /** Receives decisions and keeps a ledger. */
   normal: boolean;
   /** Raw Ed25519 public key, base64url (actors/keys.ts). */
   publicKey: string;
 }
 
-/** Line 1 of every ledger of a run: what the chain is about. Its hash is the chain id. */
+/**
+ * Line 1 of every ledger of a run: what the chain is about. Its hash is the chain id.
+ *
+ * @example
+ * ```ts
+ * import { makeGenesis } from "../mod.ts";
+ * const genesis = makeGenesis({
+ *   scenario: "scenario1", seed: 1, caseName: "uom", loadVariation: 0.05, protocol: "paper",
+ *   participants: [{ id: 8, name: "C", delegate: true, normal: true, publicKey: "A".repeat(43) }],
+ * });
+ * console.log(genesis.kind, genesis.format, genesis.height); // genesis poso-ledger/1 0
+ * ```
+ */
 export interface GenesisRecord {
+  /** Record kind tag. */
   kind: "genesis";
+  /** Ledger format tag, {@link LEDGER_FORMAT}. */
   format: typeof LEDGER_FORMAT;
+  /** Always 0: the genesis precedes block 1. */
   height: 0;
   /** Scenario name. */
   scenario: string;
@@ -103,6 +124,7 @@ export interface GenesisRecord {
   caseName: string;
   /** Largest relative daily load change (dimensionless, models/days.ts DAILY_LOAD_VARIATION). */
   loadVariation: number;
+  /** The protocol variant of the run: the article's rules or Dolev-Strong relay phases. */
   protocol: "paper" | "strict";
   /** Every participant, sorted by id. */
   participants: GenesisParticipant[];
@@ -113,9 +135,20 @@ export interface GenesisRecord {
 /** Proof that a leader signed two different proposals for one round of one block. */
 export type Evidence = EquivocationEvidence;
 
-/** One accepted dispatch decision: the block of height `height` (day `day`). */
+/**
+ * One accepted dispatch decision: the block of height `height` (day `day`).
+ *
+ * @example
+ * ```ts ignore
+ * import { readLedger } from "../mod.ts";
+ * const { records } = await readLedger("poso-data/C.ledger.jsonl");
+ * for (const r of records) if (r.kind === "block") console.log(r.day, r.leader, r.costUsd, r.quorum.length);
+ * ```
+ */
 export interface BlockRecord {
+  /** Record kind tag. */
   kind: "block";
+  /** Block height (1-based): its line in the ledger is height + 1. */
   height: number;
   /** Hash of the record before it (the genesis for height 1). */
   prev: string;
@@ -719,8 +752,11 @@ export function blockProposal(b: BlockRecord): Proposal {
 
 /** The first bad line of a ledger: 1-based line, the height it should hold (line − 1), why. */
 export interface LedgerDefect {
+  /** 1-based line number. */
   line: number;
+  /** The height that line should hold (line − 1). */
   height: number;
+  /** What is wrong with it. */
   reason: string;
 }
 

@@ -16,7 +16,14 @@ export type ParseResult = { ok: true; msg: Message } | { ok: false; reason: stri
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** True for an integer in [0, 2^32): a node id. */
+/**
+ * True for an integer in [0, 2^32): a node id.
+ *
+ * @example
+ * ```ts
+ * console.log(isNodeId(8), isNodeId(-1), isNodeId(1.5), isNodeId("8")); // true false false false
+ * ```
+ */
 export const isNodeId = (v: unknown): v is number =>
   Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32;
 

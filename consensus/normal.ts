@@ -10,6 +10,7 @@ import type { DecisionMessage, NodeId, NormalEffect, NormalEvent, Proposal, Veri
 
 /** Static configuration of a normal node. */
 export interface NormalConfig {
+  /** This normal node's id. */
   id: NodeId;
   /** Every delegate's id (the majority is over all of them, not over those heard from). */
   delegates: NodeId[];
@@ -23,10 +24,14 @@ export interface NormalConfig {
 
 /** A normal node's state (owned and mutated by {@link stepNormal}). */
 export interface NormalState {
+  /** The static configuration. */
   config: NormalConfig;
   /** Delegate → digest of its first decision. */
   votes: Map<NodeId, string>;
-  /** Block (`round/leader/digest`) → its first proposal and its supporters. */
+  /**
+   * Block (`round/leader/digest`) → its first proposal, round, supporters (delegate ids in
+   * arrival order), their decision signatures and the leader's signature.
+   */
   tally: Map<
     string,
     {
@@ -37,10 +42,19 @@ export interface NormalState {
       leaderSig?: string;
     }
   >;
+  /** The block accepted (round, leader, dispatch digest), once more than half of all delegates support it. */
   accepted?: { round: number; leader: NodeId; digest: string };
 }
 
-/** A normal node that has heard nothing yet. */
+/**
+ * A normal node that has heard nothing yet.
+ *
+ * @example
+ * ```ts
+ * const s = initNormal({ id: 6, delegates: [8, 9, 10] });
+ * console.log(s.votes.size, s.accepted); // 0 undefined
+ * ```
+ */
 export function initNormal(config: NormalConfig): NormalState {
   return { config, votes: new Map(), tally: new Map() };
 }
@@ -50,8 +64,16 @@ export function initNormal(config: NormalConfig): NormalState {
  *
  * @example
  * ```ts
+ * import { buildDispatchModel, loadUomCase, makeVerifier, solveVariant } from "../mod.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * const env = makeVerifier(model);
+ * const { certificate, cost } = await solveVariant(model, "optimal");
+ * const proposal = { height: 1, round: 1, leader: 8, certificate, claimedCostUsd: cost.total };
  * const s = initNormal({ id: 6, delegates: [8, 9, 10] });
- * // feed { kind: "receive", msg } for each decision; an `accept` effect comes once 2 of 3 agree
+ * for (const from of [8, 9]) {
+ *   const msg = { kind: "decision", round: 1, from, to: 6, proposal };
+ *   console.log(stepNormal(env, s, { kind: "receive", msg }).map((e) => e.kind));
+ * } // ["decisionReceived"], then ["decisionReceived", "accept"]: 2 of 3 delegates agree
  * ```
  */
 export function stepNormal(env: Verifier, state: NormalState, event: NormalEvent): NormalEffect[] {

@@ -17,21 +17,43 @@ import type {
 
 /** What a {@link Recorder} needs to know about a run. */
 export interface RecorderOptions {
+  /** Scenario name, for the report. */
   scenario: string;
+  /** Which shell runs it. */
   runtime: RunReport["runtime"];
+  /** The run's seed (u32), for the report. */
   seed: number;
   /** Participant id → name. */
   names: Record<NodeId, string>;
+  /** Every delegate's id (a row each in the delegate phase). */
   delegates: NodeId[];
+  /** Every normal node's id. */
   normals: NodeId[];
   /** For digests and true costs of the proposals seen. */
   env: Verifier;
+  /** Notices about the scenario, copied into the report (default none). */
   notices?: string[];
   /** Describes the accepted dispatch for the report (hourly series, cost, gap); omitted when not given. */
   dispatchOf?: (proposal: Proposal) => RunReport["dispatch"];
 }
 
-/** Builds a run's trace from observations; call {@link Recorder.finish} at the end. */
+/**
+ * Builds a run's trace from observations; call {@link Recorder.finish} at the end.
+ *
+ * @example
+ * ```ts
+ * import type { Verifier } from "./types.ts";
+ * const env = {} as Verifier; // consulted only for the proposals it learns
+ * const rec = new Recorder({
+ *   scenario: "demo", runtime: "simulator", seed: 1, names: { 6: "A", 8: "C", 9: "D" },
+ *   delegates: [8, 9], normals: [6], env,
+ * });
+ * rec.roundStart(1, "C");
+ * rec.delegateEffect(9, { kind: "blacklist", round: 1, leader: 8, reason: "no valid proposal" });
+ * const report = rec.finish();
+ * console.log(report.rounds[0].decision, report.outcome); // { C: "none", D: "blacklist" } null
+ * ```
+ */
 export class Recorder {
   private readonly rounds: RoundReport[] = [];
   private readonly costByDigest = new Map<string, number>();
@@ -42,19 +64,23 @@ export class Recorder {
   private readonly proposals = new Map<string, Proposal>();
   private readonly evidenceKeys = new Set<string>();
 
+  /** A recorder with no observation yet. */
   constructor(private readonly o: RecorderOptions) {
     for (const n of o.normals) this.normalReceived[this.name(n)] = [];
   }
 
+  /** A participant's name (its id when it has none). */
   private name(id: NodeId): string {
     return this.o.names[id] ?? String(id);
   }
 
+  /** The latest round, round 1 (leader unknown) when none started yet. */
   private current(): RoundReport {
     if (!this.rounds.length) this.roundStart(1, "?");
     return this.rounds[this.rounds.length - 1];
   }
 
+  /** Round `r`, or the current one when `r` has not started. */
   private round(r: number): RoundReport {
     return this.rounds.find((x) => x.round === r) ?? this.current();
   }
@@ -67,6 +93,7 @@ export class Recorder {
     }
   }
 
+  /** A trace cell `<$OBJ>PATH` for a dispatch digest received along `path`. */
   private cell(digest: string, path: NodeId[]): string {
     return `<$${this.costByDigest.get(digest) ?? "?"}>${path.map((id) => this.name(id)).join("")}`;
   }
@@ -92,6 +119,7 @@ export class Recorder {
     for (const d of this.o.delegates) this.current().blacklist[this.name(d)] = this.blacklistOf(d);
   }
 
+  /** Delegate `d`'s blacklist, as names. */
   private blacklistOf(d: NodeId): string[] {
     return (this.blacklists.get(d) ?? []).map((id) => this.name(id));
   }

@@ -17,6 +17,7 @@ import type { EquivocationEvidence } from "./types.ts";
 
 /** One round of the delegate phase. */
 export interface RoundReport {
+  /** Round number (1-based). */
   round: number;
   /** Name of the round's leader (the one most delegates follow). */
   leader: string;
@@ -49,7 +50,9 @@ export interface NormalReport {
 
 /** The outcome of a run: the block that normal nodes accepted. */
 export interface Outcome {
+  /** Round (1-based) in which the accepted block was committed. */
   round: number;
+  /** Name of that round's leader. */
   leader: string;
   /** True cost of the accepted dispatch, whole dollars. */
   costUsd: number;
@@ -57,26 +60,49 @@ export interface Outcome {
 
 /** Where a run's wall time went, ms. */
 export interface RunTimings {
+  /** Wall time of the day's run (the first day's includes the start-up), ms. */
   total: number;
+  /** Starting the Workers (the first day's report only; 0 on later days), ms. */
   startup: number;
+  /** Leaders' GLPK solves, summed over the rounds, ms. */
   solving: number;
+  /** Certificate checks (the busiest Worker's, per round), ms. */
   checking: number;
   /** Signing and verifying signatures (the busiest Worker's, per round). */
   signing?: number;
   /** Appending the block to the ledger with fsync (the slowest participant's). */
   ledger?: number;
+  /** Idle time: from the moment a round went quiet until its timeout, ms. */
   waiting: number;
+  /** The rest (message passing, recording, ...): total minus every figure above, ms. */
   other: number;
 }
 
-/** The whole trace of a run (what `poso run --json` prints). */
+/**
+ * The whole trace of a run (what `poso run --json` prints).
+ *
+ * @example
+ * ```ts
+ * import type { RunReport } from "../mod.ts";
+ * const report: RunReport = {
+ *   scenario: "empty", runtime: "simulator", seed: 1, notices: [], rounds: [],
+ *   normal: { received: {}, accepted: {} }, outcome: null,
+ * };
+ * console.log(report.outcome === null ? "no block accepted" : report.outcome.costUsd); // no block accepted
+ * ```
+ */
 export interface RunReport {
+  /** Scenario name. */
   scenario: string;
   /** "workers" (the actor runtime) or "simulator". */
   runtime: "workers" | "simulator";
+  /** The run's seed (u32). */
   seed: number;
+  /** The delegate phase, one entry per round started. */
   rounds: RoundReport[];
+  /** The normal-node phase. */
   normal: NormalReport;
+  /** The block more than half of the normal nodes accepted, or null. */
   outcome: Outcome | null;
   /** Notices about the scenario (ignored fields of the original configuration, ...). */
   notices: string[];
@@ -84,6 +110,7 @@ export interface RunReport {
   day?: { height: number; loadFactor: number; blocksWritten: number; blockBytes: number };
   /** Equivocation evidence seen in the run (two signed proposals of one leader for one round). */
   evidence?: EquivocationEvidence[];
+  /** Where the wall time went (Worker runs). */
   timings?: RunTimings;
   /**
    * The accepted dispatch, when the runtime has it: its hourly series, its true cost ($ per day),

@@ -17,12 +17,25 @@ export type NodeId = number;
 /** The proposals a leader can produce (models/variants.ts); `alternative` is another optimum of the same LP. */
 export type ProposalVariant = Variant;
 
-/** A leader's proposal for one round of one block: a dispatch with its certificate. */
+/**
+ * A leader's proposal for one round of one block: a dispatch with its certificate.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase, type Proposal, solveVariant } from "../mod.ts";
+ * const s = await solveVariant(buildDispatchModel(await loadUomCase()), "optimal");
+ * const p: Proposal = { height: 1, round: 2, leader: 9, certificate: s.certificate, claimedCostUsd: s.cost.total };
+ * console.log(Math.round(p.claimedCostUsd)); // 744
+ * ```
+ */
 export interface Proposal {
   /** Block height (day) the proposal is for. */
   height: number;
+  /** Round (1-based) of the block in which the leader proposes. */
   round: number;
+  /** The proposing leader's id. */
   leader: NodeId;
+  /** The dispatch and its duality certificate. */
   certificate: Certificate;
   /** Daily cost the leader claims, $ (informational: receivers compute the true cost themselves). */
   claimedCostUsd: number;
@@ -38,22 +51,41 @@ export interface Proposal {
  * previous signature. The machines only copy signatures; the shells sign
  * what a machine sends (the sender's own signature is the missing last one)
  * and drop what fails verification before a machine sees it.
+ *
+ * @example
+ * ```ts
+ * import type { Proposal, ProposalMessage } from "../mod.ts";
+ * // Leader D's (id 9) round-2 proposal as E (id 10) relays it to G (id 12), with D's signature and E's:
+ * const relayed = (proposal: Proposal, sigD: string, sigE: string): ProposalMessage =>
+ *   ({ kind: "proposal", round: 2, to: 12, path: [9, 10], sigs: [sigD, sigE], proposal });
+ * ```
  */
 export interface ProposalMessage {
+  /** Message kind tag. */
   kind: "proposal";
+  /** Round (1-based) the message belongs to; equals `proposal.round`. */
   round: number;
+  /** Addressee id. */
   to: NodeId;
+  /** The leader, then every relayer; the last entry is the sender. */
   path: NodeId[];
+  /** Signatures (base64url), `sigs[i]` by `path[i]`; absent in unsigned runs. */
   sigs?: string[];
+  /** The leader's proposal, as relayed. */
   proposal: Proposal;
 }
 
 /** A delegate's commit, sent to every normal node. */
 export interface DecisionMessage {
+  /** Message kind tag. */
   kind: "decision";
+  /** Round (1-based) in which `from` committed. */
   round: number;
+  /** The deciding delegate's id. */
   from: NodeId;
+  /** Addressee id (a normal node). */
   to: NodeId;
+  /** The committed proposal. */
   proposal: Proposal;
   /** The leader's signature of `proposal` (as the deciding delegate received it). */
   leaderSig?: string;
@@ -64,7 +96,19 @@ export interface DecisionMessage {
 /** Every message of the protocol. */
 export type Message = ProposalMessage | DecisionMessage;
 
-/** What the state machines need from the optimisation core, as pure functions. */
+/**
+ * What the state machines need from the optimisation core, as pure functions
+ * ({@link makeVerifier} builds one from a participant's own model).
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase, makeVerifier, solveVariant } from "../mod.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * const env = makeVerifier(model);
+ * const { certificate } = await solveVariant(model, "selfish");
+ * console.log(env.verify(certificate).verdict, Math.round(env.costUsd(certificate))); // suboptimal 904
+ * ```
+ */
 export interface Verifier {
   /** Checks a certificate against the LP this participant built itself. */
   verify(cert: Certificate): Verdict;
@@ -120,18 +164,25 @@ export type DelegateEffect =
 
 /** Proof that a leader signed two different proposals for one round of one block. */
 export interface EquivocationEvidence {
+  /** The equivocating leader's id. */
   leader: NodeId;
+  /** Block height (day) of both proposals. */
   height: number;
+  /** Round (1-based) of both proposals. */
   round: number;
-  /** Proposal digests (consensus/signing.ts proposalDigest) and the leader's signatures of them. */
+  /** One proposal: its digest (consensus/signing.ts proposalDigest) and the leader's signature of it. */
   a: { proposal: string; sig: string };
+  /** The other proposal, a different digest, also signed by the leader. */
   b: { proposal: string; sig: string };
 }
 
 /** What a delegate persists: enough to resume after a crash. */
 export interface DelegateSnapshot {
+  /** The delegate's id. */
   id: NodeId;
+  /** Its current round, 0 before the first. */
   round: number;
+  /** The delegates it has blacklisted, in order. */
   blacklist: NodeId[];
   /** Proposals received in the current round (as received). */
   received: { path: NodeId[]; sigs?: string[]; proposal: Proposal }[];
@@ -161,6 +212,13 @@ export type NormalEffect =
 /**
  * Adversarial behaviour of one participant, keys as in the original PoSo
  * configuration's `leader_evil:` block plus this project's additions.
+ *
+ * @example
+ * ```ts
+ * import type { Misbehaviour } from "../mod.ts";
+ * // Scenario I's leader C (id 8): nothing to D, E, G; the selfish dispatch to itself and F.
+ * const c: Misbehaviour = { follower_ignore: [9, 10, 12], follower_error: [8, 11] };
+ * ```
  */
 export interface Misbehaviour {
   /** As leader: send nothing to these delegates. */

@@ -12,143 +12,248 @@
 
 /** CHP cost coefficients: cost = a p² + b p + c h² + d h + e p h in $/h, p and h in MW. */
 export interface ChpCost {
+  /** Coefficient a of p², $/h per MW². */
   a_per_mw2: number;
+  /** Coefficient b of p, $/h per MW. */
   b_per_mw: number;
+  /** Coefficient c of h², $/h per MW². */
   c_per_mw2: number;
+  /** Coefficient d of h, $/h per MW. */
   d_per_mw: number;
+  /** Coefficient e of the product p h, $/h per MW². */
   e_per_mw2: number;
 }
 
 /** Combined heat and power unit of an energy hub. */
 export interface Chp {
+  /** Apparent-power rating S, kVA: the electric output P (kW) and reactive output Q (kvar) keep P² + Q² <= S². */
   max_kva: number;
+  /** Electric output per unit of gas energy drawn, in (0, 1] (dimensionless). */
   electric_efficiency: number;
+  /** Heat output per unit of electric output (dimensionless): heat = ratio × P. */
   heat_to_power_ratio: number;
+  /** Cost coefficients of the unit. */
   cost_usd: ChpCost;
 }
 
 /** Gas boiler of an energy hub. */
 export interface GasBoiler {
+  /** Largest heat output, kW. */
   max_heat_kw: number;
+  /** Heat output per unit of gas energy drawn, in (0, 1] (dimensionless). */
   efficiency: number;
+  /** Running cost, $ per kWh of heat. */
   cost_usd_per_kwh_heat: number;
 }
 
 /** Battery or heat tank of an energy hub. */
 export interface Storage {
+  /** Largest energy held, kWh. */
   capacity_kwh: number;
+  /** Lowest energy held, kWh (at most the capacity). */
   min_kwh: number;
+  /** Energy held at the start of the day, kWh (between the minimum and the capacity). */
   initial_kwh: number;
+  /** Largest charging power, kW. */
   max_charge_kw: number;
+  /** Largest discharging power, kW. */
   max_discharge_kw: number;
+  /** One-way efficiency, in (0, 1] (dimensionless): delivered = eff × discharge, drawn = charge / eff. */
   efficiency: number;
+  /** Share of the stored energy kept from one hour to the next, in [0, 1] (dimensionless). */
   retention: number;
 }
 
 /** An energy hub: one CHP, one boiler, one battery and one heat tank. */
 export interface Hub {
+  /** Hub id (integer >= 1). */
   id: number;
+  /** Id of the electric bus the hub feeds. */
   electric_bus: number;
+  /** Id of the district-heating node the hub feeds. */
   heat_node: number;
+  /** Id of the gas node the hub draws from. */
   gas_node: number;
+  /** The hub's CHP unit. */
   chp: Chp;
+  /** The hub's gas boiler. */
   gas_boiler: GasBoiler;
+  /** The hub's battery (electric storage). */
   battery: Storage;
+  /** The hub's heat tank (thermal storage). */
   heat_tank: Storage;
 }
 
 /** Electric bus with its nominal load. */
 export interface Bus {
+  /** Bus id (integer >= 1). */
   id: number;
+  /** Id of the hub on this bus, or null. */
   hub: number | null;
+  /** Marks the slack bus (informational: the model uses `electric.slack_bus`). */
   slack: boolean;
+  /** Nominal active load, kW (scaled by the hour's load factor). */
   p_kw: number;
+  /** Nominal reactive load, kvar (scaled by the hour's load factor). */
   q_kvar: number;
 }
 
 /** Electric branch, directed from → to. */
 export interface Branch {
+  /** Branch id (integer >= 1). */
   id: number;
+  /** Id of the bus the branch leaves. */
   from: number;
+  /** Id of the bus the branch reaches. */
   to: number;
+  /** Resistance, Ω. */
   r_ohm: number;
+  /** Reactance, Ω. */
   x_ohm: number;
 }
 
 /** District-heating node with its nominal load. */
 export interface HeatNode {
+  /** Node id (integer >= 1). */
   id: number;
+  /** Id of the hub at this node, or null. */
   hub: number | null;
+  /** Nominal heat load, kW (scaled by the hour's load factor). */
   load_kw: number;
 }
 
 /** District-heating pipe. */
 export interface HeatPipe {
+  /** Pipe id (integer >= 1). */
   id: number;
+  /** Id of the node the pipe leaves. */
   from: number;
+  /** Id of the node the pipe reaches. */
   to: number;
+  /** Length, m. */
   length_m: number;
+  /** Inner diameter, m (informational: the linear model does not use it). */
   diameter_m: number;
+  /** Wall roughness, m (informational: the linear model does not use it). */
   roughness_m: number;
-  /** W/(m K). */
+  /** Heat loss per metre and kelvin above ambient, W/(m K). */
   heat_loss_coefficient: number;
 }
 
 /** Gas node; `load_kw` is gas power (divide by the heating value for m³/h). */
 export interface GasNode {
+  /** Node id (integer >= 1). */
   id: number;
+  /** Id of the hub at this node, or null. */
   hub: number | null;
+  /** Marks the source node (informational: the model uses `gas.source_node`). */
   source: boolean;
+  /** Gas load, kW of gas power (not scaled by the load factor). */
   load_kw: number;
 }
 
 /** Gas pipe. */
 export interface GasPipe {
+  /** Pipe id (integer >= 1). */
   id: number;
+  /** Id of the node the pipe leaves. */
   from: number;
+  /** Id of the node the pipe reaches. */
   to: number;
+  /** Length, m (informational: the linear model's gas flows are lossless). */
   length_m: number;
+  /** Diameter as published, unit not stated (informational: the linear model does not use it). */
   diameter: number;
 }
 
-/** The whole case, as in `models/data/uom-ies.json`. */
+/**
+ * The whole case, as in `models/data/uom-ies.json`.
+ *
+ * @example
+ * ```ts
+ * import { loadUomCase } from "./case.ts";
+ * const ies = await loadUomCase();
+ * console.log(ies.horizon_hours, ies.hubs.length, ies.grid.import_price_usd_per_kwh.length); // 24 8 24
+ * ```
+ */
 export interface IesCase {
+  /** Name of the case (no unit). */
   name: string;
+  /** Periods of the day, h (each period is one hour). */
   horizon_hours: number;
+  /** The upstream grid. */
   grid: {
+    /** Id of the bus the grid feeds. */
     bus: number;
+    /** Import price of each hour, $ per kWh. */
     import_price_usd_per_kwh: number[];
+    /** Export to the grid (must be false: export is not modelled). */
     export_allowed: boolean;
   };
+  /** Factor of each hour applied to every nominal electric and heat load (dimensionless). */
   load_factor: number[];
+  /** The electric distribution network. */
   electric: {
+    /** Nominal voltage, kV. */
     nominal_kv: number;
+    /** Lowest and highest voltage, per unit of the nominal voltage. */
     voltage_limits_pu: [number, number];
+    /** Id of the slack bus, held at 1.0 pu. */
     slack_bus: number;
+    /** Every bus. */
     buses: Bus[];
+    /** Every branch (a radial network). */
     branches: Branch[];
   };
+  /** The district-heating network. */
   heat: {
+    /** Supply temperature, °C. */
     supply_temperature_c: number;
+    /** Nominal return temperature, °C. */
     nominal_return_temperature_c: number;
+    /** Ambient temperature, °C. */
     ambient_temperature_c: number;
+    /** Specific heat of water, kJ/(kg K) (informational: the linear model does not use it). */
     water_cp_kj_per_kg_k: number;
+    /** Mass flow through a load, kg/s (informational: the linear model does not use it). */
     load_mass_flow_kg_per_s: number;
+    /** Every node. */
     nodes: HeatNode[];
+    /** Every pipe. */
     pipes: HeatPipe[];
   };
+  /** The gas network. */
   gas: {
+    /** Heating value of the gas, kWh per m³. */
     heating_value_kwh_per_m3: number;
+    /** Id of the node that supplies the network. */
     source_node: number;
+    /** Pressure at the source, bar (informational: the linear model does not use it). */
     source_pressure_bar: number;
+    /** Weymouth constant of the pipes (informational: the linear model does not use it). */
     weymouth_constant: number;
+    /** Every node. */
     nodes: GasNode[];
+    /** Every pipe. */
     pipes: GasPipe[];
   };
+  /** Every energy hub. */
   hubs: Hub[];
 }
 
-/** A case file that does not fit the schema; `path` names the field, e.g. `hubs[2].chp.max_kva`. */
+/**
+ * A case file that does not fit the schema; `path` names the field, e.g. `hubs[2].chp.max_kva`.
+ *
+ * @example
+ * ```ts
+ * import { CaseError, parseCase } from "./case.ts";
+ * try {
+ *   parseCase({ name: "x", horizon_hours: 0 }, "x.json");
+ * } catch (e) {
+ *   if (e instanceof CaseError) console.log(e.file, e.path); // x.json horizon_hours
+ * }
+ * ```
+ */
 export class CaseError extends Error {
   /** Field path inside the case, such as `electric.branches[3].to`. */
   readonly path: string;
@@ -156,6 +261,13 @@ export class CaseError extends Error {
   readonly detail: string;
   /** The file the case came from, when known. */
   readonly file?: string;
+  /**
+   * An error about field `path`; the message is `<file>: <path>: <detail>`.
+   *
+   * @param path field path inside the case ("" for the whole case)
+   * @param detail what is wrong with the field
+   * @param file the file the case came from, when known
+   */
   constructor(path: string, detail: string, file?: string) {
     super(`${file ? `${file}: ` : ""}${path || "(root)"}: ${detail}`);
     this.name = "CaseError";
@@ -521,10 +633,19 @@ export async function loadCaseFile(path: string | URL): Promise<IesCase> {
   return parseCase(json, file);
 }
 
-/** URL of the bundled University of Manchester case file. */
+/** URL of the bundled University of Manchester case file (`models/data/uom-ies.json`). */
 export const UOM_CASE_URL: URL = new URL("./data/uom-ies.json", import.meta.url);
 
-/** Loads the bundled University of Manchester case. */
+/**
+ * Loads the bundled University of Manchester case ({@link UOM_CASE_URL}); needs read permission.
+ *
+ * @example
+ * ```ts
+ * import { loadUomCase } from "./case.ts";
+ * const ies = await loadUomCase();
+ * console.log(ies.name); // "University of Manchester integrated energy system (PoSo case study)"
+ * ```
+ */
 export function loadUomCase(): Promise<IesCase> {
   return loadCaseFile(UOM_CASE_URL);
 }

@@ -30,8 +30,22 @@ export const FEASIBILITY_TOLERANCE = 1e-6;
 /** Format tag of certificate files and messages. */
 export const CERTIFICATE_FORMAT = "poso-certificate/1";
 
-/** A dispatch with its dual certificate, as sent by a leader or saved by `poso solve --out`. */
+/**
+ * A dispatch with its dual certificate, as sent by a leader or saved by `poso solve --out`.
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder, makeCertificate, solveLp } from "../mod.ts";
+ * const b = new LpBuilder("tiny");
+ * b.addRow("x>=3", 3, Infinity, [[b.addCol("x", 0, 10, 1), 1]]);
+ * const lp = b.build();
+ * const { x, y } = await solveLp(lp);
+ * const cert = makeCertificate(lp, x, y, "optimal");
+ * console.log(cert.format, cert.x, cert.y); // poso-certificate/1 [ 3 ] [ 1 ]
+ * ```
+ */
 export interface Certificate {
+  /** Format tag, {@link CERTIFICATE_FORMAT}. */
   format: typeof CERTIFICATE_FORMAT;
   /** Fingerprint of the LP the certificate is for ({@link lpFingerprint}). */
   lpId: string;
@@ -45,13 +59,17 @@ export interface Certificate {
 
 /** A row or bound that the dispatch violates. */
 export interface Violation {
+  /** A row (constraint) or a column bound. */
   kind: "row" | "bound";
   /** Row or column name, e.g. `bus15.p[t18]`. */
   name: string;
+  /** Row or column index (0-based). */
   index: number;
-  /** Row activity (A x)_i or column value x_j. */
+  /** Row activity (A x)_i or column value x_j, in the row's or column's unit. */
   value: number;
+  /** Its lower bound, same unit (-Infinity when none). */
   lower: number;
+  /** Its upper bound, same unit (+Infinity when none). */
   upper: number;
   /** How far outside [lower, upper] the value lies, in the row's or column's unit. */
   amount: number;
@@ -103,6 +121,13 @@ function columnNonzeros(lp: SparseLp): { count: Int32Array; max: number } {
  * A SHA-256 fingerprint of everything that defines an LP (names, objective,
  * bounds, matrix). Two delegates that built the same LP from the same case
  * get the same id; computed once per LP object.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase, lpFingerprint } from "../mod.ts";
+ * const a = buildDispatchModel(await loadUomCase()), b = buildDispatchModel(await loadUomCase());
+ * console.log(lpFingerprint(a.lp) === lpFingerprint(b.lp), lpFingerprint(a.lp).startsWith("sha256:")); // true true
+ * ```
  */
 export function lpFingerprint(lp: SparseLp): string {
   let id = fingerprints.get(lp);
@@ -117,7 +142,18 @@ export function lpFingerprint(lp: SparseLp): string {
   return id;
 }
 
-/** Makes a certificate for `lp` from a solution's x and y. */
+/**
+ * Makes a certificate for `lp` from a solution's x and y (copied into plain arrays);
+ * `variant` is recorded as information only.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, checkCertificate, loadUomCase, makeCertificate, solveLp } from "../mod.ts";
+ * const { lp } = buildDispatchModel(await loadUomCase());
+ * const { x, y } = await solveLp(lp);
+ * console.log(checkCertificate(lp, makeCertificate(lp, x, y)).verdict); // accepted
+ * ```
+ */
 export function makeCertificate(
   lp: SparseLp,
   x: ArrayLike<number>,
@@ -283,7 +319,15 @@ export function checkCertificate(lp: SparseLp, cert: unknown, options: CheckOpti
   return { verdict: "accepted", ...figures };
 }
 
-/** One line a person can read, e.g. `accepted (gap $0.0012)`. */
+/**
+ * One line a person can read, e.g. `accepted: gap $0.0012 (tolerance $0.01)`.
+ *
+ * @example
+ * ```ts
+ * console.log(describeVerdict({ verdict: "malformed", reason: "x is not an array" }));
+ * // rejected as malformed: x is not an array
+ * ```
+ */
 export function describeVerdict(v: Verdict): string {
   switch (v.verdict) {
     case "accepted":

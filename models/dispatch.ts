@@ -40,33 +40,62 @@ export const SELFISH_REWARD_USD_PER_KWH = 1;
 /** The objective variants a leader may solve. */
 export type ObjectiveVariant = "optimal" | "selfish" | "feasible";
 
-/** Column indices of one hub's variables, one entry per hour. */
+/**
+ * Column indices of one hub's variables, one entry per hour (the unit is that of the
+ * variable the column holds).
+ */
 export interface HubColumns {
+  /** The hub's id in the case. */
   id: number;
+  /** CHP electric output, kW. */
   chpElectricKw: number[];
+  /** CHP reactive output, kvar. */
   chpReactiveKvar: number[];
+  /** Boiler heat output, kW. */
   boilerHeatKw: number[];
+  /** Battery charging, kW (drawn from the bus: charge / efficiency). */
   batteryChargeKw: number[];
+  /** Battery discharging, kW (delivered to the bus: efficiency × discharge). */
   batteryDischargeKw: number[];
+  /** Battery energy, kWh. */
   batteryEnergyKwh: number[];
+  /** Heat-tank charging, kW (drawn from the node: charge / efficiency). */
   tankChargeKw: number[];
+  /** Heat-tank discharging, kW (delivered to the node: efficiency × discharge). */
   tankDischargeKw: number[];
+  /** Heat-tank energy, kWh. */
   tankEnergyKwh: number[];
 }
 
-/** Where the physically meaningful variables sit in x. */
+/** Where the physically meaningful variables sit in x (column indices, one per hour). */
 export interface DispatchLayout {
+  /** Periods of the day, h. */
   hours: number;
+  /** Grid import at the grid bus, kW. */
   gridImportKw: number[];
+  /** Reactive import at the grid bus, kvar. */
   gridReactiveKvar: number[];
+  /** Every hub's columns, in the case's order. */
   hubs: HubColumns[];
 }
 
-/** The dispatch LP with its layout and objective variants. */
+/**
+ * The dispatch LP with its layout and objective variants.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase } from "../mod.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * const j = model.layout.gridImportKw[0];
+ * console.log(model.lp.colNames[j], model.lp.c[j] === model.objectives.optimal[j]); // grid.p[t01] true
+ * ```
+ */
 export interface DispatchModel {
+  /** The case the model was built for. */
   ies: IesCase;
   /** The LP with the true objective (what followers check against). */
   lp: SparseLp;
+  /** Where the physical variables sit in x. */
   layout: DispatchLayout;
   /** The objective vectors of every variant (same length as lp.c). */
   objectives: Record<ObjectiveVariant, Float64Array>;
@@ -83,14 +112,34 @@ export interface BuildOptions {
 const hourTag = (t: number) => `t${String(t + 1).padStart(2, "0")}`;
 const hours = (h: number) => Array.from({ length: h }, (_, t) => t);
 
-/** The CHP cost as a quadratic in electric power: cost = quad p² + lin p, $/h with p in MW. */
+/**
+ * The CHP cost as a quadratic in electric power: cost = quad p² + lin p, $/h with p in MW
+ * (heat fixed at the heat-to-power ratio × p).
+ *
+ * @example
+ * ```ts
+ * import { chpCostCurve, loadUomCase } from "../mod.ts";
+ * const { quad, lin } = chpCostCurve((await loadUomCase()).hubs[0]);
+ * console.log(quad > 0, lin > 0); // true true
+ * ```
+ */
 export function chpCostCurve(hub: Hub): { quad: number; lin: number } {
   const { a_per_mw2: a, b_per_mw: b, c_per_mw2: c, d_per_mw: d, e_per_mw2: e } = hub.chp.cost_usd;
   const r = hub.chp.heat_to_power_ratio;
   return { quad: a + c * r * r + e * r, lin: b + d * r };
 }
 
-/** True CHP cost in $/h at electric output pKw (heat fixed at ratio × p). */
+/**
+ * True CHP cost in $/h at electric output pKw, kW (heat fixed at ratio × p).
+ *
+ * @example
+ * ```ts
+ * import { chpCostCurve, chpCostUsdPerHour, loadUomCase } from "../mod.ts";
+ * const hub = (await loadUomCase()).hubs[0];
+ * const { quad, lin } = chpCostCurve(hub);
+ * console.log(chpCostUsdPerHour(hub, 1000) === quad + lin); // true
+ * ```
+ */
 export function chpCostUsdPerHour(hub: Hub, pKw: number): number {
   const { quad, lin } = chpCostCurve(hub);
   const p = pKw / 1000;
@@ -335,7 +384,18 @@ function addElectricNetwork(ctx: Ctx): void {
   }
 }
 
-/** Constant heat loss of every pipe, in kW, booked half at each end node. */
+/**
+ * Constant heat loss of every pipe, in kW, booked half at each end node: the map
+ * gives each node's share, kW, by node id.
+ *
+ * @example
+ * ```ts
+ * import { loadUomCase, pipeHeatLossKw } from "../mod.ts";
+ * const ies = await loadUomCase();
+ * const loss = pipeHeatLossKw(ies);
+ * console.log(loss.size > 0, [...loss.values()].every((kw) => kw > 0)); // true true
+ * ```
+ */
 export function pipeHeatLossKw(ies: IesCase): Map<number, number> {
   const { supply_temperature_c: ts, nominal_return_temperature_c: tr, ambient_temperature_c: ta } = ies.heat;
   const atNode = new Map<number, number>();
@@ -467,7 +527,17 @@ export function buildDispatchModel(ies: IesCase, options: BuildOptions = {}): Di
   };
 }
 
-/** The model's LP with the objective of another variant. */
+/**
+ * The model's LP with the objective of another variant.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase, variantLp } from "../mod.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * const selfish = variantLp(model, "selfish");
+ * console.log(selfish.name.endsWith("(selfish)"), selfish.rowNames === model.lp.rowNames); // true true
+ * ```
+ */
 export function variantLp(model: DispatchModel, variant: ObjectiveVariant): SparseLp {
   return withObjective(model.lp, model.objectives[variant], 0, `${model.lp.name} (${variant})`);
 }

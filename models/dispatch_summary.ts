@@ -12,6 +12,7 @@ import { type DispatchSeries, dispatchSeries } from "./series.ts";
 
 /** The accepted dispatch as a report shows it. */
 export interface DispatchSummary {
+  /** Its hourly series (kW and kWh). */
   series: DispatchSeries;
   /** True cost, $ per day. */
   costUsd: number;

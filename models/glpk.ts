@@ -10,10 +10,115 @@
  * @module
  */
 import GLPK from "glpk.js";
-import type { LP as GlpkLp } from "glpk.js";
 import type { SparseLp } from "./lp.ts";
 
-/** An optimal LP solution. */
+/** A name and its coefficient, as glpk.js lists the terms of the objective and of each row. */
+export interface GlpkTerm {
+  /** Column name. */
+  name: string;
+  /** Coefficient (the unit of the objective or row per unit of the column). */
+  coef: number;
+}
+
+/** A bound in glpk.js's object format. */
+export interface GlpkBound {
+  /** One of the GLP_FR, GLP_LO, GLP_UP, GLP_DB, GLP_FX constants of {@link GlpkInstance}. */
+  type: number;
+  /** Upper bound (ignored unless `type` has one). */
+  ub: number;
+  /** Lower bound (ignored unless `type` has one). */
+  lb: number;
+}
+
+/**
+ * A linear program in glpk.js's object format (its `LP` type, without the MIP fields):
+ * what {@link toGlpk} makes and {@link GlpkInstance.solve} takes.
+ */
+export interface GlpkLp {
+  /** Problem name. */
+  name: string;
+  /** The objective: GLP_MIN or GLP_MAX, a name and a term per column. */
+  objective: { direction: number; name: string; vars: GlpkTerm[] };
+  /** The rows: name, terms and bounds. */
+  subjectTo: { name: string; vars: GlpkTerm[]; bnds: GlpkBound }[];
+  /** The column bounds, by column name. */
+  bounds?: ({ name: string } & GlpkBound)[];
+}
+
+/** Options of {@link GlpkInstance.solve} that this module passes. */
+export interface GlpkSolveOptions {
+  /** Message level: GLP_MSG_OFF or GLP_MSG_ON. */
+  msglev?: number;
+  /** Use the LP presolver. */
+  presol?: boolean;
+  /** Time limit, s. */
+  tmlim?: number;
+}
+
+/** What {@link GlpkInstance.solve} returns (glpk.js's `Result`, the fields this module reads). */
+export interface GlpkResult {
+  /** Problem name. */
+  name: string;
+  /** Solve time, s. */
+  time: number;
+  /** The outcome. */
+  result: {
+    /** Solution status: one of the GLP_* status constants of {@link GlpkInstance}. */
+    status: number;
+    /** Objective value c'x (without the constant c0). */
+    z: number;
+    /** Primal values by column name. */
+    vars: Record<string, number>;
+    /** Row duals by row name (simplex only). */
+    dual?: Record<string, number>;
+  };
+}
+
+/** A loaded glpk.js instance, as {@link glpk} returns it: the constants and the `solve` this module uses. */
+export interface GlpkInstance {
+  /** Objective direction: minimise. */
+  readonly GLP_MIN: number;
+  /** Bound type: free (no bound). */
+  readonly GLP_FR: number;
+  /** Bound type: lower bound only. */
+  readonly GLP_LO: number;
+  /** Bound type: upper bound only. */
+  readonly GLP_UP: number;
+  /** Bound type: both bounds. */
+  readonly GLP_DB: number;
+  /** Bound type: fixed (lower = upper). */
+  readonly GLP_FX: number;
+  /** Message level: silent. */
+  readonly GLP_MSG_OFF: number;
+  /** Message level: GLPK's normal log. */
+  readonly GLP_MSG_ON: number;
+  /** Solution status: undefined. */
+  readonly GLP_UNDEF: number;
+  /** Solution status: infeasible. */
+  readonly GLP_INFEAS: number;
+  /** Solution status: no feasible solution exists. */
+  readonly GLP_NOFEAS: number;
+  /** Solution status: optimal. */
+  readonly GLP_OPT: number;
+  /** Solution status: unbounded. */
+  readonly GLP_UNBND: number;
+  /** Solves an LP (synchronously). */
+  solve(lp: GlpkLp, options?: GlpkSolveOptions): GlpkResult;
+}
+
+/**
+ * An optimal LP solution.
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder, solveLp } from "../mod.ts";
+ * const b = new LpBuilder("tiny");
+ * const x = b.addCol("x", 0, 10, 2);
+ * b.addRow("atLeast3", 3, Infinity, [[x, 1]]);
+ * const sol = await solveLp(b.build());
+ * console.log(sol.x[0], sol.y[0], sol.reducedCosts[0]); // 3 2 0
+ * ```
+ */
 export interface LpSolution {
   /** Always "optimal": other outcomes throw. */
   status: "optimal";
@@ -39,25 +144,83 @@ export interface SolveOptions {
   presolve?: boolean;
 }
 
-/** Base class of solver outcomes other than an optimum. */
+/**
+ * Base class of solver outcomes other than an optimum.
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder, solveLp, SolverError } from "../mod.ts";
+ * const b = new LpBuilder("impossible");
+ * const x = b.addCol("x", 0, 1);
+ * b.addRow("x>=2", 2, Infinity, [[x, 1]]);
+ * try {
+ *   await solveLp(b.build());
+ * } catch (e) {
+ *   if (e instanceof SolverError) console.log(e.name, e.lpName); // LpInfeasibleError impossible
+ * }
+ * ```
+ */
 export class SolverError extends Error {
+  /**
+   * An error about LP `lpName`; the message is `<lpName>: <message>`.
+   *
+   * @param message what happened
+   * @param lpName the name of the LP
+   */
   constructor(message: string, readonly lpName: string) {
     super(`${lpName}: ${message}`);
     this.name = new.target.name;
   }
 }
 
-/** The LP has no feasible point. */
+/**
+ * The LP has no feasible point.
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder, LpInfeasibleError, solveLp } from "../mod.ts";
+ * const b = new LpBuilder("impossible");
+ * b.addRow("0>=1", 1, Infinity, [[b.addCol("x", 0, 1), 0]]);
+ * console.log(await solveLp(b.build()).catch((e) => e instanceof LpInfeasibleError)); // true
+ * ```
+ */
 export class LpInfeasibleError extends SolverError {}
-/** The LP's objective is unbounded below. */
+/**
+ * The LP's objective is unbounded below.
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder, LpUnboundedError, solveLp } from "../mod.ts";
+ * const b = new LpBuilder("unbounded");
+ * b.addCol("x", -Infinity, 0, 1);
+ * console.log(await solveLp(b.build()).catch((e) => e instanceof LpUnboundedError)); // true
+ * ```
+ */
 export class LpUnboundedError extends SolverError {}
-/** GLPK stopped without a verdict (time limit, numerical trouble, bad input). */
+/**
+ * GLPK stopped without a verdict (time limit, numerical trouble, bad input).
+ *
+ * @example
+ * ```ts
+ * import { SolverError, SolverFailedError } from "../mod.ts";
+ * const e = new SolverFailedError("GLPK stopped with status 1 (not optimal)", "day 1");
+ * console.log(e instanceof SolverError, e.message); // true day 1: GLPK stopped with status 1 (not optimal)
+ * ```
+ */
 export class SolverFailedError extends SolverError {}
 
-type GlpkInstance = Awaited<ReturnType<typeof GLPK>>;
 let instance: Promise<GlpkInstance> | undefined;
 
-/** The process-wide GLPK instance (loaded on first call). */
+/**
+ * The process-wide GLPK instance (loaded on first call; needs read permission for the .wasm file).
+ *
+ * @example
+ * ```ts
+ * import { glpk } from "./glpk.ts";
+ * const g = await glpk();
+ * console.log(g === await glpk(), typeof g.solve); // true function
+ * ```
+ */
 export function glpk(): Promise<GlpkInstance> {
   instance ??= GLPK();
   return instance;
@@ -71,7 +234,18 @@ function boundType(g: GlpkInstance, lo: number, hi: number): { type: number; lb:
   return { type: g.GLP_FR, lb: 0, ub: 0 };
 }
 
-/** Converts a SparseLp to glpk.js's object format. */
+/**
+ * Converts a SparseLp to glpk.js's object format.
+ *
+ * @example
+ * ```ts
+ * import { glpk, LpBuilder, toGlpk } from "../mod.ts";
+ * const b = new LpBuilder("tiny");
+ * b.addCol("x", 0, 10, 1);
+ * const problem = toGlpk(await glpk(), b.build());
+ * console.log(problem.objective.vars); // [{ name: "x", coef: 1 }]
+ * ```
+ */
 export function toGlpk(g: GlpkInstance, lp: SparseLp): GlpkLp {
   const n = lp.colNames.length;
   return {

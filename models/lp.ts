@@ -9,7 +9,19 @@
  * @module
  */
 
-/** A linear program in the form min c'x + c0, rl <= Ax <= ru, l <= x <= u. */
+/**
+ * A linear program in the form min c'x + c0, rl <= Ax <= ru, l <= x <= u.
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder } from "./lp.ts";
+ * const b = new LpBuilder("two columns");
+ * const x = b.addCol("x", 0, 4, 1), y = b.addCol("y", 0, 4, 2);
+ * b.addRow("sum", 3, Infinity, [[x, 1], [y, 1]]);
+ * const lp = b.build();
+ * console.log(Array.from(lp.rowStart), Array.from(lp.colIndex), Array.from(lp.values)); // [0, 2] [0, 1] [1, 1]
+ * ```
+ */
 export interface SparseLp {
   /** Problem name (informational). */
   readonly name: string;
@@ -39,12 +51,24 @@ export interface SparseLp {
 
 /** Number of columns, rows and nonzeros of an LP. */
 export interface LpSize {
+  /** Columns (variables). */
   variables: number;
+  /** Rows (constraints). */
   constraints: number;
+  /** Nonzero entries of A. */
   nonzeros: number;
 }
 
-/** Size of an LP. */
+/**
+ * Size of an LP.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase, lpSize } from "../mod.ts";
+ * const { variables, constraints } = lpSize(buildDispatchModel(await loadUomCase()).lp);
+ * console.log(variables > constraints); // true
+ * ```
+ */
 export function lpSize(lp: SparseLp): LpSize {
   return {
     variables: lp.colNames.length,
@@ -53,7 +77,19 @@ export function lpSize(lp: SparseLp): LpSize {
   };
 }
 
-/** Incrementally builds a {@link SparseLp}; rows reference columns by index. */
+/**
+ * Incrementally builds a {@link SparseLp}; rows reference columns by index.
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder } from "./lp.ts";
+ * const b = new LpBuilder("tiny");
+ * const x = b.addCol("x", 0, 10, 1);
+ * b.addEq("fix", 3, [[x, 1]]);
+ * const lp = b.build();
+ * console.log(lp.colNames, lp.rowNames, b.col("x")); // ["x"] ["fix"] 0
+ * ```
+ */
 export class LpBuilder {
   private readonly cols: { name: string; lo: number; hi: number; cost: number }[] = [];
   private readonly rows: { name: string; lo: number; hi: number }[] = [];
@@ -64,6 +100,7 @@ export class LpBuilder {
   private readonly rowByName = new Set<string>();
   private constant = 0;
 
+  /** An empty LP named `name` (informational; it becomes {@link SparseLp.name}). */
   constructor(readonly name: string) {}
 
   /** Adds a column with bounds [lo, hi] and objective coefficient `cost`; returns its index. */
@@ -124,6 +161,7 @@ export class LpBuilder {
     return j;
   }
 
+  /** Columns added so far. */
   get numCols(): number {
     return this.cols.length;
   }
@@ -147,20 +185,53 @@ export class LpBuilder {
   }
 }
 
-/** The same LP with another objective (same rows, columns and bounds). */
+/**
+ * The same LP with another objective (same rows, columns and bounds).
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder, withObjective } from "./lp.ts";
+ * const b = new LpBuilder("tiny");
+ * b.addCol("x", 0, 10, 1);
+ * const lp = withObjective(b.build(), Float64Array.of(-1), 5, "tiny, maximising x");
+ * console.log(lp.c[0], lp.c0, lp.name); // -1 5 tiny, maximising x
+ * ```
+ */
 export function withObjective(lp: SparseLp, c: Float64Array, c0 = 0, name = lp.name): SparseLp {
   if (c.length !== lp.c.length) throw new Error("objective length differs from column count");
   return { ...lp, name, c, c0 };
 }
 
-/** c'x + c0. */
+/**
+ * The objective value c'x + c0 of x.
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder, objectiveValue } from "./lp.ts";
+ * const b = new LpBuilder("tiny");
+ * b.addCol("x", 0, 10, 2);
+ * b.addConstant(1);
+ * console.log(objectiveValue(b.build(), [3])); // 7
+ * ```
+ */
 export function objectiveValue(lp: SparseLp, x: ArrayLike<number>): number {
   let s = lp.c0;
   for (let j = 0; j < lp.c.length; j++) s += lp.c[j] * x[j];
   return s;
 }
 
-/** A x, one value per row. */
+/**
+ * The row activities A x, one value per row.
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder, rowActivities } from "./lp.ts";
+ * const b = new LpBuilder("tiny");
+ * const x = b.addCol("x", 0, 10), y = b.addCol("y", 0, 10);
+ * b.addRow("x+2y", 0, 20, [[x, 1], [y, 2]]);
+ * console.log(rowActivities(b.build(), [1, 3])[0]); // 7
+ * ```
+ */
 export function rowActivities(lp: SparseLp, x: ArrayLike<number>): Float64Array {
   const m = lp.rowNames.length;
   const ax = new Float64Array(m);
@@ -172,7 +243,18 @@ export function rowActivities(lp: SparseLp, x: ArrayLike<number>): Float64Array 
   return ax;
 }
 
-/** The same LP with one more row lo <= Σ coef x[col] <= hi appended (terms sorted by column, no repeats). */
+/**
+ * The same LP with one more row lo <= Σ coef x[col] <= hi appended (terms sorted by column, no repeats).
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder, withExtraRow } from "./lp.ts";
+ * const b = new LpBuilder("tiny");
+ * b.addCol("x", 0, 10, 1);
+ * const lp = withExtraRow(b.build(), "x<=4", -Infinity, 4, [[0, 1]]);
+ * console.log(lp.rowNames, lp.rowUpper[0]); // ["x<=4"] 4
+ * ```
+ */
 export function withExtraRow(
   lp: SparseLp,
   name: string,

@@ -82,7 +82,17 @@ export interface StorageSeries {
   capacityKwh: number;
 }
 
-/** Hourly series of one dispatch, plain JSON-serialisable numbers and strings. */
+/**
+ * Hourly series of one dispatch, plain JSON-serialisable numbers and strings.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, dispatchSeries, loadUomCase, solveVariant } from "../mod.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * const s = dispatchSeries(model, (await solveVariant(model, "optimal")).certificate.x);
+ * console.log(s.hours, s.electricity.supply[0].key, s.battery.length); // 24 grid 8
+ * ```
+ */
 export interface DispatchSeries {
   /** Name of the case (no unit). */
   caseName: string;

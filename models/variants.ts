@@ -33,7 +33,9 @@ export type Variant = typeof VARIANTS[number];
 
 /** A solved variant: its certificate, true cost and solver figures. */
 export interface VariantSolution {
+  /** The variant solved. */
   variant: Variant;
+  /** The dispatch with the true optimum's duals, certified against the model's true LP. */
   certificate: Certificate;
   /** True cost of the dispatch (quadratic CHP cost), $ per day. */
   cost: CostBreakdown;
@@ -84,8 +86,15 @@ function solveObjective(model: DispatchModel, objective: Solved, options: SolveO
 }
 
 /**
- * The hour whose grid import costs most in dispatch x (price × import), the one
+ * The hour (0-based) whose grid import costs most in dispatch x (price × import), the one
  * `corrupt` deletes; -1 when x imports nothing at all.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, costliestImportHour, loadUomCase } from "../mod.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * console.log(costliestImportHour(model, new Float64Array(model.lp.colNames.length))); // -1
+ * ```
  */
 export function costliestImportHour(model: DispatchModel, x: ArrayLike<number>): number {
   const prices = model.ies.grid.import_price_usd_per_kwh;

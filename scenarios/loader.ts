@@ -57,7 +57,16 @@ export interface Participant {
   misbehaviour: Misbehaviour;
 }
 
-/** A validated scenario, ready for the simulator or the Worker runtime. */
+/**
+ * A validated scenario, ready for the simulator or the Worker runtime.
+ *
+ * @example
+ * ```ts
+ * import { loadScenarioFile } from "../mod.ts";
+ * const s = await loadScenarioFile("scenarios/scenario1.yaml");
+ * console.log(s.protocol, s.roundTimeoutMs, s.participants.length); // paper 3000 7
+ * ```
+ */
 export interface Scenario {
   /** `name:`, or the file name without its extension. */
   name: string;
@@ -65,6 +74,7 @@ export interface Scenario {
   description: string;
   /** The file it was read from (as given to the loader). */
   file: string;
+  /** `protocol:`: the article's rules (`paper`, the default) or Dolev-Strong relay phases (`strict`). */
   protocol: Protocol;
   /** Strict mode: length of relay phases 2..f+1, whole ms (phase 1 lasts the round timeout). */
   phaseMs: number;
@@ -92,6 +102,7 @@ export interface Scenario {
 
 /** One problem found in a scenario file. */
 export interface ScenarioProblem {
+  /** The scenario file (as given to the loader). */
   file: string;
   /** 1-based line, or 0 when the problem concerns the whole file (e.g. it cannot be read). */
   line: number;
@@ -107,16 +118,32 @@ export interface ScenarioProblem {
  * A scenario file that cannot be used. The message starts with
  * `file:line:column: keyPath: detail` for the first problem and lists any
  * further problems found in the same pass on the following lines.
+ *
+ * @example
+ * ```ts
+ * import { parseScenario, ScenarioError } from "../mod.ts";
+ * try {
+ *   parseScenario("nodes:\n  1: {name: A, is_delegate: yes}\n", "bad.yaml");
+ * } catch (e) {
+ *   if (e instanceof ScenarioError) console.log(e.problems.length > 0, e.file, e.line > 0); // true bad.yaml true
+ * }
+ * ```
  */
 export class ScenarioError extends Error {
+  /** The first problem's file. */
   readonly file: string;
+  /** The first problem's 1-based line (0: the whole file). */
   readonly line: number;
+  /** The first problem's 1-based column (0 with line 0). */
   readonly column: number;
+  /** The first problem's key path ("" for the whole document). */
   readonly keyPath: string;
+  /** What is wrong, for the first problem. */
   readonly detail: string;
   /** Every problem found, the first one being the one described by the fields above. */
   readonly problems: readonly ScenarioProblem[];
 
+  /** An error for `problems`, the first of which its fields describe. */
   constructor(problems: [ScenarioProblem, ...ScenarioProblem[]]) {
     const [first, ...rest] = problems;
     const lines = [formatProblem(first)];
@@ -476,7 +503,15 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-/** The known key nearest to `key`, or undefined when none is close (at most a third of its letters differ). */
+/**
+ * The known key nearest to `key`, or undefined when none is close (at most a third of its letters differ).
+ *
+ * @example
+ * ```ts
+ * console.log(nearestKey("folower_ignore", ["follower_ignore", "delay_ms"]), nearestKey("xyz", ["delay_ms"]));
+ * // follower_ignore undefined
+ * ```
+ */
 export function nearestKey(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
