@@ -1,23 +1,35 @@
 /**
  * The `poso` command line: subcommands, options, exit codes.
  *
- * Exit codes: 0 success; 1 a runtime failure or a rejected certificate;
- * 2 a usage error (unknown flag, bad value), printed with the usage.
+ * Exit codes: 0 success; 1 a runtime failure (missing or bad file, rejected
+ * certificate, failing ledger, no block accepted), printed as one line
+ * `poso: …` naming the file; 2 a usage error (unknown flag or subcommand,
+ * missing argument, bad value), printed as commander's one-line error followed
+ * by the command's usage line.
+ *
+ * Output is plain text and never coloured: commander is told that neither
+ * stream has colours (so it also never reads FORCE_COLOR or NO_COLOR from the
+ * environment), and nothing here writes escape sequences. Progress notes go to
+ * stderr, only when stderr is a terminal, and never with `--json`.
  *
  * @module
  */
+import { dirname, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { KeyError } from "../actors/keys.ts";
+import { LEDGER_FILE_SUFFIX, LedgerError } from "../actors/ledger_file.ts";
+import { DEFAULT_DATA_DIR, RunError } from "../actors/supervisor.ts";
 import { CaseError } from "../models/case.ts";
 import { SolverError } from "../models/glpk.ts";
 import { type Variant, VARIANTS } from "../models/variants.ts";
-import { formatSolveReport, runSolve } from "./solve.ts";
-import { runScenarioFile } from "./run.ts";
 import { renderTrace } from "../scenarios/render.ts";
-import { DEFAULT_DATA_DIR } from "../actors/supervisor.ts";
+import { loadScenarioFile, ScenarioError } from "../scenarios/loader.ts";
+import { renderDays } from "./days.ts";
+import { defaultKeyDir, formatKeys, generateKeys, showKeys } from "./keys.ts";
 import { formatLedgerVerdict, verifyLedgerDir } from "./ledger.ts";
 import { renderReportHtml } from "./report.ts";
-import { renderDays } from "./days.ts";
-import { ScenarioError } from "../scenarios/loader.ts";
+import { readRunReportFile, ReportFileError, runScenarioFile } from "./run.ts";
+import { formatSolveReport, runSolve } from "./solve.ts";
 import { CertificateFileError, formatVerifyReport, runVerify } from "./verify.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
@@ -26,17 +38,48 @@ export const EXIT_USAGE = 2;
 /** Exit status of a runtime failure or a rejected certificate. */
 export const EXIT_FAILURE = 1;
 
-/** Where the CLI writes; tests pass their own. */
+/** Widest help text, columns (narrower when the terminal is). */
+const MAX_HELP_WIDTH = 100;
+
+/**
+ * Where the CLI writes; tests pass their own.
+ *
+ * @example
+ * ```ts
+ * import { type CliIo, runCli } from "./program.ts";
+ * const out: string[] = [];
+ * const io: CliIo = {
+ *   out: (t) => out.push(t),
+ *   err: (t) => out.push(t),
+ *   writeFile: (p, t) => Deno.writeTextFile(p, t),
+ * };
+ * console.log(await runCli(["--version"], io), out); // 0 [ "poso 0.1.0" ]
+ * ```
+ */
 export interface CliIo {
+  /** Writes one chunk of standard output (a newline follows). */
   out(text: string): void;
+  /** Writes one chunk of standard error (a newline follows). */
   err(text: string): void;
+  /** Writes a file (the default one creates its folder when it is missing). */
   writeFile(path: string, text: string): Promise<void>;
+  /** True when stderr is a terminal: then long commands print progress notes there. Default: never. */
+  errIsTerminal?(): boolean;
 }
 
 const denoIo: CliIo = {
   out: (t) => console.log(t),
   err: (t) => console.error(t),
-  writeFile: (p, t) => Deno.writeTextFile(p, t),
+  writeFile: async (p, t) => {
+    try {
+      await Deno.writeTextFile(p, t);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      await Deno.mkdir(dirname(p), { recursive: true });
+      await Deno.writeTextFile(p, t);
+    }
+  },
+  errIsTerminal: () => Deno.stderr.isTerminal(),
 };
 
 /** Thrown by an action to end with a given exit status after its output. */
@@ -46,65 +89,78 @@ class ExitStatus extends Error {
   }
 }
 
+/** A runtime failure whose message (naming the file) is the whole story; printed as `poso: <message>`. */
+class CliError extends Error {}
+
+/** Help width for a stream: the terminal's width up to {@link MAX_HELP_WIDTH}, else that maximum. */
+function helpWidth(stream: { isTerminal(): boolean }): number {
+  try {
+    return stream.isTerminal() ? Math.min(MAX_HELP_WIDTH, Deno.consoleSize().columns) : MAX_HELP_WIDTH;
+  } catch {
+    return MAX_HELP_WIDTH;
+  }
+}
+
+/** The progress callback of a long command: notes on stderr when it is a terminal, never with --json. */
+function progressOf(io: CliIo, json: boolean | undefined): ((line: string) => void) | undefined {
+  return !json && io.errIsTerminal?.() ? (line) => io.err(`  … ${line}`) : undefined;
+}
+
+/** Text after a command's options: the examples, then notes. */
+function epilogue(examples: string[], ...notes: string[]): string {
+  return `\n${examples.length === 1 ? "Example" : "Examples"}:\n${examples.map((e) => `  ${e}`).join("\n")}` +
+    (notes.length > 0 ? `\n\n${notes.join("\n")}` : "");
+}
+
+const TOP_EPILOGUE = `
+Examples:
+  poso run scenarios/scenario1.yaml              run the article's Scenario I on Worker actors
+  poso run scenarios/scenario2.yaml --simulate --json > run.json
+  poso report run.json -o run.html               the run as a self-contained HTML page
+  poso solve                                     solve the day's dispatch LP and check its certificate
+  poso ledger verify poso-data --recheck         check the ledgers a run wrote
+  poso keys generate my-keys --scenario scenarios/scenario1.yaml
+
+Run 'poso <command> --help' for a command's options, defaults and examples.
+Exit status: 0 success, 1 failure (the message names the file), 2 usage error.
+Output is plain text, never coloured (NO_COLOR is always honoured); progress notes go to stderr,
+only when it is a terminal, and never with --json.`;
+
 function buildProgram(io: CliIo): Command {
   const program = new Command("poso")
-    .description("PoSo-TS: Proof-of-Solution consensus for energy dispatch")
-    .version(denoJson.version, "-V, --version", "print the version")
+    .description(
+      "PoSo-TS: Proof-of-Solution consensus for energy dispatch. Delegates take turns to solve the day's\n" +
+        "dispatch LP; the others accept a proposal only after checking its optimality certificate.",
+    )
+    .version(`poso ${denoJson.version}`, "-V, --version", "print the version")
     .configureOutput({
       writeOut: (s) => io.out(s.trimEnd()),
       writeErr: (s) => io.err(s.trimEnd()),
-      // Plain help text; also keeps commander from reading colour variables from the environment.
+      // One line per error: commander puts its "(Did you mean …?)" suggestion on a line of its own.
+      outputError: (s, write) => write(s.replace(/\n\(Did you mean/, " (Did you mean")),
+      // Plain text: no colour, whatever the terminal or FORCE_COLOR say (commander would otherwise read
+      // the environment); any escape sequence would be stripped.
       getOutHasColors: () => false,
       getErrHasColors: () => false,
+      getOutHelpWidth: () => helpWidth(Deno.stdout),
+      getErrHelpWidth: () => helpWidth(Deno.stderr),
     })
-    .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
-
-  program
-    .command("solve")
-    .description("Solve the 24-hour dispatch LP with GLPK, check its certificate and report the cost")
-    .addOption(
-      new Option("--variant <name>", "which dispatch to produce").choices([...VARIANTS]).default("optimal"),
-    )
-    .option("--case <file>", "case data (JSON) to use instead of the bundled UoM case")
-    .option("--out <file>", "write the certificate (x, y) to this JSON file")
-    .option("--json", "print one JSON object instead of the readable summary")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  poso solve\n  poso solve --variant selfish --out selfish.json\n  poso solve --json",
-    )
     .exitOverride()
-    .action(async (opts: { variant: Variant; case?: string; out?: string; json?: boolean }) => {
-      const { report, certificate } = await runSolve(opts.variant, opts.case);
-      if (opts.out) await io.writeFile(opts.out, JSON.stringify(certificate) + "\n");
-      io.out(opts.json ? JSON.stringify(report) : formatSolveReport(report));
-      if (opts.out && !opts.json) io.out(`Certificate written to ${opts.out}`);
-    });
-
-  program
-    .command("verify")
-    .description("Check a certificate file against the LP this program builds itself")
-    .argument("<certificate>", "certificate JSON file, as written by `poso solve --out`")
-    .option("--case <file>", "case data (JSON) to use instead of the bundled UoM case")
-    .option("--json", "print one JSON object")
-    .addHelpText("after", "\nExit status: 0 accepted, 1 rejected.\n\nExample:\n  poso verify cert.json")
-    .exitOverride()
-    .action(async (file: string, opts: { case?: string; json?: boolean }) => {
-      const report = await runVerify(file, opts.case);
-      io.out(opts.json ? JSON.stringify(report) : formatVerifyReport(report));
-      if (report.verdict.verdict !== "accepted") throw new ExitStatus(EXIT_FAILURE);
-    });
+    .addHelpText("after", TOP_EPILOGUE);
 
   program
     .command("run")
+    .summary("run a scenario (YAML) and print who received what, round by round")
     .description(
-      "Run a PoSo scenario (YAML) on Worker actors, one block per day, and print who received what, round by round",
+      "Run a PoSo scenario (YAML; scenarios/README.md) on Worker actors, one block per day, each\n" +
+        "participant appending to its ledger in the data directory, and print who received what in\n" +
+        "every round. --simulate runs one block in the deterministic simulator instead (instant).",
     )
     .argument("<scenario>", "scenario file, e.g. scenarios/scenario1.yaml")
-    .option("--json", "print the trace (an array of days) as JSON")
+    .option("--json", "print the trace as JSON: one object, or an array of days (input of `poso report`)")
     .option(
       "--seed <n>",
-      "seed of message order and delays, and of the days' load factors (default: the scenario's)",
+      "seed of message order and delays, and of the days' load factors (default: the scenario's seed, else 1)",
       parseWhole,
     )
     .option(
@@ -114,21 +170,31 @@ function buildProgram(io: CliIo): Command {
     .option("--simulate", "run one block in the deterministic simulator (virtual time, instant) instead")
     .option(
       "--timeout <sec>",
-      "round timeout in seconds (default: the scenario's round_timeout_sec)",
+      "round timeout in seconds (default: the scenario's round_timeout_sec, else 3)",
       parsePositive,
     )
-    .option("--data <dir>", "data directory: one ledger per participant (and keys/)", DEFAULT_DATA_DIR)
+    .option(
+      "--data <dir>",
+      "where a Worker run keeps one ledger per participant (and keys/, unless the scenario names a key directory)",
+      DEFAULT_DATA_DIR,
+    )
     .option(
       "--days <n>",
-      "days to dispatch, one block each (default: the scenario's days, else 1)",
+      "days to dispatch on Workers, one block each (default: the scenario's days, else 1)",
       parseCount,
     )
-    .option("--report <file>", "also write a self-contained HTML report of the run (the last day)")
+    .option("--report <file>", "also write a self-contained HTML report of the run (of the last day)")
     .addHelpText(
       "after",
-      "\nExamples:\n  poso run scenarios/scenario1.yaml\n  poso run scenarios/scenario4.yaml --json\n" +
-        "  poso run scenarios/scenario1.yaml --days 7 --data out/week\n" +
-        "  poso run scenarios/scenario2.yaml --simulate --seed 7 --report out/s2.html",
+      epilogue(
+        [
+          "poso run scenarios/scenario1.yaml",
+          "poso run scenarios/scenario4.yaml --json > run.json",
+          "poso run scenarios/scenario1.yaml --days 7 --data out/week",
+          "poso run scenarios/scenario2.yaml --simulate --seed 7 --report out/s2.html",
+        ],
+        "Exit status: 0 when normal nodes accepted a block (every day), 1 when none was or the run failed.",
+      ),
     )
     .action(
       async (
@@ -143,21 +209,29 @@ function buildProgram(io: CliIo): Command {
           days?: number;
           report?: string;
         },
+        cmd: Command,
       ) => {
-        const interactive = !opts.json && Deno.stderr.isTerminal();
+        if (opts.simulate && (opts.days !== undefined || cmd.getOptionValueSource("data") === "cli")) {
+          cmd.error(
+            "error: --days and --data apply to Worker runs; --simulate runs one block and writes no ledger",
+            {
+              exitCode: EXIT_USAGE,
+            },
+          );
+        }
+        const progress = progressOf(io, opts.json);
+        if (opts.simulate) progress?.(`simulating ${file} (virtual time)`);
         const { scenario, reports } = await runScenarioFile(file, {
           simulate: opts.simulate,
           seed: opts.seed,
           timeoutSec: opts.timeout,
           dataDir: opts.data,
           days: opts.days,
-          progress: interactive ? (line) => io.err(`  … ${line}`) : undefined,
+          progress,
         });
-        const shown = reports.map((r) => {
-          const { dispatch: _, ...rest } = r;
-          return opts.timings ? rest : { ...rest, timings: undefined };
-        });
-        if (opts.json) io.out(JSON.stringify(reports.length === 1 ? shown[0] : shown));
+        // --json keeps `dispatch` (the hourly series `poso report` draws); timings only with --timings.
+        const shown = reports.map((r) => opts.timings ? r : { ...r, timings: undefined });
+        if (opts.json) io.out(JSON.stringify(shown.length === 1 ? shown[0] : shown));
         else {
           io.out(shown.map((r) => renderTrace(r, scenario)).join("\n\n"));
           if (reports.length > 1) io.out("\n" + renderDays(reports));
@@ -171,65 +245,330 @@ function buildProgram(io: CliIo): Command {
       },
     );
 
-  const ledger = program.command("ledger").description("Inspect ledgers");
+  program
+    .command("report")
+    .summary("write the HTML report of a run saved with `poso run --json`")
+    .description(
+      "Write the self-contained HTML report (charts of the accepted dispatch, the message flow of every\n" +
+        "round, the normal-node phase) of a run saved with `poso run --json`. For a multi-day run (an\n" +
+        "array of days) it reports the last day, or the one --day names.",
+    )
+    .argument("<run.json>", "what `poso run --json` printed: one run report, or an array of them")
+    .option("-o, --out <file>", "the HTML file to write (default: <run.json> with .html instead of .json)")
+    .option(
+      "--day <n>",
+      "the day (block height) of a multi-day run to report (default: the last day)",
+      parseCount,
+    )
+    .option(
+      "--scenario <yaml>",
+      "the run's scenario file: adds its description and every participant's behaviours, and orders the nodes as the file does",
+    )
+    .option("--title <text>", "the page title (default: PoSo run report: <scenario name>)")
+    .addHelpText(
+      "after",
+      epilogue([
+        "poso run scenarios/scenario1.yaml --simulate --json > run.json && poso report run.json -o run.html",
+        "poso report week.json --day 3 -o day3.html --scenario scenarios/scenario1.yaml",
+      ]),
+    )
+    .action(async (file: string, opts: { out?: string; day?: number; scenario?: string; title?: string }) => {
+      const { report, days, day } = await readRunReportFile(file, { day: opts.day });
+      const scenario = opts.scenario === undefined ? undefined : await loadScenarioFile(opts.scenario);
+      if (scenario && scenario.name !== report.scenario) {
+        io.err(
+          `poso: note: ${file} is a run of "${report.scenario}", ${opts.scenario} is "${scenario.name}"`,
+        );
+      }
+      const out = opts.out ?? file.replace(/\.json$/i, "") + ".html";
+      if (resolve(out) === resolve(file)) {
+        throw new CliError(`${out}: the report would overwrite its input; name another file with -o`);
+      }
+      await io.writeFile(out, renderReportHtml(report, { scenario, title: opts.title }));
+      const which = days > 1 ? ` (day ${day} of ${days})` : "";
+      io.out(`report written to ${out}${which}`);
+      if (!report.dispatch) {
+        io.out(
+          `${file} has no dispatch series (no block, or an older poso): the page shows the message flow only`,
+        );
+      }
+    });
+
+  program
+    .command("solve")
+    .summary("solve the 24-hour dispatch LP with GLPK and check its certificate")
+    .description(
+      "Build the 24-hour dispatch LP of the case (MODEL.md), solve it with GLPK, check the solution's\n" +
+        "optimality certificate against the LP, and report the true cost, energy by source and timings.",
+    )
+    .addOption(
+      new Option("--variant <name>", "which dispatch to produce (the proposals a leader can make)")
+        .choices([...VARIANTS])
+        .default("optimal"),
+    )
+    .option("--case <file>", "case data (JSON) (default: the bundled UoM case)")
+    .option("--out <file>", "also write the certificate (x, y) to this JSON file, for `poso verify`")
+    .option("--json", "print one JSON object instead of the readable summary")
+    .addHelpText(
+      "after",
+      epilogue([
+        "poso solve",
+        "poso solve --variant selfish --out selfish.json",
+        "poso solve --case my-case.json --json",
+      ]),
+    )
+    .action(async (opts: { variant: Variant; case?: string; out?: string; json?: boolean }) => {
+      progressOf(io, opts.json)?.(
+        `building the dispatch LP and solving the ${opts.variant} variant with GLPK`,
+      );
+      const { report, certificate } = await runSolve(opts.variant, opts.case);
+      if (opts.out) await io.writeFile(opts.out, JSON.stringify(certificate) + "\n");
+      io.out(opts.json ? JSON.stringify(report) : formatSolveReport(report));
+      if (opts.out && !opts.json) io.out(`Certificate written to ${opts.out}`);
+    });
+
+  program
+    .command("verify")
+    .summary("check a certificate file against the LP this program builds itself")
+    .description(
+      "Check a certificate file (x, y; as `poso solve --out` writes) against the dispatch LP this\n" +
+        "program builds itself from the case data: feasibility, then the duality gap.",
+    )
+    .argument("<certificate>", "certificate JSON file, as written by `poso solve --out`")
+    .option("--case <file>", "case data (JSON) (default: the bundled UoM case)")
+    .option("--json", "print one JSON object")
+    .addHelpText(
+      "after",
+      epilogue(
+        ["poso verify cert.json", "poso verify cert.json --case my-case.json --json"],
+        "Exit status: 0 accepted, 1 rejected or unreadable.",
+      ),
+    )
+    .action(async (file: string, opts: { case?: string; json?: boolean }) => {
+      const report = await runVerify(file, opts.case);
+      io.out(opts.json ? JSON.stringify(report) : formatVerifyReport(report));
+      if (report.verdict.verdict !== "accepted") throw new ExitStatus(EXIT_FAILURE);
+    });
+
+  const ledger = program
+    .command("ledger")
+    .summary("check the ledgers of a data directory (ledger verify)")
+    .description("Inspect the ledgers `poso run` writes (one <name>.ledger.jsonl per participant).")
+    .addHelpText("after", epilogue(["poso ledger verify", "poso ledger verify out/week --recheck"]));
   ledger
     .command("verify")
+    .summary("check hash chain, signatures, quorum and agreement of every ledger")
     .description(
-      "Check every ledger in a data directory: hash chain, signatures, quorum, and agreement between ledgers",
+      "Check every ledger in a data directory: each record's hash and the chain links, every signature,\n" +
+        "the quorum and the evidence, and that the ledgers agree; with --recheck also rebuild each day's\n" +
+        "LP and check every block's certificate and cost against it.",
     )
-    .argument("[dir]", "data directory", DEFAULT_DATA_DIR)
-    .option("--recheck", "also rebuild each day's LP and check every block's certificate against it")
-    .option("--keys <dir>", "check the chain's public keys against this key directory")
+    .argument("[dir]", "data directory (as given to `poso run --data`)", DEFAULT_DATA_DIR)
+    .option("--recheck", "also rebuild each day's LP and check every block's certificate against it (slower)")
+    .option("--keys <dir>", "check the chain's public keys against the .pub files of this key directory")
     .option("--json", "print the verdict as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  poso ledger verify\n  poso ledger verify out/week --recheck\n" +
-        "Exit status 1 names the first bad block of each ledger.",
+      epilogue(
+        [
+          "poso ledger verify",
+          "poso ledger verify out/week --recheck",
+          "poso ledger verify --keys poso-data/keys --json",
+        ],
+        "Exit status: 0 every ledger verified; 1 otherwise, naming the first bad block of each ledger.",
+      ),
     )
     .action(async (dir: string, opts: { recheck?: boolean; keys?: string; json?: boolean }) => {
+      await requireDirectory(dir, "data directory", "`poso run --data DIR` writes one");
+      progressOf(io, opts.json)?.(
+        `checking the ledgers in ${dir}${
+          opts.recheck ? ", rebuilding each day's LP to recheck its certificate" : ""
+        }`,
+      );
       const verdict = await verifyLedgerDir(dir, { recheck: opts.recheck, keysDir: opts.keys });
-      io.out(opts.json ? JSON.stringify(verdict) : formatLedgerVerdict(verdict));
+      if (opts.json) io.out(JSON.stringify(verdict));
+      if (verdict.files.length === 0) {
+        throw new CliError(
+          verdict.summary.startsWith("no ledger")
+            ? `${dir}: no ledger file (*${LEDGER_FILE_SUFFIX}) in this directory; \`poso run --data ${dir}\` writes them`
+            : verdict.summary,
+        );
+      }
+      if (!opts.json) io.out(formatLedgerVerdict(verdict));
       if (!verdict.ok) throw new ExitStatus(EXIT_FAILURE);
     });
 
+  const keys = program
+    .command("keys")
+    .summary("create or show the participants' Ed25519 keys")
+    .description(
+      "Manage a key directory: <name>.key (private, mode 0600, never printed) and <name>.pub (public)\n" +
+        "for each participant of a scenario.",
+    )
+    .addHelpText(
+      "after",
+      epilogue([
+        "poso keys generate my-keys --scenario scenarios/scenario1.yaml",
+        "poso keys show my-keys --scenario scenarios/scenario1.yaml",
+      ]),
+    );
+  const keyDirArg =
+    "key directory (default: the scenario's keys: directory, else poso-data/keys, where `poso run` looks)";
+  keys
+    .command("generate")
+    .summary("create the missing key pairs; print the public keys")
+    .description(
+      "Create the missing Ed25519 key pairs of the scenario's participants in the key directory (existing\n" +
+        "keys are kept and checked), then print the names created and every PUBLIC key.",
+    )
+    .argument("[dir]", keyDirArg)
+    .requiredOption("--scenario <yaml>", "the scenario whose participants need keys (required)")
+    .option("--json", "print { dir, created, keys } as JSON")
+    .addHelpText(
+      "after",
+      epilogue(
+        ["poso keys generate my-keys --scenario scenarios/scenario1.yaml"],
+        "Private keys are written to <dir>/<name>.key and are never printed.",
+      ),
+    )
+    .action(async (dir: string | undefined, opts: { scenario: string; json?: boolean }) => {
+      const scenario = await loadScenarioFile(opts.scenario);
+      const report = await generateKeys(dir ?? defaultKeyDir(scenario), scenario);
+      io.out(opts.json ? JSON.stringify(report) : formatKeys(report, "generate"));
+    });
+  keys
+    .command("show")
+    .summary("print every participant's public key")
+    .description("Print each participant's public key from its <name>.pub file in the key directory.")
+    .argument("[dir]", keyDirArg)
+    .requiredOption("--scenario <yaml>", "the scenario whose participants to show (required)")
+    .option("--json", "print { dir, created, keys } as JSON")
+    .addHelpText("after", epilogue(["poso keys show my-keys --scenario scenarios/scenario1.yaml"]))
+    .action(async (dir: string | undefined, opts: { scenario: string; json?: boolean }) => {
+      const scenario = await loadScenarioFile(opts.scenario);
+      const report = await showKeys(dir ?? defaultKeyDir(scenario), scenario);
+      io.out(opts.json ? JSON.stringify(report) : formatKeys(report, "show"));
+    });
+
+  showUsageAfterErrors(program);
   return program;
+}
+
+/** The command's full name, e.g. `poso ledger verify`. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
+/** After a usage error, every command prints its usage line and where to find more. */
+function showUsageAfterErrors(cmd: Command): void {
+  const path = commandPath(cmd);
+  const what = cmd.commands.length > 0 ? "its commands" : "the options, defaults and examples";
+  cmd.showHelpAfterError(`Usage: ${path} ${cmd.usage()}\nRun '${path} --help' for ${what}.`);
+  for (const sub of cmd.commands) showUsageAfterErrors(sub);
+}
+
+/** Throws a CliError unless `dir` is a directory. */
+async function requireDirectory(dir: string, what: string, hint: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new CliError(`${dir}: no such ${what} (${hint})`);
+    throw e;
+  }
+  if (!info.isDirectory) throw new CliError(`${dir}: not a directory`);
 }
 
 /** Parses a positive number option value. */
 function parsePositive(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("not a positive number");
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError("Expected a number above 0.");
+  }
   return n;
 }
 
 /** Parses a count (a whole number >= 1). */
 function parseCount(value: string): number {
   const n = parseWhole(value);
-  if (n < 1) throw new InvalidArgumentError("must be at least 1");
+  if (n < 1) throw new InvalidArgumentError("Expected a whole number of at least 1.");
   return n;
-}
-
-/** Parses a whole number option value. */
-export function parseWhole(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("not a whole number");
-  return n;
-}
-
-/** Errors whose message is the whole story for a user (no stack trace). */
-function isUserFacing(e: unknown): e is Error {
-  return e instanceof CaseError || e instanceof SolverError || e instanceof CertificateFileError ||
-    e instanceof ScenarioError ||
-    e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory;
-}
-
-/** Deno refuses a permission the task did not grant (NotCapable since Deno 2). */
-function isPermissionError(e: unknown): e is Error {
-  return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
 }
 
 /**
- * Runs the CLI on `args` (without the program name) and returns the exit status.
+ * Parses a whole number option value (commander's argParser); throws an
+ * InvalidArgumentError (a usage error) otherwise.
+ *
+ * @example
+ * ```ts
+ * import { parseWhole } from "./program.ts";
+ * console.log(parseWhole("7")); // 7
+ * ```
+ */
+export function parseWhole(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError("Expected a whole number.");
+  }
+  return n;
+}
+
+/** Errors whose message is the whole story for a user (no stack trace); each names its file. */
+function isUserFacing(e: unknown): e is Error {
+  return e instanceof CliError || e instanceof CaseError || e instanceof SolverError ||
+    e instanceof CertificateFileError || e instanceof ScenarioError || e instanceof KeyError ||
+    e instanceof LedgerError || e instanceof RunError || e instanceof ReportFileError;
+}
+
+/** File-system errors (Deno's `<what> (os error N): <op> '<path>'`), shown as `<path>: <what>`. */
+function isFileSystemError(e: unknown): e is Error {
+  return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied ||
+    e instanceof Deno.errors.IsADirectory || e instanceof Deno.errors.NotADirectory ||
+    e instanceof Deno.errors.AlreadyExists || e instanceof Deno.errors.FilesystemLoop;
+}
+
+function fileSystemMessage(e: Error): string {
+  const m = /^(.*?) \(os error \d+\)(?:: \w+ '(.*)')?/.exec(e.message);
+  if (!m) return e.message;
+  return m[2] === undefined ? m[1] : `${m[2]}: ${m[1]}`;
+}
+
+/**
+ * A permission this Deno process was not granted (NotCapable). `poso` (the
+ * task and the compiled binary) may read anywhere and write only below the
+ * directory it runs in; a `deno run main.ts` has whatever its flags grant.
+ */
+function permissionMessage(e: Error): string {
+  const what = e.message.split(",")[0]; // `Requires write access to "x"`
+  const path = /"(.*)"/.exec(what)?.[1];
+  const target = path ? `"${path}"` : "there";
+  if (/write access/.test(what)) {
+    let belowCwd = false;
+    try {
+      belowCwd = Deno.permissions.querySync({ name: "write", path: "." }).state === "granted";
+    } catch {
+      // No permission API: say what the task and the binary grant.
+    }
+    return belowCwd
+      ? `cannot write ${target}: poso may write only below the directory it runs in (the poso task and ` +
+        "the compiled binary grant --allow-write=.); choose a path there, or run main.ts with deno run " +
+        "and your own --allow-write"
+      : `cannot write ${target}: this poso was started without write permission there (the poso task and ` +
+        "the compiled binary may write below the directory they run in; with deno run, add --allow-write)";
+  }
+  if (/read access/.test(what)) {
+    return `cannot read ${target}: this poso was started without read access to it (run main.ts with --allow-read)`;
+  }
+  return `${what}: this poso was started without that permission`;
+}
+
+/**
+ * Runs the CLI on `args` (without the program name) and returns the exit
+ * status: 0 success, {@link EXIT_FAILURE} (1) a runtime failure, printed as one
+ * line `poso: …` on `io.err`, {@link EXIT_USAGE} (2) a usage error, printed
+ * with the command's usage. Only a bug in poso escapes as an exception.
  *
  * @example
  * ```ts
@@ -253,11 +592,12 @@ export async function runCli(args: string[], io: CliIo = denoIo): Promise<number
       io.err(`poso: ${e.message}`);
       return EXIT_FAILURE;
     }
-    if (isPermissionError(e)) {
-      io.err(
-        `poso: ${e.message.split(",")[0]}. The poso task may write only below the project directory; ` +
-          "pick a path there, or run main.ts with your own --allow-write.",
-      );
+    if (isFileSystemError(e)) {
+      io.err(`poso: ${fileSystemMessage(e)}`);
+      return EXIT_FAILURE;
+    }
+    if (e instanceof Deno.errors.NotCapable) {
+      io.err(`poso: ${permissionMessage(e)}`);
       return EXIT_FAILURE;
     }
     throw e;
