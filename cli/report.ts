@@ -622,10 +622,23 @@ function flowTable(report: RunReport, scenario?: Scenario): string {
       ? `<td class="nothing">none</td>`
       : `<td><ul class="plain">${r.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul></td>`
   ).join("");
+  // Copies dropped because a signature failed: whose signature, and who signed the bad copy.
+  const forged = rounds.map((r) =>
+    (r.signatureFailures ?? []).length === 0
+      ? `<td class="nothing">none</td>`
+      : `<td><ul class="plain">${
+        (r.signatureFailures ?? []).map((f) =>
+          `<li>to ${esc(f.to)}: ${esc(f.signer)}'s signature failed${
+            f.blame ? `; <strong>${esc(f.blame)}</strong> signed the bad copy` : ""
+          }</li>`
+        ).join("")
+      }</ul></td>`
+  ).join("");
   return `<div class="table-wrap"><table class="flow">` +
     `<thead><tr><th scope="col">Delegate</th>${head}</tr></thead>` +
     `<tbody>${rows.join("")}</tbody>` +
     `<tfoot><tr><th scope="row">Dropped messages</th>${dropped}</tr>` +
+    `<tr><th scope="row">Signature failures</th>${forged}</tr>` +
     `<tr><th scope="row">Notes</th>${notes}</tr></tfoot>` +
     `</table></div>`;
 }

@@ -239,6 +239,16 @@ Deno.test("report HTML: the message flow as Table 3, accepted and rejected cells
   assert.match(html, /<th scope="row">B<\/th><td>.*?<\/td><td class="accepted none">none<\/td>/);
 });
 
+Deno.test("report HTML: copies dropped for a bad signature name the signer and who signed the bad copy", async () => {
+  const { env, book } = await consensusFixture();
+  const scenario = await loadScenarioFile("scenarios/scenario2.yaml");
+  const { report } = await simulate(env, book, simConfigFor(scenario, { seed: 1 }));
+  const html = renderReportHtml(report, { scenario });
+  const row = html.slice(html.indexOf("Signature failures"), html.indexOf('<th scope="row">Notes</th>'));
+  assert.match(row, /to D: C's signature failed; <strong>F<\/strong> signed the bad copy/);
+  assert.ok(!/<strong>[CDEG]<\/strong> signed/.test(row), "only F is blamed");
+});
+
 Deno.test("report HTML: every string of the report is escaped", () => {
   const evil = '"><img src=x onerror=alert(2)>';
   const report: RunReport = {
