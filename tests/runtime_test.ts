@@ -155,7 +155,14 @@ Deno.test("Workers: a delegate that crashes as a round starts is restarted from 
 const MULTI_DAY_ROUND_TIMEOUT_MS = 1500;
 
 Deno.test("Workers: --days 7 writes 7 blocks that verify (with recheck), and a rerun continues the chain", async () => {
-  const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
+  // Scenario I, with E replaying what it received on earlier days at every round start.
+  const loaded = await loadScenarioFile("scenarios/scenario1.yaml");
+  const scenario = {
+    ...loaded,
+    participants: loaded.participants.map((p) =>
+      p.name === "E" ? { ...p, misbehaviour: { replay_old: true } } : p
+    ),
+  };
   const dataDir = await tmpDir("runtime-week");
   const options = { dataDir, roundTimeoutMs: MULTI_DAY_ROUND_TIMEOUT_MS };
   const week = await runDays(scenario, { ...options, days: 7 });
@@ -168,6 +175,11 @@ Deno.test("Workers: --days 7 writes 7 blocks that verify (with recheck), and a r
   for (const r of week) {
     assert.equal(r.day?.blocksWritten, 7, `day ${r.day?.height}: a block in every ledger`);
   }
+  const day2Drops = week[1].rounds.flatMap((r) => r.dropped.map((d) => d.reason));
+  assert.ok(
+    day2Drops.some((r) => r === "replay: a proposal for block 1 (this is block 2)"),
+    `E's replays of block 1 are dropped on day 2: ${day2Drops.join("; ")}`,
+  );
   const factors = new Set(week.map((r) => r.day?.loadFactor));
   assert.ok(factors.size > 1, "the days' loads differ");
   const v = await verifyLedgerDir(dataDir, { recheck: true });
@@ -208,4 +220,16 @@ Deno.test("Workers: a Worker killed while writing a block leaves a ledger that v
     ["F", 1, 0],
     ["G", 1, 0],
   ]);
+});
+
+Deno.test("Workers: strict mode (Scenario V) runs its relay phases, and D, E and G decide alike", async () => {
+  const scenario = await loadScenarioFile("scenarios/scenario5.yaml");
+  const report = await runScenario(scenario, { dataDir: await tmpDir("runtime-s5") });
+  assert.equal(scenario.protocol, "strict");
+  for (const r of report.rounds) {
+    const decisions = ["D", "E", "G"].map((d) => r.decision[d]);
+    assert.ok(decisions.every((d) => d === decisions[0]), `round ${r.round}: ${decisions}`);
+  }
+  assert.equal(report.outcome?.costUsd, OPTIMUM_USD);
+  allAccept(report, OPTIMUM_USD);
 });
