@@ -73,10 +73,6 @@ export class Authenticator {
   signMs = 0;
   /** Time spent verifying, ms. */
   verifyMs = 0;
-  /** Signatures made. */
-  signatures = 0;
-  /** Signatures checked. */
-  verifications = 0;
 
   /**
    * An authenticator for a run's `context` that signs as each participant in `keys`
@@ -108,7 +104,6 @@ export class Authenticator {
       if (signed.size >= MAX_CACHED) signed.clear();
       signed.set(key, sig);
     }
-    this.signatures++;
     this.signMs += performance.now() - t0;
     return sig;
   }
@@ -125,7 +120,6 @@ export class Authenticator {
       if (verified.size >= MAX_CACHED) verified.clear();
       verified.set(key, ok);
     }
-    this.verifications++;
     this.verifyMs += performance.now() - t0;
     return ok;
   }

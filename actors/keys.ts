@@ -139,7 +139,19 @@ export class KeyError extends Error {
 }
 
 const keyFile = (dir: string, name: string) => `${dir}/${name}.key`;
-const pubFile = (dir: string, name: string) => `${dir}/${name}.pub`;
+
+/**
+ * The file that holds participant `name`'s public key in key directory `dir`.
+ *
+ * @example
+ * ```ts
+ * console.log(publicKeyFile("poso-data/keys", "C")); // "poso-data/keys/C.pub"
+ * ```
+ */
+export function publicKeyFile(dir: string, name: string): string {
+  return `${dir}/${name}.pub`;
+}
+const pubFile = publicKeyFile;
 
 async function readText(file: string): Promise<string | undefined> {
   try {
@@ -148,6 +160,25 @@ async function readText(file: string): Promise<string | undefined> {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw new KeyError(file, `cannot be read: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Reads participant `name`'s public key (base64url) from its `.pub` file in
+ * `dir`: undefined when there is no such file, a KeyError naming the file when
+ * it cannot be read or does not hold a 32-byte Ed25519 public key.
+ *
+ * @example
+ * ```ts ignore
+ * const pub = await readPublicKey("poso-data/keys", "C");
+ * ```
+ */
+export async function readPublicKey(dir: string, name: string): Promise<string | undefined> {
+  const file = pubFile(dir, name);
+  const text = await readText(file);
+  if (text !== undefined && fromBase64Url(text)?.length !== ED25519_SEED_BYTES) {
+    throw new KeyError(file, "is not a base64url Ed25519 public key (32 bytes)");
+  }
+  return text;
 }
 
 /**

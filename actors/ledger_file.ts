@@ -156,6 +156,7 @@ export class LedgerFile {
   #records: LedgerRecord[];
   #file: Deno.FsFile | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  #lastLineBytes = 0;
   /** Set when an append was cut short or failed: the file's end is unknown until it is reopened. */
   #broken: string | undefined;
 
@@ -255,6 +256,19 @@ export class LedgerFile {
     return this.#records[0] as GenesisRecord;
   }
 
+  /**
+   * Bytes of the last record appended by this object, its newline included (0 before the first).
+   *
+   * @example
+   * ```ts ignore
+   * await ledger.append(fields);
+   * console.log(ledger.lastLineBytes); // about 70,000 for a UoM block
+   * ```
+   */
+  get lastLineBytes(): number {
+    return this.#lastLineBytes;
+  }
+
   /** Every block, by height (a copy of the list; the records themselves are shared and must not be changed). */
   get blocks(): BlockRecord[] {
     return this.#records.slice(1) as BlockRecord[];
@@ -306,6 +320,7 @@ export class LedgerFile {
       throw e;
     }
     this.#records.push(block);
+    this.#lastLineBytes = bytes.length;
     return block;
   }
 

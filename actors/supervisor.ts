@@ -17,7 +17,7 @@
  * @module
  */
 import { makeVerifier } from "../consensus/digest.ts";
-import { defaultFaults, leaderOf } from "../consensus/delegate.ts";
+import { blacklistAfter, defaultFaults, leaderOf } from "../consensus/delegate.ts";
 import { type BlockRecord, type GenesisRecord, makeGenesis } from "../consensus/ledger.ts";
 import { Recorder } from "../consensus/recorder.ts";
 import type { RunReport, RunTimings } from "../consensus/report.ts";
@@ -114,7 +114,7 @@ function consensusLeader(
     for (const b of blacklists.values()) if (b.has(d)) votes++;
     return 2 * votes > delegates.length;
   });
-  return leaderOf({ id: -1, delegates, normals: [], startAfter }, majority);
+  return leaderOf({ delegates, startAfter }, majority);
 }
 
 /**
@@ -496,12 +496,10 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
         checkBy.clear();
         signBy.clear();
       };
-      const roundLeaders: NodeId[] = [];
       progress(`day ${day.height} (load factor ${day.loadFactor})`);
       for (round = 1; round <= scenario.maxRounds && accepted.size < normals.length; round++) {
         const leader = consensusLeader(delegates, blacklists, day.startAfter);
         if (leader === undefined) break;
-        roundLeaders.push(leader);
         recorder.roundStart(round, names[leader]);
         progress(`day ${day.height}, round ${round}: leader ${names[leader]}`);
         toDelegates({ kind: "roundStart", round });
@@ -549,10 +547,9 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
         break;
       }
       const winner = delegates.find((d) => names[d] === outcome.leader)!;
-      const failed = roundLeaders.slice(0, outcome.round - 1);
       day = dayInfo(
         day.height + 1,
-        [...new Set([...day.blacklistAtStart, ...failed])].sort((a, b) => a - b),
+        blacklistAfter({ delegates, startAfter: day.startAfter }, day.blacklistAtStart, outcome.round),
         scenario.days.rotateLeader ? winner : undefined,
       );
       round = 0;

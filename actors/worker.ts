@@ -16,10 +16,10 @@
 /// <reference lib="deno.worker" />
 import { withMisbehaviour } from "../consensus/behaviours.ts";
 import {
+  blacklistAfter,
   delegateSnapshot,
   type DelegateState,
   initDelegate,
-  leaderOf,
   stepDelegate,
 } from "../consensus/delegate.ts";
 import { dispatchDigest, makeVerifier } from "../consensus/digest.ts";
@@ -272,17 +272,13 @@ async function runDelegate(a: Actor, seq: number, event: DelegateEvent): Promise
 function blockFields(a: Actor, e: Extract<NormalEffect, { kind: "accept" }>): BlockFields | string {
   const p = e.proposal;
   if (!e.leaderSig) return "no leader signature came with the decisions";
-  const prev = a.ledger!.tip;
-  // The blacklist after this block: what it was, plus the leaders of this day's failed rounds
-  // (the same for every participant: leaders follow from the blacklist and the rotation).
+  // The same for every participant: leaders follow from the day's blacklist and the rotation.
   const delegates = a.init.normal?.delegates ?? a.init.delegate?.delegates ?? [];
-  const failed = [...(prev.kind === "block" ? prev.blacklist : []), ...a.day.blacklistAtStart];
-  const rules = { id: a.init.id, delegates, normals: [], startAfter: a.day.startAfter };
-  for (let r = 1; r < e.round; r++) {
-    const leader = leaderOf(rules, failed);
-    if (leader !== undefined) failed.push(leader);
-  }
-  const blacklist = [...new Set(failed)].filter((id) => id !== e.leader).sort((x, y) => x - y);
+  const blacklist = blacklistAfter(
+    { delegates, startAfter: a.day.startAfter },
+    a.day.blacklistAtStart,
+    e.round,
+  );
   return {
     day: a.day.height,
     loadFactor: a.day.loadFactor,
@@ -333,7 +329,7 @@ async function writeBlock(
     round: block.round,
     leader: block.leader,
     hash: block.hash,
-    bytes: JSON.stringify(block).length + 1,
+    bytes: ledger.lastLineBytes,
     writeMs: performance.now() - t0,
   };
 }

@@ -8,13 +8,10 @@
  *
  * @module
  */
-import { ensureKeyDir, fromBase64Url, KeyError } from "../actors/keys.ts";
+import { ensureKeyDir, KeyError, publicKeyFile, readPublicKey } from "../actors/keys.ts";
 import { DEFAULT_DATA_DIR, keySourceOf } from "../actors/supervisor.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import { renderTable } from "./table.ts";
-
-/** Bytes of a raw Ed25519 public key. */
-const PUBLIC_KEY_BYTES = 32;
 
 /**
  * One participant's public key, as `poso keys` reports it.
@@ -84,8 +81,6 @@ export function defaultKeyDir(scenario: Scenario): string {
   return source.dir;
 }
 
-const pubFile = (dir: string, name: string) => `${dir}/${name}.pub`;
-
 /**
  * Creates the missing key pairs of `scenario`'s participants in `dir`
  * (actors/keys.ts ensureKeyDir: existing keys are kept, a `.pub` that does not
@@ -108,7 +103,7 @@ export async function generateKeys(dir: string, scenario: Scenario): Promise<Key
       name: p.name,
       id: p.id,
       publicKey: publicKeys[p.id],
-      file: pubFile(dir, p.name),
+      file: publicKeyFile(dir, p.name),
     })),
   };
 }
@@ -128,22 +123,13 @@ export async function generateKeys(dir: string, scenario: Scenario): Promise<Key
 export async function showKeys(dir: string, scenario: Scenario): Promise<KeysReport> {
   const keys: PublicKeyEntry[] = [];
   for (const p of scenario.participants) {
-    const file = pubFile(dir, p.name);
-    let text: string;
-    try {
-      text = (await Deno.readTextFile(file)).trim();
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        throw new KeyError(
-          file,
-          `no such file (create the keys with \`poso keys generate ${dir} --scenario ${scenario.file}\`)`,
-        );
-      }
-      if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) throw e;
-      throw new KeyError(file, `cannot be read: ${(e as Error).message}`);
-    }
-    if (fromBase64Url(text)?.length !== PUBLIC_KEY_BYTES) {
-      throw new KeyError(file, "is not a base64url Ed25519 public key (32 bytes)");
+    const file = publicKeyFile(dir, p.name);
+    const text = await readPublicKey(dir, p.name);
+    if (text === undefined) {
+      throw new KeyError(
+        file,
+        `no such file (create the keys with \`poso keys generate ${dir} --scenario ${scenario.file}\`)`,
+      );
     }
     keys.push({ name: p.name, id: p.id, publicKey: text, file });
   }

@@ -34,7 +34,7 @@
  *
  * @module
  */
-import { verifySignature } from "../actors/keys.ts";
+import { publicKeyFile, readPublicKey, verifySignature } from "../actors/keys.ts";
 import { LEDGER_FILE_SUFFIX } from "../actors/ledger_file.ts";
 import { dispatchDigest } from "../consensus/digest.ts";
 import {
@@ -143,13 +143,14 @@ async function genesisProblem(g: GenesisRecord, keysDir: string | undefined): Pr
   }
   if (keysDir === undefined) return undefined;
   for (const p of g.participants) {
-    const file = `${keysDir}/${p.name}.pub`;
-    let pub: string;
+    const file = publicKeyFile(keysDir, p.name);
+    let pub: string | undefined;
     try {
-      pub = (await Deno.readTextFile(file)).trim();
+      pub = await readPublicKey(keysDir, p.name);
     } catch (e) {
-      return `cannot read ${file}: ${(e as Error).message}`;
+      return (e as Error).message;
     }
+    if (pub === undefined) return `${file}: no such file`;
     if (pub !== p.publicKey) return `the public key of ${label(p)} differs from ${file}`;
   }
   return undefined;

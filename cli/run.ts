@@ -12,7 +12,7 @@ import type { RunReport } from "../consensus/report.ts";
 import { loadUomCase } from "../models/case.ts";
 import { buildDispatchModel } from "../models/dispatch.ts";
 import { summariseDispatch } from "../models/dispatch_summary.ts";
-import { loadScenarioFile, type Scenario } from "../scenarios/loader.ts";
+import { loadScenarioFile, readFailure, type Scenario } from "../scenarios/loader.ts";
 
 /** Options of {@link runScenarioFile}. */
 export interface RunOptions {
@@ -259,14 +259,7 @@ export async function readRunReportFile(
   try {
     text = await Deno.readTextFile(file);
   } catch (e) {
-    const why = e instanceof Deno.errors.NotFound
-      ? "no such file"
-      : e instanceof Deno.errors.IsADirectory
-      ? "is a directory, not a file"
-      : e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied
-      ? `no permission to read it (${(e as Error).message.split(",")[0]})`
-      : `cannot read it: ${(e as Error).message}`;
-    throw new ReportFileError(file, why);
+    throw new ReportFileError(file, readFailure(e));
   }
   if (text.trim() === "") throw new ReportFileError(file, "is empty; expected what `poso run --json` prints");
   let json: unknown;

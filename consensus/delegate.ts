@@ -107,11 +107,38 @@ export const MAX_RELAYED_PER_ROUND = 2;
  * console.log(leaderOf(config, [8]), leaderOf({ ...config, startAfter: 11 }, [12])); // 9 8
  * ```
  */
-export function leaderOf(config: DelegateConfig, blacklist: NodeId[]): NodeId | undefined {
+export function leaderOf(
+  config: Pick<DelegateConfig, "delegates" | "startAfter">,
+  blacklist: NodeId[],
+): NodeId | undefined {
   const ids = config.delegates.filter((d) => !blacklist.includes(d)).sort((a, b) => a - b);
   if (!ids.length) return undefined;
   const after = config.startAfter;
   return after === undefined ? ids[0] : ids.find((d) => d > after) ?? ids[0];
+}
+
+/**
+ * The blacklist after a block committed in `round`: `start` (the blacklist the
+ * day began with) plus the leaders of rounds 1..round-1, which every honest
+ * delegate blacklisted, sorted by id. It follows from the rules alone, so every
+ * participant (normal nodes too) and the supervisor derive the same one.
+ *
+ * @example
+ * ```ts
+ * console.log(blacklistAfter({ delegates: [8, 9, 10, 11, 12] }, [], 3)); // [8, 9]
+ * ```
+ */
+export function blacklistAfter(
+  config: Pick<DelegateConfig, "delegates" | "startAfter">,
+  start: NodeId[],
+  round: number,
+): NodeId[] {
+  const list = [...new Set(start)];
+  for (let r = 1; r < round; r++) {
+    const leader = leaderOf(config, list);
+    if (leader !== undefined) list.push(leader);
+  }
+  return list.sort((a, b) => a - b);
 }
 
 /**

@@ -35,16 +35,28 @@ export function dispatchDigest(cert: Certificate): string {
   const key = cert as object;
   const hit = digests.get(key);
   if (hit) return hit;
-  const x = cert.x;
-  const n = typeof x?.length === "number" ? x.length : 0;
-  const bytes = new DataView(new ArrayBuffer(8 * n));
-  for (let k = 0; k < n; k++) {
-    const v = x[k];
-    bytes.setFloat64(8 * k, typeof v === "number" ? v : NaN, true);
-  }
-  const d = `sha256:${createHash("sha256").update(new Uint8Array(bytes.buffer)).digest("hex")}`;
+  const d = `sha256:${createHash("sha256").update(float64Bytes(cert.x)).digest("hex")}`;
   digests.set(key, d);
   return d;
+}
+
+/**
+ * A vector as little-endian Float64 bytes, the form every digest hashes.
+ * Entries that are not numbers become NaN; something without a length is empty.
+ *
+ * @example
+ * ```ts
+ * console.log(float64Bytes([1, 2]).length); // 16
+ * ```
+ */
+export function float64Bytes(v: ArrayLike<number>): Uint8Array {
+  const n = typeof v?.length === "number" ? v.length : 0;
+  const view = new DataView(new ArrayBuffer(8 * n));
+  for (let k = 0; k < n; k++) {
+    const e = v[k];
+    view.setFloat64(8 * k, typeof e === "number" ? e : NaN, true);
+  }
+  return new Uint8Array(view.buffer);
 }
 
 /** A WeakMap-memoised pure function of an object (falls back to a plain call for non-objects). */

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { DispatchSeries } from "../models/series.ts";
+import type { DispatchSummary } from "../models/dispatch_summary.ts";
 
 import type { EquivocationEvidence } from "./types.ts";
 
@@ -116,5 +116,5 @@ export interface RunReport {
    * The accepted dispatch, when the runtime has it: its hourly series, its true cost ($ per day),
    * the certificate's optimality gap ($) and the checker's verdict in words.
    */
-  dispatch?: { series: DispatchSeries; costUsd: number; gapUsd: number; verdict: string };
+  dispatch?: DispatchSummary;
 }

@@ -22,6 +22,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Certificate } from "../models/certificate.ts";
+import { dispatchDigest, float64Bytes } from "./digest.ts";
 import type { NodeId, Proposal } from "./types.ts";
 
 const encoder = new TextEncoder();
@@ -33,20 +34,11 @@ function statement(fields: (string | number)[]): Uint8Array {
 
 const certificateDigests = new WeakMap<object, string>();
 
-function vectorBytes(v: ArrayLike<number>): Uint8Array {
-  const n = typeof v?.length === "number" ? v.length : 0;
-  const view = new DataView(new ArrayBuffer(8 * n));
-  for (let k = 0; k < n; k++) {
-    const e = v[k];
-    view.setFloat64(8 * k, typeof e === "number" ? e : NaN, true);
-  }
-  return new Uint8Array(view.buffer);
-}
-
 /**
- * SHA-256 over a whole certificate: format, LP id, variant label, and x and y
- * as little-endian Float64. Memoised per certificate object (certificates are
- * never mutated once made).
+ * SHA-256 over a whole certificate: format, LP id, variant label, x (through
+ * its {@link dispatchDigest}, which a receiver computes anyway, so x is hashed
+ * once per message) and y as little-endian Float64. Memoised per certificate
+ * object (certificates are never mutated once made).
  *
  * @example
  * ```ts
@@ -59,15 +51,15 @@ export function certificateDigest(c: Certificate): string {
   if (hit) return hit;
   const h = createHash("sha256");
   h.update(statement([
-    "poso/certificate/1",
+    "poso/certificate/2",
     c.format,
     c.lpId,
     c.variant ?? "",
     c.x?.length ?? 0,
     c.y?.length ?? 0,
+    dispatchDigest(c),
   ]));
-  h.update(vectorBytes(c.x));
-  h.update(vectorBytes(c.y));
+  h.update(float64Bytes(c.y));
   const d = `sha256:${h.digest("hex")}`;
   certificateDigests.set(c, d);
   return d;

@@ -285,6 +285,24 @@ const ORIGINAL_PARAM_KEYS: Record<string, string> = {
 // Loading
 
 /**
+ * Why a file could not be read, in words a user can act on (for messages of
+ * the form `file: why`).
+ *
+ * @example
+ * ```ts
+ * console.log(readFailure(new Deno.errors.NotFound("x"))); // "no such file"
+ * ```
+ */
+export function readFailure(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file";
+  if (e instanceof Deno.errors.IsADirectory) return "is a directory, not a file";
+  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    return "no permission to read it (run with --allow-read)";
+  }
+  return `cannot read it: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/**
  * Reads and validates a scenario file. Needs `--allow-read` for the file.
  * A file that cannot be read is reported as a {@link ScenarioError} with line 0.
  *
@@ -300,12 +318,7 @@ export async function loadScenarioFile(path: string): Promise<Scenario> {
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    const why = e instanceof Deno.errors.NotFound
-      ? "no such file"
-      : e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied
-      ? "no permission to read it (run with --allow-read)"
-      : `cannot read it: ${e instanceof Error ? e.message : String(e)}`;
-    throw new ScenarioError([{ file: path, line: 0, column: 0, keyPath: "", detail: why }]);
+    throw new ScenarioError([{ file: path, line: 0, column: 0, keyPath: "", detail: readFailure(e) }]);
   }
   return parseScenario(text, path);
 }

@@ -11,8 +11,9 @@ import assert from "node:assert/strict";
 import { simConfigFor, simulate } from "../actors/simulator.ts";
 import { renderReportHtml, writeReport } from "../cli/report.ts";
 import type { RunReport } from "../consensus/report.ts";
-import { checkCertificate, describeVerdict, FEASIBILITY_TOLERANCE } from "../models/certificate.ts";
+import { FEASIBILITY_TOLERANCE } from "../models/certificate.ts";
 import type { DispatchModel } from "../models/dispatch.ts";
+import { type DispatchSummary, summariseDispatch } from "../models/dispatch_summary.ts";
 import { type DispatchSeries, dispatchSeries } from "../models/series.ts";
 import { costliestImportHour, solveVariant, type Variant } from "../models/variants.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
@@ -48,19 +49,9 @@ const PNG_MAGIC = "PNG";
 
 const path = (u: URL) => decodeURIComponent(u.pathname);
 
-/** The report's dispatch fields for a solved variant, as the runtime will fill them. */
-async function dispatchOf(
-  model: DispatchModel,
-  variant: Variant,
-): Promise<NonNullable<RunReport["dispatch"]>> {
-  const s = await solveVariant(model, variant);
-  const verdict = checkCertificate(model.lp, s.certificate);
-  return {
-    series: dispatchSeries(model, s.certificate.x),
-    costUsd: s.cost.total,
-    gapUsd: "gapUsd" in verdict ? verdict.gapUsd : NaN,
-    verdict: describeVerdict(verdict),
-  };
+/** The report's dispatch fields for a solved variant, as the runtime fills them. */
+async function dispatchOf(model: DispatchModel, variant: Variant): Promise<DispatchSummary> {
+  return summariseDispatch(model, (await solveVariant(model, variant)).certificate);
 }
 
 /** Σ over rows whose name matches `pattern` (hour in group 1, 1-based) of A x and of the row's bound, by hour. */
