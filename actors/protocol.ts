@@ -15,7 +15,7 @@ import type {
   NodeId,
   NormalEffect,
 } from "../consensus/types.ts";
-import type { GenesisRecord } from "../consensus/ledger.ts";
+import type { BlockFields, GenesisRecord } from "../consensus/ledger.ts";
 import type { KeySource } from "./keys.ts";
 
 /** The block a participant works on: set by `day` inputs and carried into a restarted Worker's init. */
@@ -68,7 +68,13 @@ export type ToWorker =
   | WorkerInit
   | { type: "day"; seq: number; day: DayInfo }
   | { type: "event"; seq: number; event: DelegateEvent }
-  | { type: "deliver"; seq: number; msg: unknown };
+  | { type: "deliver"; seq: number; msg: unknown }
+  /**
+   * Blocks this participant's ledger lacks, as another participant's ledger holds them (untrusted:
+   * the Worker verifies each against its own tip, signatures, blacklist and certificate, before it
+   * appends it, and stops at the first that fails).
+   */
+  | { type: "catchUp"; seq: number; blocks: BlockFields[] };
 
 /** A received message dropped because a signature failed. */
 export interface SignatureFailure {
@@ -111,6 +117,8 @@ export type FromWorker =
     unauthentic?: SignatureFailure[];
     /** Ledger blocks appended while handling this input. */
     blocks?: BlockWritten[];
+    /** A `catchUp` block this participant refused to adopt, and why. */
+    refused?: { height: number; reason: string };
     /** Time spent solving (GLPK) for this reply, ms. */
     solveMs: number;
     /** Time spent checking certificates for this reply, ms. */
@@ -120,4 +128,6 @@ export type FromWorker =
   }
   /** The Worker is about to die on purpose (behaviour `crash_in_ledger_write`): terminate it now. */
   | { type: "dying"; id: NodeId; why: string }
-  | { type: "failed"; id: NodeId; error: string };
+  | { type: "failed"; id: NodeId; error: string }
+  /** The Worker could not start (its ledger cannot be opened, its key cannot be read, ...): the run ends. */
+  | { type: "startFailed"; id: NodeId; error: string };

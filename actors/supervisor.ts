@@ -18,7 +18,7 @@
  */
 import { makeVerifier } from "../consensus/digest.ts";
 import { blacklistAfter, defaultFaults, leaderOf } from "../consensus/delegate.ts";
-import { type BlockRecord, type GenesisRecord, makeGenesis } from "../consensus/ledger.ts";
+import { type BlockFields, type BlockRecord, type GenesisRecord, makeGenesis } from "../consensus/ledger.ts";
 import { Recorder } from "../consensus/recorder.ts";
 import type { RunReport, RunTimings } from "../consensus/report.ts";
 import type {
@@ -35,7 +35,9 @@ import { buildDispatchModel } from "../models/dispatch.ts";
 import { summariseDispatch } from "../models/dispatch_summary.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import { type KeySource, publicKeysOf } from "./keys.ts";
-import { ledgerFileName, readLedger } from "./ledger_file.ts";
+import { makeChainChecker } from "./chain_check.ts";
+import { DataDirBusyError, lockDataDir } from "./data_lock.ts";
+import { LedgerError, ledgerFileName, readLedger } from "./ledger_file.ts";
 import type { BlockWritten, DayInfo, FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
 
 /** The Worker module every participant runs (listed for `deno compile --include`). */
@@ -62,6 +64,12 @@ export interface SupervisorOptions {
   dataDir?: string;
   /** Days (blocks) to dispatch; overrides the scenario's `days.count`. */
   days?: number;
+  /**
+   * Dispatch until the chain holds the block of this height (day), whatever it holds already: a
+   * rerun after a crash finishes the same plan. Overrides `days`; 0 days when the chain is there
+   * (the run then only catches lagging ledgers up).
+   */
+  untilHeight?: number;
 }
 
 /**
@@ -101,6 +109,10 @@ interface Slot {
   dayEvidence: EquivocationEvidence[];
   snapshot?: DelegateSnapshot;
   ready?: () => void;
+  /** Times its Worker was restarted in this run. */
+  restarts: number;
+  /** Height of the last block in its ledger (0: none, or it keeps none). */
+  ledgerHeight: number;
 }
 
 /** Leader most delegates follow: the first that no majority has blacklisted. */
@@ -167,21 +179,53 @@ export async function genesisOf(
   });
 }
 
-/** Where an existing chain in `dataDir` ends: its last block (the highest over the ledgers). */
-async function chainTip(
+/** What the ledgers of a data directory hold when a run starts. */
+interface Survey {
+  /** The last block of the longest ledger (undefined: no block anywhere yet). */
+  tip?: BlockRecord;
+  /** Blocks 1..tip of the longest ledger, each verified: what a lagging ledger catches up from. */
+  blocks: BlockRecord[];
+  /** Which participant's ledger that is. */
+  source?: string;
+}
+
+/**
+ * Reads and verifies every normal participant's ledger in `dataDir` before a
+ * run builds on them: each must be a regular file (never a link to another
+ * participant's ledger), of this chain, and every block must verify (links,
+ * digests, signatures, derived blacklist: actors/chain_check.ts). A run never
+ * starts from a block it has not verified; a bad ledger stops it with the
+ * file, line and reason. Ledgers that merely lag behind the longest are
+ * caught up by their Workers once they start.
+ */
+async function surveyLedgers(
   scenario: Scenario,
   dataDir: string,
   genesis: GenesisRecord,
-): Promise<BlockRecord | undefined> {
-  let tip: BlockRecord | undefined;
+): Promise<Survey> {
+  const checker = makeChainChecker(genesis, { certificates: false });
+  const survey: Survey = { blocks: [] };
+  const decisions = new Map<number, { key: string; who: string }>();
   for (const p of scenario.participants.filter((p) => p.normal)) {
     const file = ledgerFileName(dataDir, p.name);
+    const info = await Deno.lstat(file).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw new RunError(`${file}: ${(e as Error).message}`);
+    });
+    if (!info) continue;
+    if (!info.isFile) {
+      const what = info.isSymlink
+        ? "a symbolic link"
+        : info.isDirectory
+        ? "a directory"
+        : "not a regular file";
+      throw new RunError(`${file} is ${what}; a ledger must be a regular file of its own`);
+    }
     let records;
     try {
       records = (await readLedger(file)).records;
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) continue;
-      throw new RunError(`${file}: ${(e as Error).message}`);
+      throw new RunError(`${e instanceof LedgerError ? "" : `${file}: `}${(e as Error).message}`);
     }
     const first = records[0];
     if (first && first.hash !== genesis.hash) {
@@ -190,10 +234,37 @@ async function chainTip(
           `use another --data directory or remove it`,
       );
     }
-    const last = records[records.length - 1];
-    if (last?.kind === "block" && (!tip || last.height > tip.height)) tip = last;
+    for (let h = 1; h < records.length; h++) {
+      const b = records[h] as BlockRecord;
+      const reason = await checker.check(b, records[h - 1]);
+      if (reason) {
+        throw new RunError(
+          `${file}:${h + 1} (height ${h}): ${reason}; the run does not build on a block it cannot verify ` +
+            `(see 'poso ledger verify ${dataDir}')`,
+        );
+      }
+      const key = `round ${b.round}, leader ${b.leader}, proposal ${b.proposal}`;
+      const seen = decisions.get(h);
+      if (seen && seen.key !== key) {
+        throw new RunError(
+          `ledgers fork at height ${h}: ${seen.who} holds ${seen.key}; ${p.name} holds ${key}`,
+        );
+      }
+      decisions.set(h, { key, who: p.name });
+    }
+    if (records.length - 1 > survey.blocks.length) {
+      survey.blocks = records.slice(1) as BlockRecord[];
+      survey.tip = survey.blocks[survey.blocks.length - 1];
+      survey.source = p.name;
+    }
   }
-  return tip;
+  return survey;
+}
+
+/** The signed fields of a block (what another ledger needs to append the same decision after its own tip). */
+function blockFieldsOf(b: BlockRecord): BlockFields {
+  const { kind: _k, height: _h, prev: _p, hash: _x, ...fields } = b;
+  return fields;
 }
 
 /**
@@ -208,11 +279,32 @@ async function chainTip(
  * ```
  */
 export async function runDays(scenario: Scenario, options: SupervisorOptions = {}): Promise<RunReport[]> {
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  let lock;
+  try {
+    lock = await lockDataDir(dataDir);
+  } catch (e) {
+    throw e instanceof DataDirBusyError ? new RunError(e.message) : e;
+  }
+  try {
+    return await runLocked(scenario, options, dataDir);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Restarts of one participant's Worker a run allows before it gives up (a crash that repeats is a bug). */
+const MAX_RESTARTS = 5;
+
+/** {@link runDays} once the data directory is locked. */
+async function runLocked(
+  scenario: Scenario,
+  options: SupervisorOptions,
+  dataDir: string,
+): Promise<RunReport[]> {
   const tStart = performance.now();
   const progress = options.progress ?? (() => {});
   const timeoutMs = options.roundTimeoutMs ?? scenario.roundTimeoutMs;
-  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
-  const dayCount = options.days ?? scenario.days.count;
   const names = Object.fromEntries(scenario.participants.map((p) => [p.id, p.name]));
   const delegates = scenario.participants.filter((p) => p.delegate).map((p) => p.id);
   const normals = scenario.participants.filter((p) => p.normal).map((p) => p.id);
@@ -222,8 +314,12 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
   const keys = keySourceOf(scenario, dataDir);
   const publicKeys = await publicKeysOf(keys, scenario.participants);
   const genesis = await genesisOf(scenario, publicKeys);
-  const tip = await chainTip(scenario, dataDir, genesis);
+  const survey = await surveyLedgers(scenario, dataDir, genesis);
+  const tip = survey.tip;
   const firstHeight = (tip?.height ?? 0) + 1;
+  const dayCount = options.untilHeight !== undefined
+    ? Math.max(0, options.untilHeight - (firstHeight - 1))
+    : options.days ?? scenario.days.count;
   const dayInfo = (height: number, blacklistAtStart: NodeId[], startAfter?: NodeId): DayInfo => ({
     height,
     loadFactor: dayLoadFactor(scenario.seed, height),
@@ -253,8 +349,11 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
   const notes: string[] = [];
   const note = (text: string) => recorder ? recorder.note(text) : notes.push(text);
 
+  // Quiet means every input posted to a Worker was handled. Messages a dishonest node holds back
+  // (delay_ms, delay_to) are not waited for: they arrive when their timer fires, or never, and
+  // never stretch a day past its schedule.
   const settle = () => {
-    if (inFlight.size === 0 && timers.size === 0) {
+    if (inFlight.size === 0) {
       lastBusy = performance.now();
       quiet?.();
     }
@@ -304,9 +403,21 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
     }
   };
 
+  // A failure the run cannot recover from (a Worker that cannot start, a crash that repeats):
+  // every wait of the main loop races against it, so the run ends with the error instead of hanging.
+  let abort: (e: Error) => void = () => {};
+  const aborted = new Promise<never>((_, reject) => (abort = reject));
+  aborted.catch(() => {});
+  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
+  const refusals: string[] = [];
+
   const onMessage = (slot: Slot, m: FromWorker) => {
+    if (m.type === "startFailed") {
+      return abort(new RunError(`${names[slot.id]} could not start: ${m.error}`));
+    }
     if (m.type === "ready") {
       slot.up = true;
+      slot.ledgerHeight = m.ledgerHeight;
       if (m.truncatedBytes > 0) {
         note(
           `${names[slot.id]}'s ledger: a torn last record (${m.truncatedBytes} bytes) was cut off on restart`,
@@ -334,7 +445,11 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
       recorder?.normalEffect(slot.id, e);
       if (e.kind === "accept") accepted.add(slot.id);
     }
+    if (m.refused) {
+      refusals.push(`${names[slot.id]} refused block ${m.refused.height}: ${m.refused.reason}`);
+    }
     for (const b of m.blocks ?? []) {
+      slot.ledgerHeight = b.height;
       blocks.push(b);
       progress(`day ${b.height}: ${names[slot.id]} wrote block ${b.height} (${b.bytes} bytes)`);
     }
@@ -349,7 +464,10 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
     worker.onmessage = (e: MessageEvent<FromWorker>) => slot.worker === worker && onMessage(slot, e.data);
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      if (slot.worker === worker) crash(slot, `failed: ${e.message}`);
+      if (slot.worker !== worker) return;
+      // A Worker that dies before it is ready would die again on every restart: end the run instead.
+      if (!slot.up) abort(new RunError(`${names[slot.id]} could not start: ${e.message}`));
+      else crash(slot, `failed: ${e.message}`);
     };
     const ready = new Promise<void>((resolve) => (slot.ready = resolve));
     worker.postMessage(slot.init);
@@ -360,6 +478,9 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
   const crash = (slot: Slot, why: string, inLedgerWrite = false) => {
     slot.worker?.terminate();
     slot.up = false;
+    if (++slot.restarts > MAX_RESTARTS) {
+      return abort(new RunError(`${names[slot.id]} ${why}, and has crashed ${MAX_RESTARTS} times already`));
+    }
     if (inLedgerWrite) note(`${names[slot.id]} crashed`);
     // The recorder already notes a `crash` effect; this note says what the supervisor did about it.
     note(`${names[slot.id]} restarted from its last persisted state (it ${why})`);
@@ -437,26 +558,65 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
       posted: new Map(),
       dayDecisions: [],
       dayEvidence: [],
+      restarts: 0,
+      ledgerHeight: 0,
     });
   }
+  const whenQuiet = () =>
+    guard(
+      new Promise<void>((resolve) => {
+        quiet = resolve;
+        settle();
+      }),
+    );
+  const sleep = (ms: number) => guard(new Promise((resolve) => setTimeout(resolve, ms)));
+
+  /**
+   * Ledgers that lag behind the longest (a crash while the day's block was being written leaves some
+   * ledgers with it and some without) take the missing blocks from it; each Worker verifies every
+   * block before it appends it. A run starts its first day only when every ledger holds the tip.
+   */
+  const catchUpLaggards = async () => {
+    const tipHeight = survey.tip?.height ?? 0;
+    for (const slot of slots.values()) {
+      if (!slot.init.ledgerFile || slot.ledgerHeight >= tipHeight) continue;
+      progress(
+        `${names[slot.id]}'s ledger ends at block ${slot.ledgerHeight}: catching up blocks ` +
+          `${slot.ledgerHeight + 1}..${tipHeight} from ${survey.source}'s ledger`,
+      );
+      note(
+        `${names[slot.id]}'s ledger caught up blocks ${slot.ledgerHeight + 1}..${tipHeight} ` +
+          `from ${survey.source}'s (each verified before it was appended)`,
+      );
+      send(slot, {
+        type: "catchUp",
+        seq: ++seq,
+        blocks: survey.blocks.slice(slot.ledgerHeight).map(blockFieldsOf),
+      });
+    }
+    await whenQuiet();
+    if (refusals.length) throw new RunError(refusals.join("; "));
+    const behind = [...slots.values()].filter((s) => s.init.ledgerFile && s.ledgerHeight < tipHeight);
+    if (behind.length) {
+      throw new RunError(
+        `ledgers still behind block ${tipHeight}: ${behind.map((s) => names[s.id]).join(", ")}`,
+      );
+    }
+  };
+
   // The supervisor's own model of the first day (costs in the trace, the report's dispatch), built at start-up.
   const firstModel = buildDispatchModel(caseForDay(await loadUomCase(), day.loadFactor));
   progress(`starting ${slots.size} Workers`);
   const reports: RunReport[] = [];
   let startup = 0;
   try {
-    await Promise.all([...slots.values()].map(spawn));
+    await guard(Promise.all([...slots.values()].map(spawn)));
     startup = performance.now() - tStart;
+    await catchUpLaggards();
 
     const toDelegates = (event: DelegateEvent) => {
       for (const d of delegates) send(slots.get(d)!, { type: "event", seq: ++seq, event });
     };
-    const whenQuiet = () =>
-      new Promise<void>((resolve) => {
-        quiet = resolve;
-        settle();
-      });
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
     for (let n = 0; n < dayCount; n++) {
       const tDay = performance.now();
@@ -509,7 +669,7 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
           await sleep(scenario.phaseMs);
         }
         // Idle time: from the moment the round went quiet until its timeout.
-        if (inFlight.size === 0 && timers.size === 0) timings.waiting += performance.now() - lastBusy;
+        if (inFlight.size === 0) timings.waiting += performance.now() - lastBusy;
         takeRound();
         toDelegates({ kind: "roundEnd", round });
         await whenQuiet();

@@ -23,7 +23,13 @@ import {
   stepDelegate,
 } from "../consensus/delegate.ts";
 import { dispatchDigest, makeVerifier } from "../consensus/digest.ts";
-import { type BlockFields, encodeCertificate, encodeRecord, makeBlock } from "../consensus/ledger.ts";
+import {
+  type BlockFields,
+  type BlockRecord,
+  encodeCertificate,
+  encodeRecord,
+  makeBlock,
+} from "../consensus/ledger.ts";
 import { initNormal, type NormalState, stepNormal } from "../consensus/normal.ts";
 import { proposalDigest } from "../consensus/signing.ts";
 import type {
@@ -42,6 +48,7 @@ import { buildDispatchModel, type DispatchModel } from "../models/dispatch.ts";
 import { glpk } from "../models/glpk.ts";
 import { solveVariant } from "../models/variants.ts";
 import { Authenticator } from "./auth.ts";
+import { type ChainChecker, makeChainChecker } from "./chain_check.ts";
 import { ownKeyPair } from "./keys.ts";
 import { LedgerFile } from "./ledger_file.ts";
 import type {
@@ -67,6 +74,8 @@ interface Actor {
     step: (e: Verifier, s: DelegateState, ev: DelegateEvent) => DelegateEffect[];
   };
   normal?: NormalState;
+  /** Verifies blocks taken from other ledgers (built on the first catch-up). */
+  checker?: ChainChecker;
 }
 
 /** Checks of a throw-away certificate run at start-up to warm the JIT (each costs well under 1 ms warm). */
@@ -228,6 +237,7 @@ interface Reply {
   normal?: NormalEffect[];
   unauthentic?: SignatureFailure[];
   blocks?: BlockWritten[];
+  refused?: { height: number; reason: string };
   solveMs?: number;
 }
 
@@ -242,6 +252,7 @@ function reply(a: Actor | undefined, seq: number, final: boolean, r: Reply = {})
     normal: r.normal ?? [],
     ...(r.unauthentic?.length ? { unauthentic: r.unauthentic } : {}),
     ...(r.blocks?.length ? { blocks: r.blocks } : {}),
+    ...(r.refused ? { refused: r.refused } : {}),
     solveMs: r.solveMs ?? 0,
     checkMs,
     signMs: signMs + verifyMs,
@@ -334,6 +345,42 @@ async function writeBlock(
   };
 }
 
+/**
+ * Adopts the blocks this ledger lacks, in height order, each only after it verified as the block
+ * that follows this ledger's own tip (link, signatures, derived blacklist, certificate against the
+ * day's problem); stops at the first that fails.
+ */
+async function catchUp(a: Actor, blocks: unknown): Promise<Reply> {
+  const ledger = a.ledger;
+  const written: BlockWritten[] = [];
+  if (!ledger) return { refused: { height: 0, reason: "this participant keeps no ledger" } };
+  if (!Array.isArray(blocks)) return { refused: { height: 0, reason: "catch-up blocks are not a list" } };
+  a.checker ??= makeChainChecker(a.init.genesis);
+  for (const fields of blocks) {
+    const tip = ledger.tip;
+    const height = tip.height + 1;
+    let candidate: BlockRecord;
+    try {
+      candidate = makeBlock(tip, fields as BlockFields);
+    } catch (e) {
+      return { blocks: written, refused: { height, reason: (e as Error).message } };
+    }
+    const reason = await a.checker.check(candidate, tip);
+    if (reason) return { blocks: written, refused: { height, reason } };
+    const t0 = performance.now();
+    const block = await ledger.append(fields as BlockFields);
+    written.push({
+      height: block.height,
+      round: block.round,
+      leader: block.leader,
+      hash: block.hash,
+      bytes: ledger.lastLineBytes,
+      writeMs: performance.now() - t0,
+    });
+  }
+  return { blocks: written };
+}
+
 async function deliver(a: Actor, seq: number, msg: unknown): Promise<void> {
   const checked = await a.auth.check(msg);
   if (!checked.ok) return reply(a, seq, true, { unauthentic: [checked] });
@@ -344,17 +391,32 @@ async function deliver(a: Actor, seq: number, msg: unknown): Promise<void> {
   else if (a.delegate) {
     delegate = await sealAll(a, a.delegate.step(a.env, a.delegate.state, { kind: "receive", msg }));
   } else if (a.normal) normal = stepNormal(a.env, a.normal, { kind: "receive", msg });
+  // A block counts as accepted here only once it is in this participant's ledger.
+  const reported: NormalEffect[] = [];
   for (const e of normal) {
-    if (e.kind !== "accept" || !a.ledger) continue;
+    if (e.kind !== "accept" || !a.ledger) {
+      reported.push(e);
+      continue;
+    }
     const written = await writeBlock(a, e);
-    if (typeof written === "string") normal.push({ kind: "drop", reason: `ledger: ${written}`, msg: null });
-    else blocks.push(written);
+    if (typeof written === "string") reported.push({ kind: "drop", reason: `ledger: ${written}`, msg: null });
+    else {
+      reported.push(e);
+      blocks.push(written);
+    }
   }
-  reply(a, seq, true, { delegate, normal, blocks });
+  reply(a, seq, true, { delegate, normal: reported, blocks });
 }
 
 async function handle(input: ToWorker): Promise<void> {
-  if (input?.type === "init") return await start(input);
+  if (input?.type === "init") {
+    try {
+      return await start(input);
+    } catch (e) {
+      // A participant that cannot start cannot take part: the supervisor ends the run with this error.
+      return post({ type: "startFailed", id: input.id, error: (e as Error)?.message ?? String(e) });
+    }
+  }
   const a = actor;
   const seq = typeof (input as { seq?: unknown })?.seq === "number" ? (input as { seq: number }).seq : -1;
   if (!a) return reply(a, seq, true);
@@ -372,6 +434,7 @@ async function handle(input: ToWorker): Promise<void> {
   }
   if (input?.type === "event" && a.delegate) return await runDelegate(a, seq, input.event);
   if (input?.type === "deliver") return await deliver(a, seq, input.msg);
+  if (input?.type === "catchUp") return reply(a, seq, true, await catchUp(a, input.blocks));
   reply(a, seq, true);
 }
 

@@ -183,12 +183,18 @@ function buildProgram(io: CliIo): Command {
       "days to dispatch on Workers, one block each (default: the scenario's days, else 1)",
       parseCount,
     )
+    .option(
+      "--until <day>",
+      "dispatch until the chain holds this day's block, whatever it holds already (a rerun after a crash finishes the plan)",
+      parseCount,
+    )
     .option("--report <file>", "also write a self-contained HTML report of the run (of the last day)")
     .addHelpText(
       "after",
       epilogue(
         [
           "poso run scenarios/scenario1.yaml",
+          "poso run scenarios/scenario1.yaml --until 5 --data out/week   # rerun it after a crash: same command",
           "poso run scenarios/scenario4.yaml --json > run.json",
           "poso run scenarios/scenario1.yaml --days 7 --data out/week",
           "poso run scenarios/scenario2.yaml --simulate --seed 7 --report out/s2.html",
@@ -207,13 +213,19 @@ function buildProgram(io: CliIo): Command {
           timeout?: number;
           data: string;
           days?: number;
+          until?: number;
           report?: string;
         },
         cmd: Command,
       ) => {
-        if (opts.simulate && (opts.days !== undefined || cmd.getOptionValueSource("data") === "cli")) {
+        if (opts.days !== undefined && opts.until !== undefined) {
+          cmd.error("error: --days and --until exclude each other", { exitCode: EXIT_USAGE });
+        }
+        const workerOnly = opts.days !== undefined || opts.until !== undefined ||
+          cmd.getOptionValueSource("data") === "cli";
+        if (opts.simulate && workerOnly) {
           cmd.error(
-            "error: --days and --data apply to Worker runs; --simulate runs one block and writes no ledger",
+            "error: --days, --until and --data apply to Worker runs; --simulate runs one block and writes no ledger",
             {
               exitCode: EXIT_USAGE,
             },
@@ -227,8 +239,13 @@ function buildProgram(io: CliIo): Command {
           timeoutSec: opts.timeout,
           dataDir: opts.data,
           days: opts.days,
+          untilHeight: opts.until,
           progress,
         });
+        if (reports.length === 0) {
+          io.out(`the chain in ${opts.data} already holds block ${opts.until}: no day left to dispatch`);
+          return;
+        }
         // --json keeps `dispatch` (the hourly series `poso report` draws); timings only with --timings.
         const shown = reports.map((r) => opts.timings ? r : { ...r, timings: undefined });
         if (opts.json) io.out(JSON.stringify(shown.length === 1 ? shown[0] : shown));

@@ -26,6 +26,8 @@ export interface RunOptions {
   dataDir?: string;
   /** Days to dispatch (Workers only; default the scenario's days, 1). */
   days?: number;
+  /** Dispatch until the chain holds this block height (Workers only; overrides `days`). */
+  untilHeight?: number;
   /** One-line progress notes. */
   progress?: (line: string) => void;
 }
@@ -59,6 +61,7 @@ export async function runScenarioFile(
       progress: options.progress,
       dataDir: options.dataDir,
       days: options.days,
+      untilHeight: options.untilHeight,
     });
   return { scenario, reports };
 }
