@@ -34,30 +34,19 @@
  *
  * @module
  */
-import { publicKeyFile, readPublicKey, verifySignature } from "../actors/keys.ts";
+import { COST_TOLERANCE_USD, makeChainChecker } from "../actors/chain_check.ts";
 import { LEDGER_FILE_SUFFIX } from "../actors/ledger_file.ts";
-import { dispatchDigest } from "../consensus/digest.ts";
 import {
-  blockProposal,
   type BlockRecord,
-  chainId,
-  decodeCertificate,
   genesisDifferences,
-  type GenesisParticipant,
   type GenesisRecord,
   type LedgerScan,
   scanLedger,
 } from "../consensus/ledger.ts";
-import { decisionStatement, leaderStatement, proposalDigest } from "../consensus/signing.ts";
-import type { IesCase } from "../models/case.ts";
-import { loadUomCase } from "../models/case.ts";
-import { type Certificate, checkCertificate, describeVerdict, lpFingerprint } from "../models/certificate.ts";
-import { trueCost } from "../models/cost.ts";
-import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../models/days.ts";
-import { buildDispatchModel, type DispatchModel } from "../models/dispatch.ts";
 
-/** Largest accepted difference between a block's `costUsd` and the recomputed true cost, $ per day. */
-export const COST_TOLERANCE_USD = 0.01;
+export { COST_TOLERANCE_USD };
+
+const short = (hash: string) => hash.slice(0, 19) + "…";
 
 /** Options of {@link verifyLedgerDir}. */
 export interface VerifyOptions {
@@ -102,170 +91,6 @@ export interface LedgerVerdict {
   forks: string[];
   /** One line for a person: how many ledgers verified, which failed, forks, torn records. */
   summary: string;
-}
-
-type Reason = string | undefined;
-
-/** What checking the blocks of one chain needs, and the verdicts so far (block hash → reason). */
-interface Chain {
-  genesis: GenesisRecord;
-  id: string;
-  byId: Map<number, GenesisParticipant>;
-  delegates: number;
-  recheck?: (b: BlockRecord, cert: Certificate) => Promise<Reason>;
-  verdicts: Map<string, Promise<Reason>>;
-}
-
-const label = (p: GenesisParticipant) => `${p.name} (${p.id})`;
-const short = (hash: string) => hash.slice(0, 19) + "…";
-
-function chainOf(genesis: GenesisRecord, recheck: Chain["recheck"]): Chain {
-  return {
-    genesis,
-    id: chainId(genesis),
-    byId: new Map(genesis.participants.map((p) => [p.id, p])),
-    delegates: genesis.participants.filter((p) => p.delegate).length,
-    recheck,
-    verdicts: new Map(),
-  };
-}
-
-async function genesisProblem(g: GenesisRecord, keysDir: string | undefined): Promise<Reason> {
-  if (!g.participants.some((p) => p.delegate)) return "the genesis names no delegate";
-  if (g.loadVariation !== DAILY_LOAD_VARIATION) {
-    return `loadVariation ${g.loadVariation} is not the ${DAILY_LOAD_VARIATION} this program draws days with`;
-  }
-  const keys = new Map<string, GenesisParticipant>();
-  for (const p of g.participants) {
-    const other = keys.get(p.publicKey);
-    if (other) return `${label(p)} has the same public key as ${label(other)}`;
-    keys.set(p.publicKey, p);
-  }
-  if (keysDir === undefined) return undefined;
-  for (const p of g.participants) {
-    const file = publicKeyFile(keysDir, p.name);
-    let pub: string | undefined;
-    try {
-      pub = await readPublicKey(keysDir, p.name);
-    } catch (e) {
-      return (e as Error).message;
-    }
-    if (pub === undefined) return `${file}: no such file`;
-    if (pub !== p.publicKey) return `the public key of ${label(p)} differs from ${file}`;
-  }
-  return undefined;
-}
-
-function sig(publicKey: string, bytes: Uint8Array, s: string): Promise<boolean> {
-  return verifySignature(publicKey, bytes, s);
-}
-
-/** The first problem of block `b` (whose predecessor is `prev`, undefined for height 1). */
-async function checkBlock(c: Chain, b: BlockRecord, prev: BlockRecord | undefined): Promise<Reason> {
-  const { genesis, byId } = c;
-  if (b.day !== b.height) return `day ${b.day} differs from height ${b.height}`;
-  const factor = dayLoadFactor(genesis.seed, b.day);
-  if (b.loadFactor !== factor) {
-    return `loadFactor ${b.loadFactor} is not day ${b.day}'s load factor ${factor} (seed ${genesis.seed})`;
-  }
-  const leader = byId.get(b.leader);
-  if (!leader?.delegate) return `leader ${b.leader} is not a delegate of the genesis`;
-  const cert = decodeCertificate(b.certificate);
-  const dispatch = dispatchDigest(cert);
-  if (dispatch !== b.dispatch) {
-    return `dispatch ${short(b.dispatch)} is not the digest of the stored certificate (${short(dispatch)})`;
-  }
-  const proposal = proposalDigest(blockProposal(b));
-  if (proposal !== b.proposal) {
-    return `proposal ${short(b.proposal)} is not the digest of the stored proposal (${short(proposal)})`;
-  }
-  if (
-    !await sig(leader.publicKey, leaderStatement(c.id, b.height, b.round, b.leader, b.proposal), b.leaderSig)
-  ) {
-    return `leaderSig: ${label(leader)}'s signature of the proposal does not verify`;
-  }
-
-  const seen = new Set<number>();
-  for (const q of b.quorum) {
-    if (seen.has(q.id)) return `quorum: delegate ${q.id} appears more than once`;
-    seen.add(q.id);
-    if (!byId.get(q.id)?.delegate) return `quorum: ${q.id} is not a delegate`;
-  }
-  for (let i = 1; i < b.quorum.length; i++) {
-    if (b.quorum[i].id < b.quorum[i - 1].id) return "quorum is not sorted by id";
-  }
-  const needed = Math.floor(c.delegates / 2) + 1;
-  if (b.quorum.length < needed) {
-    return `quorum: ${b.quorum.length} of ${c.delegates} delegates signed; more than half (${needed}) are needed`;
-  }
-  const decisions = await Promise.all(b.quorum.map((q) =>
-    sig(
-      byId.get(q.id)!.publicKey,
-      decisionStatement(c.id, b.height, b.round, b.leader, b.dispatch, b.proposal, q.id),
-      q.sig,
-    )
-  ));
-  const forged = decisions.indexOf(false);
-  if (forged >= 0) {
-    return `quorum: the decision signature of ${label(byId.get(b.quorum[forged].id)!)} does not verify`;
-  }
-
-  for (const [i, e] of b.evidence.entries()) {
-    const at = `evidence[${i}]`;
-    const accused = byId.get(e.leader);
-    if (!accused?.delegate) return `${at}: ${e.leader} is not a delegate`;
-    if (e.height > b.height) return `${at} is for height ${e.height}, after this block`;
-    if (e.a.proposal === e.b.proposal) return `${at}: both proposals have the same digest (no equivocation)`;
-    for (const side of ["a", "b"] as const) {
-      const s = e[side];
-      if (
-        !await sig(accused.publicKey, leaderStatement(c.id, e.height, e.round, e.leader, s.proposal), s.sig)
-      ) {
-        return `${at}.${side}: ${label(accused)}'s signature of proposal ${
-          short(s.proposal)
-        } does not verify`;
-      }
-    }
-    if (!b.blacklist.includes(e.leader)) {
-      return `${at} proves ${label(accused)} equivocated, but it is not blacklisted`;
-    }
-  }
-
-  for (let i = 0; i < b.blacklist.length; i++) {
-    const id = b.blacklist[i];
-    if (i > 0 && id <= b.blacklist[i - 1]) return "blacklist is not sorted by id or repeats an id";
-    if (!byId.get(id)?.delegate) return `blacklist: ${id} is not a delegate`;
-  }
-  if (b.blacklist.includes(b.leader)) return `blacklist holds this block's own leader ${label(leader)}`;
-  for (const id of prev?.blacklist ?? []) {
-    if (!b.blacklist.includes(id)) {
-      return `blacklist drops ${label(byId.get(id)!)}, blacklisted after block ${prev!.height}`;
-    }
-  }
-  return c.recheck ? await c.recheck(b, cert) : undefined;
-}
-
-function rechecker(): (b: BlockRecord, cert: Certificate) => Promise<Reason> {
-  let ies: Promise<IesCase> | undefined;
-  const models = new Map<number, Promise<DispatchModel>>();
-  return async (b, cert) => {
-    ies ??= loadUomCase();
-    let m = models.get(b.loadFactor);
-    if (!m) models.set(b.loadFactor, m = ies.then((c) => buildDispatchModel(caseForDay(c, b.loadFactor))));
-    const model = await m;
-    const lpId = lpFingerprint(model.lp);
-    if (cert.lpId !== lpId) {
-      return `recheck: the certificate is for LP ${short(cert.lpId)}, day ${b.day}'s LP is ${short(lpId)}`;
-    }
-    const v = checkCertificate(model.lp, cert);
-    if (v.verdict !== "accepted") return `recheck: certificate ${describeVerdict(v)}`;
-    const cost = trueCost(model, cert.x).total;
-    if (!(Math.abs(cost - b.costUsd) <= COST_TOLERANCE_USD)) {
-      return `recheck: costUsd is $${b.costUsd}, the dispatch's true cost is $${cost.toFixed(4)} ` +
-        `(tolerance $${COST_TOLERANCE_USD})`;
-    }
-    return undefined;
-  };
 }
 
 /** One ledger file as read. */
@@ -362,8 +187,8 @@ export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}):
     (best, c) => !best || c.files.length > best.files.length ? c : best,
     undefined,
   );
-  const chain = reference ? chainOf(reference.genesis, options.recheck ? rechecker() : undefined) : undefined;
-  const genesisBad = reference ? await genesisProblem(reference.genesis, options.keysDir) : undefined;
+  const checker = reference ? makeChainChecker(reference.genesis, options) : undefined;
+  const genesisBad = await checker?.genesisProblem();
 
   const files: FileVerdict[] = [];
   for (const r of reads) {
@@ -378,35 +203,28 @@ export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}):
       verdict.ok = false;
       verdict.firstBad = { height, line, reason };
     };
-    if (!r.genesis || !chain || !reference) {
+    if (!r.genesis || !checker || !reference) {
       const bad = r.scan.bad ?? { line: 1, height: 0, reason: "no complete genesis record" };
       fail(bad.line, bad.height, bad.reason);
-    } else if (r.genesis.hash !== chain.id) {
+    } else if (r.genesis.hash !== reference.genesis.hash) {
       fail(
         1,
         0,
-        `genesis of another chain: differs in ${genesisDifferences(r.genesis, chain.genesis).join(", ")} ` +
+        `genesis of another chain: differs in ${
+          genesisDifferences(r.genesis, reference.genesis).join(", ")
+        } ` +
           `from the genesis of ${
             reference.files.join(", ")
           } (${reference.files.length} of ${reads.length} ledgers)`,
       );
-    } else if (!chain.genesis.participants.some((p) => p.name === r.participant)) {
+    } else if (!reference.genesis.participants.some((p) => p.name === r.participant)) {
       fail(1, 0, `the genesis has no participant named ${r.participant}`);
     } else if (genesisBad) {
       fail(1, 0, genesisBad);
     } else {
       const records = r.scan.records;
       for (let h = 1; h < records.length && verdict.ok; h++) {
-        const b = records[h] as BlockRecord;
-        let v = chain.verdicts.get(b.hash);
-        if (!v) {
-          chain.verdicts.set(
-            b.hash,
-            v = checkBlock(chain, b, h > 1 ? records[h - 1] as BlockRecord : undefined)
-              .catch((e) => `the check failed: ${(e as Error).message}`),
-          );
-        }
-        const reason = await v;
+        const reason = await checker.check(records[h] as BlockRecord, records[h - 1]);
         if (reason) fail(h + 1, h, reason);
         else verdict.blocks++;
       }
@@ -415,7 +233,7 @@ export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}):
     files.push(verdict);
   }
 
-  const forks = findForks(reads.filter((r) => chain && r.genesis?.hash === chain.id));
+  const forks = findForks(reads.filter((r) => reference && r.genesis?.hash === reference.genesis.hash));
   const failed = files.filter((f) => !f.ok);
   const torn = files.filter((f) => f.tornBytes > 0);
   const ok = failed.length === 0 && forks.length === 0;

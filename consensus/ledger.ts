@@ -37,7 +37,7 @@ import { type Certificate, CERTIFICATE_FORMAT } from "../models/certificate.ts";
 import type { EquivocationEvidence, NodeId, Proposal } from "./types.ts";
 
 /** Format tag of a ledger (in the genesis record). */
-export const LEDGER_FORMAT = "poso-ledger/1";
+export const LEDGER_FORMAT = "poso-ledger/2";
 
 /**
  * Encoding of the certificate vectors in a block: for a vector of n Float64
@@ -126,6 +126,12 @@ export interface GenesisRecord {
   loadVariation: number;
   /** The protocol variant of the run: the article's rules or Dolev-Strong relay phases. */
   protocol: "paper" | "strict";
+  /**
+   * Leader rotation across days (scenario `days.rotate_leader`): day d + 1's
+   * first leader is the first non-blacklisted delegate after day d's leader.
+   * Verifiers need it to derive each block's blacklist (actors/chain_check.ts).
+   */
+  rotateLeader: boolean;
   /** Every participant, sorted by id. */
   participants: GenesisParticipant[];
   /** `sha256:<hex>` of the canonical record without `hash`. */
@@ -189,8 +195,13 @@ export type LedgerRecord = GenesisRecord | BlockRecord;
 export type UnhashedRecord<T extends LedgerRecord = LedgerRecord> = T extends unknown ? Omit<T, "hash">
   : never;
 
-/** The caller-supplied fields of a genesis. */
-export type GenesisFields = Omit<GenesisRecord, "kind" | "format" | "height" | "hash">;
+/**
+ * The caller-supplied fields of a genesis. `rotateLeader` may be left out for
+ * a chain without leader rotation (it is then recorded as false).
+ */
+export type GenesisFields =
+  & Omit<GenesisRecord, "kind" | "format" | "height" | "hash" | "rotateLeader">
+  & { rotateLeader?: boolean };
 /** The caller-supplied fields of a block. */
 export type BlockFields = Omit<BlockRecord, "kind" | "height" | "prev" | "hash">;
 
@@ -225,6 +236,7 @@ const GENESIS_KEYS = [
   "caseName",
   "loadVariation",
   "protocol",
+  "rotateLeader",
   "participants",
 ] as const;
 const PARTICIPANT_KEYS = ["id", "name", "delegate", "normal", "publicKey"] as const;
@@ -252,9 +264,10 @@ const QUORUM_KEYS = ["id", "sig"] as const;
 const CERTIFICATE_KEYS = ["format", "lpId", "encoding", "xLength", "yLength", "x", "y"] as const;
 
 function genesisProblem(g: Obj, where = "genesis"): string | undefined {
+  // The format first: a ledger of another format version differs in its keys too.
+  if (g.format !== LEDGER_FORMAT) return `${where}.format is ${show(g.format)}, expected "${LEDGER_FORMAT}"`;
   const k = keysProblem(g, where, GENESIS_KEYS);
   if (k) return k;
-  if (g.format !== LEDGER_FORMAT) return `${where}.format is ${show(g.format)}, expected "${LEDGER_FORMAT}"`;
   if (g.height !== 0) return `${where}.height is ${show(g.height)}, expected 0`;
   if (typeof g.scenario !== "string") return `${where}.scenario is not text`;
   if (!Number.isSafeInteger(g.seed)) return `${where}.seed is not an integer`;
@@ -265,6 +278,7 @@ function genesisProblem(g: Obj, where = "genesis"): string | undefined {
   if (g.protocol !== "paper" && g.protocol !== "strict") {
     return `${where}.protocol is ${show(g.protocol)}, expected "paper" or "strict"`;
   }
+  if (typeof g.rotateLeader !== "boolean") return `${where}.rotateLeader is not true or false`;
   if (!Array.isArray(g.participants) || g.participants.length === 0) {
     return `${where}.participants is not a non-empty array`;
   }
@@ -397,6 +411,7 @@ function canonical(r: UnhashedRecord): UnhashedRecord {
       caseName: r.caseName,
       loadVariation: r.loadVariation,
       protocol: r.protocol,
+      rotateLeader: r.rotateLeader,
       participants: r.participants.map((p) => ({
         id: p.id,
         name: p.name,
@@ -454,8 +469,9 @@ export function recordHash(r: UnhashedRecord): string {
 }
 
 /**
- * The genesis record of a chain (participants sorted by id). Throws a
- * TypeError naming the field when a field has the wrong shape.
+ * The genesis record of a chain (participants sorted by id; `rotateLeader`
+ * false unless given). Throws a TypeError naming the field when a field has
+ * the wrong shape.
  *
  * @example
  * ```ts
@@ -465,7 +481,12 @@ export function recordHash(r: UnhashedRecord): string {
  * ```
  */
 export function makeGenesis(fields: GenesisFields): GenesisRecord {
-  const raw: Obj = { kind: "genesis", format: LEDGER_FORMAT, height: 0 };
+  const raw: Obj = {
+    kind: "genesis",
+    format: LEDGER_FORMAT,
+    height: 0,
+    rotateLeader: fields.rotateLeader ?? false,
+  };
   for (const k of GENESIS_KEYS) if (!(k in raw)) raw[k] = (fields as unknown as Obj)[k];
   if (Array.isArray(raw.participants)) {
     raw.participants = [...raw.participants].sort((a, b) => (a?.id ?? 0) - (b?.id ?? 0));

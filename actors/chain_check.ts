@@ -1,0 +1,450 @@
+/**
+ * The verification of one chain's blocks, shared by `poso ledger verify`
+ * (cli/ledger.ts) and the runtime (which verifies its own ledger on
+ * continuation and every block it takes from another participant's ledger).
+ *
+ * Nothing a block says is trusted: what can be derived from signed data is
+ * derived and compared. A block of height h that follows `prev` verifies when
+ * - its content hashes to its `hash` and has the ledger's shape
+ *   (consensus/ledger.ts parseRecord), it links to `prev` (height and hash),
+ *   and `prev` verified before it (the genesis of this chain for height 1);
+ * - `day` = `height` and `loadFactor` = dayLoadFactor(seed, day);
+ * - its blacklist is the derived one: blacklistAfter({ delegates, startAfter },
+ *   prev's blacklist, round) (consensus/delegate.ts), with `startAfter` =
+ *   prev's leader when the genesis rotates leaders; its leader is the leader
+ *   of its round under that blacklist (leaderOf);
+ * - `dispatch` and `proposal` are the digests of the stored certificate and
+ *   proposal, `leaderSig` verifies, the quorum holds distinct delegates sorted
+ *   by id, more than half of all delegates, each decision signature verifying;
+ * - each evidence names a delegate, is for this height or an earlier one, has
+ *   two different proposal digests, both signed by that delegate;
+ * - the certificate is for the day's LP (rebuilt from the bundled case) and
+ *   is accepted by models/certificate.ts checkCertificate; with `recheck`,
+ *   `costUsd` is also the true cost within {@link COST_TOLERANCE_USD}.
+ *
+ * Evidence is not required to name a blacklisted delegate. The blacklist
+ * follows from the rounds alone (the leaders of the rounds that did not
+ * commit), while evidence is a proof that stands on its own signatures; a
+ * leader whose equivocation reached only a minority (paper protocol) may
+ * still have committed its round, and then it is both the block's leader and
+ * the subject of the block's evidence. Requiring it to be blacklisted would
+ * refuse that honest block and add nothing the derivation does not already
+ * fix.
+ *
+ * @module
+ */
+import { blacklistAfter, leaderOf } from "../consensus/delegate.ts";
+import { dispatchDigest } from "../consensus/digest.ts";
+import {
+  blockProposal,
+  type BlockRecord,
+  chainId,
+  decodeCertificate,
+  encodeRecord,
+  type GenesisParticipant,
+  type GenesisRecord,
+  type LedgerRecord,
+  parseRecord,
+} from "../consensus/ledger.ts";
+import {
+  certificateDigest,
+  decisionStatement,
+  leaderStatement,
+  proposalDigest,
+} from "../consensus/signing.ts";
+import type { NodeId } from "../consensus/types.ts";
+import { type IesCase, loadUomCase } from "../models/case.ts";
+import { type Certificate, checkCertificate, describeVerdict, lpFingerprint } from "../models/certificate.ts";
+import { trueCost } from "../models/cost.ts";
+import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../models/days.ts";
+import { buildDispatchModel, type DispatchModel } from "../models/dispatch.ts";
+import { publicKeyFile, readPublicKey, verifySignature } from "./keys.ts";
+
+/** Largest accepted difference between a block's `costUsd` and the recomputed true cost, $ per day. */
+export const COST_TOLERANCE_USD = 0.01;
+
+/**
+ * Day LPs kept built at once. Blocks are checked in height order and each day
+ * has its own load factor, so a few suffice; each UoM model holds about 14k
+ * columns and 6k rows (a few MB), and a build takes about 0.2 s.
+ */
+const MODEL_CACHE_SIZE = 4;
+
+/** Options of {@link makeChainChecker}. */
+export interface ChainCheckOptions {
+  /** Also recompute each block's true cost from the day's model (`poso ledger verify --recheck`). */
+  recheck?: boolean;
+  /** A key directory (actors/keys.ts): the genesis keys must equal its `<name>.pub` files. */
+  keysDir?: string;
+}
+
+/**
+ * Verifies the blocks of one chain (see the module documentation for every check).
+ *
+ * @example
+ * ```ts ignore
+ * const checker = makeChainChecker(genesis);
+ * let prev: LedgerRecord = genesis;
+ * for (const block of blocks) {
+ *   const problem = await checker.check(block, prev);
+ *   if (problem) throw new Error(`block ${block.height}: ${problem}`);
+ *   prev = block;
+ * }
+ * ```
+ */
+export interface ChainChecker {
+  /** The first problem of `block` as the record after `prev` (the genesis for height 1), or undefined when it verifies. Memoised by block hash. */
+  check(block: BlockRecord, prev: LedgerRecord): Promise<string | undefined>;
+  /**
+   * The first problem of the genesis itself (shape and hash, no delegate,
+   * another load variation, two participants with one key, keys that differ
+   * from `keysDir`), or undefined. Every {@link ChainChecker.check} fails with
+   * it too.
+   */
+  genesisProblem(): Promise<string | undefined>;
+}
+
+type Reason = string | undefined;
+
+const label = (p: GenesisParticipant) => `${p.name} (${p.id})`;
+const short = (hash: string) => hash.slice(0, 19) + "…";
+const ids = (list: readonly NodeId[]) => `[${list.join(", ")}]`;
+
+/** What the checks of one chain share. */
+interface Chain {
+  genesis: GenesisRecord;
+  id: string;
+  byId: Map<NodeId, GenesisParticipant>;
+  delegates: NodeId[];
+  recheck: boolean;
+  certificates: CertificateChecks;
+}
+
+/** A record's shape and hash, checked once per object (records are never mutated). */
+const wellFormed = new WeakMap<object, Reason>();
+
+function recordProblem(r: LedgerRecord): Reason {
+  if (wellFormed.has(r)) return wellFormed.get(r);
+  let reason: Reason;
+  try {
+    const parsed = parseRecord(encodeRecord(r));
+    if (!parsed.ok) reason = parsed.reason;
+    else if (parsed.record.kind !== r.kind) reason = `kind is ${String(r.kind)}`;
+  } catch (e) {
+    reason = `not a ledger record (${(e as Error).message})`;
+  }
+  wellFormed.set(r, reason);
+  return reason;
+}
+
+async function genesisProblemOf(g: GenesisRecord, keysDir: string | undefined): Promise<Reason> {
+  const shape = recordProblem(g);
+  if (shape) return shape;
+  if (g.kind !== "genesis") return "the genesis given is not a genesis record";
+  if (!g.participants.some((p) => p.delegate)) return "the genesis names no delegate";
+  if (g.loadVariation !== DAILY_LOAD_VARIATION) {
+    return `loadVariation ${g.loadVariation} is not the ${DAILY_LOAD_VARIATION} this program draws days with`;
+  }
+  const keys = new Map<string, GenesisParticipant>();
+  for (const p of g.participants) {
+    const other = keys.get(p.publicKey);
+    if (other) return `${label(p)} has the same public key as ${label(other)}`;
+    keys.set(p.publicKey, p);
+  }
+  if (keysDir === undefined) return undefined;
+  for (const p of g.participants) {
+    const file = publicKeyFile(keysDir, p.name);
+    let pub: string | undefined;
+    try {
+      pub = await readPublicKey(keysDir, p.name);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    if (pub === undefined) return `${file}: no such file`;
+    if (pub !== p.publicKey) return `the public key of ${label(p)} differs from ${file}`;
+  }
+  return undefined;
+}
+
+function verify(publicKey: string, bytes: Uint8Array, sig: string): Promise<boolean> {
+  return verifySignature(publicKey, bytes, sig);
+}
+
+/** The link to the record before: the next height, and `prev` its hash. */
+function linkProblem(b: BlockRecord, prev: LedgerRecord): Reason {
+  if (b.height !== prev.height + 1) return `height ${b.height} does not follow height ${prev.height}`;
+  if (b.prev !== prev.hash) {
+    return `prev ${short(b.prev)} is not the hash of the record before it (${short(prev.hash)}): broken link`;
+  }
+  return undefined;
+}
+
+/** Day and load factor. */
+function headerProblem(c: Chain, b: BlockRecord): Reason {
+  if (b.day !== b.height) return `day ${b.day} differs from height ${b.height}`;
+  const factor = dayLoadFactor(c.genesis.seed, b.day);
+  if (b.loadFactor !== factor) {
+    return `loadFactor ${b.loadFactor} is not day ${b.day}'s load factor ${factor} (seed ${c.genesis.seed})`;
+  }
+  return undefined;
+}
+
+/** The leader and the blacklist, derived from the previous block, the rotation and the round. */
+function derivedProblem(c: Chain, b: BlockRecord, prev: LedgerRecord): Reason {
+  const leader = c.byId.get(b.leader);
+  if (!leader?.delegate) return `leader ${b.leader} is not a delegate of the genesis`;
+  const start = prev.kind === "block" ? prev.blacklist : [];
+  const config = {
+    delegates: c.delegates,
+    startAfter: c.genesis.rotateLeader && prev.kind === "block" ? prev.leader : undefined,
+  };
+  // Each round that fails blacklists one more delegate, so no round after the last one with a leader exists
+  // (this also bounds the derivation below, whatever `round` says).
+  const rounds = c.delegates.filter((d) => !start.includes(d)).length;
+  if (b.round > rounds) {
+    return `round ${b.round} cannot exist: ${rounds} delegate${rounds === 1 ? " was" : "s were"} not ` +
+      `blacklisted after block ${prev.height}, so every delegate is blacklisted by then`;
+  }
+  const blacklist = blacklistAfter(config, start, b.round);
+  if (blacklist.length !== b.blacklist.length || blacklist.some((id, i) => id !== b.blacklist[i])) {
+    return `blacklist ${ids(b.blacklist)} is not the one derived from block ${prev.height}'s ` +
+      `${ids(start)} and round ${b.round}: ${ids(blacklist)}`;
+  }
+  const expected = leaderOf(config, blacklist);
+  if (b.leader !== expected) {
+    const who = expected === undefined ? "none" : label(c.byId.get(expected)!);
+    return `leader ${label(leader)} is not round ${b.round}'s leader ${who} (blacklist ${ids(blacklist)}` +
+      `${config.startAfter === undefined ? "" : `, rotation after ${config.startAfter}`})`;
+  }
+  return undefined;
+}
+
+/** The digests and the leader's signature. */
+async function proposalProblem(c: Chain, b: BlockRecord, cert: Certificate): Promise<Reason> {
+  const dispatch = dispatchDigest(cert);
+  if (dispatch !== b.dispatch) {
+    return `dispatch ${short(b.dispatch)} is not the digest of the stored certificate (${short(dispatch)})`;
+  }
+  const proposal = proposalDigest(blockProposal(b));
+  if (proposal !== b.proposal) {
+    return `proposal ${short(b.proposal)} is not the digest of the stored proposal (${short(proposal)})`;
+  }
+  const leader = c.byId.get(b.leader)!;
+  if (
+    !await verify(
+      leader.publicKey,
+      leaderStatement(c.id, b.height, b.round, b.leader, b.proposal),
+      b.leaderSig,
+    )
+  ) {
+    return `leaderSig: ${label(leader)}'s signature of the proposal does not verify`;
+  }
+  return undefined;
+}
+
+/** Distinct delegates, sorted, more than half of all, every decision signature valid. */
+async function quorumProblem(c: Chain, b: BlockRecord): Promise<Reason> {
+  const seen = new Set<number>();
+  for (const [i, q] of b.quorum.entries()) {
+    if (seen.has(q.id)) return `quorum: delegate ${q.id} appears more than once`;
+    seen.add(q.id);
+    if (!c.byId.get(q.id)?.delegate) return `quorum: ${q.id} is not a delegate`;
+    if (i > 0 && q.id < b.quorum[i - 1].id) return "quorum is not sorted by id";
+  }
+  const all = c.delegates.length;
+  const needed = Math.floor(all / 2) + 1;
+  if (b.quorum.length < needed) {
+    return `quorum: ${b.quorum.length} of ${all} delegates signed; more than half (${needed}) are needed`;
+  }
+  const valid = await Promise.all(b.quorum.map((q) =>
+    verify(
+      c.byId.get(q.id)!.publicKey,
+      decisionStatement(c.id, b.height, b.round, b.leader, b.dispatch, b.proposal, q.id),
+      q.sig,
+    )
+  ));
+  const forged = valid.indexOf(false);
+  if (forged >= 0) {
+    return `quorum: the decision signature of ${label(c.byId.get(b.quorum[forged].id)!)} does not verify`;
+  }
+  return undefined;
+}
+
+/** Each evidence: a delegate, not after this block, two different proposals both signed by it. */
+async function evidenceProblem(c: Chain, b: BlockRecord): Promise<Reason> {
+  for (const [i, e] of b.evidence.entries()) {
+    const at = `evidence[${i}]`;
+    const accused = c.byId.get(e.leader);
+    if (!accused?.delegate) return `${at}: ${e.leader} is not a delegate`;
+    if (e.height > b.height) return `${at} is for height ${e.height}, after this block`;
+    if (e.a.proposal === e.b.proposal) return `${at}: both proposals have the same digest (no equivocation)`;
+    for (const side of ["a", "b"] as const) {
+      const s = e[side];
+      if (
+        !await verify(
+          accused.publicKey,
+          leaderStatement(c.id, e.height, e.round, e.leader, s.proposal),
+          s.sig,
+        )
+      ) {
+        return `${at}.${side}: ${label(accused)}'s signature of proposal ${
+          short(s.proposal)
+        } does not verify`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The certificate and cost checks against each day's model, memoised per (load factor, certificate). */
+interface CertificateChecks {
+  /** The certificate's verdict against the day's LP (undefined when accepted). */
+  verdict(loadFactor: number, day: number, cert: Certificate): Promise<Reason>;
+  /** The dispatch's true cost, $ per day. */
+  cost(loadFactor: number, cert: Certificate): Promise<number>;
+}
+
+function certificateChecks(): CertificateChecks {
+  let ies: Promise<IesCase> | undefined;
+  const models = new Map<number, Promise<DispatchModel>>();
+  const model = (factor: number): Promise<DispatchModel> => {
+    let m = models.get(factor);
+    if (m) {
+      models.delete(factor); // most recently used last
+    } else {
+      ies ??= loadUomCase();
+      m = ies.then((c) => buildDispatchModel(caseForDay(c, factor)));
+      if (models.size >= MODEL_CACHE_SIZE) models.delete(models.keys().next().value!);
+    }
+    models.set(factor, m);
+    return m;
+  };
+  const verdicts = new Map<string, Promise<Reason>>();
+  const costs = new Map<string, Promise<number>>();
+  const key = (factor: number, cert: Certificate) => `${factor}|${certificateDigest(cert)}`;
+  return {
+    verdict(factor, day, cert) {
+      const k = key(factor, cert);
+      let v = verdicts.get(k);
+      if (!v) {
+        verdicts.set(
+          k,
+          v = model(factor).then((m) => {
+            const lpId = lpFingerprint(m.lp);
+            if (cert.lpId !== lpId) {
+              return `the certificate is for LP ${short(cert.lpId)}, day ${day}'s LP is ${short(lpId)}`;
+            }
+            const verdict = checkCertificate(m.lp, cert);
+            return verdict.verdict === "accepted" ? undefined : `certificate ${describeVerdict(verdict)}`;
+          }),
+        );
+      }
+      return v;
+    },
+    cost(factor, cert) {
+      const k = key(factor, cert);
+      let v = costs.get(k);
+      if (!v) costs.set(k, v = model(factor).then((m) => trueCost(m, cert.x).total));
+      return v;
+    },
+  };
+}
+
+async function certificateProblem(c: Chain, b: BlockRecord, cert: Certificate): Promise<Reason> {
+  const bad = await c.certificates.verdict(b.loadFactor, b.day, cert);
+  if (bad || !c.recheck) return bad;
+  const cost = await c.certificates.cost(b.loadFactor, cert);
+  if (!(Math.abs(cost - b.costUsd) <= COST_TOLERANCE_USD)) {
+    return `recheck: costUsd is $${b.costUsd}, the dispatch's true cost is $${cost.toFixed(4)} ` +
+      `(tolerance $${COST_TOLERANCE_USD})`;
+  }
+  return undefined;
+}
+
+/** Every check of one well-formed block linked to its verified, well-formed predecessor, in order. */
+async function blockProblem(c: Chain, b: BlockRecord, prev: LedgerRecord): Promise<Reason> {
+  const header = headerProblem(c, b) ?? derivedProblem(c, b, prev);
+  if (header) return header;
+  const cert = decodeCertificate(b.certificate);
+  return await proposalProblem(c, b, cert) ?? await quorumProblem(c, b) ?? await evidenceProblem(c, b) ??
+    await certificateProblem(c, b, cert);
+}
+
+/**
+ * A checker of the blocks of `genesis`'s chain. Each block is checked once
+ * (its hash pins the whole chain before it), and each day's LP is built once
+ * per distinct load factor while its blocks are checked, so the seven ledgers
+ * of one run cost about as much as one.
+ *
+ * @example
+ * ```ts ignore
+ * const checker = makeChainChecker(genesis, { recheck: true });
+ * console.log(await checker.check(block1, genesis)); // undefined: block 1 verifies
+ * ```
+ */
+export function makeChainChecker(
+  genesis: GenesisRecord,
+  options: ChainCheckOptions = {},
+): ChainChecker {
+  let genesisBad: Promise<Reason> | undefined;
+  const genesisProblem = () =>
+    genesisBad ??= genesisProblemOf(genesis, options.keysDir).catch((e) =>
+      `the genesis check failed: ${(e as Error).message}`
+    );
+  let chain: Chain | undefined;
+  const verdicts = new Map<string, Promise<Reason>>();
+
+  const run = async (block: BlockRecord, prev: LedgerRecord): Promise<Reason> => {
+    const g = await genesisProblem();
+    if (g) return `genesis: ${g}`;
+    chain ??= {
+      genesis,
+      id: chainId(genesis),
+      byId: new Map(genesis.participants.map((p) => [p.id, p])),
+      delegates: genesis.participants.filter((p) => p.delegate).map((p) => p.id),
+      recheck: options.recheck ?? false,
+      certificates: certificateChecks(),
+    };
+    if (block?.kind !== "block") return "not a block record";
+    const shape = recordProblem(block);
+    if (shape) return shape;
+    if (prev?.kind === "genesis") {
+      if (prev.hash !== chain.id || recordProblem(prev)) {
+        return `it follows the genesis of another chain (${short(String(prev.hash))}, this chain is ${
+          short(chain.id)
+        })`;
+      }
+    } else if (prev?.kind === "block") {
+      const bad = recordProblem(prev);
+      if (bad) return `the block before it is not well formed: ${bad}`;
+      const before = verdicts.get(prev.hash);
+      if (!before) return `the block before it (height ${prev.height}) was not verified first`;
+      const reason = await before;
+      if (reason) return `the block before it (height ${prev.height}) does not verify: ${reason}`;
+    } else {
+      return "the record before it is not a ledger record";
+    }
+    // The block's hash pins `prev` (its hash is in the block), so past the link the verdict is the block's alone.
+    const link = linkProblem(block, prev);
+    if (link) return link;
+    let v = verdicts.get(block.hash);
+    if (!v) {
+      verdicts.set(
+        block.hash,
+        v = blockProblem(chain, block, prev).catch((e) => `the check failed: ${(e as Error).message}`),
+      );
+    }
+    return await v;
+  };
+
+  return {
+    async check(block, prev) {
+      try {
+        return await run(block, prev);
+      } catch (e) {
+        return `the check failed: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    },
+    genesisProblem,
+  };
+}
