@@ -169,6 +169,7 @@ export async function genesisOf(
     caseName: ies.name,
     loadVariation: DAILY_LOAD_VARIATION,
     protocol: scenario.protocol,
+    rotateLeader: scenario.days.rotateLeader,
     participants: scenario.participants.map((p) => ({
       id: p.id,
       name: p.name,

@@ -358,6 +358,8 @@ async function catchUp(a: Actor, blocks: unknown): Promise<Reply> {
   a.checker ??= makeChainChecker(a.init.genesis);
   for (const fields of blocks) {
     const tip = ledger.tip;
+    // Its own tip was verified when it was appended; the new block is checked against it.
+    if (tip.kind === "block") a.checker.assume(tip);
     const height = tip.height + 1;
     let candidate: BlockRecord;
     try {

@@ -14,7 +14,8 @@ import { publicKeysOf } from "../actors/keys.ts";
 import type { FromWorker, ToWorker } from "../actors/protocol.ts";
 import { genesisOf, keySourceOf } from "../actors/supervisor.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
-import { type BlockRecord, encodeRecord, makeBlock } from "../consensus/ledger.ts";
+import { blockProposal, type BlockRecord, encodeRecord, makeBlock } from "../consensus/ledger.ts";
+import { proposalDigest } from "../consensus/signing.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { dayLoadFactor } from "../models/days.ts";
 import { loadScenarioFile, type Scenario } from "../scenarios/loader.ts";
@@ -138,15 +139,19 @@ Deno.test("Workers: a run does not start from a block whose signature is forged"
   const dir = await tmpDir("safety-forged");
   await copyDir(await baseDir(), dir);
   const file = ledgerFileName(dir, "D");
-  const [genesis, block1] = (await readLedger(file)).records as [never, BlockRecord];
-  // A block 2 that copies block 1's signatures onto another day: every hash is right, no signature is.
+  const [, block1] = (await readLedger(file)).records as [never, BlockRecord];
+  // A block 2 that copies block 1's signatures onto day 2, round 1, led by D (blacklist and leader as
+  // the rules derive them): every hash is right, no signature is.
   const { kind: _k, height: _h, prev: _p, hash: _x, ...fields } = block1;
-  const forged = makeBlock(block1, { ...fields, day: 2, loadFactor: dayLoadFactor(1, 2) });
+  const moved = { ...fields, day: 2, round: 1, loadFactor: dayLoadFactor(1, 2) };
+  const proposal = proposalDigest({ ...blockProposal(block1), height: 2, round: 1 });
+  const forged = makeBlock(block1, { ...moved, proposal });
   await Deno.writeTextFile(file, encodeRecord(forged), { append: true });
-  void genesis;
   await assert.rejects(
     noHang(runDays(await scenario1(), { dataDir: dir, days: 1 }), "the run"),
-    (e) => e instanceof RunError && /D\.ledger\.jsonl:3 \(height 2\): .*does not verify/.test(e.message),
+    (e) =>
+      e instanceof RunError &&
+      /D\.ledger\.jsonl:3 \(height 2\): leaderSig: .* does not verify/.test(e.message),
   );
   assert.equal((await blocksOf(dir, "A")).length, 1, "nothing was appended anywhere");
 });
