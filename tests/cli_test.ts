@@ -215,7 +215,12 @@ Deno.test("usage errors exit 2 with a one-line error and the usage", async () =>
   );
   assertUsageError(
     await cli(["run", SCENARIO, "--simulate", "--days", "2"]),
-    /--days and --data apply to Worker runs/,
+    /--days, --until and --data apply to Worker runs/,
+    "poso run [options] <scenario>",
+  );
+  assertUsageError(
+    await cli(["run", SCENARIO, "--days", "2", "--until", "3"]),
+    /--days and --until exclude each other/,
     "poso run [options] <scenario>",
   );
 });
