@@ -1,7 +1,16 @@
 /**
- * Structural validation of untrusted messages. Only the shape is checked
- * here; the numbers inside a certificate are the checker's business
- * (models/certificate.ts), which reports them as a verdict.
+ * Structural validation of untrusted messages. Only the shape and the sizes
+ * are checked here, never the content: nothing is hashed, and the numbers
+ * inside a certificate are the checker's business (models/certificate.ts),
+ * which reports them as a verdict.
+ *
+ * Sizes are bounded before anything else looks at a message: every string a
+ * message carries (signatures, certificate labels) and its path have a fixed
+ * limit, and the certificate's vectors either the exact lengths of the
+ * problem ({@link MessageShape}, the LP's column and row counts) or, when the
+ * caller knows no problem, {@link MAX_VECTOR_ENTRIES}. So a forged message
+ * with a huge x is refused in time proportional to nothing, before a shell
+ * hashes it to check a signature.
  *
  * @module
  */
@@ -9,6 +18,49 @@ import type { Message } from "./types.ts";
 
 /** Longest accepted relay path (a path never repeats an id, so it cannot be longer than the delegates). */
 export const MAX_PATH_LENGTH = 64;
+
+/**
+ * Most entries a certificate's x or y may have when the caller gives no
+ * {@link MessageShape}: 2^20, 76 times the UoM case's 13,800 columns (8 MiB of
+ * Float64, hashed in about 10 ms). Callers that know the problem pass its shape.
+ */
+export const MAX_VECTOR_ENTRIES = 2 ** 20;
+
+/** Longest accepted certificate label (`format`, `lpId`, `variant`), characters. */
+export const MAX_LABEL_LENGTH = 128;
+
+/**
+ * The sizes a message about one problem must have: x has one entry per LP
+ * column, y one per LP row ({@link messageShapeOf}).
+ *
+ * @example
+ * ```ts
+ * import type { MessageShape } from "../mod.ts";
+ * const uom: MessageShape = { x: 13_800, y: 6_456 }; // the UoM dispatch LP
+ * ```
+ */
+export interface MessageShape {
+  /** Entries of a certificate's x: the LP's column count. */
+  x: number;
+  /** Entries of a certificate's y: the LP's row count. */
+  y: number;
+}
+
+/**
+ * The message shape of an LP: its column and row counts.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase, messageShapeOf } from "../mod.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * console.log(messageShapeOf(model.lp)); // { x: 13800, y: 6456 }
+ * ```
+ */
+export function messageShapeOf(
+  lp: { colNames: readonly unknown[]; rowNames: readonly unknown[] },
+): MessageShape {
+  return { x: lp.colNames.length, y: lp.rowNames.length };
+}
 
 /** The result of {@link parseMessage}. */
 export type ParseResult = { ok: true; msg: Message } | { ok: false; reason: string };
@@ -29,21 +81,48 @@ export const isNodeId = (v: unknown): v is number =>
 
 const isRound = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 1;
 
-const isVector = (v: unknown): boolean =>
+const isVector = (v: unknown): v is ArrayLike<unknown> =>
   Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 
-function proposalProblem(p: unknown, round: number): string | undefined {
+/** A vector's length problem: not the problem's `expected` entries, or more than the cap without a shape. */
+function lengthProblem(
+  v: ArrayLike<unknown>,
+  name: string,
+  expected: number | undefined,
+): string | undefined {
+  const n = v.length;
+  if (expected !== undefined && n !== expected) {
+    return `${name} has ${n} entries, the problem has ${expected}`;
+  }
+  if (n > MAX_VECTOR_ENTRIES) return `${name} has ${n} entries (at most ${MAX_VECTOR_ENTRIES})`;
+  return undefined;
+}
+
+function labelProblem(v: unknown, name: string, optional: boolean): string | undefined {
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== "string") return `${name} is not a string`;
+  if (v.length > MAX_LABEL_LENGTH) return `${name} has ${v.length} characters (at most ${MAX_LABEL_LENGTH})`;
+  return undefined;
+}
+
+function certificateProblem(c: unknown, shape: MessageShape | undefined): string | undefined {
+  const name = "proposal.certificate";
+  if (!isObject(c)) return `${name} is not an object`;
+  if (!isVector(c.x)) return `${name}.x is not an array`;
+  if (!isVector(c.y)) return `${name}.y is not an array`;
+  return lengthProblem(c.x, `${name}.x`, shape?.x) ?? lengthProblem(c.y, `${name}.y`, shape?.y) ??
+    labelProblem(c.format, `${name}.format`, false) ?? labelProblem(c.lpId, `${name}.lpId`, false) ??
+    labelProblem(c.variant, `${name}.variant`, true);
+}
+
+function proposalProblem(p: unknown, round: number, shape: MessageShape | undefined): string | undefined {
   if (!isObject(p)) return "proposal is not an object";
   if (!isRound(p.round)) return "proposal.round is not an integer >= 1";
   if (p.round !== round) return `proposal.round ${p.round} differs from the message's round ${round}`;
   if (!isRound(p.height)) return "proposal.height is not an integer >= 1";
   if (!isNodeId(p.leader)) return "proposal.leader is not a u32 id";
-  if (typeof p.claimedCostUsd !== "number") return "proposal.claimedCostUsd is not a number";
-  const c = p.certificate;
-  if (!isObject(c)) return "proposal.certificate is not an object";
-  if (!isVector(c.x)) return "proposal.certificate.x is not an array";
-  if (!isVector(c.y)) return "proposal.certificate.y is not an array";
-  return undefined;
+  if (!Number.isFinite(p.claimedCostUsd)) return "proposal.claimedCostUsd is not a finite number";
+  return certificateProblem(p.certificate, shape);
 }
 
 function pathProblem(path: unknown, leader: unknown): string | undefined {
@@ -72,12 +151,16 @@ function sigsProblem(sigs: unknown, pathLength: number): string | undefined {
   return undefined;
 }
 
-function problem(raw: unknown): string | undefined {
+function problem(raw: unknown, shape: MessageShape | undefined): string | undefined {
   if (!isObject(raw)) return "message is not an object";
-  if (raw.kind !== "proposal" && raw.kind !== "decision") return `unknown message kind ${String(raw.kind)}`;
+  if (raw.kind !== "proposal" && raw.kind !== "decision") {
+    return `unknown message kind ${
+      typeof raw.kind === "string" ? raw.kind.slice(0, MAX_LABEL_LENGTH) : typeof raw.kind
+    }`;
+  }
   if (!isRound(raw.round)) return "round is not an integer >= 1";
   if (!isNodeId(raw.to)) return "to is not a u32 id";
-  const bad = proposalProblem(raw.proposal, raw.round);
+  const bad = proposalProblem(raw.proposal, raw.round, shape);
   if (bad) return bad;
   if (raw.kind === "proposal") {
     return pathProblem(raw.path, (raw.proposal as Record<string, unknown>).leader) ??
@@ -89,19 +172,27 @@ function problem(raw: unknown): string | undefined {
 }
 
 /**
- * Validates an untrusted message's structure. Never throws: junk of any kind
- * (including objects whose getters throw) yields `{ ok: false, reason }`.
- * On success `msg` is the input object itself, so certificate objects keep
- * their identity (and their memoised verdicts).
+ * Validates an untrusted message's structure and sizes without hashing or
+ * reading the certificate's entries. With `shape` (the problem's LP column and
+ * row counts), x and y must have exactly those lengths; without it, at most
+ * {@link MAX_VECTOR_ENTRIES}. Never throws: junk of any kind (including
+ * objects whose getters throw) yields `{ ok: false, reason }`. On success
+ * `msg` is the input object itself, so certificate objects keep their
+ * identity (and their memoised verdicts and digests).
  *
  * @example
  * ```ts
  * console.log(parseMessage("hello")); // { ok: false, reason: "message is not an object" }
+ * const certificate = { format: "poso-certificate/1", lpId: "sha256:0", x: new Array(60_000_000), y: [0] };
+ * const proposal = { height: 1, round: 1, leader: 8, claimedCostUsd: 744, certificate };
+ * const msg = { kind: "proposal", round: 1, to: 9, path: [8], proposal };
+ * console.log(parseMessage(msg, { x: 13_800, y: 1 }));
+ * // { ok: false, reason: "proposal.certificate.x has 60000000 entries, the problem has 13800" }
  * ```
  */
-export function parseMessage(raw: unknown): ParseResult {
+export function parseMessage(raw: unknown, shape?: MessageShape): ParseResult {
   try {
-    const reason = problem(raw);
+    const reason = problem(raw, shape);
     return reason === undefined ? { ok: true, msg: raw as Message } : { ok: false, reason };
   } catch (e) {
     return { ok: false, reason: `unreadable message: ${e instanceof Error ? e.message : "error"}` };

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { type SimConfig, simulate } from "../actors/simulator.ts";
-import { consensusFixture, SCENARIO_I } from "./consensus_fixture.ts";
+import { proposalDigest } from "../consensus/signing.ts";
+import { consensusFixture, proposalOf, SCENARIO_I } from "./consensus_fixture.ts";
 
 const scenarioI = (seed: number): SimConfig => ({ scenario: "I", participants: SCENARIO_I, seed });
 const HONEST = [9, 10, 12];
@@ -33,6 +34,7 @@ Deno.test("Scenario I: C is blacklisted in round 1, D's $744 optimum is committe
       round: 2,
       leader: 9,
       digest: optimal,
+      proposalDigest: proposalDigest(proposalOf(book, "optimal", 2, 9)),
       certificateValid: true,
     }, `delegate ${d} ${msg}`);
   }
