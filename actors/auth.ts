@@ -21,7 +21,7 @@
  * @module
  */
 import { dispatchDigest } from "../consensus/digest.ts";
-import { type MessageShape, parseMessage } from "../consensus/messages.ts";
+import { isNodeId, type MessageShape, parseMessage } from "../consensus/messages.ts";
 import { decisionStatement, leaderStatement, proposalDigest, relayStatement } from "../consensus/signing.ts";
 import type { DecisionMessage, Message, NodeId, ProposalMessage } from "../consensus/types.ts";
 import { type KeyPair, sign, verifySignature } from "./keys.ts";
@@ -57,6 +57,17 @@ export type AuthResult =
   };
 
 const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+/** Who a message says sent it (a proposal's last path entry, a decision's `from`), or -1; never throws. */
+function claimedSender(raw: unknown): NodeId {
+  try {
+    const m = raw as { kind?: unknown; path?: unknown; from?: unknown };
+    const id = m.kind === "decision" ? m.from : Array.isArray(m.path) ? m.path[m.path.length - 1] : undefined;
+    return isNodeId(id) ? id : -1;
+  } catch {
+    return -1;
+  }
+}
 
 /** Verification results by (key, signature, statement); Ed25519 verification is deterministic. */
 const verified = new Map<string, boolean>();
@@ -183,14 +194,14 @@ export class Authenticator {
 
   /**
    * Verifies every signature of a received message. Its sizes are checked
-   * first, and nothing is hashed unless they fit: a message that is
-   * well-formed but not of the context's {@link MessageShape} is refused
-   * (`unverified`); other messages that are not well-formed pass through (the
-   * machines drop them with the reason, unhashed).
+   * first, and nothing is hashed unless they fit: a message too large, or not
+   * of the context's {@link MessageShape}, is refused (`unverified`); other
+   * messages that are not well-formed pass through (the machines drop them
+   * with the reason, unhashed).
    */
   async check(raw: unknown): Promise<AuthResult> {
     const parsed = parseMessage(raw, this.context.shape);
-    if (!parsed.ok) return this.refuse(raw, parsed.reason);
+    if (!parsed.ok) return this.refuse(raw, parsed);
     const msg = parsed.msg;
     try {
       return msg.kind === "proposal" ? await this.checkProposal(msg) : await this.checkDecision(msg);
@@ -200,17 +211,20 @@ export class Authenticator {
     }
   }
 
-  /** A message that does not parse with the problem's shape: refused if it parses without it, else passed on. */
-  private refuse(raw: unknown, reason: string): AuthResult {
-    const loose = parseMessage(raw);
-    if (!loose.ok) return { ok: true };
-    const msg = loose.msg;
-    const sender = msg.kind === "proposal" ? msg.path[msg.path.length - 1] : msg.from;
+  /**
+   * A message that does not parse: refused if it is too large (or of another size than the
+   * problem's), passed on otherwise (the machines drop it with the reason).
+   */
+  private refuse(raw: unknown, parsed: { reason: string; size?: boolean }): AuthResult {
+    if (!parsed.size) return { ok: true };
+    const sender = claimedSender(raw);
     return {
       ok: false,
       unverified: true,
       signer: sender,
-      reason: `refused before any signature check: ${reason}; sender ${this.name(sender)} unauthenticated`,
+      reason: `refused before any signature check: ${parsed.reason}; sender ${
+        sender < 0 ? "unknown" : this.name(sender)
+      } unauthenticated`,
     };
   }
 

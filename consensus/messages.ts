@@ -62,8 +62,11 @@ export function messageShapeOf(
   return { x: lp.colNames.length, y: lp.rowNames.length };
 }
 
-/** The result of {@link parseMessage}. */
-export type ParseResult = { ok: true; msg: Message } | { ok: false; reason: string };
+/**
+ * The result of {@link parseMessage}. A failure with `size` set is a message too large (or, with
+ * a shape, of the wrong size) for the problem: found before anything else was looked at.
+ */
+export type ParseResult = { ok: true; msg: Message } | { ok: false; reason: string; size?: boolean };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);
@@ -84,12 +87,15 @@ const isRound = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 const isVector = (v: unknown): v is ArrayLike<unknown> =>
   Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 
+/** Longest accepted signature (base64url of 64 bytes is 86 characters). */
+const MAX_SIG_LENGTH = 128;
+
+// ---------------------------------------------------------------------------
+// Sizes: checked first, on whatever is there, reading lengths only.
+
 /** A vector's length problem: not the problem's `expected` entries, or more than the cap without a shape. */
-function lengthProblem(
-  v: ArrayLike<unknown>,
-  name: string,
-  expected: number | undefined,
-): string | undefined {
+function lengthProblem(v: unknown, name: string, expected: number | undefined): string | undefined {
+  if (!isVector(v)) return undefined;
   const n = v.length;
   if (expected !== undefined && n !== expected) {
     return `${name} has ${n} entries, the problem has ${expected}`;
@@ -98,37 +104,68 @@ function lengthProblem(
   return undefined;
 }
 
-function labelProblem(v: unknown, name: string, optional: boolean): string | undefined {
-  if (v === undefined && optional) return undefined;
-  if (typeof v !== "string") return `${name} is not a string`;
-  if (v.length > MAX_LABEL_LENGTH) return `${name} has ${v.length} characters (at most ${MAX_LABEL_LENGTH})`;
+function stringProblem(v: unknown, name: string, max: number): string | undefined {
+  return typeof v === "string" && v.length > max
+    ? `${name} has ${v.length} characters (at most ${max})`
+    : undefined;
+}
+
+function certificateSizeProblem(c: unknown, shape: MessageShape | undefined): string | undefined {
+  if (!isObject(c)) return undefined;
+  const name = "proposal.certificate";
+  return lengthProblem(c.x, `${name}.x`, shape?.x) ?? lengthProblem(c.y, `${name}.y`, shape?.y) ??
+    stringProblem(c.format, `${name}.format`, MAX_LABEL_LENGTH) ??
+    stringProblem(c.lpId, `${name}.lpId`, MAX_LABEL_LENGTH) ??
+    stringProblem(c.variant, `${name}.variant`, MAX_LABEL_LENGTH);
+}
+
+function listSizeProblem(v: unknown, name: string): string | undefined {
+  if (!Array.isArray(v)) return undefined;
+  if (v.length > MAX_PATH_LENGTH) return `${name} has ${v.length} entries (at most ${MAX_PATH_LENGTH})`;
+  for (const [i, e] of v.entries()) {
+    const bad = stringProblem(e, `${name}[${i}]`, MAX_SIG_LENGTH);
+    if (bad) return bad;
+  }
   return undefined;
 }
 
-function certificateProblem(c: unknown, shape: MessageShape | undefined): string | undefined {
+/** Anything too large in a message (or of another size than the problem's), whatever its structure. */
+function sizeProblem(raw: unknown, shape: MessageShape | undefined): string | undefined {
+  if (!isObject(raw)) return undefined;
+  return listSizeProblem(raw.path, "path") ?? listSizeProblem(raw.sigs, "sigs") ??
+    stringProblem(raw.sig, "sig", MAX_SIG_LENGTH) ??
+    stringProblem(raw.leaderSig, "leaderSig", MAX_SIG_LENGTH) ??
+    stringProblem(raw.kind, "kind", MAX_LABEL_LENGTH) ??
+    (isObject(raw.proposal) ? certificateSizeProblem(raw.proposal.certificate, shape) : undefined);
+}
+
+// ---------------------------------------------------------------------------
+// Structure: types, ranges and consistency (sizes are already known to be fine).
+
+function certificateProblem(c: unknown): string | undefined {
   const name = "proposal.certificate";
   if (!isObject(c)) return `${name} is not an object`;
   if (!isVector(c.x)) return `${name}.x is not an array`;
   if (!isVector(c.y)) return `${name}.y is not an array`;
-  return lengthProblem(c.x, `${name}.x`, shape?.x) ?? lengthProblem(c.y, `${name}.y`, shape?.y) ??
-    labelProblem(c.format, `${name}.format`, false) ?? labelProblem(c.lpId, `${name}.lpId`, false) ??
-    labelProblem(c.variant, `${name}.variant`, true);
+  if (typeof c.format !== "string") return `${name}.format is not a string`;
+  if (typeof c.lpId !== "string") return `${name}.lpId is not a string`;
+  if (c.variant !== undefined && typeof c.variant !== "string") return `${name}.variant is not a string`;
+  return undefined;
 }
 
-function proposalProblem(p: unknown, round: number, shape: MessageShape | undefined): string | undefined {
+function proposalProblem(p: unknown, round: number): string | undefined {
   if (!isObject(p)) return "proposal is not an object";
   if (!isRound(p.round)) return "proposal.round is not an integer >= 1";
   if (p.round !== round) return `proposal.round ${p.round} differs from the message's round ${round}`;
   if (!isRound(p.height)) return "proposal.height is not an integer >= 1";
   if (!isNodeId(p.leader)) return "proposal.leader is not a u32 id";
   if (!Number.isFinite(p.claimedCostUsd)) return "proposal.claimedCostUsd is not a finite number";
-  return certificateProblem(p.certificate, shape);
+  return certificateProblem(p.certificate);
 }
 
 function pathProblem(path: unknown, leader: unknown): string | undefined {
   if (!Array.isArray(path)) return "path is not an array";
   if (path.length === 0) return "path is empty";
-  if (path.length > MAX_PATH_LENGTH) return `path has ${path.length} entries (at most ${MAX_PATH_LENGTH})`;
   const seen = new Set<number>();
   for (const id of path) {
     if (!isNodeId(id)) return "path holds an entry that is not a u32 id";
@@ -139,9 +176,7 @@ function pathProblem(path: unknown, leader: unknown): string | undefined {
   return undefined;
 }
 
-/** Longest accepted signature (base64url of 64 bytes is 86 characters). */
-const MAX_SIG_LENGTH = 128;
-const isSig = (v: unknown) => typeof v === "string" && v.length <= MAX_SIG_LENGTH;
+const isSig = (v: unknown) => typeof v === "string";
 
 function sigsProblem(sigs: unknown, pathLength: number): string | undefined {
   if (sigs === undefined) return undefined;
@@ -151,16 +186,14 @@ function sigsProblem(sigs: unknown, pathLength: number): string | undefined {
   return undefined;
 }
 
-function problem(raw: unknown, shape: MessageShape | undefined): string | undefined {
+function problem(raw: unknown): string | undefined {
   if (!isObject(raw)) return "message is not an object";
   if (raw.kind !== "proposal" && raw.kind !== "decision") {
-    return `unknown message kind ${
-      typeof raw.kind === "string" ? raw.kind.slice(0, MAX_LABEL_LENGTH) : typeof raw.kind
-    }`;
+    return `unknown message kind ${typeof raw.kind === "string" ? raw.kind : typeof raw.kind}`;
   }
   if (!isRound(raw.round)) return "round is not an integer >= 1";
   if (!isNodeId(raw.to)) return "to is not a u32 id";
-  const bad = proposalProblem(raw.proposal, raw.round, shape);
+  const bad = proposalProblem(raw.proposal, raw.round);
   if (bad) return bad;
   if (raw.kind === "proposal") {
     return pathProblem(raw.path, (raw.proposal as Record<string, unknown>).leader) ??
@@ -172,10 +205,10 @@ function problem(raw: unknown, shape: MessageShape | undefined): string | undefi
 }
 
 /**
- * Validates an untrusted message's structure and sizes without hashing or
- * reading the certificate's entries. With `shape` (the problem's LP column and
- * row counts), x and y must have exactly those lengths; without it, at most
- * {@link MAX_VECTOR_ENTRIES}. Never throws: junk of any kind (including
+ * Validates an untrusted message's sizes, then its structure, without hashing
+ * or reading the certificate's entries. With `shape` (the problem's LP column
+ * and row counts), x and y must have exactly those lengths; without it, at
+ * most {@link MAX_VECTOR_ENTRIES}; a size failure says so (`size: true`). Never throws: junk of any kind (including
  * objects whose getters throw) yields `{ ok: false, reason }`. On success
  * `msg` is the input object itself, so certificate objects keep their
  * identity (and their memoised verdicts and digests).
@@ -187,12 +220,14 @@ function problem(raw: unknown, shape: MessageShape | undefined): string | undefi
  * const proposal = { height: 1, round: 1, leader: 8, claimedCostUsd: 744, certificate };
  * const msg = { kind: "proposal", round: 1, to: 9, path: [8], proposal };
  * console.log(parseMessage(msg, { x: 13_800, y: 1 }));
- * // { ok: false, reason: "proposal.certificate.x has 60000000 entries, the problem has 13800" }
+ * // { ok: false, reason: "proposal.certificate.x has 60000000 entries, the problem has 13800", size: true }
  * ```
  */
 export function parseMessage(raw: unknown, shape?: MessageShape): ParseResult {
   try {
-    const reason = problem(raw, shape);
+    const size = sizeProblem(raw, shape);
+    if (size !== undefined) return { ok: false, reason: size, size: true };
+    const reason = problem(raw);
     return reason === undefined ? { ok: true, msg: raw as Message } : { ok: false, reason };
   } catch (e) {
     return { ok: false, reason: `unreadable message: ${e instanceof Error ? e.message : "error"}` };

@@ -710,6 +710,7 @@ Deno.test("parseMessage with the problem's shape refuses other sizes without rea
   assert.deepEqual(parseMessage(forged, shape), {
     ok: false,
     reason: "proposal.certificate.x has 60000000 entries, the problem has 13800",
+    size: true,
   });
   assert.match(
     (parseMessage(forged) as { reason: string }).reason,
