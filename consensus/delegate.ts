@@ -360,9 +360,9 @@ function onRoundEnd(s: DelegateState, round: number, out: DelegateEffect[]): boo
   s.decided = true;
   const leader = s.leader;
   if (s.valid.size === 1) {
-    const [[proposalDigest, { proposal, digest, leaderSig }]] = s.valid;
-    s.committed = { round, leader, digest, proposalDigest };
-    out.push({ kind: "commit", round, leader, digest, proposalDigest, proposal });
+    const [[id, { proposal, digest, leaderSig }]] = s.valid;
+    s.committed = { round, leader, digest, proposalDigest: id };
+    out.push({ kind: "commit", round, leader, digest, proposalDigest: id, proposal });
     for (const to of s.config.normals) {
       out.push({
         kind: "send",
@@ -403,9 +403,10 @@ function onRoundEnd(s: DelegateState, round: number, out: DelegateEffect[]): boo
  * `phase` events and the end with `roundEnd`. A proposal received in phase k
  * is taken only if it carries at least k signatures of distinct delegates,
  * leader first (the shell has verified every signature), and is relayed,
- * with this delegate's signature added, only while k <= f. So whatever one honest delegate takes,
- * every honest delegate holds by the end of phase f+1, and all of them reach
- * the same decision (commit exactly when they hold one distinct valid proposal).
+ * with this delegate's signature added, only while k <= f. So whatever one
+ * honest delegate takes, every honest delegate holds by the end of phase
+ * f+1, and all of them reach the same decision (commit exactly when they
+ * hold one distinct valid proposal).
  *
  * @example
  * ```ts
