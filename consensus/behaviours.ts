@@ -360,16 +360,23 @@ export function oversize(ids: NodeId[]): Layer {
  * ```
  */
 export function junkPayloads(self: NodeId, to: NodeId, round: number): unknown[] {
-  const certificate = { format: "poso-certificate/1", lpId: "junk", x: [Number.NaN], y: [] };
-  const proposal = { height: 1, round, leader: self, claimedCostUsd: 0, certificate };
+  // A proposal without vectors: each payload below fails for its own reason, not for its size.
+  const bare = {
+    height: 1,
+    round,
+    leader: self,
+    claimedCostUsd: 0,
+    certificate: { format: "junk", lpId: "junk" },
+  };
+  const wrongSize = { ...bare, certificate: { ...bare.certificate, x: [Number.NaN], y: [] } };
   return [
     { kind: "proposal", to, round, path: [self], proposal: "not a proposal" },
-    { kind: "proposal", to, round: -1, path: [self], proposal },
+    { kind: "proposal", to, round: -1, path: [self], proposal: bare },
     { kind: "gossip", to, round, text: "junk" },
-    { kind: "proposal", to, round, path: Array.from({ length: 100 }, (_, i) => i), proposal },
-    { kind: "decision", to, round, from: self, proposal, sig: "A".repeat(10_000) },
-    { kind: "decision", to, round, from: "self", proposal: { ...proposal, claimedCostUsd: "cheap" } },
-    { kind: "proposal", to, round, path: [self], proposal },
+    { kind: "proposal", to, round, path: Array.from({ length: 100 }, (_, i) => i), proposal: bare },
+    { kind: "decision", to, round, from: self, proposal: bare, sig: "A".repeat(10_000) },
+    { kind: "decision", to, round, from: "self", proposal: { ...bare, claimedCostUsd: "cheap" } },
+    { kind: "proposal", to, round, path: [self], proposal: wrongSize },
   ];
 }
 
