@@ -11,10 +11,17 @@
  * signature fails, nobody in the path can be blamed (it could be a link
  * forgery), and the message is dropped naming the sender's signature.
  *
+ * Size first. Checking a signature means hashing the whole proposal, so the
+ * message's sizes are checked before anything is hashed: with the problem's
+ * {@link MessageShape} in the context, a message whose certificate has any
+ * other length is refused unverified (the cost of the refusal does not grow
+ * with the message); without it, the generic bounds of consensus/messages.ts
+ * apply.
+ *
  * @module
  */
 import { dispatchDigest } from "../consensus/digest.ts";
-import { parseMessage } from "../consensus/messages.ts";
+import { isNodeId, type MessageShape, parseMessage } from "../consensus/messages.ts";
 import { decisionStatement, leaderStatement, proposalDigest, relayStatement } from "../consensus/signing.ts";
 import type { DecisionMessage, Message, NodeId, ProposalMessage } from "../consensus/types.ts";
 import { type KeyPair, sign, verifySignature } from "./keys.ts";
@@ -27,6 +34,11 @@ export interface AuthContext {
   publicKeys: Record<NodeId, string>;
   /** Names for readable reasons. */
   names?: Record<NodeId, string>;
+  /**
+   * The problem's message shape (`messageShapeOf(model.lp)`: x and y lengths). A message of any
+   * other size is refused before it is hashed. Default: only the generic bounds of consensus/messages.ts.
+   */
+  shape?: MessageShape;
 }
 
 /** Result of {@link Authenticator.check}. */
@@ -36,13 +48,26 @@ export type AuthResult =
     ok: false;
     /** Readable reason, naming the signer that failed and, when known, who is to blame. */
     reason: string;
-    /** The participant whose signature failed. */
+    /** The participant whose signature failed (with `unverified`: the claimed sender, unchecked). */
     signer: NodeId;
     /** The participant that signed a message carrying a signature that fails: it changed or forged it. */
     blame?: NodeId;
+    /** Refused for its size before any signature was checked (nothing was hashed). */
+    unverified?: boolean;
   };
 
 const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+/** Who a message says sent it (a proposal's last path entry, a decision's `from`), or -1; never throws. */
+function claimedSender(raw: unknown): NodeId {
+  try {
+    const m = raw as { kind?: unknown; path?: unknown; from?: unknown };
+    const id = m.kind === "decision" ? m.from : Array.isArray(m.path) ? m.path[m.path.length - 1] : undefined;
+    return isNodeId(id) ? id : -1;
+  } catch {
+    return -1;
+  }
+}
 
 /** Verification results by (key, signature, statement); Ed25519 verification is deterministic. */
 const verified = new Map<string, boolean>();
@@ -127,21 +152,30 @@ export class Authenticator {
   /**
    * Adds the sender's signature to a message its machine sends: the leader's
    * to its own proposal, a relayer's to the chain of a relay, a delegate's to
-   * its decision. A message whose sender holds no key here, or that is not
-   * missing exactly the sender's signature, goes out unchanged.
+   * its decision. A proposal's missing signatures are added in path order for
+   * as long as this authenticator holds the signer's key (a Worker holds only
+   * its own, so it signs only its own slot); a message that is not well-formed
+   * (behaviour `junk`), or whose next missing signature is someone else's,
+   * goes out as it is.
    */
   async seal(msg: Message): Promise<Message> {
+    if (!parseMessage(msg).ok) return msg;
     const { chain } = this.context;
     if (msg.kind === "proposal") {
-      const sigs = msg.sigs ?? [];
-      const me = msg.path[msg.path.length - 1];
-      if (sigs.length !== msg.path.length - 1 || !this.keys.has(me)) return msg;
-      const p = msg.proposal, digest = proposalDigest(p);
-      const bytes = msg.path.length === 1
-        ? leaderStatement(chain, p.height, p.round, p.leader, digest)
-        : relayStatement(chain, p.height, p.round, digest, msg.path, sigs[sigs.length - 1]);
-      const sig = await this.signAs(me, bytes);
-      return sig ? { ...msg, sigs: [...sigs, sig] } : msg;
+      const { path } = msg, p = msg.proposal;
+      const sigs = [...(msg.sigs ?? [])];
+      let digest: string | undefined;
+      while (sigs.length < path.length && this.keys.has(path[sigs.length])) {
+        const i = sigs.length;
+        digest ??= proposalDigest(p);
+        const bytes = i === 0
+          ? leaderStatement(chain, p.height, p.round, p.leader, digest)
+          : relayStatement(chain, p.height, p.round, digest, path.slice(0, i + 1), sigs[i - 1]);
+        const sig = await this.signAs(path[i], bytes);
+        if (!sig) break;
+        sigs.push(sig);
+      }
+      return sigs.length === (msg.sigs?.length ?? 0) ? msg : { ...msg, sigs };
     }
     if (msg.sig || !this.keys.has(msg.from)) return msg;
     const p = msg.proposal;
@@ -159,12 +193,15 @@ export class Authenticator {
   }
 
   /**
-   * Verifies every signature of a received message. Messages that are not
-   * well-formed pass through (the machines drop them with the reason).
+   * Verifies every signature of a received message. Its sizes are checked
+   * first, and nothing is hashed unless they fit: a message too large, or not
+   * of the context's {@link MessageShape}, is refused (`unverified`); other
+   * messages that are not well-formed pass through (the machines drop them
+   * with the reason, unhashed).
    */
   async check(raw: unknown): Promise<AuthResult> {
-    const parsed = parseMessage(raw);
-    if (!parsed.ok) return { ok: true };
+    const parsed = parseMessage(raw, this.context.shape);
+    if (!parsed.ok) return this.refuse(raw, parsed);
     const msg = parsed.msg;
     try {
       return msg.kind === "proposal" ? await this.checkProposal(msg) : await this.checkDecision(msg);
@@ -172,6 +209,23 @@ export class Authenticator {
       const signer = msg.kind === "proposal" ? msg.path[msg.path.length - 1] : msg.from;
       return { ok: false, signer, reason: `signatures could not be checked: ${(e as Error).message}` };
     }
+  }
+
+  /**
+   * A message that does not parse: refused if it is too large (or of another size than the
+   * problem's), passed on otherwise (the machines drop it with the reason).
+   */
+  private refuse(raw: unknown, parsed: { reason: string; size?: boolean }): AuthResult {
+    if (!parsed.size) return { ok: true };
+    const sender = claimedSender(raw);
+    return {
+      ok: false,
+      unverified: true,
+      signer: sender,
+      reason: `refused before any signature check: ${parsed.reason}; sender ${
+        sender < 0 ? "unknown" : this.name(sender)
+      } unauthenticated`,
+    };
   }
 
   /** Checks the leader's and every relayer's signature of a proposal, and names who is to blame. */

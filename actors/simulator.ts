@@ -14,6 +14,13 @@
  * persisted snapshot, is given the current `roundStart`, and receives the
  * queued messages. Its normal-node state is kept (treated as durable).
  *
+ * Keys: by default each participant signs with its own key only, as a Worker
+ * does. With `coalition`, the listed participants share their keys (the
+ * textbook Byzantine adversary, who holds every corrupted participant's key):
+ * an `impersonate` copy in the name of a coalition member then carries a
+ * valid signature, which is how the property tests put validly signed
+ * non-delegates on relay paths.
+ *
  * @module
  */
 import type { Certificate } from "../models/certificate.ts";
@@ -29,6 +36,7 @@ import {
   leaderOf,
   stepDelegate,
 } from "../consensus/delegate.ts";
+import type { MessageShape } from "../consensus/messages.ts";
 import { initNormal, type NormalState, stepNormal } from "../consensus/normal.ts";
 import { Recorder } from "../consensus/recorder.ts";
 import type { RunReport } from "../consensus/report.ts";
@@ -153,6 +161,11 @@ export interface SimConfig {
   chain?: string;
   /** Describes the accepted dispatch in the report (see consensus/recorder.ts). */
   dispatchOf?: (proposal: Proposal) => RunReport["dispatch"];
+  /**
+   * Participants whose keys the adversary holds: each of them can sign as any of them (default
+   * none: every participant signs with its own key only, as on Workers). Delegates or not.
+   */
+  coalition?: NodeId[];
 }
 
 /** Strict mode's default phase length, as a multiple of the longest honest hop (link + check). */
@@ -165,12 +178,21 @@ export interface SimFacts {
    * passes the check), its blacklist at the end, and how often it crashed.
    */
   delegates: Record<NodeId, {
-    commit?: { round: number; leader: NodeId; digest: string; certificateValid: boolean };
+    commit?: {
+      round: number;
+      leader: NodeId;
+      digest: string;
+      proposalDigest: string;
+      certificateValid: boolean;
+    };
     blacklist: NodeId[];
     crashes: number;
   }>;
-  /** By normal node id: the block it accepted (round, leader, dispatch digest), if any. */
-  normals: Record<NodeId, { accepted?: { round: number; leader: NodeId; digest: string } }>;
+  /** By normal node id: the block it accepted (round, leader, dispatch digest, proposal digest), if any. */
+  normals: Record<
+    NodeId,
+    { accepted?: { round: number; leader: NodeId; digest: string; proposalDigest: string } }
+  >;
   /** Rounds started. */
   rounds: number;
   /** Virtual time of the last event, ms. */
@@ -336,7 +358,11 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
   });
   const facts: SimFacts = { delegates: {}, normals: {}, rounds: 0, endMs: 0 };
   const keySeed = config.keySeed ?? 1;
-  const auth = keySeed === false ? undefined : await simAuthenticator(keySeed, config.chain ?? "sim", names);
+  // The problem's message shape: every certificate of the book is one of the LP's.
+  const shape: MessageShape = { x: book.optimal.certificate.x.length, y: book.optimal.certificate.y.length };
+  const auth = keySeed === false
+    ? undefined
+    : await simAuthenticators(keySeed, config.chain ?? "sim", names, shape, config.coalition ?? []);
   const f = config.f ?? defaultFaults(delegateIds.length);
 
   const delegates = new Map<NodeId, DelegateNode>();
@@ -348,6 +374,7 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
       normals: normalIds,
       height,
       protocol,
+      shape,
       ...(config.f === undefined ? {} : { f: config.f }),
     };
     const m = p.misbehaviour ?? {};
@@ -364,7 +391,14 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
   for (const id of normalIds) {
     normals.set(
       id,
-      initNormal({ id, delegates: delegateIds, names, verifyCertificates: config.normalVerify, height }),
+      initNormal({
+        id,
+        delegates: delegateIds,
+        names,
+        verifyCertificates: config.normalVerify,
+        height,
+        shape,
+      }),
     );
     facts.normals[id] = {};
   }
@@ -372,10 +406,11 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
   const held = new Map<NodeId, Message[]>();
   let now = 0, round = 0, roundOpen = false, phase = 1;
 
-  const send = async (msg: Message, delayMs = 0) => {
+  const send = async (from: NodeId, msg: Message, delayMs = 0) => {
     if (dropRate > 0 && random() < dropRate) return recorder.dropped(msg.to, "lost on the link");
     const link = minDelayMs + Math.floor(random() * (maxDelayMs - minDelayMs + 1));
-    agenda.push(now + link + delayMs, { kind: "deliver", msg: auth ? await auth.seal(msg) : msg });
+    const sealed = auth ? await auth.sealer(from).seal(msg) : msg;
+    agenda.push(now + link + delayMs, { kind: "deliver", msg: sealed });
   };
 
   const run = async (node: DelegateNode, event: DelegateEvent) => {
@@ -388,7 +423,7 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
           node.snapshot = e.snapshot;
           break;
         case "send":
-          await send(e.msg, busyMs + (e.delayMs ?? 0));
+          await send(id, e.msg, busyMs + (e.delayMs ?? 0));
           break;
         case "solve":
           agenda.push(now + solveMs, {
@@ -404,6 +439,7 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
             round: e.round,
             leader: e.leader,
             digest: e.digest,
+            proposalDigest: e.proposalDigest,
             certificateValid: env.verify(e.proposal.certificate).verdict === "accepted",
           };
           break;
@@ -423,7 +459,7 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
   const deliver = async (msg: Message) => {
     const queue = held.get(msg.to);
     if (queue) return void queue.push(msg);
-    const checked = auth ? await auth.check(msg) : { ok: true as const };
+    const checked = auth ? await auth.checker.check(msg) : { ok: true as const };
     if (!checked.ok) return recorder.unauthentic(msg.to, checked);
     if (msg.kind === "proposal") {
       const node = delegates.get(msg.to);
@@ -435,7 +471,12 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
     for (const e of stepNormal(env, state, { kind: "receive", msg })) {
       recorder.normalEffect(msg.to, e);
       if (e.kind === "accept") {
-        facts.normals[msg.to].accepted = { round: e.round, leader: e.leader, digest: e.digest };
+        facts.normals[msg.to].accepted = {
+          round: e.round,
+          leader: e.leader,
+          digest: e.digest,
+          proposalDigest: e.proposalDigest,
+        };
       }
     }
   };
@@ -474,13 +515,13 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
       case "roundEnd": {
         roundOpen = false;
         for (const [id, node] of delegates) if (!held.has(id)) await run(node, ev);
-        // Go on until more than half of the delegates committed the same dispatch (then
+        // Go on until more than half of the delegates committed the same proposal (then
         // every normal node accepts it and nothing later can change that), while some
         // delegate has not committed and still has a leader to follow.
         const all = [...delegates.values()];
         const tally = new Map<string, number>();
         for (const n of all) {
-          const d = n.state.committed?.digest;
+          const d = n.state.committed?.proposalDigest;
           if (d) tally.set(d, (tally.get(d) ?? 0) + 1);
         }
         const decided = [...tally.values()].some((k) => 2 * k > delegateIds.length);
@@ -542,12 +583,23 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
 
 const simKeys = new Map<string, Promise<KeyPair>>();
 
-/** An authenticator holding every participant's seed-derived key (pairs cached per process). */
-async function simAuthenticator(
+/** Who checks received messages (public keys only) and who signs for each sender. */
+interface SimAuth {
+  checker: Authenticator;
+  sealer(from: NodeId): Authenticator;
+}
+
+/**
+ * Authenticators over seed-derived keys (pairs cached per process): one checker, and per sender
+ * one holding its own key, or every coalition key when the sender is in the coalition.
+ */
+async function simAuthenticators(
   keySeed: number,
   chain: string,
   names: Record<NodeId, string>,
-): Promise<Authenticator> {
+  shape: MessageShape,
+  coalition: NodeId[],
+): Promise<SimAuth> {
   const ids = Object.keys(names).map(Number);
   const pairs = await Promise.all(ids.map((id) => {
     const key = `${keySeed}/${id}`;
@@ -555,8 +607,22 @@ async function simAuthenticator(
     if (!p) simKeys.set(key, p = seedKeyPair(keySeed, id));
     return p;
   }));
-  return new Authenticator(
-    { chain, names, publicKeys: Object.fromEntries(pairs.map((k) => [k.id, k.publicKey])) },
-    new Map(pairs.map((k) => [k.id, k])),
+  const context = {
+    chain,
+    names,
+    shape,
+    publicKeys: Object.fromEntries(pairs.map((k) => [k.id, k.publicKey])),
+  };
+  const pairOf = new Map(pairs.map((k) => [k.id, k]));
+  const shared = new Authenticator(
+    context,
+    new Map(coalition.flatMap((id) => pairOf.has(id) ? [[id, pairOf.get(id)!]] : [])),
   );
+  const own = new Map(
+    pairs.map((
+      k,
+    ) => [k.id, coalition.includes(k.id) ? shared : new Authenticator(context, new Map([[k.id, k]]))]),
+  );
+  const checker = new Authenticator(context);
+  return { checker, sealer: (from) => own.get(from) ?? checker };
 }

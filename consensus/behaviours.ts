@@ -7,6 +7,7 @@
  * @module
  */
 import type { DelegateState } from "./delegate.ts";
+import { CLAIM_TOLERANCE_USD } from "./digest.ts";
 import { parseMessage } from "./messages.ts";
 import type {
   DelegateEffect,
@@ -17,7 +18,7 @@ import type {
   ProposalVariant,
   Verifier,
 } from "./types.ts";
-import type { Verdict } from "../models/certificate.ts";
+import type { Certificate, Verdict } from "../models/certificate.ts";
 
 /** A delegate step function: the honest `stepDelegate` (consensus/delegate.ts) or a wrapped one. */
 export type DelegateStep = (env: Verifier, state: DelegateState, event: DelegateEvent) => DelegateEffect[];
@@ -115,8 +116,12 @@ export function followerCollusion(ids: NodeId[]): Layer {
     if (!p?.ok || p.msg.kind !== "proposal" || p.msg.path.length !== 1 || !ids.includes(p.msg.path[0])) {
       return inner(env, s, ev);
     }
-    const cert = p.msg.proposal.certificate;
-    const blind: Verifier = { ...env, verify: (c) => c === cert ? UNCHECKED : env.verify(c) };
+    const { certificate: cert, claimedCostUsd } = p.msg.proposal;
+    const blind: Verifier = {
+      ...env,
+      verify: (c) => c === cert ? UNCHECKED : env.verify(c),
+      costUsd: (c) => c === cert ? claimedCostUsd : env.costUsd(c), // the claim is taken as it comes
+    };
     return inner(blind, s, ev).map((e) => e.kind === "received" ? { ...e, unchecked: true } : e);
   };
 }
@@ -263,6 +268,182 @@ export function replayOld(self: NodeId): Layer {
   };
 }
 
+/** How far from the honest claim an `equivocate_metadata` leader's second claim lies, $ per day (within tolerance). */
+export const METADATA_CLAIM_OFFSET_USD = CLAIM_TOLERANCE_USD / 2;
+
+const restated = new WeakMap<Certificate, Certificate>();
+
+/** The same certificate (same x and y objects) under another variant label; one object per input. */
+function restate(c: Certificate): Certificate {
+  let r = restated.get(c);
+  if (!r) restated.set(c, r = { ...c, variant: `${c.variant ?? "optimal"} (restated)` });
+  return r;
+}
+
+/**
+ * `equivocate_metadata`: as leader, it sends `ids` the very dispatch it sends
+ * the others, but with another variant label and a claimed cost
+ * {@link METADATA_CLAIM_OFFSET_USD} higher (within the claim tolerance): both
+ * copies pass every check, and they are two different signed proposals.
+ *
+ * @example
+ * ```ts
+ * import { initDelegate, stepDelegate } from "./delegate.ts";
+ * import type { Verifier } from "./types.ts";
+ * const env = {} as Verifier; // round starts and solves never consult the verifier
+ * const step = equivocateMetadata(8, [10])(stepDelegate);
+ * const s = initDelegate({ id: 8, delegates: [8, 9, 10], normals: [] });
+ * step(env, s, { kind: "roundStart", round: 1 });
+ * const certificate = { format: "poso-certificate/1" as const, lpId: "", variant: "optimal", x: [], y: [] };
+ * const optimal = { height: 1, round: 1, leader: 8, certificate, claimedCostUsd: 744 };
+ * const out = step(env, s, { kind: "solved", round: 1, proposals: { optimal } });
+ * console.log(out.map((e) => e.kind === "send" ? e.msg.proposal.certificate.variant : e.kind));
+ * // ["optimal", "optimal", "optimal (restated)"]
+ * ```
+ */
+export function equivocateMetadata(self: NodeId, ids: NodeId[]): Layer {
+  return mapEffects((e) => {
+    if (!isOwnProposal(e, self) || !ids.includes(e.msg.to) || e.msg.kind !== "proposal") return e;
+    const p = e.msg.proposal;
+    const proposal = {
+      ...p,
+      claimedCostUsd: p.claimedCostUsd + METADATA_CLAIM_OFFSET_USD,
+      certificate: restate(p.certificate),
+    };
+    return { ...e, msg: { ...e.msg, proposal } };
+  });
+}
+
+/** How many times longer than the problem's an `oversize` node's x is (13,800 entries become 883,200). */
+export const OVERSIZE_FACTOR = 64;
+
+const bloated = new WeakMap<Certificate, Certificate>();
+
+/** The certificate with its x repeated {@link OVERSIZE_FACTOR} times; one object per input. */
+function bloat(c: Certificate): Certificate {
+  let b = bloated.get(c);
+  if (!b) {
+    const n = c.x.length, x = new Float64Array(n * OVERSIZE_FACTOR);
+    for (let k = 0; k < x.length; k++) x[k] = c.x[k % n];
+    bloated.set(c, b = { ...c, variant: "oversize", x });
+  }
+  return b;
+}
+
+/**
+ * `oversize`: every proposal it sends `ids` (its own as leader, or a relay)
+ * carries an x {@link OVERSIZE_FACTOR} times longer than the problem's.
+ * Receivers refuse it by its size, before hashing it to check a signature.
+ *
+ * @example
+ * ```ts
+ * import { stepDelegate } from "./delegate.ts";
+ * const step = oversize([9])(stepDelegate); // what it sends 9 is 64 times too long
+ * ```
+ */
+export function oversize(ids: NodeId[]): Layer {
+  return mapEffects((e) => {
+    if (!isSend(e) || e.msg.kind !== "proposal" || !ids.includes(e.msg.to)) return e;
+    const proposal = { ...e.msg.proposal, certificate: bloat(e.msg.proposal.certificate) };
+    return { ...e, msg: { ...e.msg, proposal } };
+  });
+}
+
+/**
+ * What a `junk` node sends `to` in `round`: values that are not messages,
+ * unknown kinds, wrong types, an over-long path, an over-long signature and
+ * a certificate of the wrong size. Plain data (a Worker can post it).
+ *
+ * @example
+ * ```ts
+ * console.log(junkPayloads(8, 9, 1).length); // 7
+ * ```
+ */
+export function junkPayloads(self: NodeId, to: NodeId, round: number): unknown[] {
+  // A proposal without vectors: each payload below fails for its own reason, not for its size.
+  const bare = {
+    height: 1,
+    round,
+    leader: self,
+    claimedCostUsd: 0,
+    certificate: { format: "junk", lpId: "junk" },
+  };
+  const wrongSize = { ...bare, certificate: { ...bare.certificate, x: [Number.NaN], y: [] } };
+  return [
+    { kind: "proposal", to, round, path: [self], proposal: "not a proposal" },
+    { kind: "proposal", to, round: -1, path: [self], proposal: bare },
+    { kind: "gossip", to, round, text: "junk" },
+    { kind: "proposal", to, round, path: Array.from({ length: 100 }, (_, i) => i), proposal: bare },
+    { kind: "decision", to, round, from: self, proposal: bare, sig: "A".repeat(10_000) },
+    { kind: "decision", to, round, from: "self", proposal: { ...bare, claimedCostUsd: "cheap" } },
+    { kind: "proposal", to, round, path: [self], proposal: wrongSize },
+  ];
+}
+
+/**
+ * `junk`: at every round start it sends every other delegate and every normal
+ * node the {@link junkPayloads}. Receivers drop them with a reason.
+ *
+ * @example
+ * ```ts
+ * import { initDelegate, stepDelegate } from "./delegate.ts";
+ * import type { Verifier } from "./types.ts";
+ * const env = {} as Verifier; // a round start never consults the verifier
+ * const step = junk(10)(stepDelegate);
+ * const s = initDelegate({ id: 10, delegates: [8, 9, 10], normals: [6] });
+ * console.log(step(env, s, { kind: "roundStart", round: 1 }).filter((e) => e.kind === "send").length); // 21
+ * ```
+ */
+export function junk(self: NodeId): Layer {
+  return (inner) => (env, s, ev) => {
+    const out = inner(env, s, ev);
+    if (ev?.kind !== "roundStart") return out;
+    const targets = [...new Set([...s.config.delegates, ...s.config.normals])].filter((id) => id !== self);
+    for (const to of targets) {
+      for (const msg of junkPayloads(self, to, ev.round)) out.push({ kind: "send", msg: msg as Message });
+    }
+    return out;
+  };
+}
+
+/**
+ * `impersonate`: every proposal it sends (its own as leader, or a relay) goes
+ * out instead as relayed on by each of `ids` (path `[...path, id]`, one copy
+ * per id not already on the path nor the addressee), and every decision as
+ * sent by each of `ids` (`from: id`). Its shell cannot sign for them, so their
+ * signatures are missing and receivers drop the copies; a copy it cannot
+ * impersonate anyone on goes out unchanged.
+ *
+ * @example
+ * ```ts
+ * import { initDelegate, stepDelegate } from "./delegate.ts";
+ * import type { Verifier } from "./types.ts";
+ * const env = {} as Verifier; // round starts and solves never consult the verifier
+ * const step = impersonate(8, [6])(stepDelegate);
+ * const s = initDelegate({ id: 8, delegates: [8, 9, 10], normals: [] });
+ * step(env, s, { kind: "roundStart", round: 1 });
+ * const certificate = { format: "poso-certificate/1" as const, lpId: "", x: [], y: [] };
+ * const optimal = { height: 1, round: 1, leader: 8, certificate, claimedCostUsd: 744 };
+ * const out = step(env, s, { kind: "solved", round: 1, proposals: { optimal } });
+ * console.log(out.map((e) => e.kind === "send" && e.msg.kind === "proposal" ? e.msg.path : e.kind));
+ * // [[8, 6], [8, 6], [8, 6]]: as if node 6 had relayed it
+ * ```
+ */
+export function impersonate(self: NodeId, ids: NodeId[]): Layer {
+  return (inner) => (env, s, ev) =>
+    inner(env, s, ev).flatMap((e): DelegateEffect[] => {
+      if (!isSend(e)) return [e];
+      const msg = e.msg;
+      if (msg.kind === "decision") {
+        return msg.from !== self ? [e] : ids.map((from) => ({ ...e, msg: { ...msg, from } }));
+      }
+      if (msg.path[msg.path.length - 1] !== self) return [e];
+      const names = ids.filter((id) => !msg.path.includes(id) && id !== msg.to);
+      if (!names.length) return [e];
+      return names.map((id) => ({ ...e, msg: { ...msg, path: [...msg.path, id] } }));
+    });
+}
+
 /**
  * `delay_ms`: relays and decisions are held back `ms`.
  *
@@ -306,8 +487,9 @@ export interface MisbehaviourOptions {
 
 /**
  * The honest `step` wrapped by every behaviour `m` configures, innermost first:
- * leader substitutions (error, feasible, equivocate), follower_ignore, collusion,
- * trick_ignore, trick_error, forge_leader, replay_old, delay_ms, delay_to, crash.
+ * leader substitutions (error, feasible, equivocate, equivocate_metadata), follower_ignore,
+ * collusion, trick_ignore, trick_error, forge_leader, oversize, impersonate, junk, replay_old,
+ * delay_ms, delay_to, crash.
  * (`crash_in_ledger_write` is carried out by the Worker shell, which writes the ledger.)
  *
  * @example
@@ -333,11 +515,15 @@ export function withMisbehaviour(
   if (some(m.follower_error)) layers.push(leaderSends(self, m.follower_error, "selfish"));
   if (some(m.follower_feasible)) layers.push(leaderSends(self, m.follower_feasible, "feasible"));
   if (some(m.equivocate)) layers.push(leaderSends(self, m.equivocate, "alternative"));
+  if (some(m.equivocate_metadata)) layers.push(equivocateMetadata(self, m.equivocate_metadata));
   if (some(m.follower_ignore)) layers.push(followerIgnore(self, m.follower_ignore));
   if (some(m.follower_collusion)) layers.push(followerCollusion(m.follower_collusion));
   if (some(m.follower_trick_ignore)) layers.push(followerTrickIgnore(m.follower_trick_ignore));
   if (some(m.follower_trick_error)) layers.push(followerTrickError(m.follower_trick_error));
   if (some(m.forge_leader)) layers.push(forgeLeader(self, m.forge_leader));
+  if (some(m.oversize)) layers.push(oversize(m.oversize));
+  if (some(m.impersonate)) layers.push(impersonate(self, m.impersonate));
+  if (m.junk) layers.push(junk(self));
   if (m.replay_old) layers.push(replayOld(self));
   if (m.delay_ms !== undefined && m.delay_ms > 0) layers.push(delayRelays(m.delay_ms));
   if (m.delay_to && Object.keys(m.delay_to).length) layers.push(delayTo(m.delay_to));

@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { parseMessage } from "./messages.ts";
+import { claimProblem } from "./digest.ts";
+import { type MessageShape, parseMessage } from "./messages.ts";
 import { proposalDigest } from "./signing.ts";
 import type {
   DelegateEffect,
@@ -53,6 +54,11 @@ export interface DelegateConfig {
   f?: number;
   /** Leader rotation across days: the first leader is the first non-blacklisted delegate after this id. */
   startAfter?: NodeId;
+  /**
+   * The problem's message shape (its LP's column and row counts): a proposal of any other size is
+   * dropped before it is hashed or checked. Default: only the generic bound of consensus/messages.ts.
+   */
+  shape?: MessageShape;
 }
 
 /**
@@ -79,15 +85,21 @@ export interface DelegateState {
   blacklist: NodeId[];
   /** Proposals received in the current round (path, signatures, proposal), as received. */
   received: { path: NodeId[]; sigs?: string[]; proposal: Proposal }[];
-  /** Set once the delegate has committed (round, leader, dispatch digest); it then takes no further part. */
-  committed?: { round: number; leader: NodeId; digest: string };
+  /**
+   * Set once the delegate has committed (round, leader, dispatch digest, proposal digest); it then
+   * takes no further part.
+   */
+  committed?: { round: number; leader: NodeId; digest: string; proposalDigest?: string };
   /** True once the current round's `roundEnd` was handled. */
   decided: boolean;
-  /** Distinct valid proposals of the round's leader, by digest, in arrival order, with the leader's signature. */
-  valid: Map<string, { proposal: Proposal; leaderSig?: string }>;
+  /**
+   * Distinct valid proposals of the round's leader, by proposal digest (everything the proposal
+   * asserts), in arrival order, with their dispatch digest and the leader's signature.
+   */
+  valid: Map<string, { proposal: Proposal; digest: string; leaderSig?: string }>;
   /** Strict mode: the current relay phase (1 .. f+1). */
   phase: number;
-  /** Digests relayed this round (at most two). */
+  /** Proposal digests relayed this round (at most two). */
   relayed: Set<string>;
   /** Set after resuming: `valid`/`relayed` must be rebuilt from `received` (needs the verifier). */
   stale: boolean;
@@ -219,7 +231,11 @@ function peers(s: DelegateState, except: NodeId[] = []): NodeId[] {
 const strict = (s: DelegateState) => s.config.protocol === "strict";
 const faults = (s: DelegateState) => s.config.f ?? defaultFaults(s.config.delegates.length);
 
-/** Checks a received proposal, records it and relays it if it is a new valid one. */
+/**
+ * Checks a received proposal (certificate, then claimed cost), records it and relays it if it is
+ * a new valid one. Proposals are told apart by their proposal digest: the same dispatch with
+ * another claimed cost or variant label is another proposal.
+ */
 function accept(
   env: Verifier,
   s: DelegateState,
@@ -229,30 +245,40 @@ function accept(
   out: DelegateEffect[],
 ) {
   const me = s.config.id;
-  const verdict = env.verify(proposal.certificate).verdict;
+  const checked = env.verify(proposal.certificate).verdict;
+  const claim = checked === "accepted" ? claimProblem(env, proposal) : undefined;
   const digest = env.digest(proposal.certificate);
-  out.push({ kind: "received", round: s.round, path, digest, verdict });
-  if (verdict !== "accepted") return;
+  const id = proposalDigest(proposal);
+  out.push({
+    kind: "received",
+    round: s.round,
+    path,
+    digest,
+    proposalDigest: id,
+    verdict: claim ? "misclaimed" : checked,
+    ...(claim ? { reason: `misclaimed: ${claim}` } : {}),
+  });
+  if (checked !== "accepted" || claim) return;
   const leaderSig = sigs?.[0];
-  if (!s.valid.has(digest)) {
-    const first = s.valid.values().next().value;
-    s.valid.set(digest, { proposal, leaderSig });
-    if (first?.leaderSig && leaderSig && s.valid.size === 2) {
+  if (!s.valid.has(id)) {
+    const first = s.valid.entries().next().value;
+    s.valid.set(id, { proposal, digest, leaderSig });
+    if (first?.[1].leaderSig && leaderSig && s.valid.size === 2) {
       const evidence = {
         leader: proposal.leader,
         height: proposal.height,
         round: proposal.round,
-        a: { proposal: proposalDigest(first.proposal), sig: first.leaderSig },
-        b: { proposal: proposalDigest(proposal), sig: leaderSig },
+        a: { proposal: first[0], sig: first[1].leaderSig },
+        b: { proposal: id, sig: leaderSig },
       };
       out.push({ kind: "evidence", evidence });
     }
   }
   // A delegate already on the path (the leader's copy to itself) has sent this proposal already.
-  if (s.relayed.has(digest) || s.relayed.size >= MAX_RELAYED_PER_ROUND || path.includes(me)) return;
+  if (s.relayed.has(id) || s.relayed.size >= MAX_RELAYED_PER_ROUND || path.includes(me)) return;
   // Strict mode: what is accepted in the last phase (f+1) would reach others too late to count.
   if (strict(s) && s.phase > faults(s)) return;
-  s.relayed.add(digest);
+  s.relayed.add(id);
   const relayPath = [...path, me];
   for (const to of peers(s, path)) {
     out.push({
@@ -270,7 +296,7 @@ function rebuild(env: Verifier, s: DelegateState): void {
 
 function onReceive(env: Verifier, s: DelegateState, raw: unknown, out: DelegateEffect[]): boolean {
   const drop = (reason: string) => (out.push({ kind: "drop", reason, msg: raw }), false);
-  const parsed = parseMessage(raw);
+  const parsed = parseMessage(raw, s.config.shape);
   if (!parsed.ok) return drop(`malformed: ${parsed.reason}`);
   const msg = parsed.msg;
   if (msg.kind !== "proposal") return drop("a decision is for the normal-node machine");
@@ -288,7 +314,13 @@ function onReceive(env: Verifier, s: DelegateState, raw: unknown, out: DelegateE
     return drop(`not from this round's leader (${s.leader === undefined ? "none" : name(s, s.leader)})`);
   }
   const m = msg as ProposalMessage;
-  // Strict mode (Dolev-Strong): in phase k a proposal needs k distinct signers, leader first.
+  // Only delegates relay: a signature of anyone else would count towards strict mode's k signers
+  // without being one of the delegates whose faults f bounds.
+  const outsider = m.path.find((id) => !s.config.delegates.includes(id));
+  if (outsider !== undefined) {
+    return drop(`relayed through ${name(s, outsider)}, which is not a delegate (only delegates relay)`);
+  }
+  // Strict mode (Dolev-Strong): in phase k a proposal needs k distinct delegates' signatures, leader first.
   if (strict(s) && m.path.length < s.phase) {
     return drop(`late: phase ${s.phase} needs ${s.phase} signatures, this copy has ${m.path.length}`);
   }
@@ -328,9 +360,9 @@ function onRoundEnd(s: DelegateState, round: number, out: DelegateEffect[]): boo
   s.decided = true;
   const leader = s.leader;
   if (s.valid.size === 1) {
-    const [[digest, { proposal, leaderSig }]] = s.valid;
-    s.committed = { round, leader, digest };
-    out.push({ kind: "commit", round, leader, digest, proposal });
+    const [[id, { proposal, digest, leaderSig }]] = s.valid;
+    s.committed = { round, leader, digest, proposalDigest: id };
+    out.push({ kind: "commit", round, leader, digest, proposalDigest: id, proposal });
     for (const to of s.config.normals) {
       out.push({
         kind: "send",
@@ -356,14 +388,25 @@ function onRoundEnd(s: DelegateState, round: number, out: DelegateEffect[]): boo
  * One step of the honest delegate. Returns the effects to carry out, a
  * `persist` first whenever the durable state changed (persist before send).
  *
+ * Identity: two proposals are the same only when their proposal digests
+ * (consensus/signing.ts: dispatch, certificate, claimed cost, variant label,
+ * height, round, leader) are equal; a proposal counts as valid when its
+ * certificate passes the check and its claimed cost is within
+ * `CLAIM_TOLERANCE_USD` of the dispatch's true cost. Two distinct valid
+ * proposals of the leader are equivocation, whatever differs between them.
+ *
+ * Only delegates relay: a copy whose path names a participant that is not a
+ * delegate is dropped, in both modes.
+ *
  * Strict mode (`protocol: "strict"`, Dolev-Strong): the round has relay
  * phases 1..f+1 of fixed length, the shell announcing phases 2..f+1 with
  * `phase` events and the end with `roundEnd`. A proposal received in phase k
- * is taken only if it carries at least k distinct signers, leader first (the
- * shell has verified every signature), and is relayed, with this delegate's
- * signature added, only while k <= f. So whatever one honest delegate takes,
- * every honest delegate holds by the end of phase f+1, and all of them reach
- * the same decision (commit exactly when they hold one distinct valid proposal).
+ * is taken only if it carries at least k signatures of distinct delegates,
+ * leader first (the shell has verified every signature), and is relayed,
+ * with this delegate's signature added, only while k <= f. So whatever one
+ * honest delegate takes, every honest delegate holds by the end of phase
+ * f+1, and all of them reach the same decision (commit exactly when they
+ * hold one distinct valid proposal).
  *
  * @example
  * ```ts

@@ -16,7 +16,7 @@ import { createHash } from "node:crypto";
 import { type Certificate, checkCertificate, type Verdict } from "../models/certificate.ts";
 import { trueCost } from "../models/cost.ts";
 import type { DispatchModel } from "../models/dispatch.ts";
-import type { Verifier } from "./types.ts";
+import type { Proposal, Verifier } from "./types.ts";
 
 const digests = new WeakMap<object, string>();
 
@@ -57,6 +57,41 @@ export function float64Bytes(v: ArrayLike<number>): Uint8Array {
     view.setFloat64(8 * k, typeof e === "number" ? e : NaN, true);
   }
   return new Uint8Array(view.buffer);
+}
+
+/**
+ * Largest accepted difference between the daily cost a leader claims for its
+ * dispatch and the dispatch's true cost as the receiver computes it, $ per day
+ * (one cent, the certificate checker's gap tolerance). Receivers compute the
+ * same true cost from the same model; the tolerance covers only rounding in
+ * other implementations. A claim further off is rejected.
+ */
+export const CLAIM_TOLERANCE_USD = 0.01;
+
+/**
+ * Why a proposal's claimed daily cost is wrong, or undefined when it is within
+ * {@link CLAIM_TOLERANCE_USD} of the dispatch's true cost (`env.costUsd`).
+ * Call it only on a certificate that passed the check (its x has the right shape).
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase, makeVerifier, solveVariant } from "../mod.ts";
+ * const model = buildDispatchModel(await loadUomCase());
+ * const env = makeVerifier(model);
+ * const { certificate, cost } = await solveVariant(model, "optimal");
+ * const proposal = { height: 1, round: 1, leader: 8, certificate, claimedCostUsd: cost.total };
+ * console.log(claimProblem(env, proposal)); // undefined
+ * console.log(claimProblem(env, { ...proposal, claimedCostUsd: 1 }));
+ * // claims $1.00 per day, the dispatch costs $743.91: off by $742.91 (tolerance $0.01)
+ * ```
+ */
+export function claimProblem(env: Verifier, proposal: Proposal): string | undefined {
+  const claimed = proposal.claimedCostUsd, cost = env.costUsd(proposal.certificate);
+  const off = Math.abs(claimed - cost);
+  if (off <= CLAIM_TOLERANCE_USD) return undefined; // false for NaN and infinities: rejected
+  const usd = (v: number) => Number.isFinite(v) ? `$${v.toFixed(2)}` : String(v);
+  return `claims ${usd(claimed)} per day, the dispatch costs ${usd(cost)}: off by ${usd(off)} ` +
+    `(tolerance $${CLAIM_TOLERANCE_USD})`;
 }
 
 /** A WeakMap-memoised pure function of an object (falls back to a plain call for non-objects). */

@@ -1,11 +1,16 @@
 /**
- * The normal node (POSO.md step 4): it accepts a dispatch once more than
- * half of ALL delegates sent it decisions with the same digest. Each
- * delegate counts once (its first decision wins). Pure, like the delegate.
+ * The normal node (POSO.md step 4): it accepts a block once more than half
+ * of ALL delegates sent it decisions for the same proposal, that is with the
+ * same proposal digest (consensus/signing.ts: dispatch, certificate, claimed
+ * cost, variant label, height, round, leader), so the quorum it records holds
+ * decision signatures over one proposal only. Each delegate counts once (its
+ * first decision wins). Pure, like the delegate.
  *
  * @module
  */
-import { parseMessage } from "./messages.ts";
+import { claimProblem } from "./digest.ts";
+import { type MessageShape, parseMessage } from "./messages.ts";
+import { proposalDigest } from "./signing.ts";
 import type { DecisionMessage, NodeId, NormalEffect, NormalEvent, Proposal, Verifier } from "./types.ts";
 
 /** Static configuration of a normal node. */
@@ -14,8 +19,12 @@ export interface NormalConfig {
   id: NodeId;
   /** Every delegate's id (the majority is over all of them, not over those heard from). */
   delegates: NodeId[];
-  /** Check each decision's certificate and drop those that fail (default false). */
+  /**
+   * Check each decision's certificate and claimed cost, and drop those that fail (default false).
+   */
   verifyCertificates?: boolean;
+  /** The problem's message shape (LP column and row counts): decisions of any other size are dropped unhashed. */
+  shape?: MessageShape;
   /** Names of participants, for readable drop reasons (optional). */
   names?: Record<NodeId, string>;
   /** Height of the block being decided (default 1): decisions for any other block are replays. */
@@ -26,10 +35,10 @@ export interface NormalConfig {
 export interface NormalState {
   /** The static configuration. */
   config: NormalConfig;
-  /** Delegate → digest of its first decision. */
+  /** Delegate → proposal digest of its first decision. */
   votes: Map<NodeId, string>;
   /**
-   * Block (`round/leader/digest`) → its first proposal, round, supporters (delegate ids in
+   * Proposal digest → the proposal, its round, supporters (delegate ids in
    * arrival order), their decision signatures and the leader's signature.
    */
   tally: Map<
@@ -42,8 +51,11 @@ export interface NormalState {
       leaderSig?: string;
     }
   >;
-  /** The block accepted (round, leader, dispatch digest), once more than half of all delegates support it. */
-  accepted?: { round: number; leader: NodeId; digest: string };
+  /**
+   * The block accepted (round, leader, dispatch digest, proposal digest), once more than half of all
+   * delegates support it.
+   */
+  accepted?: { round: number; leader: NodeId; digest: string; proposalDigest: string };
 }
 
 /**
@@ -80,7 +92,7 @@ export function stepNormal(env: Verifier, state: NormalState, event: NormalEvent
   const raw = event?.msg;
   const drop = (reason: string): NormalEffect[] => [{ kind: "drop", reason, msg: raw }];
   try {
-    const parsed = parseMessage(raw);
+    const parsed = parseMessage(raw, state.config.shape);
     if (!parsed.ok) return drop(`malformed: ${parsed.reason}`);
     if (parsed.msg.kind !== "decision") return drop("a proposal is for the delegate machine");
     const msg: DecisionMessage = parsed.msg;
@@ -97,12 +109,14 @@ export function stepNormal(env: Verifier, state: NormalState, event: NormalEvent
     if (config.verifyCertificates) {
       const v = env.verify(cert).verdict;
       if (v !== "accepted") return drop(`certificate from ${who(msg.from)} is ${v}`);
+      const claim = claimProblem(env, msg.proposal);
+      if (claim) return drop(`decision from ${who(msg.from)} is misclaimed: ${claim}`);
     }
     const digest = env.digest(cert);
-    state.votes.set(msg.from, digest);
-    // A block is (round, leader, dispatch): the same dispatch committed in another round or under
-    // another leader (an equivocating leader's own commit, say) is another block and is counted apart.
-    const block = `${msg.round}/${msg.proposal.leader}/${digest}`;
+    // A block is the whole proposal: the same dispatch with another claimed cost or label, or
+    // committed in another round or under another leader, is another block and is counted apart.
+    const block = proposalDigest(msg.proposal);
+    state.votes.set(msg.from, block);
     let entry = state.tally.get(block);
     if (!entry) {
       entry = {
@@ -117,15 +131,18 @@ export function stepNormal(env: Verifier, state: NormalState, event: NormalEvent
     entry.supporters.push(msg.from);
     if (msg.sig) entry.sigs.push({ id: msg.from, sig: msg.sig });
     entry.leaderSig ??= msg.leaderSig;
-    const out: NormalEffect[] = [{ kind: "decisionReceived", from: msg.from, round: msg.round, digest }];
+    const out: NormalEffect[] = [
+      { kind: "decisionReceived", from: msg.from, round: msg.round, digest, proposalDigest: block },
+    ];
     if (!state.accepted && 2 * entry.supporters.length > config.delegates.length) {
       const { proposal, round } = entry;
-      state.accepted = { round, leader: proposal.leader, digest };
+      state.accepted = { round, leader: proposal.leader, digest, proposalDigest: block };
       out.push({
         kind: "accept",
         round,
         leader: proposal.leader,
         digest,
+        proposalDigest: block,
         proposal,
         supporters: [...entry.supporters],
         signatures: [...entry.sigs].sort((a, b) => a.id - b.id),

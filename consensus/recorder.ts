@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { parseMessage } from "./messages.ts";
 import type { Outcome, RoundReport, RunReport } from "./report.ts";
 import type {
   DelegateEffect,
@@ -59,8 +60,13 @@ export class Recorder {
   private readonly costByDigest = new Map<string, number>();
   private readonly blacklists = new Map<NodeId, NodeId[]>();
   private readonly normalReceived: Record<string, string[]> = {};
-  private readonly accepted = new Map<NodeId, { round: number; leader: NodeId; digest: string }>();
+  /** Normal node → what it accepted: round, leader, dispatch digest (for the cost), proposal digest. */
+  private readonly accepted = new Map<
+    NodeId,
+    { round: number; leader: NodeId; digest: string; proposalDigest: string }
+  >();
   private readonly evidence: EquivocationEvidence[] = [];
+  /** Accepted proposals by proposal digest. */
   private readonly proposals = new Map<string, Proposal>();
   private readonly evidenceKeys = new Set<string>();
 
@@ -129,12 +135,13 @@ export class Recorder {
     const me = this.name(id);
     switch (e.kind) {
       case "send":
-        this.learn(e.msg.proposal);
+        // Junk (behaviour `junk`) is sent too; only well-formed proposals have a cost to learn.
+        if (parseMessage(e.msg).ok) this.learn(e.msg.proposal);
         break;
       case "received": {
         const r = this.round(e.round), cell = this.cell(e.digest, e.path);
         r.received[me]?.push(cell);
-        if (e.verdict !== "accepted") r.rejected[me]?.push(`${cell} ${e.verdict}`);
+        if (e.verdict !== "accepted") r.rejected[me]?.push(`${cell} ${e.reason ?? e.verdict}`);
         if (e.unchecked) r.notes.push(`${me} took ${cell} unchecked`);
         break;
       }
@@ -171,10 +178,14 @@ export class Recorder {
     }
   }
 
-  /** A message a shell dropped because a signature failed; `blame` changed or forged it. */
-  unauthentic(to: NodeId, r: { reason: string; signer: NodeId; blame?: NodeId }): void {
+  /**
+   * A message a shell dropped because a signature failed; `blame` changed or forged it. One the
+   * shell refused before checking any signature (`unverified`: wrong size) is only a dropped message.
+   */
+  unauthentic(to: NodeId, r: { reason: string; signer: NodeId; blame?: NodeId; unverified?: boolean }): void {
     const round = this.current();
     round.dropped.push({ to: this.name(to), reason: r.reason });
+    if (r.unverified) return;
     (round.signatureFailures ??= []).push({
       to: this.name(to),
       signer: this.name(r.signer),
@@ -188,8 +199,13 @@ export class Recorder {
     if (e.kind === "decisionReceived") (this.normalReceived[me] ??= []).push(this.cell(e.digest, [e.from]));
     else if (e.kind === "accept") {
       this.learn(e.proposal);
-      if (!this.proposals.has(e.digest)) this.proposals.set(e.digest, e.proposal);
-      this.accepted.set(id, { round: e.round, leader: e.leader, digest: e.digest });
+      if (!this.proposals.has(e.proposalDigest)) this.proposals.set(e.proposalDigest, e.proposal);
+      this.accepted.set(id, {
+        round: e.round,
+        leader: e.leader,
+        digest: e.digest,
+        proposalDigest: e.proposalDigest,
+      });
     } else this.current().dropped.push({ to: me, reason: e.reason });
   }
 
@@ -203,28 +219,31 @@ export class Recorder {
     this.current().notes.push(text);
   }
 
-  /** The report: the outcome is what more than half of the normal nodes accepted, or null. */
+  /**
+   * The report: the outcome is the proposal (by proposal digest) more than half of the normal
+   * nodes accepted, or null.
+   */
   finish(): RunReport {
     const accepted: Record<string, number | null> = {};
     for (const n of this.o.normals) {
       const a = this.accepted.get(n);
       accepted[this.name(n)] = a ? this.costByDigest.get(a.digest) ?? null : null;
     }
-    const votes = new Map<string, { n: number; round: number; leader: NodeId }>();
+    const votes = new Map<string, { n: number; round: number; leader: NodeId; digest: string }>();
     for (const a of this.accepted.values()) {
-      const v = votes.get(a.digest) ?? { n: 0, round: a.round, leader: a.leader };
-      votes.set(a.digest, { ...v, n: v.n + 1 });
+      const v = votes.get(a.proposalDigest) ?? { n: 0, round: a.round, leader: a.leader, digest: a.digest };
+      votes.set(a.proposalDigest, { ...v, n: v.n + 1 });
     }
     let outcome: Outcome | null = null;
     let dispatch: RunReport["dispatch"];
-    for (const [digest, v] of votes) {
+    for (const [proposalDigest, v] of votes) {
       if (2 * v.n > this.o.normals.length) {
-        const p = this.proposals.get(digest);
+        const p = this.proposals.get(proposalDigest);
         if (p && this.o.dispatchOf) dispatch = this.o.dispatchOf(p);
         outcome = {
           round: v.round,
           leader: this.name(v.leader),
-          costUsd: this.costByDigest.get(digest) ?? NaN,
+          costUsd: this.costByDigest.get(v.digest) ?? NaN,
         };
       }
     }

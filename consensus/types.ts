@@ -37,7 +37,11 @@ export interface Proposal {
   leader: NodeId;
   /** The dispatch and its duality certificate. */
   certificate: Certificate;
-  /** Daily cost the leader claims, $ (informational: receivers compute the true cost themselves). */
+  /**
+   * Daily cost the leader claims, $ per day. Receivers that check the proposal compute the true
+   * cost themselves and reject a claim off by more than `CLAIM_TOLERANCE_USD` (consensus/digest.ts);
+   * it is part of what the leader signs, so two claims are two proposals.
+   */
   claimedCostUsd: number;
 }
 
@@ -112,13 +116,23 @@ export type Message = ProposalMessage | DecisionMessage;
 export interface Verifier {
   /** Checks a certificate against the LP this participant built itself. */
   verify(cert: Certificate): Verdict;
-  /** Identity of a dispatch: SHA-256 of its x (two proposals are "the same" when equal). */
+  /**
+   * Identity of a dispatch: SHA-256 of its x. For the trace and the ledger's `dispatch` field; what
+   * participants decide on is the whole proposal (`proposalDigest`, consensus/signing.ts).
+   */
   digest(cert: Certificate): string;
-  /** True cost of a dispatch, $ per day (for the trace; never used to decide). */
+  /** True cost of a dispatch, $ per day: shown in the trace, and checked against a proposal's claim. */
   costUsd(cert: Certificate): number;
   /** A tampered copy of a certificate (for `follower_trick_error`): another x, same y. */
   tamper(cert: Certificate): Certificate;
 }
+
+/**
+ * What a delegate's check of a received proposal said: the certificate checker's verdict, or
+ * `misclaimed` when the certificate passed but the claimed daily cost is off (by more than
+ * `CLAIM_TOLERANCE_USD`).
+ */
+export type ReceivedVerdict = Verdict["verdict"] | "misclaimed";
 
 /** Events fed to a delegate. */
 export type DelegateEvent =
@@ -139,18 +153,32 @@ export type DelegateEffect =
   | { kind: "send"; msg: Message; delayMs?: number }
   /** Solve these variants for `round` and answer with a `solved` event. */
   | { kind: "solve"; round: number; variants: ProposalVariant[] }
-  /** A proposal was received and checked (for the trace). */
+  /**
+   * A proposal was received and checked (for the trace). `digest` is its dispatch's digest (x
+   * only: the trace shows the dispatch's cost); `proposalDigest` (consensus/signing.ts) is what
+   * tells proposals apart.
+   */
   | {
     kind: "received";
     round: number;
     path: NodeId[];
     digest: string;
-    verdict: Verdict["verdict"];
+    proposalDigest: string;
+    verdict: ReceivedVerdict;
+    /** Why it was rejected, when the verdict alone does not say (`misclaimed`: by how much). */
+    reason?: string;
     /** True when the check was skipped (`follower_collusion`). */
     unchecked?: boolean;
   }
-  /** The delegate commits this proposal for the round. */
-  | { kind: "commit"; round: number; leader: NodeId; digest: string; proposal: Proposal }
+  /** The delegate commits this proposal for the round (`digest`: its dispatch's; `proposalDigest`: its own). */
+  | {
+    kind: "commit";
+    round: number;
+    leader: NodeId;
+    digest: string;
+    proposalDigest: string;
+    proposal: Proposal;
+  }
   /** The delegate blacklists the round's leader. */
   | { kind: "blacklist"; round: number; leader: NodeId; reason: "no valid proposal" | "equivocation" }
   /** A message was dropped; `reason` says why (stale round, unparseable, not for me, ...). */
@@ -186,21 +214,29 @@ export interface DelegateSnapshot {
   blacklist: NodeId[];
   /** Proposals received in the current round (as received). */
   received: { path: NodeId[]; sigs?: string[]; proposal: Proposal }[];
-  /** Set once the delegate has committed; it then takes no further part in rounds. */
-  committed?: { round: number; leader: NodeId; digest: string };
+  /**
+   * Set once the delegate has committed; it then takes no further part in rounds. `digest` is the
+   * dispatch's digest, `proposalDigest` the committed proposal's (absent in snapshots of older versions).
+   */
+  committed?: { round: number; leader: NodeId; digest: string; proposalDigest?: string };
 }
 
 /** Events fed to a normal node. */
 export type NormalEvent = { kind: "receive"; msg: unknown };
 
-/** Effects of a normal node. */
+/**
+ * Effects of a normal node. `digest` is the dispatch's digest (x only, for the trace and the
+ * ledger's `dispatch` field); `proposalDigest` identifies the proposal decided on, which is what
+ * decisions are counted by.
+ */
 export type NormalEffect =
-  | { kind: "decisionReceived"; from: NodeId; round: number; digest: string }
+  | { kind: "decisionReceived"; from: NodeId; round: number; digest: string; proposalDigest: string }
   | {
     kind: "accept";
     round: number;
     leader: NodeId;
     digest: string;
+    proposalDigest: string;
     proposal: Proposal;
     supporters: NodeId[];
     /** The supporters' decision signatures and the leader's proposal signature (for the ledger block). */
@@ -247,4 +283,18 @@ export interface Misbehaviour {
   replay_old?: boolean;
   /** Its Worker dies half-way through writing the ledger block of this height (day), once. */
   crash_in_ledger_write?: number;
+  /**
+   * As leader: send these delegates the same dispatch with another claimed cost (within the
+   * tolerance) and another variant label: valid, but a second proposal (equivocation).
+   */
+  equivocate_metadata?: NodeId[];
+  /** Every proposal it sends these delegates carries an x far longer than the problem's. */
+  oversize?: NodeId[];
+  /** At every round start, sends every other delegate and every normal node junk payloads. */
+  junk?: boolean;
+  /**
+   * Sends its proposals and relays as relayed on by each of these participants, and its decisions
+   * as theirs (`from`); it cannot sign for them, so those signatures fail.
+   */
+  impersonate?: NodeId[];
 }

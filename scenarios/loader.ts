@@ -189,7 +189,10 @@ const U32_MAX = 0xffff_ffff;
 /** Milliseconds per second. */
 const MS_PER_SEC = 1000;
 
-/** The behaviour keys of `leader_evil:` that take a list of delegate ids, in canonical order. */
+/**
+ * The behaviour keys of `leader_evil:` that take a list of ids, in canonical order: delegate ids,
+ * except for {@link ANY_ID_BEHAVIOURS}.
+ */
 export const ID_LIST_BEHAVIOURS = [
   "follower_ignore",
   "follower_error",
@@ -199,7 +202,12 @@ export const ID_LIST_BEHAVIOURS = [
   "follower_trick_error",
   "equivocate",
   "forge_leader",
+  "equivocate_metadata",
+  "oversize",
+  "impersonate",
 ] as const;
+/** Id-list behaviours whose ids may name any participant, not only delegates. */
+export const ANY_ID_BEHAVIOURS: readonly string[] = ["impersonate"];
 /** Every behaviour key of `leader_evil:`. */
 export const BEHAVIOUR_KEYS = [
   ...ID_LIST_BEHAVIOURS,
@@ -208,6 +216,7 @@ export const BEHAVIOUR_KEYS = [
   "delay_to",
   "replay_old",
   "crash_in_ledger_write",
+  "junk",
 ] as const;
 
 type IdListBehaviour = typeof ID_LIST_BEHAVIOURS[number];
@@ -218,6 +227,7 @@ const LEADER_SEND_KEYS: readonly IdListBehaviour[] = [
   "follower_error",
   "follower_feasible",
   "equivocate",
+  "equivocate_metadata",
 ];
 /** Relay behaviours: each decides what a follower relays to one delegate, so a delegate may appear in one only. */
 const RELAY_KEYS: readonly IdListBehaviour[] = ["follower_trick_ignore", "follower_trick_error"];
@@ -940,6 +950,7 @@ function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resol
   }
   const delegateIds = new Set(delegates.map((n) => n.id));
   const delegateList = delegates.map((n) => `${n.id}${n.name ? ` ${n.name}` : ""}`).join(", ");
+  const everyone = { ids: new Set(raw.map((n) => n.id)), list: raw.map((n) => n.id).join(", ") };
 
   const participants = raw.map((n): Participant => ({
     id: n.id,
@@ -947,7 +958,15 @@ function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resol
     delegate: n.delegate,
     normal: n.normal,
     misbehaviour: n.behaviours
-      ? readBehaviours(ctx, n, `nodes.${n.entry.key}.leader_evil`, delegateIds, delegateList, resolve)
+      ? readBehaviours(
+        ctx,
+        n,
+        `nodes.${n.entry.key}.leader_evil`,
+        delegateIds,
+        delegateList,
+        resolve,
+        everyone,
+      )
       : {},
   }));
   return participants.sort((a, b) => a.id - b.id);
@@ -960,6 +979,7 @@ function readBehaviours(
   delegateIds: ReadonlySet<NodeId>,
   delegateList: string,
   resolve: Resolve,
+  everyone: { ids: ReadonlySet<NodeId>; list: string },
 ): Misbehaviour {
   const be = node.behaviours!;
   const m: Misbehaviour = {};
@@ -977,13 +997,21 @@ function readBehaviours(
     const kPath = `${path}.${e.key}`;
     if ((ID_LIST_BEHAVIOURS as readonly string[]).includes(e.key)) {
       const key = e.key as IdListBehaviour;
+      const anyone = ANY_ID_BEHAVIOURS.includes(key);
+      const [allowed, allowedList, what] = anyone
+        ? [everyone.ids, everyone.list, "a participant"]
+        : [delegateIds, delegateList, "a delegate"];
       if (isEmpty(e.value)) {
         listed.set(key, { ids: [], at: [] });
         continue;
       }
       if (!isSeq(e.value)) {
         const hint = typeof scalar(e.value) === "number" ? ` (write [${scalar(e.value)}])` : "";
-        ctx.fail(e.at, kPath, `expected a list of delegate ids, found ${describe(e.value)}${hint}`);
+        ctx.fail(
+          e.at,
+          kPath,
+          `expected a list of ${anyone ? "participant" : "delegate"} ids, found ${describe(e.value)}${hint}`,
+        );
         continue;
       }
       const ids: NodeId[] = [];
@@ -997,10 +1025,16 @@ function readBehaviours(
           ctx.fail(
             item ?? e.at,
             iPath,
-            `expected a delegate id (an integer), found ${describe(item)}${quoted}`,
+            `expected ${anyone ? "a participant" : "a delegate"} id (an integer), found ${
+              describe(item)
+            }${quoted}`,
           );
-        } else if (!delegateIds.has(v)) {
-          ctx.fail(item, iPath, `${v} is not a delegate (delegates: ${delegateList || "none"})`);
+        } else if (!allowed.has(v)) {
+          ctx.fail(
+            item,
+            iPath,
+            `${v} is not ${what} (${anyone ? "participants" : "delegates"}: ${allowedList || "none"})`,
+          );
         } else if (ids.includes(v)) {
           ctx.notice(iPath, `${v} is listed twice; once is enough`);
         } else {
@@ -1024,10 +1058,10 @@ function readBehaviours(
       if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
         ctx.fail(e.at, kPath, `expected a day (block height, an integer >= 1), found ${describe(e.value)}`);
       } else m.crash_in_ledger_write = v;
-    } else if (e.key === "replay_old") {
+    } else if (e.key === "replay_old" || e.key === "junk") {
       const v = scalar(e.value);
       if (typeof v !== "boolean") ctx.fail(e.at, kPath, `expected true or false, found ${describe(e.value)}`);
-      else if (v) m.replay_old = true;
+      else if (v) m[e.key] = true;
     } else if (e.key === "delay_to") {
       const delays: Record<NodeId, number> = {};
       if (!isMap(e.value)) {
@@ -1203,6 +1237,13 @@ export function describeMisbehaviour(m: Misbehaviour, names: NameLookup, self?: 
     leader.push(`sends a feasible but non-optimal dispatch to ${list(m.follower_feasible)}`);
   }
   if (m.equivocate?.length) leader.push(`sends another valid optimum (equivocates) to ${list(m.equivocate)}`);
+  if (m.equivocate_metadata?.length) {
+    leader.push(
+      `sends ${
+        list(m.equivocate_metadata)
+      } the same dispatch with another claimed cost and label (equivocates)`,
+    );
+  }
   if (leader.length > 0) lines.push(`${who}as leader: ${leader.join("; ")}`);
   const follower: string[] = [];
   if (m.follower_collusion?.length) {
@@ -1229,6 +1270,13 @@ export function describeMisbehaviour(m: Misbehaviour, names: NameLookup, self?: 
     lines.push(`${who}sends ${list(m.forge_leader)} a proposal the leader never signed (forged)`);
   }
   if (m.replay_old) lines.push(`${who}replays messages of earlier rounds and blocks at every round start`);
+  if (m.oversize?.length) lines.push(`${who}sends ${list(m.oversize)} proposals far larger than the problem`);
+  if (m.junk) lines.push(`${who}sends junk payloads to everyone at every round start`);
+  if (m.impersonate?.length) {
+    lines.push(
+      `${who}sends its relays and decisions in the name of ${list(m.impersonate)} (unsigned by them)`,
+    );
+  }
   if (m.crash_in_ledger_write !== undefined) {
     lines.push(`${who}dies half-way through writing ledger block ${m.crash_in_ledger_write} (once)`);
   }

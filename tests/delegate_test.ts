@@ -5,19 +5,26 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { dispatchDigest } from "../consensus/digest.ts";
+import { CLAIM_TOLERANCE_USD, claimProblem, dispatchDigest } from "../consensus/digest.ts";
 import { initDelegate, stepDelegate } from "../consensus/delegate.ts";
 import { parseMessage } from "../consensus/messages.ts";
+import { proposalDigest } from "../consensus/signing.ts";
 import { initNormal, stepNormal } from "../consensus/normal.ts";
 import {
   crashAtRound,
   delayRelays,
   type DelegateStep,
+  equivocateMetadata,
   followerCollusion,
   followerIgnore,
   followerTrickError,
   followerTrickIgnore,
+  impersonate,
+  junk,
   leaderSends,
+  METADATA_CLAIM_OFFSET_USD,
+  oversize,
+  OVERSIZE_FACTOR,
   withMisbehaviour,
 } from "../consensus/behaviours.ts";
 import type {
@@ -116,6 +123,7 @@ Deno.test("a follower verifies, relays a valid proposal once to those not on its
     round: 1,
     path: [8],
     digest: env.digest(book.optimal.certificate),
+    proposalDigest: proposalDigest(proposalOf(book, "optimal", 1, 8)),
     verdict: "accepted",
   });
   assert.deepEqual(sentTo(fx), [9, 11, 12]);
@@ -178,10 +186,12 @@ Deno.test("exactly one valid proposal: commit and send the decision to every nor
   assert.deepEqual([commit.round, commit.leader], [1, 8]);
   assert.deepEqual(sentTo(fx), NORMALS);
   for (const e of sends(fx)) assert.equal((e.msg as DecisionMessage).from, 10);
+  assert.equal(commit.proposalDigest, proposalDigest(proposalOf(book, "optimal", 1, 8)));
   assert.deepEqual(ofKind(fx, "persist")[0].snapshot.committed, {
     round: 1,
     leader: 8,
     digest: commit.digest,
+    proposalDigest: commit.proposalDigest,
   });
   // Committed: takes no further part.
   assert.deepEqual(stepDelegate(env, s, { kind: "roundStart", round: 2 }), []);
@@ -556,4 +566,229 @@ Deno.test("strict mode: phase k needs k signers; what is taken in phase f+1 is n
   stepDelegate(env, paper, { kind: "roundStart", round: 1 });
   stepDelegate(env, paper, { kind: "phase", round: 1, phase: 3 });
   assert.equal(drops(stepDelegate(env, paper, { kind: "receive", msg: direct })).length, 0);
+});
+
+// ---------------------------------------------------------------------------
+// Whole-proposal identity, claimed costs and delegates-only relaying (issue 9)
+
+/** The optimum of round `round` with another claimed cost (`+dUsd`) and another variant label. */
+function restated(book: Parameters<typeof proposalOf>[0], round: number, leader: NodeId, dUsd: number) {
+  const p = proposalOf(book, "optimal", round, leader);
+  return {
+    ...p,
+    claimedCostUsd: p.claimedCostUsd + dUsd,
+    certificate: { ...p.certificate, variant: "optimal (restated)" },
+  };
+}
+
+Deno.test("defect 3: the same x with another claimed cost and label is a second proposal: evidence and blacklist", async () => {
+  const { env, book } = await consensusFixture();
+  const { s } = started(12);
+  const first = proposalMsg(book, "optimal", 1, 12, [8]);
+  // Both copies carry a (shell-verified) leader signature; the second comes relayed by E.
+  stepDelegate(env, s, { kind: "receive", msg: { ...first, sigs: ["sig-a"] } });
+  const second = { ...first, path: [8, 10], sigs: ["sig-b", "sig-e"], proposal: restated(book, 1, 8, 0.005) };
+  const fx = stepDelegate(env, s, { kind: "receive", msg: second });
+  assert.equal(ofKind(fx, "received")[0].verdict, "accepted", "the claim is within the tolerance");
+  assert.equal(
+    ofKind(fx, "received")[0].digest,
+    env.digest(book.optimal.certificate),
+    "the trace's digest is x's",
+  );
+  const [evidence] = ofKind(fx, "evidence").map((e) => e.evidence);
+  assert.ok(evidence, "two signed proposals with one x are evidence");
+  assert.deepEqual(
+    [evidence.a.proposal, evidence.b.proposal],
+    [proposalDigest(first.proposal), proposalDigest(second.proposal)],
+  );
+  assert.equal(sends(fx).length, 2, "the second proposal is relayed too (to D and F)");
+  const end = stepDelegate(env, s, { kind: "roundEnd", round: 1 });
+  assert.deepEqual(ofKind(end, "commit"), []);
+  assert.deepEqual(ofKind(end, "blacklist").map((e) => e.reason), ["equivocation"]);
+});
+
+Deno.test("defect 3: a claimed cost off by more than the tolerance is rejected, saying by how much", async () => {
+  const { env, book } = await consensusFixture();
+  const { s } = started(11);
+  const msg = proposalMsg(book, "optimal", 1, 11, [8]);
+  const lie = { ...msg, proposal: { ...msg.proposal, claimedCostUsd: 1 } };
+  const fx = stepDelegate(env, s, { kind: "receive", msg: lie });
+  const [rec] = ofKind(fx, "received");
+  assert.equal(rec.verdict, "misclaimed");
+  assert.match(
+    rec.reason ?? "",
+    /^misclaimed: claims \$1\.00 per day, the dispatch costs \$743\.91: off by \$742\.91 \(tolerance \$0\.01\)$/,
+  );
+  assert.deepEqual(sends(fx), [], "not relayed");
+  // Just outside the tolerance is rejected too; NaN and infinite claims never get past the parser.
+  const justOut = {
+    ...msg,
+    proposal: { ...msg.proposal, claimedCostUsd: msg.proposal.claimedCostUsd + 0.011 },
+  };
+  assert.equal(
+    ofKind(stepDelegate(env, s, { kind: "receive", msg: justOut }), "received")[0].verdict,
+    "misclaimed",
+  );
+  for (const claimedCostUsd of [NaN, Infinity]) {
+    const bad = { ...msg, proposal: { ...msg.proposal, claimedCostUsd } };
+    assert.match(
+      drops(stepDelegate(env, s, { kind: "receive", msg: bad }))[0],
+      /claimedCostUsd is not a finite/,
+    );
+  }
+  const end = stepDelegate(env, s, { kind: "roundEnd", round: 1 });
+  assert.deepEqual(ofKind(end, "blacklist").map((e) => e.reason), ["no valid proposal"]);
+});
+
+Deno.test("defect 3: normal nodes count decisions by proposal, so a quorum never mixes two proposals", async () => {
+  const { env, book } = await consensusFixture();
+  const n = initNormal({ id: 6, delegates: DELEGATES });
+  const p = proposalOf(book, "optimal", 1, 8), q = restated(book, 1, 8, 0.005);
+  const decide = (from: NodeId, proposal: Proposal) =>
+    stepNormal(env, n, {
+      kind: "receive",
+      msg: { kind: "decision", round: 1, from, to: 6, proposal, sig: `s${from}` },
+    });
+  decide(9, p);
+  decide(10, p);
+  const third = decide(11, q);
+  assert.deepEqual(third.map((e) => e.kind), ["decisionReceived"], "2 + 1 is no majority of 5");
+  const fourth = decide(12, p);
+  const accept = fourth.find((e) => e.kind === "accept");
+  assert.ok(accept?.kind === "accept");
+  assert.deepEqual(accept.supporters, [9, 10, 12]);
+  assert.deepEqual(accept.signatures.map((x) => x.id), [9, 10, 12], "only signatures over p");
+  assert.equal(accept.proposalDigest, proposalDigest(p));
+  assert.equal(
+    accept.digest,
+    env.digest(p.certificate),
+    "the dispatch digest, for the ledger's dispatch field",
+  );
+  // A normal node that verifies drops a decision whose claim is off, saying by how much.
+  const v = initNormal({ id: 6, delegates: DELEGATES, verifyCertificates: true, names: { 11: "F" } });
+  const fx = stepNormal(env, v, {
+    kind: "receive",
+    msg: { kind: "decision", round: 1, from: 11, to: 6, proposal: { ...p, claimedCostUsd: 1 } },
+  });
+  assert.match(
+    (fx[0] as { reason: string }).reason,
+    /^decision from F is misclaimed: claims \$1\.00 .* off by \$742\.91/,
+  );
+});
+
+Deno.test("defect 4: a copy relayed by a node that is not a delegate is dropped, naming it (strict and paper)", async () => {
+  const { env, book } = await consensusFixture();
+  // Three delegates C, D, E (f = 1, phases 1 and 2) and normal-only A (6): C's proposal relayed by A.
+  const names = { 6: "A", 8: "C", 9: "D", 10: "E" };
+  for (const protocol of ["strict", "paper"] as const) {
+    const s = initDelegate({ id: 9, names, delegates: [8, 9, 10], normals: [6, 8, 9, 10], protocol });
+    stepDelegate(env, s, { kind: "roundStart", round: 1 });
+    stepDelegate(env, s, { kind: "phase", round: 1, phase: 2 });
+    const viaA = proposalMsg(book, "optimal", 1, 9, [8, 6]);
+    assert.deepEqual(drops(stepDelegate(env, s, { kind: "receive", msg: viaA })), [
+      "relayed through A, which is not a delegate (only delegates relay)",
+    ], protocol);
+    const end = stepDelegate(env, s, { kind: "roundEnd", round: 1 });
+    assert.deepEqual(ofKind(end, "commit"), [], `${protocol}: A's signature does not count`);
+    assert.deepEqual(ofKind(end, "blacklist").map((e) => e.reason), ["no valid proposal"], protocol);
+  }
+});
+
+Deno.test("parseMessage with the problem's shape refuses other sizes without reading an entry", async () => {
+  const { book } = await consensusFixture();
+  const shape = { x: book.optimal.certificate.x.length, y: book.optimal.certificate.y.length };
+  const good = proposalMsg(book, "optimal", 1, 10, [8]);
+  assert.equal(parseMessage(good, shape).ok, true);
+  let reads = 0;
+  const huge = new Proxy(new Array(60_000_000), {
+    get: (t, k) => (typeof k === "string" && /^\d+$/.test(k) && reads++, Reflect.get(t, k)),
+  });
+  const forged = {
+    ...good,
+    proposal: { ...good.proposal, certificate: { ...good.proposal.certificate, x: huge } },
+  };
+  assert.deepEqual(parseMessage(forged, shape), {
+    ok: false,
+    reason: "proposal.certificate.x has 60000000 entries, the problem has 13800",
+    size: true,
+  });
+  assert.match(
+    (parseMessage(forged) as { reason: string }).reason,
+    /x has 60000000 entries \(at most 1048576\)/,
+  );
+  assert.equal(reads, 0, "no entry of x was read");
+  const shortY = {
+    ...good,
+    proposal: { ...good.proposal, certificate: { ...good.proposal.certificate, y: [1] } },
+  };
+  assert.match(
+    (parseMessage(shortY, shape) as { reason: string }).reason,
+    /y has 1 entries, the problem has 6456/,
+  );
+  const label = { ...good.proposal.certificate, variant: "v".repeat(10_000) };
+  assert.match(
+    (parseMessage({ ...good, proposal: { ...good.proposal, certificate: label } }) as { reason: string })
+      .reason,
+    /variant has 10000 characters \(at most 128\)/,
+  );
+});
+
+Deno.test("equivocate_metadata: the listed delegates get the same x with another claim and label", async () => {
+  const { env, book } = await consensusFixture();
+  const { fx } = await lead(equivocateMetadata(8, [11, 12])(stepDelegate));
+  const byTo = Object.fromEntries(sends(fx).map((e) => [e.msg.to, e.msg.proposal]));
+  const honest = proposalOf(book, "optimal", 1, 8);
+  for (const to of [8, 9, 10]) assert.deepEqual(byTo[to], honest);
+  for (const to of [11, 12]) {
+    const p = byTo[to];
+    assert.equal(p.certificate.x, honest.certificate.x, "the very same x");
+    assert.equal(p.certificate.variant, "optimal (restated)");
+    assert.equal(p.claimedCostUsd, honest.claimedCostUsd + METADATA_CLAIM_OFFSET_USD);
+    assert.ok(METADATA_CLAIM_OFFSET_USD < CLAIM_TOLERANCE_USD, "within the tolerance");
+    assert.equal(claimProblem(env, p), undefined);
+    assert.notEqual(proposalDigest(p), proposalDigest(honest));
+  }
+  assert.equal(byTo[11].certificate, byTo[12].certificate, "one restated certificate object per original");
+});
+
+Deno.test("oversize: proposals to the listed delegates carry an x 64 times the problem's", async () => {
+  const { book } = await consensusFixture();
+  const { fx } = await lead(oversize([9])(stepDelegate));
+  const n = book.optimal.certificate.x.length;
+  for (const e of sends(fx)) {
+    assert.equal(
+      e.msg.proposal.certificate.x.length,
+      e.msg.to === 9 ? OVERSIZE_FACTOR * n : n,
+      `to ${e.msg.to}`,
+    );
+  }
+});
+
+Deno.test("junk: every other delegate and normal node gets payloads that every machine drops", async () => {
+  const { env } = await consensusFixture();
+  const s = initDelegate(cfg(10));
+  const fx = junk(10)(stepDelegate)(env, s, { kind: "roundStart", round: 1 });
+  const to = new Set(sends(fx).map((e) => e.msg.to));
+  assert.deepEqual([...to].sort((a, b) => a - b), [6, 7, 8, 9, 11, 12]);
+  for (const e of sends(fx)) {
+    const d = initDelegate(cfg(9));
+    stepDelegate(env, d, { kind: "roundStart", round: 1 });
+    const n = initNormal({ id: e.msg.to, delegates: DELEGATES });
+    const dropped = [
+      ...drops(stepDelegate(env, d, { kind: "receive", msg: { ...e.msg, to: 9 } })),
+      ...stepNormal(env, n, { kind: "receive", msg: e.msg }).filter((x) => x.kind === "drop"),
+    ];
+    assert.ok(dropped.length >= 1, JSON.stringify(e.msg).slice(0, 200));
+  }
+});
+
+Deno.test("impersonate: relays go out as relayed on by the listed ids, decisions in their name", async () => {
+  const { relay, decide } = await follow(impersonate(10, [6, 9])(stepDelegate));
+  // Relays of [8] to 9, 11, 12 become [8, 10, 6] and [8, 10, 9] (never to 9 in 9's own name).
+  assert.deepEqual(
+    relay.map((e) => `${e.msg.to}:${(e.msg as { path: NodeId[] }).path.join(",")}`).sort(),
+    ["11:8,10,6", "11:8,10,9", "12:8,10,6", "12:8,10,9", "9:8,10,6"],
+  );
+  const froms = new Set(decide.map((e) => (e.msg as DecisionMessage).from));
+  assert.deepEqual([...froms].sort(), [6, 9]);
 });

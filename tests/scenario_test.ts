@@ -509,6 +509,7 @@ const VOCABULARY = [
   "ip",
   ...["follower_ignore", "follower_error", "follower_feasible", "follower_collusion"],
   ...["follower_trick_ignore", "follower_trick_error", "equivocate", "crash_at_round", "delay_ms"],
+  ...["equivocate_metadata", "oversize", "junk", "impersonate"],
 ];
 
 Deno.test("property: random strings never make the loader throw anything but ScenarioError", () => {
@@ -584,5 +585,54 @@ Deno.test("property: any edit of a valid scenario yields a Scenario or a Scenari
       return neverThrowsOtherwise(t);
     }),
     { numRuns: 500 },
+  );
+});
+
+Deno.test("the behaviours of issue 9 load: equivocate_metadata, oversize, junk, impersonate (any participant)", () => {
+  const s = parseScenario(
+    withLine(
+      13,
+      "      equivocate_metadata: [11, 12]",
+      "      oversize: [9]",
+      "      junk: true",
+      "      impersonate: [6, 10]",
+    ),
+    FILE,
+  );
+  assert.deepEqual(s.participants.find((p) => p.id === 8)?.misbehaviour, {
+    equivocate_metadata: [11, 12],
+    oversize: [9],
+    impersonate: [6, 10],
+    junk: true,
+  });
+  const names = { 6: "A", 8: "C", 9: "D", 10: "E", 11: "F", 12: "G" };
+  const lines = describeMisbehaviour(s.participants.find((p) => p.id === 8)!.misbehaviour, names, 8);
+  assert.deepEqual(lines, [
+    "C as leader: sends F, G the same dispatch with another claimed cost and label (equivocates)",
+    "C sends D proposals far larger than the problem",
+    "C sends junk payloads to everyone at every round start",
+    "C sends its relays and decisions in the name of A, E (unsigned by them)",
+  ]);
+  // impersonate takes any participant; the others take delegates only.
+  expectError(
+    withLine(13, "      impersonate: [6, 99]"),
+    { line: 13, column: 24, keyPath: "nodes.8.leader_evil.impersonate[1]" },
+    /^99 is not a participant \(participants: 6, 7, 8, 9, 10, 11, 12\)$/,
+  );
+  expectError(
+    withLine(13, "      oversize: [6]"),
+    { line: 13, column: 18, keyPath: "nodes.8.leader_evil.oversize[0]" },
+    /^6 is not a delegate/,
+  );
+  expectError(
+    withLine(13, "      junk: 1"),
+    { line: 13, column: 13, keyPath: "nodes.8.leader_evil.junk" },
+    /^expected true or false, found 1$/,
+  );
+  // A follower gets one thing from the leader: equivocate_metadata is a leader-send behaviour.
+  expectError(
+    withLine(13, "      equivocate: [9]", "      equivocate_metadata: [9]"),
+    { line: 14, column: 29, keyPath: "nodes.8.leader_evil.equivocate_metadata" },
+    /9 is also in equivocate/,
   );
 });

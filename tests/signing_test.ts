@@ -241,3 +241,70 @@ Deno.test("equivocation: two signed proposals of one leader become evidence whos
   assert.ok([ev.a.proposal, ev.b.proposal].includes(optimal));
   assert.ok(report.rounds[0].notes.some((n) => /holds evidence: C signed two proposals for round 1/.test(n)));
 });
+
+Deno.test("defect 9: a forged proposal with 6e7 entries in x is refused by its size, before anything is hashed", async () => {
+  const { book } = await consensusFixture();
+  const shape = { x: book.optimal.certificate.x.length, y: book.optimal.certificate.y.length };
+  const pairs = await Promise.all([C, D].map((id) => seedKeyPair(5, id)));
+  const publicKeys = Object.fromEntries(pairs.map((p) => [p.id, p.publicKey]));
+  const context = { chain: CHAIN, publicKeys, names: NAMES, shape };
+  const auth = new Authenticator(context);
+  // 6e7 entries (480 MB as Float64), held sparse; reading any entry (as hashing would) is counted
+  // and stops the reader at once, so code that hashes before checking sizes fails fast here.
+  let reads = 0;
+  const x = new Proxy(new Array(60_000_000), {
+    get: (t, k) => {
+      if (typeof k === "string" && /^\d+$/.test(k)) throw new Error(`x[${k}] read (${++reads})`);
+      return Reflect.get(t, k);
+    },
+  });
+  const honest = proposalMsg(book, "optimal", 1, D, [C]);
+  const certificate = { ...honest.proposal.certificate, x };
+  const forged = { ...honest, sigs: [FORGED_SIGNATURE], proposal: { ...honest.proposal, certificate } };
+  const t0 = performance.now();
+  const r = await auth.check(forged);
+  const ms = performance.now() - t0;
+  assert.deepEqual(r, {
+    ok: false,
+    unverified: true,
+    signer: C,
+    reason: "refused before any signature check: proposal.certificate.x has 60000000 entries, " +
+      "the problem has 13800; sender C unauthenticated",
+  });
+  assert.equal(reads, 0, "no entry of x was read, so nothing was hashed");
+  console.log(`a 6e7-entry forged proposal refused in ${(ms * 1000).toFixed(0)} µs`);
+  // The right size still goes on to the signature check (and fails it there).
+  const wrongSig = await auth.check({ ...honest, sigs: [FORGED_SIGNATURE] });
+  assert.ok(
+    !wrongSig.ok && !wrongSig.unverified && /signature of C \(leader\) does not verify/.test(wrongSig.reason),
+  );
+  // Without a shape, the generic bound still refuses it unhashed.
+  const generic = await new Authenticator({ ...context, shape: undefined }).check(forged);
+  assert.ok(!generic.ok && generic.unverified, JSON.stringify(generic));
+  assert.match(generic.reason, /x has 60000000 entries \(at most 1048576\)/);
+  assert.equal(reads, 0);
+});
+
+Deno.test("seal signs every missing slot it holds a key for, in path order, and nothing else", async () => {
+  const { book } = await consensusFixture();
+  const pairs = await Promise.all([6, C, D].map((id) => seedKeyPair(5, id)));
+  const publicKeys = Object.fromEntries(pairs.map((p) => [p.id, p.publicKey]));
+  const context = { chain: CHAIN, publicKeys, names: NAMES };
+  const only = (...ids: NodeId[]) =>
+    new Authenticator(context, new Map(pairs.filter((p) => ids.includes(p.id)).map((p) => [p.id, p])));
+  const viaA = proposalMsg(book, "optimal", 1, D, [C, 6]); // C's proposal "relayed by" normal-only A
+  // C alone (a Worker holds only its own key): signs its leader slot, cannot sign A's.
+  const alone = await only(C).seal(viaA) as ProposalMessage;
+  assert.equal(alone.sigs?.length, 1);
+  const r = await only().check(alone);
+  assert.ok(!r.ok && r.signer === 6, JSON.stringify(r));
+  assert.match(r.reason, /signature of A \(relayer\) is missing; sender A unauthenticated/);
+  // C and A colluding (both keys): both slots are signed and the copy verifies; the delegate
+  // machine, not the signature check, is what refuses a path through a non-delegate.
+  const both = await only(C, 6).seal(viaA) as ProposalMessage;
+  assert.equal(both.sigs?.length, 2);
+  assert.deepEqual(await only().check(both), { ok: true });
+  // Junk goes out as it is.
+  const junk = { kind: "proposal", to: D, path: "C" } as unknown as ProposalMessage;
+  assert.equal(await only(C).seal(junk), junk);
+});

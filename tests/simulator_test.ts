@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { type SimConfig, simulate } from "../actors/simulator.ts";
-import { consensusFixture, SCENARIO_I } from "./consensus_fixture.ts";
+import { proposalDigest } from "../consensus/signing.ts";
+import { consensusFixture, proposalOf, SCENARIO_I } from "./consensus_fixture.ts";
 
 const scenarioI = (seed: number): SimConfig => ({ scenario: "I", participants: SCENARIO_I, seed });
 const HONEST = [9, 10, 12];
@@ -33,6 +34,7 @@ Deno.test("Scenario I: C is blacklisted in round 1, D's $744 optimum is committe
       round: 2,
       leader: 9,
       digest: optimal,
+      proposalDigest: proposalDigest(proposalOf(book, "optimal", 2, 9)),
       certificateValid: true,
     }, `delegate ${d} ${msg}`);
   }
@@ -195,4 +197,134 @@ Deno.test("strict mode: the late-relay attack fails, whichever phase the late re
     outcomes.add(`${commits[0]?.round}`);
   }
   assert.deepEqual([...outcomes].sort(), ["1", "2"], "both outcomes were exercised");
+});
+
+/** Scenario I's participants with F honest and C doing `m`. */
+const leaderC = (m: Record<string, unknown>) =>
+  SCENARIO_I.map((p) =>
+    p.id === 8
+      ? { ...p, misbehaviour: m }
+      : p.id === 11
+      ? { id: 11, name: "F", delegate: true, normal: true }
+      : p
+  );
+
+Deno.test("defect 3: metadata equivocation (same x, another claim and label) is caught: evidence, blacklist, one quorum", async () => {
+  const { env, book } = await consensusFixture();
+  for (const protocol of ["paper", "strict"] as const) {
+    for (const seed of [1, 2, 3]) {
+      const why = `${protocol}, seed ${seed}`;
+      const { report, facts } = await simulate(env, book, {
+        participants: leaderC({ equivocate_metadata: [11, 12] }),
+        seed,
+        protocol,
+      });
+      assert.ok((report.evidence ?? []).some((e) => e.leader === 8 && e.round === 1), `evidence; ${why}`);
+      for (const d of [9, 10, 11, 12]) {
+        assert.deepEqual(facts.delegates[d].blacklist, [8], `${d} blacklists C; ${why}`);
+        assert.equal(facts.delegates[d].commit?.round, 2, why);
+      }
+      assert.deepEqual(report.outcome, { round: 2, leader: "D", costUsd: 744 }, why);
+      // Every normal node's quorum is over one proposal: D's round-2 optimum.
+      const d2 = proposalDigest(proposalOf(book, "optimal", 2, 9));
+      for (const n of [6, 7, 8, 9, 10, 11, 12]) {
+        assert.equal(facts.normals[n].accepted?.proposalDigest, d2, `${n}; ${why}`);
+      }
+      assert.ok(report.rounds[0].notes.some((n) => /D saw C equivocate/.test(n)), why);
+    }
+  }
+});
+
+Deno.test("defect 4: strict, 3 delegates: a copy relayed (validly signed) by normal-only A in phase 2 counts for nothing", async () => {
+  const { env, book } = await consensusFixture();
+  const T = 1000, solveMs = 50, link = 10, checkMs = 20;
+  const phaseMs = 2 * (link + checkMs);
+  const hold = T + phaseMs / 2 - solveMs - link; // C's copy [C, A] reaches D in the middle of phase 2
+  const participants = [
+    { id: 6, name: "A", delegate: false, normal: true, misbehaviour: {} },
+    { id: 7, name: "B", delegate: false, normal: true },
+    {
+      id: 8,
+      name: "C",
+      delegate: true,
+      normal: true,
+      misbehaviour: { impersonate: [6], follower_ignore: [10], delay_to: { 9: hold } },
+    },
+    { id: 9, name: "D", delegate: true, normal: true },
+    { id: 10, name: "E", delegate: true, normal: true },
+  ];
+  const { report, facts } = await simulate(env, book, {
+    participants,
+    seed: 5,
+    protocol: "strict",
+    coalition: [6, 8], // C holds A's key: A's relay signature verifies
+    roundTimeoutMs: T,
+    phaseMs,
+    solveMs,
+    checkMs,
+    minDelayMs: link,
+    maxDelayMs: link,
+  });
+  const r1 = report.rounds[0];
+  assert.deepEqual(r1.signatureFailures ?? [], [], "every signature on [C, A] verifies");
+  assert.ok(
+    r1.dropped.some((d) =>
+      d.to === "D" && d.reason === "relayed through A, which is not a delegate (only delegates relay)"
+    ),
+    JSON.stringify(r1.dropped),
+  );
+  assert.deepEqual([r1.decision.D, r1.decision.E], ["blacklist", "blacklist"], "D and E agree");
+  for (const d of [9, 10]) {
+    assert.deepEqual([facts.delegates[d].commit?.round, facts.delegates[d].commit?.leader], [2, 9]);
+  }
+  assert.deepEqual(report.outcome, { round: 2, leader: "D", costUsd: 744 });
+});
+
+Deno.test("oversize: proposals far larger than the problem are refused unhashed, and count as nothing sent", async () => {
+  const { env, book } = await consensusFixture();
+  const { report } = await simulate(env, book, {
+    participants: leaderC({ oversize: [9, 10, 11, 12] }),
+    seed: 2,
+  });
+  const refused = report.rounds[0].dropped.filter((d) =>
+    d.reason ===
+      "refused before any signature check: proposal.certificate.x has 883200 entries, the problem has 13800; " +
+        "sender C unauthenticated"
+  );
+  assert.deepEqual(refused.map((d) => d.to).sort(), ["D", "E", "F", "G"]);
+  assert.deepEqual(report.rounds[0].signatureFailures ?? [], [], "a size refusal is not a signature failure");
+  assert.deepEqual(report.outcome, { round: 2, leader: "D", costUsd: 744 });
+});
+
+Deno.test("junk: junk payloads to everyone are dropped with reasons and change nothing", async () => {
+  const { env, book } = await consensusFixture();
+  const participants = SCENARIO_I.map((p) =>
+    p.id === 11 ? { ...p, misbehaviour: { junk: true } } : p.id === 8 ? { ...p, misbehaviour: {} } : p
+  );
+  const { report } = await simulate(env, book, { participants, seed: 4 });
+  const reasons = report.rounds[0].dropped.map((d) => d.reason);
+  assert.ok(reasons.some((r) => /^malformed: unknown message kind gossip$/.test(r)), reasons.join("\n"));
+  assert.ok(reasons.some((r) => /path has 100 entries \(at most 64\)/.test(r)), reasons.join("\n"));
+  assert.ok(reasons.some((r) => /x has 1 entries, the problem has 13800/.test(r)), reasons.join("\n"));
+  assert.deepEqual(report.outcome, { round: 1, leader: "C", costUsd: 744 });
+});
+
+Deno.test("impersonate: copies in an honest participant's name fail its signature and are dropped, blaming nobody", async () => {
+  const { env, book } = await consensusFixture();
+  const participants = SCENARIO_I.map((p) =>
+    p.id === 11 ? { ...p, misbehaviour: { impersonate: [9] } } : p.id === 8 ? { ...p, misbehaviour: {} } : p
+  );
+  const { report } = await simulate(env, book, { participants, seed: 6 });
+  const failures = report.rounds[0].signatureFailures ?? [];
+  assert.ok(
+    failures.some((f) => f.signer === "D" && f.to === "E" && f.blame === undefined),
+    JSON.stringify(failures),
+  );
+  assert.ok(
+    report.rounds[0].dropped.some((d) =>
+      d.reason === "signature of D (relayer) is missing; sender D unauthenticated"
+    ),
+  );
+  assert.ok(failures.every((f) => f.blame === undefined), "an impersonated signer is never blamed");
+  assert.deepEqual(report.outcome, { round: 1, leader: "C", costUsd: 744 });
 });
