@@ -81,6 +81,8 @@ export interface SignatureFailure {
   reason: string;
   signer: NodeId;
   blame?: NodeId;
+  /** Refused before any signature was checked (a certificate of the wrong size). */
+  unverified?: boolean;
 }
 
 /** A block this participant appended to its ledger. */

@@ -30,6 +30,7 @@ import {
   encodeRecord,
   makeBlock,
 } from "../consensus/ledger.ts";
+import { messageShapeOf } from "../consensus/messages.ts";
 import { initNormal, type NormalState, stepNormal } from "../consensus/normal.ts";
 import { proposalDigest } from "../consensus/signing.ts";
 import type {
@@ -49,7 +50,7 @@ import { glpk } from "../models/glpk.ts";
 import { solveVariant } from "../models/variants.ts";
 import { Authenticator } from "./auth.ts";
 import { type ChainChecker, makeChainChecker } from "./chain_check.ts";
-import { ownKeyPair } from "./keys.ts";
+import { type KeyPair, ownKeyPair } from "./keys.ts";
 import { LedgerFile } from "./ledger_file.ts";
 import type {
   BlockWritten,
@@ -65,6 +66,8 @@ interface Actor {
   day: DayInfo;
   model: DispatchModel;
   env: Verifier;
+  /** This participant's own key pair (it never leaves the Worker). */
+  pair: KeyPair;
   auth: Authenticator;
   ledger?: LedgerFile;
   /** Equivocation evidence this participant's delegate gathered for the current block. */
@@ -148,6 +151,7 @@ function enterDay(a: Actor, day: DayInfo, snapshot = a.init.delegate?.snapshot):
       normals: d.normals,
       height: day.height,
       protocol: d.protocol,
+      shape: messageShapeOf(a.model.lp),
       ...(d.f === undefined ? {} : { f: d.f }),
       ...(day.startAfter === undefined ? {} : { startAfter: day.startAfter }),
     };
@@ -167,8 +171,25 @@ function enterDay(a: Actor, day: DayInfo, snapshot = a.init.delegate?.snapshot):
       delegates: init.normal.delegates,
       verifyCertificates: init.normal.verifyCertificates,
       height: day.height,
+      shape: messageShapeOf(a.model.lp),
     });
   }
+}
+
+/**
+ * The participant's authenticator for a day's model: it signs with the participant's own key and
+ * refuses, before hashing anything, a message whose certificate is not of the model's size.
+ */
+function authenticator(init: WorkerInit, pair: KeyPair, model: DispatchModel): Authenticator {
+  return new Authenticator(
+    {
+      chain: init.genesis.hash,
+      publicKeys: init.publicKeys,
+      names: init.names,
+      shape: messageShapeOf(model.lp),
+    },
+    new Map([[init.id, pair]]),
+  );
 }
 
 async function start(init: WorkerInit): Promise<void> {
@@ -178,17 +199,14 @@ async function start(init: WorkerInit): Promise<void> {
   warmUp(model);
   const env = timed(makeVerifier(model));
   const pair = await ownKeyPair(init.keys, init.id, init.names[init.id] ?? String(init.id));
-  const auth = new Authenticator(
-    { chain: init.genesis.hash, publicKeys: init.publicKeys, names: init.names },
-    new Map([[init.id, pair]]),
-  );
+  const auth = authenticator(init, pair, model);
   let truncatedBytes = 0, ledger: LedgerFile | undefined;
   if (init.ledgerFile) {
     const opened = await LedgerFile.open(init.ledgerFile, init.genesis);
     ledger = opened.ledger;
     truncatedBytes = opened.truncatedBytes;
   }
-  const a: Actor = { init, day: init.day, model, env, auth, ledger, evidence: [] };
+  const a: Actor = { init, day: init.day, model, env, pair, auth, ledger, evidence: [] };
   enterDay(a, init.day);
   a.evidence = (init.evidence ?? []).filter((e) => e.height === init.day.height);
   actor = a;
@@ -427,6 +445,7 @@ async function handle(input: ToWorker): Promise<void> {
     const blacklist = a.delegate?.state.blacklist ?? [];
     a.model = await modelFor(day.loadFactor);
     a.env = timed(makeVerifier(a.model));
+    a.auth = authenticator(a.init, a.pair, a.model);
     const id = a.init.id;
     enterDay(a, day, a.init.delegate ? { id, round: 0, blacklist: [...blacklist], received: [] } : undefined);
     const persist: DelegateEffect[] = a.delegate
