@@ -14,6 +14,13 @@ export const LOCK_FILE_NAME = "LOCK";
 
 /** Longest holder note read back from a lock file, bytes (it is one short line). */
 const MAX_HOLDER_NOTE_BYTES = 512;
+/**
+ * A holder writes its note just after it took the lock: a contender that finds the file still
+ * empty looks again this many times, this many ms apart, only to name the holder (the lock
+ * itself was decided already).
+ */
+const HOLDER_NOTE_TRIES = 20;
+const HOLDER_NOTE_RETRY_MS = 5;
 
 /** A held data-directory lock; {@link DataLock.release} (or process exit) frees it. */
 export interface DataLock {
@@ -96,12 +103,17 @@ export async function lockDataDir(dir: string): Promise<DataLock> {
   }
   if (!locked) {
     file.close();
-    throw new DataDirBusyError(dir, await holderNote(path));
+    let note = await holderNote(path);
+    for (let k = 1; k < HOLDER_NOTE_TRIES && !note; k++) {
+      await new Promise((resolve) => setTimeout(resolve, HOLDER_NOTE_RETRY_MS));
+      note = await holderNote(path);
+    }
+    throw new DataDirBusyError(dir, note);
   }
   try {
-    await file.truncate(0);
-    const note = `pid ${Deno.pid}, started ${new Date().toISOString()}\n`;
-    await file.write(new TextEncoder().encode(note));
+    const note = new TextEncoder().encode(`pid ${Deno.pid}, started ${new Date().toISOString()}\n`);
+    await file.write(note);
+    await file.truncate(note.length);
   } catch {
     // The note is informative only; the lock is what counts.
   }
