@@ -93,7 +93,11 @@ export interface ChainCheckOptions {
  * ```
  */
 export interface ChainChecker {
-  /** The first problem of `block` as the record after `prev` (the genesis for height 1), or undefined when it verifies. Memoised by block hash. */
+  /**
+   * The first problem of `block` as the record after `prev` (the genesis for height 1), or undefined when it verifies. Memoised by block hash.
+   * `prev`, when a block, must have been checked by this checker first (blocks are checked in height order):
+   * the derived blacklist starts from its blacklist. Never throws: an error becomes the reason.
+   */
   check(block: BlockRecord, prev: LedgerRecord): Promise<string | undefined>;
   /**
    * The first problem of the genesis itself (shape and hash, no delegate,
