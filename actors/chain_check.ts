@@ -113,6 +113,7 @@ type Reason = string | undefined;
 const label = (p: GenesisParticipant) => `${p.name} (${p.id})`;
 const short = (hash: string) => hash.slice(0, 19) + "…";
 const ids = (list: readonly NodeId[]) => `[${list.join(", ")}]`;
+const after = (prev: LedgerRecord) => prev.kind === "block" ? `block ${prev.height}` : "the genesis";
 
 /** What the checks of one chain share. */
 interface Chain {
@@ -206,13 +207,13 @@ function derivedProblem(c: Chain, b: BlockRecord, prev: LedgerRecord): Reason {
   // (this also bounds the derivation below, whatever `round` says).
   const rounds = c.delegates.filter((d) => !start.includes(d)).length;
   if (b.round > rounds) {
-    return `round ${b.round} cannot exist: ${rounds} delegate${rounds === 1 ? " was" : "s were"} not ` +
-      `blacklisted after block ${prev.height}, so every delegate is blacklisted by then`;
+    return `round ${b.round} has no leader: ${rounds} delegate${rounds === 1 ? " was" : "s were"} not ` +
+      `blacklisted after ${after(prev)}, and each failed round blacklists one`;
   }
   const blacklist = blacklistAfter(config, start, b.round);
   if (blacklist.length !== b.blacklist.length || blacklist.some((id, i) => id !== b.blacklist[i])) {
-    return `blacklist ${ids(b.blacklist)} is not the one derived from block ${prev.height}'s ` +
-      `${ids(start)} and round ${b.round}: ${ids(blacklist)}`;
+    return `blacklist ${ids(b.blacklist)} is not the one derived from the blacklist ${ids(start)} after ` +
+      `${after(prev)} and round ${b.round}: ${ids(blacklist)}`;
   }
   const expected = leaderOf(config, blacklist);
   if (b.leader !== expected) {
