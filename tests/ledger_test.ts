@@ -17,6 +17,7 @@
  */
 import assert from "node:assert/strict";
 import { type KeyPair, seedKeyPair, sign } from "../actors/keys.ts";
+import { makeChainChecker } from "../actors/chain_check.ts";
 import { LedgerError, LedgerFile, ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { mulberry32 } from "../actors/simulator.ts";
 import { formatLedgerVerdict, type LedgerVerdict, verifyLedgerDir } from "../cli/ledger.ts";
@@ -846,6 +847,49 @@ Deno.test("a dishonest majority's selfish block, validly signed, fails plain ver
       /^certificate rejected as suboptimal: the dispatch costs \$9\d\d\.\d\d, the certificate proves only >= \$74\d\.\d\d \(gap \$16\d\.\d\d\)$/,
     );
   }
+});
+
+Deno.test("the shared chain checker: in height order, memoised by hash, never fooled by an object whose hash lies", async () => {
+  const fx = await theFixture();
+  const [g, r1, r2, r3] = records(fx.genesis, fx.chain) as [
+    GenesisRecord,
+    BlockRecord,
+    BlockRecord,
+    BlockRecord,
+  ];
+  const checker = makeChainChecker(fx.genesis);
+  assert.equal(await checker.genesisProblem(), undefined);
+  // Out of order: block 2's predecessor has not been verified yet.
+  assert.match((await checker.check(r2, r1))!, /the block before it \(height 1\) was not verified first/);
+  assert.equal(await checker.check(r1, g), undefined);
+  assert.equal(await checker.check(r2, r1), undefined);
+  assert.equal(await checker.check(r3, r2), undefined);
+  // Links are checked before the memo: a verified block after the wrong record fails.
+  assert.match((await checker.check(r3, r1))!, /height 3 does not follow height 1/);
+  assert.match(
+    (await checker.check(r1, genesisOf(fx.keys, SEED + 1)))!,
+    /follows the genesis of another chain/,
+  );
+  // Objects whose content no longer hashes to their `hash` are refused, verified hash or not.
+  const lyingPrev = { ...r2, blacklist: [C, D] };
+  assert.match(
+    (await checker.check(r3, lyingPrev))!,
+    /the block before it is not well formed: hash mismatch/,
+  );
+  assert.match((await checker.check({ ...r2, blacklist: [] }, r1))!, /hash mismatch/);
+  // Nonsense is a reason, never an exception.
+  const junk: unknown[] = [null, undefined, 7, {}, { kind: "block" }, { ...r1, quorum: "x" }];
+  for (const j of [...junk, fx.genesis]) {
+    assert.equal(typeof await checker.check(j as BlockRecord, g), "string", `block ${JSON.stringify(j)}`);
+  }
+  for (const j of [...junk, { ...g, kind: "block" }]) {
+    assert.equal(typeof await checker.check(r1, j as LedgerRecord), "string", `prev ${JSON.stringify(j)}`);
+  }
+  // A bad genesis fails every block.
+  const noDelegate = genesisOf(fx.keys, SEED, []);
+  const bad = makeChainChecker(noDelegate);
+  assert.equal(await bad.genesisProblem(), "the genesis names no delegate");
+  assert.equal(await bad.check(r1, noDelegate), "genesis: the genesis names no delegate");
 });
 
 // ---------------------------------------------------------------------------
