@@ -60,7 +60,15 @@ import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../models/days.
 import { buildDispatchModel, type DispatchModel } from "../models/dispatch.ts";
 import { publicKeyFile, readPublicKey, verifySignature } from "./keys.ts";
 
-/** Largest accepted difference between a block's `costUsd` and the recomputed true cost, $ per day. */
+/**
+ * Largest accepted difference between a block's `costUsd` and the recomputed true cost, $ per day.
+ *
+ * @example
+ * ```ts
+ * import { COST_TOLERANCE_USD } from "../mod.ts";
+ * console.log(COST_TOLERANCE_USD); // 0.01
+ * ```
+ */
 export const COST_TOLERANCE_USD = 0.01;
 
 /**
@@ -382,9 +390,13 @@ async function blockProblem(c: Chain, b: BlockRecord, prev: LedgerRecord): Promi
  * of one run cost about as much as one.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { makeChainChecker, makeGenesis } from "../mod.ts";
+ * const genesis = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05, protocol: "strict",
+ *   participants: [{ id: 8, name: "C", delegate: true, normal: true, publicKey: "A".repeat(43) }] });
  * const checker = makeChainChecker(genesis, { recheck: true });
- * console.log(await checker.check(block1, genesis)); // undefined: block 1 verifies
+ * console.log(await checker.genesisProblem()); // undefined
+ * console.log(await checker.check(genesis as never, genesis)); // "not a block record"
  * ```
  */
 export function makeChainChecker(
