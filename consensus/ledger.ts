@@ -1,8 +1,8 @@
 /**
  * The per-participant append-only ledger: its records, their canonical
  * encoding and hashes, and the structural scan of a ledger file's bytes.
- * Pure: no Deno APIs (actors/ledger_file.ts does the file IO, cli/ledger.ts
- * the signature and certificate checks).
+ * Pure: no Deno APIs (actors/ledger_file.ts does the file IO,
+ * actors/chain_check.ts the signature, derivation and certificate checks).
  *
  * A ledger is a JSON Lines file: line 1 is the {@link GenesisRecord} (the
  * run's scenario, seed, case and participants with their public keys), line
@@ -25,10 +25,13 @@
  * the `\n` and fsyncs again, so a `\n` on disk means the whole line before
  * it is on disk, and an append resolves only after its `\n` is on disk). A
  * complete line that fails to parse or to hash, wherever it is, is
- * corruption and is never truncated or skipped. One more case is corruption
- * although it has no final `\n`: a whole valid record followed by one byte
- * other than `\n` and NUL (its newline overwritten; a crash leaves a prefix
- * of the line, or NUL bytes after a power loss, never another byte).
+ * corruption and is never truncated or skipped. Two cases have no final `\n`
+ * but are not torn: a whole valid next record with nothing after it is a
+ * record (the crash came between its fsync and its newline's, so all of it
+ * was on disk; LedgerFile.open writes the `\n`), and a whole valid record
+ * followed by one byte other than `\n` and NUL is corruption (its newline
+ * overwritten; a crash leaves a prefix of the line, or NUL bytes after a
+ * power loss, never another byte).
  *
  * @module
  */
@@ -503,7 +506,7 @@ export function makeGenesis(fields: GenesisFields): GenesisRecord {
  * `hash` of `fields`, if any, are ignored). Throws a TypeError naming the
  * field when a field has the wrong shape (e.g. a non-finite cost, which JSON
  * cannot hold) or the certificate does not decode. Checks no signature: that
- * is the verifier's job (cli/ledger.ts).
+ * is the verifier's job (actors/chain_check.ts).
  *
  * @example
  * ```ts ignore
