@@ -801,6 +801,22 @@ export interface LedgerScan {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/**
+ * Longest record line {@link scanLedger} parses, bytes without its `\n` (16 MiB). A UoM block is about
+ * 70 kB, its certificate ~13.8k columns and ~6.5k rows; this allows certificates of about 1.5 million
+ * nonzero entries, and bounds what one forged line costs to parse and verify.
+ *
+ * @example
+ * ```ts
+ * import { MAX_RECORD_BYTES } from "../mod.ts";
+ * console.log(MAX_RECORD_BYTES / 2 ** 20); // 16
+ * ```
+ */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+const tooLong = (bytes: number) =>
+  `the line holds ${bytes} bytes, more than the ${MAX_RECORD_BYTES} a record may hold (MAX_RECORD_BYTES)`;
+
 /** `bytes` as UTF-8 text, or undefined when they are not valid UTF-8. */
 function utf8Text(bytes: Uint8Array): string | undefined {
   try {
@@ -863,12 +879,15 @@ export function scanLedger(bytes: Uint8Array): LedgerScan {
   let line = 1;
   for (let start = 0; start < end; line++) {
     const nl = bytes.indexOf(0x0a, start);
+    if (nl - start > MAX_RECORD_BYTES) return fail(line, tooLong(nl - start));
     const r = nextRecord(utf8Text(bytes.subarray(start, nl)), line, records);
     if (typeof r === "string") return fail(line, r);
     records.push(r);
     start = nl + 1;
   }
   if (tail === 0) return { records, tornBytes: 0, unterminated: false };
+  // Longer than any record can be: not a record (nor a torn one), so not parsed either.
+  if (tail > MAX_RECORD_BYTES + 1) return fail(line, tooLong(tail));
   // A whole record (a prefix of a JSON object never parses) missing only its newline.
   const whole = utf8Text(bytes.subarray(end));
   if (whole !== undefined && parseRecord(whole).ok) {

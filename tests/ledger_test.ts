@@ -37,6 +37,7 @@ import {
   type LedgerRecord,
   makeBlock,
   makeGenesis,
+  MAX_RECORD_BYTES,
   parseRecord,
   recordHash,
   scanLedger,
@@ -474,6 +475,20 @@ Deno.test("a 3-block chain in 7 ledgers verifies, with and without recheck, and 
 
 // ---------------------------------------------------------------------------
 // Tampering with bytes
+
+Deno.test("a line longer than any record can be is refused before it is parsed, complete or not", async () => {
+  const fx = await theFixture();
+  const head = encodeRecord(fx.genesis);
+  const long = "x".repeat(MAX_RECORD_BYTES + 2);
+  for (const text of [head + long + "\n", head + long]) {
+    const scan = scanLedger(encoder.encode(text));
+    assert.deepEqual([scan.records.length, scan.bad?.line], [1, 2]);
+    assert.match(scan.bad!.reason, /holds \d+ bytes, more than the 16777216 a record may hold/);
+  }
+  // A torn append of a record of the largest size is still torn.
+  const torn = scanLedger(encoder.encode(head + "{".repeat(MAX_RECORD_BYTES)));
+  assert.deepEqual([torn.records.length, torn.tornBytes, torn.bad], [1, MAX_RECORD_BYTES, undefined]);
+});
 
 Deno.test("every single changed byte of a ledger is found at the line that holds it", async () => {
   const fx = await theFixture();
