@@ -892,6 +892,10 @@ Deno.test("the shared chain checker: in height order, memoised by hash, never fo
     /the block before it is not well formed: hash mismatch/,
   );
   assert.match((await checker.check({ ...r2, blacklist: [] }, r1))!, /hash mismatch/);
+  // Even the very object that verified, changed in place afterwards.
+  r2.blacklist.pop();
+  assert.match((await checker.check(r2, r1))!, /hash mismatch/);
+  assert.match((await checker.check(r3, r2))!, /the block before it is not well formed: hash mismatch/);
   // Nonsense is a reason, never an exception.
   const junk: unknown[] = [null, undefined, 7, {}, { kind: "block" }, { ...r1, quorum: "x" }];
   for (const j of [...junk, fx.genesis]) {
