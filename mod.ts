@@ -103,8 +103,16 @@ export * from "./actors/keys.ts";
 export * from "./actors/auth.ts";
 // A participant's ledger file: durable appends, torn-write recovery, reading.
 export { LedgerError, LedgerFile, ledgerFileName, readLedger } from "./actors/ledger_file.ts";
+// Verifying a chain's blocks, shared by `poso ledger verify` and the runtime.
+export {
+  type ChainChecker,
+  type ChainCheckOptions,
+  COST_TOLERANCE_USD,
+  makeChainChecker,
+} from "./actors/chain_check.ts";
 // Checking a data directory of ledgers (`poso ledger verify`).
 export {
+  type FileProblem,
   type FileVerdict,
   formatLedgerVerdict,
   type LedgerVerdict,

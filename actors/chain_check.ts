@@ -60,7 +60,15 @@ import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../models/days.
 import { buildDispatchModel, type DispatchModel } from "../models/dispatch.ts";
 import { publicKeyFile, readPublicKey, verifySignature } from "./keys.ts";
 
-/** Largest accepted difference between a block's `costUsd` and the recomputed true cost, $ per day. */
+/**
+ * Largest accepted difference between a block's `costUsd` and the recomputed true cost, $ per day.
+ *
+ * @example
+ * ```ts
+ * import { COST_TOLERANCE_USD } from "../mod.ts";
+ * console.log(COST_TOLERANCE_USD); // 0.01
+ * ```
+ */
 export const COST_TOLERANCE_USD = 0.01;
 
 /**
@@ -100,7 +108,11 @@ export interface ChainCheckOptions {
  * ```
  */
 export interface ChainChecker {
-  /** The first problem of `block` as the record after `prev` (the genesis for height 1), or undefined when it verifies. Memoised by block hash. */
+  /**
+   * The first problem of `block` as the record after `prev` (the genesis for height 1), or undefined when it verifies. Memoised by block hash.
+   * `prev`, when a block, must have been checked by this checker first (blocks are checked in height order):
+   * the derived blacklist starts from its blacklist. Never throws: an error becomes the reason.
+   */
   check(block: BlockRecord, prev: LedgerRecord): Promise<string | undefined>;
   /**
    * Takes `block` as verified without checking it: a participant's own ledger tip, which it
@@ -121,6 +133,7 @@ type Reason = string | undefined;
 const label = (p: GenesisParticipant) => `${p.name} (${p.id})`;
 const short = (hash: string) => hash.slice(0, 19) + "…";
 const ids = (list: readonly NodeId[]) => `[${list.join(", ")}]`;
+const after = (prev: LedgerRecord) => prev.kind === "block" ? `block ${prev.height}` : "the genesis";
 
 /** What the checks of one chain share. */
 interface Chain {
@@ -133,21 +146,18 @@ interface Chain {
   certificates?: CertificateChecks;
 }
 
-/** A record's shape and hash, checked once per object (records are never mutated). */
-const wellFormed = new WeakMap<object, Reason>();
-
+/**
+ * A record's shape and hash, checked on every call (about 1 ms for a UoM block): the memo by hash is
+ * sound only for an object whose content hashes to its `hash`, and an object may have changed since.
+ */
 function recordProblem(r: LedgerRecord): Reason {
-  if (wellFormed.has(r)) return wellFormed.get(r);
-  let reason: Reason;
   try {
     const parsed = parseRecord(encodeRecord(r));
-    if (!parsed.ok) reason = parsed.reason;
-    else if (parsed.record.kind !== r.kind) reason = `kind is ${String(r.kind)}`;
+    if (!parsed.ok) return parsed.reason;
+    return parsed.record.kind === r.kind ? undefined : `kind is ${String(r.kind)}`;
   } catch (e) {
-    reason = `not a ledger record (${(e as Error).message})`;
+    return `not a ledger record (${(e as Error).message})`;
   }
-  wellFormed.set(r, reason);
-  return reason;
 }
 
 async function genesisProblemOf(g: GenesisRecord, keysDir: string | undefined): Promise<Reason> {
@@ -215,13 +225,13 @@ function derivedProblem(c: Chain, b: BlockRecord, prev: LedgerRecord): Reason {
   // (this also bounds the derivation below, whatever `round` says).
   const rounds = c.delegates.filter((d) => !start.includes(d)).length;
   if (b.round > rounds) {
-    return `round ${b.round} cannot exist: ${rounds} delegate${rounds === 1 ? " was" : "s were"} not ` +
-      `blacklisted after block ${prev.height}, so every delegate is blacklisted by then`;
+    return `round ${b.round} has no leader: ${rounds} delegate${rounds === 1 ? " was" : "s were"} not ` +
+      `blacklisted after ${after(prev)}, and each failed round blacklists one`;
   }
   const blacklist = blacklistAfter(config, start, b.round);
   if (blacklist.length !== b.blacklist.length || blacklist.some((id, i) => id !== b.blacklist[i])) {
-    return `blacklist ${ids(b.blacklist)} is not the one derived from block ${prev.height}'s ` +
-      `${ids(start)} and round ${b.round}: ${ids(blacklist)}`;
+    return `blacklist ${ids(b.blacklist)} is not the one derived from the blacklist ${ids(start)} after ` +
+      `${after(prev)} and round ${b.round}: ${ids(blacklist)}`;
   }
   const expected = leaderOf(config, blacklist);
   if (b.leader !== expected) {
@@ -391,9 +401,13 @@ async function blockProblem(c: Chain, b: BlockRecord, prev: LedgerRecord): Promi
  * of one run cost about as much as one.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { makeChainChecker, makeGenesis } from "../mod.ts";
+ * const genesis = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05, protocol: "strict",
+ *   participants: [{ id: 8, name: "C", delegate: true, normal: true, publicKey: "A".repeat(43) }] });
  * const checker = makeChainChecker(genesis, { recheck: true });
- * console.log(await checker.check(block1, genesis)); // undefined: block 1 verifies
+ * console.log(await checker.genesisProblem()); // undefined
+ * console.log(await checker.check(genesis as never, genesis)); // "not a block record"
  * ```
  */
 export function makeChainChecker(

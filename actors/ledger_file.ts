@@ -9,6 +9,9 @@
  * - bytes after the last `\n` (an incomplete last line) are a torn append
  *   that was never acknowledged: {@link LedgerFile.open} truncates them and
  *   reports how many bytes it cut;
+ * - except a whole valid record missing only its `\n` (the crash came between
+ *   the record's fsync and its newline's): the record was entirely on disk,
+ *   so open keeps it and writes the `\n` (fsynced) instead of cutting it;
  * - a complete line that does not parse, whose hash is wrong or whose link is
  *   broken is corruption, wherever it is (the last line included): open
  *   throws a {@link LedgerError} naming the file, line and height, and
@@ -168,20 +171,22 @@ export class LedgerFile {
   /**
    * Opens the ledger at `path` for chain `genesis`, creating it (and its
    * directories) when missing. A torn last line is truncated and its size
-   * returned as `truncatedBytes`; any bad complete line, a genesis of another
-   * chain or a broken link throws a {@link LedgerError} and leaves the file
-   * as it was.
+   * returned as `truncatedBytes`; a whole last record missing only its final
+   * newline is kept, the newline written and fsynced (`newlineWritten`); any
+   * bad complete line, a genesis of another chain or a broken link throws a
+   * {@link LedgerError} and leaves the file as it was.
    *
    * @example
    * ```ts ignore
-   * const { ledger, truncatedBytes } = await LedgerFile.open("poso-data/C.ledger.jsonl", genesis);
+   * const { ledger, truncatedBytes, newlineWritten } = await LedgerFile.open("poso-data/C.ledger.jsonl", genesis);
    * if (truncatedBytes > 0) console.log(`cut a torn record of ${truncatedBytes} bytes`);
+   * if (newlineWritten) console.log(`kept block ${ledger.tip.height}, whose final newline was missing`);
    * ```
    */
   static async open(
     path: string,
     genesis: GenesisRecord,
-  ): Promise<{ ledger: LedgerFile; truncatedBytes: number }> {
+  ): Promise<{ ledger: LedgerFile; truncatedBytes: number; newlineWritten: boolean }> {
     const line = encodeRecord(genesis);
     const own = parseRecord(line);
     if (!own.ok || own.record.kind !== "genesis" || recordHash(genesis) !== genesis.hash) {
@@ -206,6 +211,7 @@ export class LedgerFile {
       return {
         ledger: new LedgerFile(path, [genesis], await Deno.open(path, { append: true })),
         truncatedBytes: 0,
+        newlineWritten: false,
       };
     }
 
@@ -232,18 +238,26 @@ export class LedgerFile {
     }
     const file = await Deno.open(path, { append: true });
     const records = scan.records;
-    if (records.length === 0) {
-      // Empty, or only a torn genesis (a ledger not created by open): write the genesis.
-      try {
+    try {
+      if (scan.unterminated) {
+        await writeAll(file, encoder.encode("\n"));
+        await file.syncData();
+      }
+      if (records.length === 0) {
+        // Empty, or only a torn genesis (a ledger not created by open): write the genesis.
         await writeAll(file, encoder.encode(line));
         await file.syncData();
-      } catch (e) {
-        file.close();
-        throw e;
+        records.push(genesis);
       }
-      records.push(genesis);
+    } catch (e) {
+      file.close();
+      throw e;
     }
-    return { ledger: new LedgerFile(path, records, file), truncatedBytes: scan.tornBytes };
+    return {
+      ledger: new LedgerFile(path, records, file),
+      truncatedBytes: scan.tornBytes,
+      newlineWritten: scan.unterminated,
+    };
   }
 
   /** The last record (the genesis when there is no block yet). */

@@ -2,6 +2,13 @@
  * `poso ledger verify <dir>`: checks every participant's ledger in a data
  * directory, on its own and against the others.
  *
+ * The directory: every normal participant of the genesis has a ledger file
+ * (`<name>.ledger.jsonl`; one that has none is **missing**), every ledger file
+ * is a normal participant's (another is **extra**), and each is a regular
+ * file (a directory, a symbolic link or a device is **not regular**: a
+ * symbolic link is never followed, so one node's ledger cannot stand in for
+ * another's). Each of these is a failure.
+ *
  * Per file, stopping at the first bad block (named by height and line):
  * - every complete line parses, is canonical and hashes to its `hash`; line 1
  *   is the genesis, heights are consecutive from 1 and each `prev` is the hash
@@ -11,23 +18,21 @@
  *   differ), has a delegate, the load variation this program draws days with,
  *   distinct keys, the file's participant, and (with `keysDir`) the public
  *   keys of the `<name>.pub` files there;
- * - each block: `day` = `height`; `loadFactor` = dayLoadFactor(seed, day);
- *   the leader is a delegate; `dispatch` and `proposal` are the digests of the
- *   stored certificate and proposal; `leaderSig` verifies; the quorum holds
- *   distinct delegates sorted by id, more than half of all delegates, each
- *   decision signature verifying; each evidence has two different proposal
- *   digests both signed by its leader, who is blacklisted; the blacklist is
- *   sorted, holds delegates only, keeps every id of the previous block's and
- *   not this block's leader;
- * - with `recheck`: the day's LP is rebuilt from the bundled case, the
- *   certificate must be for it and accepted, and `costUsd` must be the true
- *   cost within {@link COST_TOLERANCE_USD}.
+ * - each block passes every check of actors/chain_check.ts: link, day and
+ *   load factor, the blacklist and round leader derived from the previous
+ *   block, digests, leader signature, quorum, evidence signatures, and the
+ *   certificate against the day's LP, rebuilt from the bundled case;
+ * - with `recheck`, also `costUsd` against the dispatch's true cost within
+ *   {@link COST_TOLERANCE_USD}.
  *
- * Across files: a height whose block hash differs between ledgers of the same
- * chain is a fork. An incomplete last line (no final `\n`) is reported as torn
- * bytes but is not a failure by itself: it is an append cut off by a crash,
- * never acknowledged, which LedgerFile.open truncates. A complete last line
- * that is bad is a failure like any other.
+ * Across files: a ledger that verifies but holds fewer blocks than the
+ * longest one that verifies is **lagging** (a failure: the next `poso run` on
+ * the directory catches it up), and a height at which two ledgers decide
+ * differently is a fork. An incomplete last line is reported as torn bytes but
+ * is not a failure by itself: it is an append cut off by a crash, never
+ * acknowledged, which LedgerFile.open truncates. A whole last record missing
+ * only its final newline is a record like any other (LedgerFile.open writes
+ * the newline). A complete last line that is bad is a failure like any other.
  *
  * Each distinct block is checked once per run (its hash pins the whole chain
  * before it), so seven ledgers of one run cost about as much as one.
@@ -35,7 +40,7 @@
  * @module
  */
 import { COST_TOLERANCE_USD, makeChainChecker } from "../actors/chain_check.ts";
-import { LEDGER_FILE_SUFFIX } from "../actors/ledger_file.ts";
+import { LEDGER_FILE_SUFFIX, ledgerFileName } from "../actors/ledger_file.ts";
 import {
   type BlockRecord,
   genesisDifferences,
@@ -46,7 +51,11 @@ import {
 
 export { COST_TOLERANCE_USD };
 
+/** Read size once a file's announced size has been read (it grew meanwhile), bytes. */
+const READ_CHUNK_BYTES = 64 * 1024;
+
 const short = (hash: string) => hash.slice(0, 19) + "…";
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 /** Options of {@link verifyLedgerDir}. */
 export interface VerifyOptions {
@@ -70,6 +79,22 @@ export interface FileVerdict {
   firstBad?: { height: number; line: number; reason: string };
   /** Bytes of an incomplete last line (a torn append; not a failure by itself). */
   tornBytes: number;
+  /** True when the last record is whole but its final newline is missing (kept; not a failure). */
+  unterminated?: boolean;
+  /** What is wrong with the file as a whole, if anything (then `ok` is false). */
+  problem?: FileProblem;
+}
+
+/** A failure of a ledger file as a whole rather than of one of its records. */
+export interface FileProblem {
+  /**
+   * `missing`: a normal participant of the genesis has no ledger file; `extra`: the file is no normal
+   * participant's; `not-regular`: a directory, symbolic link or device; `lagging`: it verifies but holds
+   * fewer blocks than the longest ledger that verifies.
+   */
+  kind: "missing" | "extra" | "not-regular" | "lagging";
+  /** One line for a person. */
+  detail: string;
 }
 
 /**
@@ -85,7 +110,7 @@ export interface FileVerdict {
 export interface LedgerVerdict {
   /** True when every file verified and no two ledgers fork. */
   ok: boolean;
-  /** One verdict per `*.ledger.jsonl` file, sorted by file name. */
+  /** One verdict per `*.ledger.jsonl` entry and per missing ledger, sorted by file name. */
   files: FileVerdict[];
   /** One line per fork: the height and which files hold which block hash. */
   forks: string[];
@@ -93,12 +118,13 @@ export interface LedgerVerdict {
   summary: string;
 }
 
-/** One ledger file as read. */
+/** One ledger file as read (no scan when it is not a regular file). */
 interface Read {
   file: string;
   participant: string;
-  scan: LedgerScan;
+  scan?: LedgerScan;
   genesis?: GenesisRecord;
+  problem?: FileProblem;
 }
 
 /**
@@ -110,11 +136,11 @@ interface Read {
  */
 function findForks(reads: Read[]): string[] {
   const forks: string[] = [];
-  const heights = Math.max(0, ...reads.map((r) => r.scan.records.length));
+  const heights = Math.max(0, ...reads.map((r) => r.scan?.records.length ?? 0));
   for (let h = 1; h < heights; h++) {
     const byDecision = new Map<string, Read[]>();
     for (const r of reads) {
-      const rec = r.scan.records[h] as BlockRecord | undefined;
+      const rec = r.scan?.records[h] as BlockRecord | undefined;
       if (!rec || rec.kind !== "block") continue;
       const key = `round ${rec.round}, leader ${rec.leader}, proposal ${short(rec.proposal)}`;
       byDecision.set(key, [...byDecision.get(key) ?? [], r]);
@@ -128,10 +154,141 @@ function findForks(reads: Read[]): string[] {
   return forks;
 }
 
+/** Every byte of an open file, whose size was `size` when opened (it may grow meanwhile). */
+async function readAll(f: Deno.FsFile, size: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (let chunk = new Uint8Array(Math.max(size, 1));;) {
+    const n = await f.read(chunk);
+    if (n === null) break;
+    chunks.push(chunk.slice(0, n));
+    total += n;
+    if (total >= size) chunk = new Uint8Array(READ_CHUNK_BYTES);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+/** What an entry that is not a regular file is, for a person. */
+async function notRegular(file: string, info: Deno.FileInfo): Promise<string> {
+  if (info.isSymlink) {
+    const target = await Deno.readLink(file).catch(() => undefined);
+    return `is a symbolic link${target === undefined ? "" : ` to ${target}`}, which verify never follows: ` +
+      "a ledger must be a regular file of its own";
+  }
+  if (info.isDirectory) return "is a directory, not a ledger file";
+  return "is not a regular file (a device, socket or FIFO)";
+}
+
 /**
- * Verifies every `*.ledger.jsonl` in `dir` (see the module documentation for
- * every check). Never throws for what it finds in the files; an unreadable
- * or empty directory is a failed verdict.
+ * Reads one directory entry without following a symbolic link: lstat, then
+ * the file opened and checked to be the same regular file before its bytes
+ * are read (so an entry swapped for a link in between is not followed).
+ */
+async function readEntry(dir: string, name: string): Promise<Read> {
+  const file = `${dir}/${name}`;
+  const read: Read = { file, participant: name.slice(0, -LEDGER_FILE_SUFFIX.length) };
+  const unreadable = (e: unknown): Read => ({
+    ...read,
+    scan: {
+      records: [],
+      tornBytes: 0,
+      unterminated: false,
+      bad: { line: 1, height: 0, reason: `cannot read: ${(e as Error).message}` },
+    },
+  });
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(file);
+  } catch (e) {
+    return unreadable(e);
+  }
+  if (!info.isFile) {
+    return { ...read, problem: { kind: "not-regular", detail: await notRegular(file, info) } };
+  }
+  let bytes: Uint8Array;
+  try {
+    using f = await Deno.open(file, { read: true });
+    const opened = await f.stat();
+    if (!opened.isFile || opened.ino !== info.ino || opened.dev !== info.dev) {
+      return { ...read, problem: { kind: "not-regular", detail: "was replaced while being read" } };
+    }
+    bytes = await readAll(f, opened.size);
+  } catch (e) {
+    return unreadable(e);
+  }
+  const scan = scanLedger(bytes);
+  const first = scan.records[0];
+  return { ...read, scan, genesis: first?.kind === "genesis" ? first : undefined };
+}
+
+/** The genesis most files hold (the first file's on a tie), and which files hold it. */
+function referenceOf(reads: Read[]): { genesis: GenesisRecord; files: string[] } | undefined {
+  const counts = new Map<string, { genesis: GenesisRecord; files: string[] }>();
+  for (const r of reads) {
+    if (!r.genesis) continue;
+    const c = counts.get(r.genesis.hash) ?? { genesis: r.genesis, files: [] };
+    c.files.push(r.participant);
+    counts.set(r.genesis.hash, c);
+  }
+  return [...counts.values()].reduce<{ genesis: GenesisRecord; files: string[] } | undefined>(
+    (best, c) => !best || c.files.length > best.files.length ? c : best,
+    undefined,
+  );
+}
+
+/** The verdicts of the normal participants of `genesis` that have no ledger entry in `dir`. */
+function missingLedgers(dir: string, genesis: GenesisRecord, reads: Read[]): FileVerdict[] {
+  const present = new Set(reads.map((r) => r.participant));
+  return genesis.participants.filter((p) => p.normal && !present.has(p.name)).map((p) => {
+    let file: string;
+    let detail = `${p.name} (${p.id}) is a normal participant of the genesis but has no ledger file`;
+    try {
+      file = ledgerFileName(dir, p.name);
+    } catch (e) {
+      file = `${dir}/${p.name}${LEDGER_FILE_SUFFIX}`;
+      detail = `${p.name} (${p.id}) has no ledger file: ${(e as Error).message}`;
+    }
+    return {
+      file,
+      participant: p.name,
+      blocks: 0,
+      ok: false,
+      tornBytes: 0,
+      problem: { kind: "missing" as const, detail },
+    };
+  });
+}
+
+/** Marks the ledgers that verify but hold fewer blocks than the longest one that verifies. */
+function markLagging(dir: string, files: FileVerdict[]): void {
+  const valid = files.filter((f) => f.ok);
+  const longest = valid.reduce<FileVerdict | undefined>(
+    (a, f) => !a || f.blocks > a.blocks ? f : a,
+    undefined,
+  );
+  if (!longest) return;
+  for (const f of valid) {
+    const behind = longest.blocks - f.blocks;
+    if (behind <= 0) continue;
+    f.ok = false;
+    f.problem = {
+      kind: "lagging",
+      detail: `lags ${plural(behind, "block")} behind ${longest.participant}'s ledger (${f.blocks} of ` +
+        `${longest.blocks} blocks); the next \`poso run\` on ${dir} catches it up`,
+    };
+  }
+}
+
+/**
+ * Verifies every `*.ledger.jsonl` in `dir` and reports the ledgers missing
+ * there (see the module documentation for every check). Never throws for
+ * what it finds; an unreadable or empty directory is a failed verdict.
  *
  * @example
  * ```ts ignore
@@ -143,9 +300,7 @@ function findForks(reads: Read[]): string[] {
 export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}): Promise<LedgerVerdict> {
   const names: string[] = [];
   try {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && e.name.endsWith(LEDGER_FILE_SUFFIX)) names.push(e.name);
-    }
+    for await (const e of Deno.readDir(dir)) if (e.name.endsWith(LEDGER_FILE_SUFFIX)) names.push(e.name);
   } catch (e) {
     return { ok: false, files: [], forks: [], summary: `cannot read ${dir}: ${(e as Error).message}` };
   }
@@ -154,39 +309,8 @@ export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}):
   }
   names.sort();
   const reads: Read[] = [];
-  for (const name of names) {
-    const file = `${dir}/${name}`;
-    let scan: LedgerScan;
-    try {
-      scan = scanLedger(await Deno.readFile(file));
-    } catch (e) {
-      scan = {
-        records: [],
-        tornBytes: 0,
-        bad: { line: 1, height: 0, reason: `cannot read: ${(e as Error).message}` },
-      };
-    }
-    const first = scan.records[0];
-    reads.push({
-      file,
-      participant: name.slice(0, -LEDGER_FILE_SUFFIX.length),
-      scan,
-      genesis: first?.kind === "genesis" ? first : undefined,
-    });
-  }
-
-  // The reference genesis: the one most files hold (the first file's on a tie).
-  const counts = new Map<string, { genesis: GenesisRecord; files: string[] }>();
-  for (const r of reads) {
-    if (!r.genesis) continue;
-    const c = counts.get(r.genesis.hash) ?? { genesis: r.genesis, files: [] };
-    c.files.push(r.participant);
-    counts.set(r.genesis.hash, c);
-  }
-  const reference = [...counts.values()].reduce<{ genesis: GenesisRecord; files: string[] } | undefined>(
-    (best, c) => !best || c.files.length > best.files.length ? c : best,
-    undefined,
-  );
+  for (const name of names) reads.push(await readEntry(dir, name));
+  const reference = referenceOf(reads);
   const checker = reference ? makeChainChecker(reference.genesis, options) : undefined;
   const genesisBad = await checker?.genesisProblem();
 
@@ -197,16 +321,26 @@ export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}):
       participant: r.participant,
       blocks: 0,
       ok: true,
-      tornBytes: r.scan.tornBytes,
+      tornBytes: r.scan?.tornBytes ?? 0,
+      ...(r.scan?.unterminated ? { unterminated: true } : {}),
     };
+    files.push(verdict);
     const fail = (line: number, height: number, reason: string) => {
       verdict.ok = false;
       verdict.firstBad = { height, line, reason };
     };
+    if (r.problem || !r.scan) {
+      verdict.ok = false;
+      verdict.problem = r.problem;
+      continue;
+    }
     if (!r.genesis || !checker || !reference) {
       const bad = r.scan.bad ?? { line: 1, height: 0, reason: "no complete genesis record" };
       fail(bad.line, bad.height, bad.reason);
-    } else if (r.genesis.hash !== reference.genesis.hash) {
+      continue;
+    }
+    const own = reference.genesis.participants.find((p) => p.name === r.participant);
+    if (r.genesis.hash !== reference.genesis.hash) {
       fail(
         1,
         0,
@@ -217,8 +351,14 @@ export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}):
             reference.files.join(", ")
           } (${reference.files.length} of ${reads.length} ledgers)`,
       );
-    } else if (!reference.genesis.participants.some((p) => p.name === r.participant)) {
-      fail(1, 0, `the genesis has no participant named ${r.participant}`);
+    } else if (!own?.normal) {
+      verdict.ok = false;
+      verdict.problem = {
+        kind: "extra",
+        detail: own
+          ? `${own.name} (${own.id}) is not a normal participant of the genesis, so it keeps no ledger`
+          : `the genesis has no participant named ${r.participant}: a ledger of no participant`,
+      };
     } else if (genesisBad) {
       fail(1, 0, genesisBad);
     } else {
@@ -230,39 +370,60 @@ export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}):
       }
       if (verdict.ok && r.scan.bad) fail(r.scan.bad.line, r.scan.bad.height, r.scan.bad.reason);
     }
-    files.push(verdict);
   }
+  if (reference) files.push(...missingLedgers(dir, reference.genesis, reads));
+  files.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+  markLagging(dir, files);
 
   const forks = findForks(reads.filter((r) => reference && r.genesis?.hash === reference.genesis.hash));
+  return {
+    ok: files.every((f) => f.ok) && forks.length === 0,
+    files,
+    forks,
+    summary: summaryOf(files, forks, options),
+  };
+}
+
+/** How a failed file is named in the summary. */
+function failureOf(f: FileVerdict): string {
+  if (f.firstBad) return `${f.participant} at height ${f.firstBad.height} (line ${f.firstBad.line})`;
+  switch (f.problem?.kind) {
+    case "missing":
+      return `${f.participant} missing`;
+    case "extra":
+      return `${f.participant} of no normal participant`;
+    case "not-regular":
+      return `${f.participant} not a regular file`;
+    case "lagging":
+      return `${f.participant} lagging`;
+  }
+  return f.participant;
+}
+
+function summaryOf(files: FileVerdict[], forks: string[], options: VerifyOptions): string {
   const failed = files.filter((f) => !f.ok);
   const torn = files.filter((f) => f.tornBytes > 0);
-  const ok = failed.length === 0 && forks.length === 0;
   const parts: string[] = [];
-  if (ok) {
+  if (failed.length === 0 && forks.length === 0) {
     const heights = [...new Set(files.map((f) => f.blocks))].sort((a, b) => a - b);
     parts.push(
-      `${files.length} ledger${files.length === 1 ? "" : "s"} verified (${heights.join("-")} blocks each; ` +
-        `links, digests and signatures checked${
-          options.recheck ? ", certificates and costs rechecked against each day's LP" : ""
+      `${plural(files.length, "ledger")} verified (${heights.join("-")} blocks each; links, digests, ` +
+        `signatures, derived blacklists and certificates against each day's LP checked${
+          options.recheck ? ", costs rechecked" : ""
         })`,
     );
-  } else {
-    if (failed.length > 0) {
-      parts.push(
-        `${failed.length} of ${files.length} ledgers fail: ` +
-          failed.map((f) => `${f.participant} at height ${f.firstBad!.height} (line ${f.firstBad!.line})`)
-            .join(", "),
-      );
-    }
-    if (forks.length > 0) parts.push(`${forks.length} fork${forks.length === 1 ? "" : "s"} between ledgers`);
   }
+  if (failed.length > 0) {
+    parts.push(`${failed.length} of ${files.length} ledgers fail: ${failed.map(failureOf).join(", ")}`);
+  }
+  if (forks.length > 0) parts.push(`${plural(forks.length, "fork")} between ledgers`);
   if (torn.length > 0) {
     parts.push(
       `torn last record in ${torn.map((f) => `${f.participant} (${f.tornBytes} bytes)`).join(", ")}: ` +
         "an append cut off by a crash, not a failure by itself (opening the ledger truncates it)",
     );
   }
-  return { ok, files, forks, summary: parts.join("; ") };
+  return parts.join("; ");
 }
 
 /**
@@ -277,11 +438,14 @@ export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}):
  */
 export function formatLedgerVerdict(v: LedgerVerdict): string {
   const lines = v.files.map((f) => {
-    const blocks = `${f.blocks} block${f.blocks === 1 ? "" : "s"}`;
+    const blocks = plural(f.blocks, "block");
     const torn = f.tornBytes > 0 ? `, torn last record of ${f.tornBytes} bytes (not a failure)` : "";
-    if (f.ok) return `${f.file}: ${blocks}, ok${torn}`;
+    const unterminated = f.unterminated ? ", last record's final newline missing (kept; not a failure)" : "";
+    const notes = `${torn}${unterminated}`;
+    if (f.problem) return `${f.file}: FAILS: ${f.problem.detail}${notes}`;
+    if (f.ok) return `${f.file}: ${blocks}, ok${notes}`;
     const bad = f.firstBad!;
-    return `${f.file}: FAILS at height ${bad.height} (line ${bad.line}): ${bad.reason}; ${blocks} verified before it${torn}`;
+    return `${f.file}: FAILS at height ${bad.height} (line ${bad.line}): ${bad.reason}; ${blocks} verified before it${notes}`;
   });
   for (const fork of v.forks) lines.push(`fork at ${fork}`);
   lines.push(v.summary);

@@ -1,8 +1,8 @@
 /**
  * The per-participant append-only ledger: its records, their canonical
  * encoding and hashes, and the structural scan of a ledger file's bytes.
- * Pure: no Deno APIs (actors/ledger_file.ts does the file IO, cli/ledger.ts
- * the signature and certificate checks).
+ * Pure: no Deno APIs (actors/ledger_file.ts does the file IO,
+ * actors/chain_check.ts the signature, derivation and certificate checks).
  *
  * A ledger is a JSON Lines file: line 1 is the {@link GenesisRecord} (the
  * run's scenario, seed, case and participants with their public keys), line
@@ -25,10 +25,13 @@
  * the `\n` and fsyncs again, so a `\n` on disk means the whole line before
  * it is on disk, and an append resolves only after its `\n` is on disk). A
  * complete line that fails to parse or to hash, wherever it is, is
- * corruption and is never truncated or skipped. One more case is corruption
- * although it has no final `\n`: a whole valid record followed by one byte
- * other than `\n` and NUL (its newline overwritten; a crash leaves a prefix
- * of the line, or NUL bytes after a power loss, never another byte).
+ * corruption and is never truncated or skipped. Two cases have no final `\n`
+ * but are not torn: a whole valid next record with nothing after it is a
+ * record (the crash came between its fsync and its newline's, so all of it
+ * was on disk; LedgerFile.open writes the `\n`), and a whole valid record
+ * followed by one byte other than `\n` and NUL is corruption (its newline
+ * overwritten; a crash leaves a prefix of the line, or NUL bytes after a
+ * power loss, never another byte).
  *
  * @module
  */
@@ -503,7 +506,7 @@ export function makeGenesis(fields: GenesisFields): GenesisRecord {
  * `hash` of `fields`, if any, are ignored). Throws a TypeError naming the
  * field when a field has the wrong shape (e.g. a non-finite cost, which JSON
  * cannot hold) or the certificate does not decode. Checks no signature: that
- * is the verifier's job (cli/ledger.ts).
+ * is the verifier's job (actors/chain_check.ts).
  *
  * @example
  * ```ts ignore
@@ -785,8 +788,13 @@ export interface LedgerDefect {
 export interface LedgerScan {
   /** The records before the first bad line (all of them when there is none). */
   records: LedgerRecord[];
-  /** Bytes after the last `\n`: an incomplete last line (0 when the file ends with `\n`). */
+  /** Bytes after the last complete record: an incomplete last line (0 when there is none). */
   tornBytes: number;
+  /**
+   * True when the last record is whole and valid but its final `\n` is missing (a crash between
+   * writing a record and its newline): it is in `records`; LedgerFile.open writes the `\n`.
+   */
+  unterminated: boolean;
   /** The first complete line that is not a valid next record, if any. */
   bad?: LedgerDefect;
 }
@@ -794,12 +802,58 @@ export interface LedgerScan {
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
+ * Longest record line {@link scanLedger} parses, bytes without its `\n` (16 MiB). A UoM block is about
+ * 70 kB, its certificate ~13.8k columns and ~6.5k rows; this allows certificates of about 1.5 million
+ * nonzero entries, and bounds what one forged line costs to parse and verify.
+ *
+ * @example
+ * ```ts
+ * import { MAX_RECORD_BYTES } from "../mod.ts";
+ * console.log(MAX_RECORD_BYTES / 2 ** 20); // 16
+ * ```
+ */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+const tooLong = (bytes: number) =>
+  `the line holds ${bytes} bytes, more than the ${MAX_RECORD_BYTES} a record may hold (MAX_RECORD_BYTES)`;
+
+/** `bytes` as UTF-8 text, or undefined when they are not valid UTF-8. */
+function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The record of line `line` after `records`, or why it is not the valid next record. */
+function nextRecord(text: string | undefined, line: number, records: LedgerRecord[]): LedgerRecord | string {
+  if (text === undefined) return "not valid UTF-8";
+  const parsed = parseRecord(text);
+  if (!parsed.ok) return parsed.reason;
+  const r = parsed.record;
+  const height = line - 1;
+  if (line === 1) return r.kind === "genesis" ? r : "line 1 is not a genesis record";
+  const before = records[records.length - 1];
+  if (r.kind !== "block") return `expected the block of height ${height}, found a genesis record`;
+  if (r.height !== height) return `holds height ${r.height}, expected ${height} (heights are consecutive)`;
+  if (r.prev !== before.hash) {
+    return `prev ${r.prev} is not the hash of the record before it (${before.hash}): broken link`;
+  }
+  return r;
+}
+
+/**
  * Reads a ledger's bytes line by line: every complete line must parse
  * ({@link parseRecord}), line 1 must be a genesis and line k + 1 the block of
  * height k whose `prev` is the hash of line k. Stops at the first bad line.
- * Bytes after the last `\n` are reported as torn and not returned as a
- * record, except a whole record followed by one byte other than `\n` or NUL,
- * which is reported as bad (its newline was overwritten).
+ * Bytes after the last `\n`:
+ * - a whole valid next record (only its `\n` missing) is a record, flagged
+ *   `unterminated`; a whole record that is not the valid next one is bad;
+ * - a whole record followed by one byte other than `\n` or NUL is bad (its
+ *   newline was overwritten);
+ * - anything else (a prefix of a record, possibly NUL-padded after a power
+ *   loss) is torn: reported in `tornBytes`, not returned as a record.
  *
  * @example
  * ```ts
@@ -808,62 +862,49 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * const bytes = new TextEncoder().encode(encodeRecord(g) + '{"kind":"blo');
  * const scan = scanLedger(bytes);
  * console.log(scan.records.length, scan.tornBytes, scan.bad); // 1 12 undefined
+ * const whole = scanLedger(new TextEncoder().encode(encodeRecord(g).slice(0, -1)));
+ * console.log(whole.records.length, whole.tornBytes, whole.unterminated); // 1 0 true
  * ```
  */
 export function scanLedger(bytes: Uint8Array): LedgerScan {
   const records: LedgerRecord[] = [];
   const end = bytes.lastIndexOf(0x0a) + 1;
-  const tornBytes = bytes.length - end;
-  for (let start = 0, line = 1; start < end; line++) {
+  const tail = bytes.length - end;
+  const fail = (line: number, reason: string, tornBytes = tail): LedgerScan => ({
+    records,
+    tornBytes,
+    unterminated: false,
+    bad: { line, height: line - 1, reason },
+  });
+  let line = 1;
+  for (let start = 0; start < end; line++) {
     const nl = bytes.indexOf(0x0a, start);
-    const height = line - 1;
-    const fail = (reason: string): LedgerScan => ({ records, tornBytes, bad: { line, height, reason } });
-    let text: string;
-    try {
-      text = utf8.decode(bytes.subarray(start, nl));
-    } catch {
-      return fail("not valid UTF-8");
-    }
-    start = nl + 1;
-    const parsed = parseRecord(text);
-    if (!parsed.ok) return fail(parsed.reason);
-    const r = parsed.record;
-    if (line === 1) {
-      if (r.kind !== "genesis") return fail("line 1 is not a genesis record");
-    } else {
-      const before = records[records.length - 1];
-      if (r.kind !== "block") return fail(`expected the block of height ${height}, found a genesis record`);
-      if (r.height !== height) {
-        return fail(`holds height ${r.height}, expected ${height} (heights are consecutive)`);
-      }
-      if (r.prev !== before.hash) {
-        return fail(`prev ${r.prev} is not the hash of the record before it (${before.hash}): broken link`);
-      }
-    }
+    if (nl - start > MAX_RECORD_BYTES) return fail(line, tooLong(nl - start));
+    const r = nextRecord(utf8Text(bytes.subarray(start, nl)), line, records);
+    if (typeof r === "string") return fail(line, r);
     records.push(r);
+    start = nl + 1;
   }
-  if (tornBytes > 1 && bytes[bytes.length - 1] !== 0) {
+  if (tail === 0) return { records, tornBytes: 0, unterminated: false };
+  // Longer than any record can be: not a record (nor a torn one), so not parsed either.
+  if (tail > MAX_RECORD_BYTES + 1) return fail(line, tooLong(tail));
+  // A whole record (a prefix of a JSON object never parses) missing only its newline.
+  const whole = utf8Text(bytes.subarray(end));
+  if (whole !== undefined && parseRecord(whole).ok) {
+    const r = nextRecord(whole, line, records);
+    if (typeof r === "string") return fail(line, `${r} (the last record, its final newline missing)`, 0);
+    records.push(r);
+    return { records, tornBytes: 0, unterminated: true };
+  }
+  const lastByte = bytes[bytes.length - 1];
+  if (tail > 1 && lastByte !== 0) {
     // A crash leaves a prefix of `record\n` (or, after a power loss, zero bytes where the `\n` would be):
     // a whole record followed by one other byte is its newline overwritten, which is corruption.
-    let body: string | undefined;
-    try {
-      body = utf8.decode(bytes.subarray(end, bytes.length - 1));
-    } catch {
-      // not UTF-8: cannot be a whole record
-    }
+    const body = utf8Text(bytes.subarray(end, bytes.length - 1));
     if (body !== undefined && parseRecord(body).ok) {
-      const line = records.length + 1;
-      const byte = bytes[bytes.length - 1].toString(16).padStart(2, "0");
-      return {
-        records,
-        tornBytes,
-        bad: {
-          line,
-          height: line - 1,
-          reason: `a whole record whose final newline was replaced by byte 0x${byte}`,
-        },
-      };
+      const byte = lastByte.toString(16).padStart(2, "0");
+      return fail(line, `a whole record whose final newline was replaced by byte 0x${byte}`);
     }
   }
-  return { records, tornBytes };
+  return { records, tornBytes: tail, unterminated: false };
 }

@@ -12,7 +12,25 @@
  *   Any y gives a valid bound because every column bound is finite. The
  *   floating-point rounding of this sum is bounded a priori (Higham's γ_n)
  *   and subtracted, so the bound never exceeds the true optimum;
- * - the gap c'x + c0 - bound must be at most {@link GAP_TOLERANCE_USD}.
+ * - the gap c'x + c0 - bound must be at most {@link GAP_TOLERANCE_USD};
+ * - and it may be negative only by the rounding bound
+ *   (`belowBound.roundingBoundUsd`): a dispatch cheaper than every feasible one is
+ *   infeasible, even when each of its violations is within the tolerance.
+ *
+ * The rounding bound. For an x that satisfies every row and bound exactly,
+ * c'x + c0 >= optimum >= bound, so the gap as computed (whose own rounding
+ * is already covered: c'x + c0 is rounded up, the bound down) is >= 0. An x
+ * of doubles cannot always make a row hold exactly; it can make it hold up to
+ * the rounding of its activity, |fl(a_i'x) - a_i'x| <= γ_{k_i+1} Σ_j |a_ij x_j|
+ * for a row of k_i nonzeros, and by weak duality such a shortfall lowers the
+ * cost below the bound by at most |y_i| times it. Hence
+ *   roundingBoundUsd = 2 Σ_i |y_i| γ_{k_i+1} Σ_j |a_ij x_j|
+ * (doubled for the rounding of this sum itself) is the most by which rounding
+ * alone can put c'x + c0 below the bound; a gap below -roundingBoundUsd proves
+ * that x violates rows beyond rounding, and it is rejected as infeasible. On
+ * the UoM case it is about $1e-11 (optimal dispatches have gaps of about
+ * +$1e-8), while a dispatch scaled by 1 - 0.99 × FEASIBILITY_TOLERANCE, all of
+ * whose violations stay within the tolerance, is $7e-4 below the optimum.
  *
  * The check is one pass over the nonzeros of A.
  *
@@ -87,11 +105,25 @@ export interface CheckFigures {
   maxViolation: number;
 }
 
+/** A dispatch cheaper than the proven lower bound by more than rounding explains. */
+export interface BelowBound {
+  /** By how much it is below the bound, $ (= -gapUsd). */
+  usd: number;
+  /** Most by which rounding alone can put a dispatch's cost below the bound, $ (see the module documentation). */
+  roundingBoundUsd: number;
+}
+
 /** The outcome of a certificate check. */
 export type Verdict =
   | ({ verdict: "accepted" } & CheckFigures)
   | ({ verdict: "suboptimal" } & CheckFigures)
-  | ({ verdict: "infeasible"; worst: Violation } & CheckFigures)
+  | ({
+    verdict: "infeasible";
+    /** The largest violation (relative to its tolerance scale). */
+    worst: Violation;
+    /** Set when each violation is within the tolerance but the dispatch is cheaper than every feasible one. */
+    belowBound?: BelowBound;
+  } & CheckFigures)
   | { verdict: "malformed"; reason: string };
 
 /** Tolerances of a check. */
@@ -266,21 +298,24 @@ export function checkCertificate(lp: SparseLp, cert: unknown, options: CheckOpti
   };
 
   // Row terms of the bound, their magnitudes, and primal row activities.
-  let bound = lp.c0, boundMagnitude = Math.abs(lp.c0), terms = 1;
+  let bound = lp.c0, boundMagnitude = Math.abs(lp.c0), terms = 1, rowRounding = 0;
   for (let i = 0; i < m; i++) {
     // A dual whose sign faces an infinite side of its row would make the bound -∞. Any y
     // gives a valid bound, so such an entry is replaced by 0 before it is used at all.
     const side = y[i] > 0 ? lp.rowLower[i] : lp.rowUpper[i];
     const yi = Number.isFinite(side) ? y[i] : 0;
     const ay = Math.abs(yi);
-    let ax = 0;
+    let ax = 0, axMagnitude = 0;
     for (let k = rowStart[i]; k < rowStart[i + 1]; k++) {
       const j = colIndex[k], a = values[k];
-      ax += a * x[j];
+      const t = a * x[j];
+      ax += t;
+      axMagnitude += Math.abs(t);
       z[j] -= a * yi;
       zScale[j] += Math.abs(a) * ay;
     }
     if (ax < lp.rowLower[i] || ax > lp.rowUpper[i]) consider("row", i, ax, lp.rowLower[i], lp.rowUpper[i]);
+    if (yi !== 0) rowRounding += ay * gamma(rowStart[i + 1] - rowStart[i] + 1) * axMagnitude;
     if (yi !== 0) {
       const t = yi * side;
       bound += t;
@@ -315,6 +350,12 @@ export function checkCertificate(lp: SparseLp, cert: unknown, options: CheckOpti
   const gapUsd = objective + 2 * gamma(n + 2) * objectiveMagnitude - lowerBound;
   const figures: CheckFigures = { objective, lowerBound, gapUsd, maxViolation: worstRel };
   if (worst && worstRel > feasTol) return { verdict: "infeasible", worst, ...figures };
+  // Below the bound by more than rounding explains: x violates rows beyond rounding, so `worst` exists
+  // (an x whose computed activities all hold is within the rounding bound of the bound, see above).
+  const roundingBoundUsd = 2 * rowRounding;
+  if (worst && gapUsd < -roundingBoundUsd) {
+    return { verdict: "infeasible", worst, belowBound: { usd: -gapUsd, roundingBoundUsd }, ...figures };
+  }
   if (!(gapUsd <= gapTol)) return { verdict: "suboptimal", ...figures };
   return { verdict: "accepted", ...figures };
 }
@@ -340,9 +381,14 @@ export function describeVerdict(v: Verdict): string {
       const side = w.value < w.lower
         ? `below its lower bound ${w.lower}`
         : `above its upper bound ${w.upper}`;
-      return `rejected as infeasible: ${w.kind} ${w.name} = ${w.value.toPrecision(8)} is ${
-        w.amount.toPrecision(4)
-      } ${side}`;
+      const worst = `${w.kind} ${w.name} = ${w.value.toPrecision(8)} is ${w.amount.toPrecision(4)} ${side}`;
+      const below = v.belowBound;
+      if (!below) return `rejected as infeasible: ${worst}`;
+      return `rejected as infeasible: the dispatch costs $${v.objective.toFixed(4)}, $${
+        below.usd.toPrecision(3)
+      } below the proven lower bound $${v.lowerBound.toFixed(4)} on every feasible dispatch (rounding ` +
+        `explains at most $${below.roundingBoundUsd.toPrecision(3)}), though each violation is within the ` +
+        `feasibility tolerance; the largest (${v.maxViolation.toPrecision(3)} of its scale): ${worst}`;
     }
     case "malformed":
       return `rejected as malformed: ${v.reason}`;

@@ -53,6 +53,28 @@ Deno.test("selfish certificate is rejected as suboptimal with a gap of about $16
   assert.ok(v.gapUsd > 150 && v.gapUsd < 170, `gap ${v.gapUsd}`);
 });
 
+Deno.test("a dispatch cheaper than the optimum through violations each within the tolerance is rejected as infeasible", async () => {
+  const { lp } = await uomModel();
+  const opt = (await variant("optimal")).certificate;
+  // Every entry scaled down by 0.99 × the tolerance: thousands of balance rows fall short, each by less
+  // than the tolerance, and the dispatch looks cheaper than the optimum.
+  const shrink = 1 - 0.99 * FEASIBILITY_TOLERANCE;
+  const x = Array.from(opt.x, (v) => v * shrink);
+  const short = rowActivities(lp, x).filter((ax, i) => ax < lp.rowLower[i] || ax > lp.rowUpper[i]).length;
+  assert.ok(short > 1000, `${short} rows violated`);
+  const v = expectVerdict(checkCertificate(lp, makeCertificate(lp, x, opt.y)), "infeasible");
+  assert.ok(v.maxViolation < FEASIBILITY_TOLERANCE, `largest violation ${v.maxViolation} of its scale`);
+  assert.ok(v.gapUsd < 0, `gap ${v.gapUsd}`);
+  assert.ok(v.belowBound, describeVerdict(v));
+  // About $0.0007 below the bound, while rounding explains at most about $1e-11.
+  assert.ok(v.belowBound.usd > 1e-4 && v.belowBound.usd < 1e-3, `below by $${v.belowBound.usd}`);
+  assert.ok(v.belowBound.roundingBoundUsd < 1e-9, `rounding bound $${v.belowBound.roundingBoundUsd}`);
+  assert.match(describeVerdict(v), /below the proven lower bound .* though each violation is within/);
+  // The optimum itself is well clear of the rule: its gap is positive.
+  const o = expectVerdict(checkCertificate(lp, opt), "accepted");
+  assert.ok(o.gapUsd > 0, `gap ${o.gapUsd}`);
+});
+
 Deno.test("feasible (grid-heavy) certificate is rejected as suboptimal", async () => {
   const { lp } = await uomModel();
   const v = expectVerdict(checkCertificate(lp, (await variant("feasible")).certificate), "suboptimal");
@@ -271,11 +293,25 @@ Deno.test("hand-made LP: the default gap tolerance is one cent", () => {
   assert.ok(Math.abs(v.gapUsd - 0.011) < 1e-12, `gap ${v.gapUsd}`);
 });
 
-Deno.test("hand-made LP: a violation within the feasibility tolerance is not reported", () => {
+Deno.test("hand-made LP: a violation within the feasibility tolerance is accepted unless it makes x cheaper than the optimum", () => {
   const lp = tinyLp();
-  // Off by 1e-9 × (1 + 3): well within FEASIBILITY_TOLERANCE.
-  const v = checkCertificate(lp, makeCertificate(lp, [2, 1 - 4e-9, 2], TINY_Y));
+  // link off by 4e-9 (x3 is free of cost): well within FEASIBILITY_TOLERANCE, and no cheaper.
+  const v = checkCertificate(lp, makeCertificate(lp, [2, 1, 2 - 4e-9], TINY_Y));
   assert.equal(v.verdict, "accepted", describeVerdict(v));
+  // demand off by 4e-9, also within the tolerance, saves $8e-9: cheaper than any feasible x.
+  const cheaper = expectVerdict(
+    checkCertificate(lp, makeCertificate(lp, [2, 1 - 4e-9, 2], TINY_Y)),
+    "infeasible",
+  );
+  assert.ok(cheaper.maxViolation <= FEASIBILITY_TOLERANCE, `violation ${cheaper.maxViolation}`);
+  assert.ok(cheaper.belowBound, describeVerdict(cheaper));
+  assert.ok(Math.abs(cheaper.belowBound.usd - 8e-9) < 1e-12, `below by ${cheaper.belowBound.usd}`);
+  assert.ok(
+    cheaper.belowBound.roundingBoundUsd < 1e-14,
+    `rounding bound ${cheaper.belowBound.roundingBoundUsd}`,
+  );
+  assert.equal(cheaper.worst.name, "demand");
+  assert.match(describeVerdict(cheaper), /\$8\.00e-9 below the proven lower bound \$4\.5000/);
 });
 
 Deno.test("hand-made LP: a dual of the wrong sign on an infinite side never lifts the bound above the optimum", () => {
@@ -505,7 +541,11 @@ Deno.test("property: a perturbed certificate is accepted only for a near-optimal
         // Feasibility against an independent computation of A x (1e-6 relative margin on the
         // tolerance for the rounding of the two sums, which need not agree to the last bit).
         const violation = worstViolation(lp, cert.x);
-        if (v.verdict === "infeasible") {
+        if (v.verdict === "infeasible" && v.belowBound) {
+          // Each violation within the tolerance, but cheaper than the bound (itself <= the optimum).
+          assert.ok(violation > 0, `below the bound, yet no violation`);
+          assert.ok(objectiveValue(lp, cert.x) < v.lowerBound, describeVerdict(v));
+        } else if (v.verdict === "infeasible") {
           assert.ok(violation > FEASIBILITY_TOLERANCE * (1 - 1e-6), `infeasible, yet violation ${violation}`);
           const names = v.worst.kind === "row" ? lp.rowNames : lp.colNames;
           assert.equal(names[v.worst.index], v.worst.name);

@@ -17,6 +17,7 @@
  */
 import assert from "node:assert/strict";
 import { type KeyPair, seedKeyPair, sign } from "../actors/keys.ts";
+import { makeChainChecker } from "../actors/chain_check.ts";
 import { LedgerError, LedgerFile, ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { mulberry32 } from "../actors/simulator.ts";
 import { formatLedgerVerdict, type LedgerVerdict, verifyLedgerDir } from "../cli/ledger.ts";
@@ -36,6 +37,7 @@ import {
   type LedgerRecord,
   makeBlock,
   makeGenesis,
+  MAX_RECORD_BYTES,
   parseRecord,
   recordHash,
   scanLedger,
@@ -78,13 +80,19 @@ interface Spec {
   day?: number;
 }
 
-function genesisOf(keys: Map<number, KeyPair>, seed: number, delegates = DELEGATES): GenesisRecord {
+function genesisOf(
+  keys: Map<number, KeyPair>,
+  seed: number,
+  delegates = DELEGATES,
+  rotateLeader = false,
+): GenesisRecord {
   return makeGenesis({
     scenario: "ledger-test",
     seed,
     caseName: "uom",
     loadVariation: DAILY_LOAD_VARIATION,
     protocol: "strict",
+    rotateLeader,
     participants: IDS.map((id) => ({
       id,
       name: NAMES[id],
@@ -253,7 +261,22 @@ function assertFirstBad(v: LedgerVerdict, name: string, height: number, reason: 
   assert.ok(text.includes(`FAILS at height ${height} (line ${height + 1})`), text);
 }
 
-/** Verifies a one-ledger directory holding `chain` (written through LedgerFile as C's ledger). */
+/** Asserts that every ledger fails, first at `height` (line height + 1), for `reason`. */
+function assertChainFails(v: LedgerVerdict, height: number, reason: RegExp): void {
+  const text = formatLedgerVerdict(v);
+  assert.equal(v.ok, false, text);
+  assert.equal(v.files.length, IDS.length, text);
+  for (const f of v.files) {
+    assert.deepEqual([f.ok, f.firstBad?.height, f.firstBad?.line], [false, height, height + 1], text);
+    assert.match(f.firstBad!.reason, reason, text);
+    assert.equal(f.blocks, height - 1, text);
+  }
+}
+
+/**
+ * Verifies a directory whose seven ledgers hold `chain` (written through LedgerFile as C's ledger,
+ * then copied to the other six: every normal participant has a ledger, so none is missing).
+ */
 async function verifyChain(
   chain: BlockFields[],
   options: { recheck?: boolean; genesis?: GenesisRecord } = {},
@@ -262,6 +285,8 @@ async function verifyChain(
   let v: LedgerVerdict | undefined;
   await inTmpDir(async (dir) => {
     await writeLedgers(dir, options.genesis ?? fx.genesis, chain, ["C"]);
+    const bytes = await Deno.readFile(ledgerFileName(dir, "C"));
+    for (const id of IDS) if (NAMES[id] !== "C") await Deno.writeFile(ledgerFileName(dir, NAMES[id]), bytes);
     v = await verifyLedgerDir(dir, { recheck: options.recheck });
   });
   return v!;
@@ -451,6 +476,20 @@ Deno.test("a 3-block chain in 7 ledgers verifies, with and without recheck, and 
 // ---------------------------------------------------------------------------
 // Tampering with bytes
 
+Deno.test("a line longer than any record can be is refused before it is parsed, complete or not", async () => {
+  const fx = await theFixture();
+  const head = encodeRecord(fx.genesis);
+  const long = "x".repeat(MAX_RECORD_BYTES + 2);
+  for (const text of [head + long + "\n", head + long]) {
+    const scan = scanLedger(encoder.encode(text));
+    assert.deepEqual([scan.records.length, scan.bad?.line], [1, 2]);
+    assert.match(scan.bad!.reason, /holds \d+ bytes, more than the 16777216 a record may hold/);
+  }
+  // A torn append of a record of the largest size is still torn.
+  const torn = scanLedger(encoder.encode(head + "{".repeat(MAX_RECORD_BYTES)));
+  assert.deepEqual([torn.records.length, torn.tornBytes, torn.bad], [1, MAX_RECORD_BYTES, undefined]);
+});
+
 Deno.test("every single changed byte of a ledger is found at the line that holds it", async () => {
   const fx = await theFixture();
   const bytes = ledgerBytes(fx.genesis, fx.chain);
@@ -583,9 +622,7 @@ Deno.test("forged, short and duplicated quorums, a wrong leader signature and a 
     },
   ];
   for (const c of cases) {
-    const v = await verifyChain([b1, c.block2, b3]);
-    assertFirstBad(v, "C", 2, c.reason);
-    assert.equal(fileOf(v, "C").blocks, 1, c.what);
+    assertChainFails(await verifyChain([b1, c.block2, b3]), 2, c.reason);
   }
 });
 
@@ -593,16 +630,15 @@ Deno.test("a quorum of exactly half the delegates (2 of 4) is refused, 3 of 4 is
   const fx = await theFixture();
   const four = genesisOf(fx.keys, SEED, [C, D, E, F]);
   const half = await blockFields(fx, four, 1, { round: 1, leader: C, signers: [C, D], blacklist: [] });
-  assertFirstBad(
+  assertChainFails(
     await verifyChain([half], { genesis: four }),
-    "C",
     1,
     /2 of 4 delegates signed; more than half \(3\)/,
   );
   const enough = await blockFields(fx, four, 1, { round: 1, leader: C, signers: [C, D, F], blacklist: [] });
   assert.ok((await verifyChain([enough], { genesis: four })).ok);
   // A signature of another chain does not count.
-  assertFirstBad(await verifyChain([enough]), "C", 1, /leaderSig/);
+  assertChainFails(await verifyChain([enough]), 1, /leaderSig/);
 });
 
 Deno.test("a certificate changed under a recomputed hash is caught by the digests, the signatures or the recheck", async () => {
@@ -613,24 +649,22 @@ Deno.test("a certificate changed under a recomputed hash is caught by the digest
   const changed: Certificate = { ...fx.certs[1], x };
   const certificate = encodeCertificate(changed);
   // Only the certificate changed: the stored digests no longer match it.
-  assertFirstBad(
+  assertChainFails(
     await verifyChain([b1, { ...b2, certificate }, b3]),
-    "C",
     2,
     /dispatch .* is not the digest of the stored certificate/,
   );
   // Digests recomputed too: the leader never signed that proposal.
   const p = { height: 2, round: 2, leader: D, certificate: changed, claimedCostUsd: b2.claimedCostUsd };
   const redigested = { ...b2, certificate, dispatch: dispatchDigest(changed), proposal: proposalDigest(p) };
-  assertFirstBad(await verifyChain([b1, redigested, b3]), "C", 2, /leaderSig/);
+  assertChainFails(await verifyChain([b1, redigested, b3]), 2, /leaderSig/);
   const sameDigestOtherProposal = { ...b2, claimedCostUsd: b2.claimedCostUsd + 1 };
-  assertFirstBad(
+  assertChainFails(
     await verifyChain([b1, sameDigestOtherProposal, b3]),
-    "C",
     2,
     /proposal .* is not the digest/,
   );
-  // Everything re-signed (a colluding majority): the signatures hold, only the recheck finds it.
+  // Everything re-signed (a colluding majority): the signatures hold, the certificate check finds it.
   const resigned = await blockFields(fx, fx.genesis, 2, {
     round: 2,
     leader: D,
@@ -639,19 +673,18 @@ Deno.test("a certificate changed under a recomputed hash is caught by the digest
     evidence: b2.evidence,
     cert: changed,
   });
-  assert.ok((await verifyChain([b1, resigned, b3])).ok);
-  assertFirstBad(
-    await verifyChain([b1, resigned, b3], { recheck: true }),
-    "C",
-    2,
-    /recheck: certificate rejected/,
-  );
+  for (const recheck of [false, true]) {
+    assertChainFails(
+      await verifyChain([b1, resigned, b3], { recheck }),
+      2,
+      /^certificate rejected as infeasible/,
+    );
+  }
   // costUsd is the participant's own figure, not signed: the recheck recomputes it.
   const cost = { ...b2, costUsd: b2.costUsd + 0.02 };
   assert.ok((await verifyChain([b1, cost, b3])).ok);
-  assertFirstBad(
+  assertChainFails(
     await verifyChain([b1, cost, b3], { recheck: true }),
-    "C",
     2,
     /recheck: costUsd .* true cost/,
   );
@@ -664,15 +697,16 @@ Deno.test("a certificate changed under a recomputed hash is caught by the digest
     evidence: b2.evidence,
     cert: fx.certs[0],
   });
-  assertFirstBad(
-    await verifyChain([b1, otherDay, b3], { recheck: true }),
-    "C",
-    2,
-    /recheck: the certificate is for LP/,
-  );
+  for (const recheck of [false, true]) {
+    assertChainFails(
+      await verifyChain([b1, otherDay, b3], { recheck }),
+      2,
+      /^the certificate is for LP .*, day 2's LP is/,
+    );
+  }
 });
 
-Deno.test("evidence verifies; a forged, self-identical or unpunished one is named; the blacklist only grows", async () => {
+Deno.test("evidence verifies; a forged or self-identical one is named; an equivocating leader may lead its block", async () => {
   const fx = await theFixture();
   const [b1, b2, b3] = fx.chain;
   const ev = b2.evidence[0];
@@ -681,7 +715,7 @@ Deno.test("evidence verifies; a forged, self-identical or unpunished one is name
     ...ev,
     b: { ...ev.b, sig: await sign(fx.keys.get(D)!, leaderStatement(chain, 2, 1, C, ev.b.proposal)) },
   };
-  const cases: { block2: BlockFields; block3?: BlockFields; height?: number; reason: RegExp }[] = [
+  const cases: { block2: BlockFields; reason: RegExp }[] = [
     {
       block2: { ...b2, evidence: [forged] },
       reason: /evidence\[0\]\.b: C \(8\)'s signature of proposal .* does not verify/,
@@ -691,22 +725,190 @@ Deno.test("evidence verifies; a forged, self-identical or unpunished one is name
       reason: /evidence\[0\]: both proposals have the same digest/,
     },
     { block2: { ...b2, evidence: [{ ...ev, round: 2 }] }, reason: /evidence\[0\]\.a: C \(8\)'s signature/ },
+    { block2: { ...b2, evidence: [{ ...ev, leader: 6 }] }, reason: /evidence\[0\]: 6 is not a delegate/ },
+    { block2: { ...b2, evidence: [{ ...ev, height: 3 }] }, reason: /evidence\[0\] is for height 3, after/ },
+  ];
+  for (const c of cases) assertChainFails(await verifyChain([b1, c.block2, b3]), 2, c.reason);
+  // Paper protocol: C's second proposal reached a minority, the majority committed C's first one in round 1.
+  // The block's evidence names its own leader; it is not blacklisted (no round failed), and that verifies.
+  const committed = await blockFields(fx, fx.genesis, 1, {
+    round: 1,
+    leader: C,
+    signers: [C, D, E],
+    blacklist: [],
+    evidence: [await equivocation(fx, 1, 1, C)],
+  });
+  const v = await verifyChain([committed]);
+  assert.ok(v.ok, formatLedgerVerdict(v));
+});
+
+Deno.test("a blacklist rewritten in every ledger under recomputed hashes fails verify, with and without recheck", async () => {
+  const fx = await theFixture();
+  const [b1, b2, b3] = fx.chain;
+  // Every delegate but block 1's leader blacklisted: every later day could only be led by C. The block is
+  // re-hashed (makeBlock) and written to all seven ledgers; no signature covers the blacklist.
+  const stalled = { ...b1, blacklist: [D, E, F, G] };
+  for (const recheck of [false, true]) {
+    assertChainFails(
+      await verifyChain([stalled], { recheck }),
+      1,
+      /^blacklist \[9, 10, 11, 12\] is not the one derived from the blacklist \[\] after the genesis and round 1: \[\]$/,
+    );
+  }
+  const cases: { chain: BlockFields[]; height: number; reason: RegExp }[] = [
+    // C, the leader of the failed round 1, dropped.
     {
-      block2: { ...b2, blacklist: [] },
-      reason: /evidence\[0\] proves C \(8\) equivocated, but it is not blacklisted/,
+      chain: [b1, { ...b2, blacklist: [] }, b3],
+      height: 2,
+      reason: /blacklist \[\] is not .*round 2: \[8\]/,
     },
-    { block2: { ...b2, blacklist: [C, D] }, reason: /blacklist holds this block's own leader D \(9\)/ },
-    { block2: { ...b2, blacklist: [C, 6] }, reason: /blacklist: 6 is not a delegate/ },
+    // The block's own leader added.
     {
-      block2: b2,
-      block3: { ...b3, blacklist: [] },
+      chain: [b1, { ...b2, blacklist: [C, D] }, b3],
+      height: 2,
+      reason: /blacklist \[8, 9\] is not .*: \[8\]/,
+    },
+    // A normal node added.
+    {
+      chain: [b1, { ...b2, blacklist: [6, C] }, b3],
+      height: 2,
+      reason: /blacklist \[6, 8\] is not .*: \[8\]/,
+    },
+    // C forgiven on day 3.
+    {
+      chain: [b1, b2, { ...b3, blacklist: [] }],
       height: 3,
-      reason: /blacklist drops C \(8\), blacklisted after block 2/,
+      reason: /blacklist \[\] is not .*\[8\] after block 2 and round 1: \[8\]/,
     },
   ];
-  for (const c of cases) {
-    assertFirstBad(await verifyChain([b1, c.block2, c.block3 ?? b3]), "C", c.height ?? 2, c.reason);
+  for (const c of cases) assertChainFails(await verifyChain(c.chain), c.height, c.reason);
+});
+
+Deno.test("the leader must be its round's leader, and a round after every delegate failed has none", async () => {
+  const fx = await theFixture();
+  const [b1, b2] = fx.chain;
+  // E, validly signed by a majority, leads round 2, whose leader is D (C was blacklisted in round 1).
+  const wrongLeader = await blockFields(fx, fx.genesis, 2, {
+    round: 2,
+    leader: E,
+    signers: [D, E, F],
+    blacklist: [C],
+  });
+  assertChainFails(
+    await verifyChain([b1, wrongLeader]),
+    2,
+    /^leader E \(10\) is not round 2's leader D \(9\) \(blacklist \[8\]\)$/,
+  );
+  // Round 6 of five delegates; the derivation is bounded whatever the round says.
+  for (const round of [6, Number.MAX_SAFE_INTEGER]) {
+    assertChainFails(
+      await verifyChain([b1, { ...b2, round }]),
+      2,
+      /^round \d+ has no leader: 5 delegates were not blacklisted after block 1, and each failed round/,
+    );
   }
+});
+
+Deno.test("leader rotation is in the genesis and changes the derived blacklist", async () => {
+  const fx = await theFixture();
+  const rotating = genesisOf(fx.keys, SEED, DELEGATES, true);
+  assert.equal(rotating.rotateLeader, true);
+  assert.equal(fx.genesis.rotateLeader, false);
+  assert.notEqual(rotating.hash, fx.genesis.hash);
+  // With rotation, day 2 starts after C: D leads round 1, fails, and E leads round 2 with D blacklisted.
+  const spec2 = { round: 2, leader: E, signers: [D, E, F], blacklist: [D] };
+  const b1 = await blockFields(fx, rotating, 1, { round: 1, leader: C, signers: DELEGATES, blacklist: [] });
+  const b2 = await blockFields(fx, rotating, 2, spec2);
+  const v = await verifyChain([b1, b2], { genesis: rotating });
+  assert.ok(v.ok, formatLedgerVerdict(v));
+  // The same blocks on a chain without rotation: round 1 of day 2 was C's, so the blacklist is wrong.
+  const still1 = await blockFields(fx, fx.genesis, 1, {
+    round: 1,
+    leader: C,
+    signers: DELEGATES,
+    blacklist: [],
+  });
+  const still2 = await blockFields(fx, fx.genesis, 2, spec2);
+  assertChainFails(await verifyChain([still1, still2]), 2, /blacklist \[9\] is not .*round 2: \[8\]/);
+  // And the rotating chain refuses the non-rotating derivation.
+  const notRotated = await blockFields(fx, rotating, 2, {
+    round: 2,
+    leader: D,
+    signers: [D, E, F],
+    blacklist: [C],
+  });
+  assertChainFails(
+    await verifyChain([b1, notRotated], { genesis: rotating }),
+    2,
+    /blacklist \[8\] is not .*round 2: \[9\]/,
+  );
+});
+
+Deno.test("a dishonest majority's selfish block, validly signed, fails plain verify on its certificate", async () => {
+  const fx = await theFixture();
+  // C, D and E (3 of 5) collude: C proposes the selfish dispatch of day 1 ($904 against $744) and all three sign.
+  const selfish = await solveVariant(buildDispatchModel(await loadUomCase()), "selfish");
+  const block = await blockFields(fx, fx.genesis, 1, {
+    round: 1,
+    leader: C,
+    signers: [C, D, E],
+    blacklist: [],
+    cert: selfish.certificate,
+  });
+  for (const recheck of [false, true]) {
+    assertChainFails(
+      await verifyChain([block], { recheck }),
+      1,
+      /^certificate rejected as suboptimal: the dispatch costs \$9\d\d\.\d\d, the certificate proves only >= \$74\d\.\d\d \(gap \$16\d\.\d\d\)$/,
+    );
+  }
+});
+
+Deno.test("the shared chain checker: in height order, memoised by hash, never fooled by an object whose hash lies", async () => {
+  const fx = await theFixture();
+  const [g, r1, r2, r3] = records(fx.genesis, fx.chain) as [
+    GenesisRecord,
+    BlockRecord,
+    BlockRecord,
+    BlockRecord,
+  ];
+  const checker = makeChainChecker(fx.genesis);
+  assert.equal(await checker.genesisProblem(), undefined);
+  // Out of order: block 2's predecessor has not been verified yet.
+  assert.match((await checker.check(r2, r1))!, /the block before it \(height 1\) was not verified first/);
+  assert.equal(await checker.check(r1, g), undefined);
+  assert.equal(await checker.check(r2, r1), undefined);
+  assert.equal(await checker.check(r3, r2), undefined);
+  // Links are checked before the memo: a verified block after the wrong record fails.
+  assert.match((await checker.check(r3, r1))!, /height 3 does not follow height 1/);
+  assert.match(
+    (await checker.check(r1, genesisOf(fx.keys, SEED + 1)))!,
+    /follows the genesis of another chain/,
+  );
+  // Objects whose content no longer hashes to their `hash` are refused, verified hash or not.
+  const lyingPrev = { ...r2, blacklist: [C, D] };
+  assert.match(
+    (await checker.check(r3, lyingPrev))!,
+    /the block before it is not well formed: hash mismatch/,
+  );
+  assert.match((await checker.check({ ...r2, blacklist: [] }, r1))!, /hash mismatch/);
+  // Even the very object that verified, changed in place afterwards.
+  r2.blacklist.pop();
+  assert.match((await checker.check(r2, r1))!, /hash mismatch/);
+  assert.match((await checker.check(r3, r2))!, /the block before it is not well formed: hash mismatch/);
+  // Nonsense is a reason, never an exception.
+  const junk: unknown[] = [null, undefined, 7, {}, { kind: "block" }, { ...r1, quorum: "x" }];
+  for (const j of [...junk, fx.genesis]) {
+    assert.equal(typeof await checker.check(j as BlockRecord, g), "string", `block ${JSON.stringify(j)}`);
+  }
+  for (const j of [...junk, { ...g, kind: "block" }]) {
+    assert.equal(typeof await checker.check(r1, j as LedgerRecord), "string", `prev ${JSON.stringify(j)}`);
+  }
+  // A bad genesis fails every block.
+  const noDelegate = genesisOf(fx.keys, SEED, []);
+  const bad = makeChainChecker(noDelegate);
+  assert.equal(await bad.genesisProblem(), "the genesis names no delegate");
+  assert.equal(await bad.check(r1, noDelegate), "genesis: the genesis names no delegate");
 });
 
 // ---------------------------------------------------------------------------
@@ -743,40 +945,52 @@ Deno.test("LedgerFile creates the ledger with its genesis, appends durably and r
   assert.throws(() => ledgerFileName("d", ".."), RangeError);
 });
 
-Deno.test("a torn append is reported by verify, truncated on reopen, and the chain continues", async () => {
+/** Writes the fixture chain to every ledger but C's, and C's first two blocks and a cut append of block 3. */
+async function cutAppend(
+  dir: string,
+  stop: number,
+): Promise<{ path: string; sizeBefore: number; cut: BlockRecord }> {
   const fx = await theFixture();
   const [b1, b2, b3] = fx.chain;
   const lineBytes = encoder.encode(encodeRecord(records(fx.genesis, fx.chain)[3])).length;
-  // Half the record, and the whole record without its newline (a crash between its two fsyncs).
-  for (const stop of [Math.floor(lineBytes / 2), lineBytes - 1]) {
-    await inTmpDir(async (dir) => {
-      await writeLedgers(dir, fx.genesis, fx.chain, ["A", "B", "D", "E", "F", "G"]);
-      const path = ledgerFileName(dir, "C");
-      const { ledger } = await LedgerFile.open(path, fx.genesis);
-      await ledger.append(b1);
-      await ledger.append(b2);
-      const sizeBefore = (await Deno.stat(path)).size;
-      await assert.rejects(() => ledger.append(b3, { stopAfterBytes: lineBytes }), RangeError);
-      const cut = await ledger.append(b3, { stopAfterBytes: stop });
-      assert.equal(cut.height, 3);
-      assert.equal(ledger.tip.height, 2, "the tip moved on a cut append");
-      assert.equal((await Deno.stat(path)).size, sizeBefore + stop);
-      await assert.rejects(() => ledger.append(b3), /cut after .* reopen/);
-      ledger.close();
+  await writeLedgers(dir, fx.genesis, fx.chain, ["A", "B", "D", "E", "F", "G"]);
+  const path = ledgerFileName(dir, "C");
+  const { ledger } = await LedgerFile.open(path, fx.genesis);
+  await ledger.append(b1);
+  await ledger.append(b2);
+  const sizeBefore = (await Deno.stat(path)).size;
+  await assert.rejects(() => ledger.append(b3, { stopAfterBytes: lineBytes }), RangeError);
+  const cut = await ledger.append(b3, { stopAfterBytes: stop });
+  assert.equal(cut.height, 3);
+  assert.equal(ledger.tip.height, 2, "the tip moved on a cut append");
+  assert.equal((await Deno.stat(path)).size, sizeBefore + stop);
+  await assert.rejects(() => ledger.append(b3), /cut after .* reopen/);
+  ledger.close();
+  return { path, sizeBefore, cut };
+}
 
+Deno.test("a torn append is reported by verify (the ledger lags one block), truncated on reopen, and the chain continues", async () => {
+  const fx = await theFixture();
+  const lineBytes = encoder.encode(encodeRecord(records(fx.genesis, fx.chain)[3])).length;
+  // Half the record; and all of it but its last byte (the torn record's closing brace).
+  for (const stop of [Math.floor(lineBytes / 2), lineBytes - 2]) {
+    await inTmpDir(async (dir) => {
+      const { path, sizeBefore, cut } = await cutAppend(dir, stop);
       const v = await verifyLedgerDir(dir);
       const text = formatLedgerVerdict(v);
-      assert.ok(v.ok, text);
-      assert.deepEqual([fileOf(v, "C").blocks, fileOf(v, "C").tornBytes], [2, stop]);
-      assert.match(v.summary, /torn last record in C \(\d+ bytes\).*not a failure/);
-      assert.match(text, /C\.ledger\.jsonl: 2 blocks, ok, torn last record of \d+ bytes \(not a failure\)/);
+      assert.equal(v.ok, false, text);
+      const c = fileOf(v, "C");
+      assert.deepEqual([c.blocks, c.tornBytes, c.problem?.kind], [2, stop, "lagging"], text);
+      for (const f of v.files) if (f.participant !== "C") assert.ok(f.ok, text);
+      assert.match(v.summary, /torn last record in C \(\d+ bytes\).*not a failure by itself/);
+      assert.match(text, /C\.ledger\.jsonl: FAILS: lags 1 block behind A's ledger \(2 of 3 blocks\)/);
       assert.equal((await readLedger(path)).tornBytes, stop);
 
       const reopened = await LedgerFile.open(path, fx.genesis);
-      assert.equal(reopened.truncatedBytes, stop);
+      assert.deepEqual([reopened.truncatedBytes, reopened.newlineWritten], [stop, false]);
       assert.equal((await Deno.stat(path)).size, sizeBefore);
       assert.equal(reopened.ledger.tip.height, 2);
-      const b = await reopened.ledger.append(b3);
+      const b = await reopened.ledger.append(fx.chain[2]);
       assert.equal(b.hash, cut.hash);
       reopened.ledger.close();
       const after = await verifyLedgerDir(dir, { recheck: true });
@@ -784,6 +998,39 @@ Deno.test("a torn append is reported by verify, truncated on reopen, and the cha
       assert.deepEqual([fileOf(after, "C").blocks, fileOf(after, "C").tornBytes], [3, 0]);
     });
   }
+});
+
+Deno.test("a whole last record missing only its newline is kept: verify counts it, open writes the newline", async () => {
+  const fx = await theFixture();
+  const lineBytes = encoder.encode(encodeRecord(records(fx.genesis, fx.chain)[3])).length;
+  await inTmpDir(async (dir) => {
+    // A crash between the record's fsync and its newline's.
+    const { path, sizeBefore, cut } = await cutAppend(dir, lineBytes - 1);
+    const v = await verifyLedgerDir(dir, { recheck: true });
+    const text = formatLedgerVerdict(v);
+    assert.ok(v.ok, text);
+    const c = fileOf(v, "C");
+    assert.deepEqual([c.blocks, c.tornBytes, c.unterminated], [3, 0, true], text);
+    assert.match(text, /C\.ledger\.jsonl: 3 blocks, ok, last record's final newline missing \(kept/);
+    const read = await readLedger(path);
+    assert.deepEqual([read.records.length, read.tornBytes], [4, 0]);
+
+    const reopened = await LedgerFile.open(path, fx.genesis);
+    assert.deepEqual([reopened.truncatedBytes, reopened.newlineWritten], [0, true]);
+    assert.equal(reopened.ledger.tip.hash, cut.hash);
+    reopened.ledger.close();
+    assert.equal((await Deno.stat(path)).size, sizeBefore + lineBytes);
+    assert.deepEqual(await Deno.readFile(path), await Deno.readFile(ledgerFileName(dir, "A")));
+    const again = await LedgerFile.open(path, fx.genesis);
+    assert.deepEqual([again.truncatedBytes, again.newlineWritten, again.ledger.tip.height], [0, false, 3]);
+    again.ledger.close();
+  });
+  // The same whole record that does not follow the line before it is corruption, not a torn append.
+  const recs = records(fx.genesis, fx.chain).map(encodeRecord);
+  const skipped = encoder.encode(recs[0] + recs[1] + recs[3].slice(0, -1));
+  const scan = scanLedger(skipped);
+  assert.deepEqual([scan.records.length, scan.tornBytes, scan.bad?.line], [2, 0, 3]);
+  assert.match(scan.bad!.reason, /holds height 3, expected 2 .*final newline missing/);
 });
 
 Deno.test("open refuses a bad record before the last, a broken link and a repeated height, changing nothing", async () => {
@@ -875,9 +1122,15 @@ Deno.test("two ledgers that hold different valid blocks at one height are report
     signers: [C, E, G],
     blacklist: [],
   });
+  const other3 = await blockFields(fx, fx.genesis, 3, {
+    round: 1,
+    leader: C,
+    signers: [C, E, G],
+    blacklist: [],
+  });
   await inTmpDir(async (dir) => {
     await writeLedgers(dir, fx.genesis, [b1, b2, b3], ["A", "B", "C", "D", "E", "F"]);
-    await writeLedgers(dir, fx.genesis, [b1, other2], ["G"]);
+    await writeLedgers(dir, fx.genesis, [b1, other2, other3], ["G"]);
     const v = await verifyLedgerDir(dir);
     const text = formatLedgerVerdict(v);
     assert.equal(v.ok, false, text);
@@ -904,4 +1157,97 @@ Deno.test("two ledgers that hold different valid blocks at one height are report
     const v = await verifyLedgerDir(dir);
     assert.deepEqual(v.forks, [], formatLedgerVerdict(v));
   });
+});
+
+Deno.test("missing, extra, non-regular and lagging ledgers each fail with their own line", async () => {
+  const fx = await theFixture();
+  await inTmpDir(async (dir) => {
+    await writeLedgers(dir, fx.genesis, fx.chain);
+    // C rolled back its last block; B's ledger deleted; D's replaced by a directory; a ledger of no
+    // participant added.
+    await Deno.writeFile(ledgerFileName(dir, "C"), ledgerBytes(fx.genesis, fx.chain.slice(0, 2)));
+    await Deno.remove(ledgerFileName(dir, "B"));
+    await Deno.remove(ledgerFileName(dir, "D"));
+    await Deno.mkdir(ledgerFileName(dir, "D"));
+    await Deno.copyFile(ledgerFileName(dir, "A"), ledgerFileName(dir, "X"));
+    const v = await verifyLedgerDir(dir);
+    const text = formatLedgerVerdict(v);
+    assert.equal(v.ok, false, text);
+    const expected: Record<string, [string, RegExp]> = {
+      B: [
+        "missing",
+        /B\.ledger\.jsonl: FAILS: B \(7\) is a normal participant of the genesis but has no ledger file/,
+      ],
+      C: [
+        "lagging",
+        /C\.ledger\.jsonl: FAILS: lags 1 block behind A's ledger \(2 of 3 blocks\); the next `poso run` on .* catches it up/,
+      ],
+      D: ["not-regular", /D\.ledger\.jsonl: FAILS: is a directory/],
+      X: ["extra", /X\.ledger\.jsonl: FAILS: the genesis has no participant named X/],
+    };
+    assert.deepEqual(v.files.map((f) => f.participant), ["A", "B", "C", "D", "E", "F", "G", "X"], text);
+    for (const f of v.files) {
+      const want = expected[f.participant];
+      if (!want) {
+        assert.ok(f.ok, text);
+        continue;
+      }
+      assert.deepEqual([f.ok, f.problem?.kind], [false, want[0]], text);
+      assert.match(text, want[1]);
+    }
+    assert.match(
+      v.summary,
+      /4 of 8 ledgers fail: B missing, C lagging, D not a regular file, X of no normal participant/,
+    );
+    // Each alone is a failure.
+    await Deno.remove(ledgerFileName(dir, "X"));
+    await Deno.remove(ledgerFileName(dir, "D"));
+    await writeLedgers(dir, fx.genesis, fx.chain, ["D"]);
+    assert.deepEqual(notOk(await verifyLedgerDir(dir)), ["B:missing", "C:lagging"]);
+    await writeLedgers(dir, fx.genesis, fx.chain, ["B"]);
+    assert.deepEqual(notOk(await verifyLedgerDir(dir)), ["C:lagging"]);
+    await Deno.remove(ledgerFileName(dir, "C"));
+    await writeLedgers(dir, fx.genesis, fx.chain, ["C"]);
+    assert.deepEqual(notOk(await verifyLedgerDir(dir)), []);
+    await Deno.mkdir(ledgerFileName(dir, "Y"));
+    assert.deepEqual(notOk(await verifyLedgerDir(dir)), ["Y:not-regular"]);
+    await Deno.remove(ledgerFileName(dir, "Y"));
+    await Deno.copyFile(ledgerFileName(dir, "A"), ledgerFileName(dir, "Z"));
+    assert.deepEqual(notOk(await verifyLedgerDir(dir)), ["Z:extra"]);
+  });
+});
+
+/** The failed files of a verdict as `name:problem` (the verdict must fail exactly when there are some). */
+function notOk(v: LedgerVerdict): string[] {
+  const failed = v.files.filter((f) => !f.ok).map((f) => `${f.participant}:${f.problem?.kind ?? "record"}`);
+  assert.equal(v.ok, failed.length === 0, formatLedgerVerdict(v));
+  return failed;
+}
+
+/** A committed symbolic link (tests may not create one): E.ledger.jsonl → {@link SYMLINK_TARGET}'s E ledger. */
+const SYMLINKED_DIR = "tests/fixtures/symlinked-ledger";
+const SYMLINK_TARGET = `${TEST_TMP}/symlink-target`;
+
+Deno.test("a ledger that is a symbolic link to another node's valid ledger is never followed", async () => {
+  const fx = await theFixture();
+  assert.ok((await Deno.lstat(`${SYMLINKED_DIR}/E.ledger.jsonl`)).isSymlink, "the fixture link is in place");
+  try {
+    await writeLedgers(SYMLINK_TARGET, fx.genesis, fx.chain, ["E"]);
+    const target = await verifyLedgerDir(SYMLINK_TARGET);
+    assert.deepEqual(
+      [fileOf(target, "E").ok, fileOf(target, "E").blocks],
+      [true, DAYS],
+      "the target verifies",
+    );
+    const v = await verifyLedgerDir(SYMLINKED_DIR, { recheck: true });
+    const text = formatLedgerVerdict(v);
+    assert.deepEqual(notOk(v), ["E:not-regular"]);
+    assert.match(
+      text,
+      /E\.ledger\.jsonl: FAILS: is a symbolic link to \.\.\/\.\.\/\.\.\/out\/test-tmp\/symlink-target\/E\.ledger\.jsonl, which verify never follows/,
+    );
+    assert.equal(fileOf(v, "E").blocks, 0);
+  } finally {
+    await Deno.remove(SYMLINK_TARGET, { recursive: true }).catch(() => {});
+  }
 });
