@@ -146,18 +146,25 @@ export class ScenarioError extends Error {
   readonly keyPath: string;
   /** What is wrong, for the first problem. */
   readonly detail: string;
-  /** Every problem found, the first one being the one described by the fields above. */
+  /** Every problem found (the first 50 of a file that has more), the first one described by the fields above. */
   readonly problems: readonly ScenarioProblem[];
+  /** Problems found but not listed in `problems` (a file with very many). */
+  readonly unshown: number;
 
-  /** An error for `problems`, the first of which its fields describe. */
-  constructor(problems: [ScenarioProblem, ...ScenarioProblem[]]) {
+  /**
+   * An error for `problems`, the first of which its fields describe; `unshown`
+   * counts further problems that were found but are not listed.
+   */
+  constructor(problems: [ScenarioProblem, ...ScenarioProblem[]], unshown = 0) {
     const [first, ...rest] = problems;
     const lines = [formatProblem(first)];
     if (rest.length > 0) {
       lines.push(`and ${rest.length} more problem${rest.length === 1 ? "" : "s"}:`);
       for (const p of rest) lines.push(`  ${formatProblem(p)}`);
     }
+    if (unshown > 0) lines.push(`and ${unshown} more problems not shown`);
     super(lines.join("\n"));
+    this.unshown = unshown;
     this.name = "ScenarioError";
     this.file = first.file;
     this.line = first.line;
@@ -210,7 +217,7 @@ export const MAX_SCENARIO_BYTES = 256 * 1024;
  */
 export const MAX_DURATION_MS = 3_600_000;
 /** Largest seed (`seed:`, `keys: { seed: N }`, `poso run --seed`): seeds are u32, 0 to 4294967295. */
-export const MAX_SEED = U32_MAX;
+export const MAX_SEED: number = U32_MAX;
 /** Most days one run dispatches (`days:`, `poso run --days`): a year of daily blocks. */
 export const MAX_DAYS = 366;
 /** Most participants of a scenario: each runs in a Worker of its own. */
@@ -227,6 +234,8 @@ const MAX_PATH_CHARS = 4096;
  * aliases of a large mapping from multiplying the work.
  */
 const MAX_ITEMS = 100_000;
+/** Most problems listed in a ScenarioError; the rest are counted. */
+const MAX_PROBLEMS = 50;
 /** Most notices kept; the rest are counted in one last notice. */
 const MAX_NOTICES = 50;
 /** Longest key shown in a key path, characters; longer ones are shortened. */
@@ -511,7 +520,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const resolve = aliasResolver(ctx, doc);
   const scenario = validate(ctx, doc.contents as YamlNode | null, resolve);
   if (ctx.problems.length > 0) {
-    throw new ScenarioError(ctx.problems as [ScenarioProblem, ...ScenarioProblem[]]);
+    throw new ScenarioError(ctx.problems as [ScenarioProblem, ...ScenarioProblem[]], ctx.unshownProblems);
   }
   ctx.closeNotices();
   return scenario as Scenario;
@@ -612,8 +621,19 @@ class Context {
     return { line, column: col };
   }
 
-  fail(node: unknown, keyPath: string, detail: string): void {
-    this.problems.push({ file: this.file, ...this.pos(node), keyPath, detail });
+  /** Problems beyond {@link MAX_PROBLEMS}, counted only. */
+  unshownProblems = 0;
+
+  /** Problems found so far, listed or not. */
+  get failures(): number {
+    return this.problems.length + this.unshownProblems;
+  }
+
+  /** Records a problem at `node`; beyond {@link MAX_PROBLEMS} only counts it, unless `always`. */
+  fail(node: unknown, keyPath: string, detail: string, always = false): void {
+    if (this.problems.length < MAX_PROBLEMS || always) {
+      this.problems.push({ file: this.file, ...this.pos(node), keyPath, detail });
+    } else this.unshownProblems++;
   }
 
   notice(keyPath: string, detail: string): void {
@@ -642,6 +662,7 @@ class Context {
       "",
       `the file holds more than ${MAX_ITEMS} keys and list items (counting each use of an alias ` +
         "*name again); a scenario needs far fewer",
+      true,
     );
     return false;
   }
@@ -1135,7 +1156,7 @@ function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resol
     );
     return [];
   }
-  const problemsBefore = ctx.problems.length;
+  const problemsBefore = ctx.failures;
   const raw: RawNode[] = [];
   const seenIds = new Map<NodeId, unknown>();
   for (const e of entries(ctx, nodesE.value, "nodes", resolve, false)) {
@@ -1166,7 +1187,7 @@ function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resol
 
   const delegates = raw.filter((n) => n.delegate).sort((a, b) => a.id - b.id);
   // With a node already in error the counts below would mostly repeat that error.
-  const nodesInError = ctx.problems.length > problemsBefore;
+  const nodesInError = ctx.failures > problemsBefore;
   if (!nodesInError && delegates.length < MIN_DELEGATES) {
     ctx.fail(
       nodesE.keyNode,
