@@ -115,11 +115,15 @@ export interface ReadReportOptions {
 export const MAX_REPORT_BYTES = 32 * 1024 * 1024;
 /** Longest text in a run report (a name, a cell, a reason, a note, a notice), characters. */
 const MAX_REPORT_TEXT_CHARS = 10_000;
-/** Most items of a list in a run report (cells of a delegate, dropped messages, notes, series). */
-const MAX_REPORT_LIST = 2_000;
+/**
+ * Most items of a list in a run report (cells of a delegate, dropped messages, notes, series): a round
+ * of 100 delegates drops at most a few per pair of them.
+ */
+const MAX_REPORT_LIST = 10_000;
 /**
  * Most strings and numbers in one day's report; a day of the published case holds about
- * 3,000. Bounds the HTML page drawn from it (at most a few hundred bytes per value).
+ * 3,000. Bounds the HTML page drawn from it (at most a few hundred bytes per value, so
+ * some 30 MB); a larger day is refused with a message saying so.
  */
 const MAX_REPORT_VALUES = 100_000;
 /** Most characters of text in one day's report, all strings together. */
