@@ -517,7 +517,14 @@ export function parseScenario(text: string, file: string): Scenario {
     const { line, col } = lc.linePos(w.pos[0]);
     ctx.notice("", `${file}:${line}:${col}: ${firstLine(w.message)}`);
   }
-  const resolve = aliasResolver(ctx, doc);
+  let resolve: Resolve;
+  try {
+    resolve = aliasResolver(ctx, doc);
+  } catch (e) {
+    // npm:yaml's visit recurses; it fails only where its parser, which recurses deeper, did not.
+    if (!(e instanceof RangeError)) throw e;
+    throw new ScenarioError([{ file, line: 0, column: 0, keyPath: "", detail: "nested too deeply" }]);
+  }
   const scenario = validate(ctx, doc.contents as YamlNode | null, resolve);
   if (ctx.problems.length > 0) {
     throw new ScenarioError(ctx.problems as [ScenarioProblem, ...ScenarioProblem[]], ctx.unshownProblems);
@@ -566,6 +573,7 @@ function aliasResolver(ctx: Context, doc: ReturnType<typeof parseDocument>): Res
   const anchors = new Map<string, { node: unknown; start: number; end: number }>();
   const later = new Map<string, unknown>();
   const pending: Alias[] = [];
+  const name = (a: Alias) => shownKey(a.source);
   visit(doc, {
     Node(_, node) {
       const range = (node as { range?: [number, number, number] }).range ?? [0, 0, 0];
@@ -573,7 +581,7 @@ function aliasResolver(ctx: Context, doc: ReturnType<typeof parseDocument>): Res
         const a = anchors.get(node.source);
         if (!a) pending.push(node);
         else if (range[0] >= a.start && range[0] < a.end) {
-          ctx.fail(node, "", `alias *${node.source} is inside the node its anchor &${node.source} names`);
+          ctx.fail(node, "", `alias *${name(node)} is inside the node its anchor &${name(node)} names`);
           targets.set(node, null);
         } else targets.set(node, a.node);
       } else if (node.anchor) {
@@ -588,11 +596,9 @@ function aliasResolver(ctx: Context, doc: ReturnType<typeof parseDocument>): Res
       alias,
       "",
       anchor
-        ? `alias *${alias.source} is used before its anchor &${alias.source} (line ${
-          ctx.pos(anchor).line
-        }); ` +
+        ? `alias *${name(alias)} is used before its anchor &${name(alias)} (line ${ctx.pos(anchor).line}); ` +
           "an alias can only name a node defined above it"
-        : `alias *${alias.source} names no anchor; define it above with &${alias.source}`,
+        : `alias *${name(alias)} names no anchor; define it above with &${name(alias)}`,
     );
     targets.set(alias, null);
   }

@@ -322,6 +322,11 @@ Deno.test("an alias before its anchor, or without one, is an error naming line a
     { line: 17, column: 67, keyPath: "" },
     /alias \*nope names no anchor/,
   );
+  expectError(
+    withLine(17, "  12: &g { name: G, is_delegate: true, is_normal: true, leader_evil: *g }"),
+    { line: 17, column: 70, keyPath: "" },
+    /alias \*g is inside the node its anchor &g names/,
+  );
   // An alias after its anchor is fine.
   const s = parseScenario(
     withLine(
