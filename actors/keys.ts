@@ -16,6 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import type { NodeId } from "../consensus/types.ts";
+import { InputFileError, nodeNameProblem, readCappedText } from "./files.ts";
 
 /** Ed25519 as WebCrypto names it. */
 const ED25519 = { name: "Ed25519" } as const;
@@ -44,6 +45,11 @@ const PKCS8_ED25519_PREFIX = Uint8Array.from([
 export const ED25519_SEED_BYTES = 32;
 /** Bytes of an Ed25519 signature. */
 export const ED25519_SIGNATURE_BYTES = 64;
+/**
+ * Largest key file (`.key` or `.pub`), bytes. A key file holds one line of
+ * base64url: 64 characters for a PKCS#8 private key, 43 for a public key.
+ */
+export const MAX_KEY_FILE_BYTES = 1024;
 
 /**
  * Base64url without padding.
@@ -138,10 +144,25 @@ export class KeyError extends Error {
   }
 }
 
-const keyFile = (dir: string, name: string) => `${dir}/${name}.key`;
+/**
+ * `dir/name.ext`, after checking `name` with the participant-name rule of
+ * actors/files.ts (a KeyError naming the directory otherwise), so that a key
+ * file never lands outside its directory.
+ */
+function fileIn(dir: string, name: string, ext: "key" | "pub"): string {
+  const problem = nodeNameProblem(name);
+  if (problem !== undefined) {
+    throw new KeyError(dir, `no key file can be named after this participant: ${problem}`);
+  }
+  return `${dir}/${name}.${ext}`;
+}
+
+const keyFile = (dir: string, name: string) => fileIn(dir, name, "key");
 
 /**
  * The file that holds participant `name`'s public key in key directory `dir`.
+ * A name that breaks the participant-name rule (actors/files.ts
+ * `nodeNameProblem`: `../x`, `a/b`, ...) is a KeyError: no path leaves `dir`.
  *
  * @example
  * ```ts
@@ -149,16 +170,18 @@ const keyFile = (dir: string, name: string) => `${dir}/${name}.key`;
  * ```
  */
 export function publicKeyFile(dir: string, name: string): string {
-  return `${dir}/${name}.pub`;
+  return fileIn(dir, name, "pub");
 }
 const pubFile = publicKeyFile;
 
+/** A key file's text, trimmed; undefined when there is no such file; at most {@link MAX_KEY_FILE_BYTES}. */
 async function readText(file: string): Promise<string | undefined> {
   try {
-    return (await Deno.readTextFile(file)).trim();
+    return (await readCappedText(file, MAX_KEY_FILE_BYTES, "key files")).trim();
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new KeyError(file, `cannot be read: ${(e as Error).message}`);
+    if (!(e instanceof InputFileError)) throw e;
+    if (e.kind === "missing") return undefined;
+    throw new KeyError(file, e.detail);
   }
 }
 

@@ -37,6 +37,7 @@ import {
   recordHash,
   scanLedger,
 } from "../consensus/ledger.ts";
+import { nodeNameProblem } from "./files.ts";
 
 /** Suffix of a participant's ledger file. */
 export const LEDGER_FILE_SUFFIX = ".ledger.jsonl";
@@ -74,8 +75,9 @@ export class LedgerError extends Error {
 /**
  * The ledger file of participant `participantName` in `dataDir`:
  * `${dataDir}/${participantName}.ledger.jsonl`. Throws a RangeError for a
- * name that is not a plain file name (empty, `.`, `..`, a path separator or a
- * control character).
+ * name that breaks the participant-name rule (actors/files.ts
+ * `nodeNameProblem`: 1 to 32 letters, digits, `_` or `-`), so the file never
+ * lands outside `dataDir`.
  *
  * @example
  * ```ts
@@ -83,10 +85,9 @@ export class LedgerError extends Error {
  * ```
  */
 export function ledgerFileName(dataDir: string, participantName: string): string {
-  const plain = participantName !== "" && participantName !== "." && participantName !== ".." &&
-    ![...participantName].some((ch) => ch === "/" || ch === "\\" || ch.charCodeAt(0) < 0x20);
-  if (!plain) {
-    throw new RangeError(`participant name ${JSON.stringify(participantName)} cannot name a ledger file`);
+  const problem = nodeNameProblem(participantName);
+  if (problem !== undefined) {
+    throw new RangeError(`no ledger file can be named after this participant: ${problem}`);
   }
   return `${dataDir}/${participantName}${LEDGER_FILE_SUFFIX}`;
 }

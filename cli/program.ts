@@ -16,6 +16,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { InputFileError } from "../actors/files.ts";
 import { KeyError } from "../actors/keys.ts";
 import { LEDGER_FILE_SUFFIX, LedgerError } from "../actors/ledger_file.ts";
 import { DEFAULT_DATA_DIR, RunError } from "../actors/supervisor.ts";
@@ -23,7 +24,16 @@ import { CaseError } from "../models/case.ts";
 import { SolverError } from "../models/glpk.ts";
 import { type Variant, VARIANTS } from "../models/variants.ts";
 import { renderTrace } from "../scenarios/render.ts";
-import { loadScenarioFile, ScenarioError } from "../scenarios/loader.ts";
+import {
+  isDays,
+  isSeed,
+  loadScenarioFile,
+  MAX_DAYS,
+  MAX_SEED,
+  ScenarioError,
+  SECONDS_RANGE,
+  secondsToMs,
+} from "../scenarios/loader.ts";
 import { renderDays } from "./days.ts";
 import { defaultKeyDir, formatKeys, generateKeys, showKeys } from "./keys.ts";
 import { formatLedgerVerdict, verifyLedgerDir } from "./ledger.ts";
@@ -160,8 +170,9 @@ function buildProgram(io: CliIo): Command {
     .option("--json", "print the trace as JSON: one object, or an array of days (input of `poso report`)")
     .option(
       "--seed <n>",
-      "seed of message order and delays, and of the days' load factors (default: the scenario's seed, else 1)",
-      parseWhole,
+      `seed of message order and delays, and of the days' load factors, 0 to ${MAX_SEED} ` +
+        "(default: the scenario's seed, else 1)",
+      parseSeed,
     )
     .option(
       "--timings",
@@ -170,8 +181,8 @@ function buildProgram(io: CliIo): Command {
     .option("--simulate", "run one block in the deterministic simulator (virtual time, instant) instead")
     .option(
       "--timeout <sec>",
-      "round timeout in seconds (default: the scenario's round_timeout_sec, else 3)",
-      parsePositive,
+      `round timeout in seconds, ${SECONDS_RANGE} (default: the scenario's round_timeout_sec, else 3)`,
+      parseTimeout,
     )
     .option(
       "--data <dir>",
@@ -180,8 +191,8 @@ function buildProgram(io: CliIo): Command {
     )
     .option(
       "--days <n>",
-      "days to dispatch on Workers, one block each (default: the scenario's days, else 1)",
-      parseCount,
+      `days to dispatch on Workers, one block each, 1 to ${MAX_DAYS} (default: the scenario's days, else 1)`,
+      parseDays,
     )
     .option(
       "--until <day>",
@@ -498,11 +509,33 @@ async function requireDirectory(dir: string, what: string, hint: string): Promis
   if (!info.isDirectory) throw new CliError(`${dir}: not a directory`);
 }
 
-/** Parses a positive number option value. */
-function parsePositive(value: string): number {
+/** Parses `--timeout`: seconds within SECONDS_RANGE, the rule of a scenario's round_timeout_sec. */
+function parseTimeout(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError("Expected a number above 0.");
+  if (value.trim() === "" || secondsToMs(n) === undefined) {
+    throw new InvalidArgumentError(
+      `Expected a number of seconds from ${SECONDS_RANGE} (whole milliseconds).`,
+    );
+  }
+  return n;
+}
+
+/** Parses `--seed`: an integer from 0 to MAX_SEED (u32), the rule of a scenario's seed. */
+function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !isSeed(n)) {
+    throw new InvalidArgumentError(
+      `Expected a whole number from 0 to ${MAX_SEED} (u32, as a scenario's seed).`,
+    );
+  }
+  return n;
+}
+
+/** Parses `--days`: an integer from 1 to MAX_DAYS, the rule of a scenario's days. */
+function parseDays(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !isDays(n)) {
+    throw new InvalidArgumentError(`Expected a whole number of days from 1 to ${MAX_DAYS}.`);
   }
   return n;
 }
@@ -536,7 +569,8 @@ export function parseWhole(value: string): number {
 function isUserFacing(e: unknown): e is Error {
   return e instanceof CliError || e instanceof CaseError || e instanceof SolverError ||
     e instanceof CertificateFileError || e instanceof ScenarioError || e instanceof KeyError ||
-    e instanceof LedgerError || e instanceof RunError || e instanceof ReportFileError;
+    e instanceof LedgerError || e instanceof RunError || e instanceof ReportFileError ||
+    e instanceof InputFileError;
 }
 
 /** File-system errors (Deno's `<what> (os error N): <op> '<path>'`), shown as `<path>: <what>`. */

@@ -217,16 +217,18 @@ function renderChart(spec: ChartSpec): string {
   const stackTop = (bands: Band[], t: number) => bands.reduce((s, b) => s + Math.max(0, b.values[t] ?? 0), 0);
   const T = Array.from({ length: hours }, (_, t) => t);
   const finite = (v: number) => (Number.isFinite(v) ? v : 0);
-  const maxV = Math.max(
-    0,
-    ...T.map((t) => stackTop(spec.positive, t)),
-    ...spec.lines.flatMap((l) => l.values.map(finite)),
-  );
-  const minV = Math.min(
-    0,
-    ...T.map((t) => -stackTop(spec.negative, t)),
-    ...spec.lines.flatMap((l) => l.values.map(finite)),
-  );
+  // Loops, not Math.max(...values): a long series would overflow the argument stack.
+  let maxV = 0, minV = 0;
+  for (const t of T) {
+    maxV = Math.max(maxV, stackTop(spec.positive, t));
+    minV = Math.min(minV, -stackTop(spec.negative, t));
+  }
+  for (const l of spec.lines) {
+    for (const v of l.values) {
+      maxV = Math.max(maxV, finite(v));
+      minV = Math.min(minV, finite(v));
+    }
+  }
   const axis = valueTicks(minV, maxV);
   const yAt = (v: number) => y0 - ((v - axis.lo) / (axis.hi - axis.lo)) * (y0 - y1);
 
@@ -381,8 +383,8 @@ function storageBand(series: PowerSeries[], label: string, colour: string, hours
 }
 
 function balanceCaption(b: BalanceSeries, idle: string[]): string {
-  const worst = Math.max(0, ...b.residualKw.map(Math.abs));
-  const tolerance = Math.min(...b.toleranceKw);
+  const worst = b.residualKw.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const tolerance = b.toleranceKw.reduce((m, v) => Math.min(m, v), Infinity);
   const parts = [
     `Supply = ${
       b.carrier === "heat" ? "heat load + pipe losses" : "load"
@@ -442,7 +444,7 @@ function heatChart(s: DispatchSeries): string {
   const boiler = perHubBands(b.supply.filter((p) => p.key.endsWith(".boiler")), BOILER_HUE_DEG);
   const discharge = b.supply.filter((p) => p.key.endsWith(".tank.discharge"));
   const charge = sumOf(b.charge, s.hours);
-  const loss = Math.max(0, ...b.lossKw);
+  const loss = b.lossKw.reduce((m, v) => Math.max(m, v), 0);
   return renderChart({
     id: "chart-heat",
     title: "Heat supply by source against the heat load",
@@ -533,14 +535,27 @@ interface Arrival {
   rejected?: string;
 }
 
+/** `rec[key]` when it is an own entry of `rec` (a participant named `constructor` inherits nothing). */
+function own<T>(rec: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return rec !== undefined && Object.hasOwn(rec, key) ? rec[key] : undefined;
+}
+
 /** The arrivals of delegate d in round r, each marked with its verdict when it was rejected. */
 function arrivals(r: RoundReport, d: string): Arrival[] {
-  const list: Arrival[] = (r.received?.[d] ?? []).map((cell) => ({ cell }));
-  for (const entry of r.rejected?.[d] ?? []) {
+  const list: Arrival[] = (own(r.received, d) ?? []).map((cell) => ({ cell }));
+  // Arrivals not yet marked, by cell, in order: one pass over each list, however long.
+  const unmarked = new Map<string, { same: Arrival[]; next: number }>();
+  for (const a of list) {
+    const q = unmarked.get(a.cell);
+    if (q) q.same.push(a);
+    else unmarked.set(a.cell, { same: [a], next: 0 });
+  }
+  for (const entry of own(r.rejected, d) ?? []) {
     const space = entry.indexOf(" ");
     const cell = space < 0 ? entry : entry.slice(0, space);
     const verdict = space < 0 ? "failed the check" : entry.slice(space + 1);
-    const hit = list.find((a) => a.rejected === undefined && a.cell === cell);
+    const q = unmarked.get(cell);
+    const hit = q?.same[q.next++];
     if (hit) hit.rejected = verdict;
     else list.push({ cell, rejected: verdict });
   }
@@ -582,12 +597,12 @@ function delegateCellHtml(r: RoundReport, d: string): string {
   } else {
     parts.push(`<p class="nothing">nothing received</p>`);
   }
-  const decision = r.decision?.[d];
+  const decision = own(r.decision, d);
   if (decision === "commit") parts.push(`<p class="decision commit">→ commit</p>`);
   else if (decision === "blacklist") {
     parts.push(`<p class="decision blacklist">→ blacklist ${esc(r.leader || "the leader")}</p>`);
   } else if (decision === "none") parts.push(`<p class="decision none">— took no part</p>`);
-  const bl = r.blacklist?.[d];
+  const bl = own(r.blacklist, d);
   if (bl) {
     parts.push(
       `<p class="blacklist-after">blacklist after: ${bl.length > 0 ? esc(bl.join(", ")) : "none"}</p>`,
@@ -655,8 +670,8 @@ function normalTable(report: RunReport, scenario?: Scenario): string {
   const received = report.normal?.received ?? {};
   const accepted = report.normal?.accepted ?? {};
   const rows = normals.map((n) => {
-    const a = accepted[n];
-    const cells = received[n] ?? [];
+    const a = own(accepted, n);
+    const cells = own(received, n) ?? [];
     const chips = cells.length === 0
       ? `<span class="nothing">nothing received</span>`
       : `<ul class="msgs">${
@@ -694,7 +709,7 @@ function gapText(gapUsd: number): string {
 function headerHtml(report: RunReport, scenario: Scenario | undefined, title: string): string {
   const o = report.outcome;
   const normals = normalNames(report, scenario);
-  const agreeing = o ? normals.filter((n) => report.normal?.accepted?.[n] === o.costUsd).length : 0;
+  const agreeing = o ? normals.filter((n) => own(report.normal?.accepted, n) === o.costUsd).length : 0;
   const outcome = o
     ? `round ${esc(o.round)}, leader ${esc(o.leader)}, ${esc(usd(o.costUsd, 0))} per day, ` +
       `accepted by ${agreeing} of ${normals.length} normal node${normals.length === 1 ? "" : "s"}`

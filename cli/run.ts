@@ -8,11 +8,19 @@
 import { runDays } from "../actors/supervisor.ts";
 import { loadProposalBook, simConfigFor, simulate } from "../actors/simulator.ts";
 import { makeVerifier } from "../consensus/digest.ts";
-import type { RunReport } from "../consensus/report.ts";
+import { InputFileError, readCappedText } from "../actors/files.ts";
+import type { RoundReport, RunReport, RunTimings } from "../consensus/report.ts";
 import { loadUomCase } from "../models/case.ts";
 import { buildDispatchModel } from "../models/dispatch.ts";
-import { summariseDispatch } from "../models/dispatch_summary.ts";
-import { loadScenarioFile, readFailure, type Scenario } from "../scenarios/loader.ts";
+import { type DispatchSummary, summariseDispatch } from "../models/dispatch_summary.ts";
+import type { BalanceSeries, PowerSeries, StorageSeries } from "../models/series.ts";
+import {
+  loadScenarioFile,
+  MAX_DAYS,
+  MAX_PARTICIPANTS,
+  MAX_SEED,
+  type Scenario,
+} from "../scenarios/loader.ts";
 
 /** Options of {@link runScenarioFile}. */
 export interface RunOptions {
@@ -106,136 +114,291 @@ export interface ReadReportOptions {
   day?: number;
 }
 
-/** A value at a JSON path; the checks below throw a {@link ReportFileError} naming the path. */
-class Field {
-  constructor(readonly file: string, readonly path: string, readonly value: unknown) {}
+/** Largest run-report file (what `poso run --json` prints), bytes: a day is about 25 kB. */
+export const MAX_REPORT_BYTES = 32 * 1024 * 1024;
+/** Longest text in a run report (a name, a cell, a reason, a note, a notice), characters. */
+const MAX_REPORT_TEXT_CHARS = 10_000;
+/**
+ * Most items of a list in a run report (cells of a delegate, dropped messages, notes, series): a round
+ * of 100 delegates drops at most a few per pair of them.
+ */
+const MAX_REPORT_LIST = 10_000;
+/**
+ * Most strings and numbers in one day's report; a day of the published case holds about
+ * 3,000. Bounds the HTML page drawn from it (at most a few hundred bytes per value, so
+ * some 30 MB); a larger day is refused with a message saying so.
+ */
+const MAX_REPORT_VALUES = 100_000;
+/** Most characters of text in one day's report, all strings together. */
+const MAX_REPORT_CHARS = 1_000_000;
+/** Most periods of a dispatch series, h: a year of hours. */
+const MAX_SERIES_HOURS = 8760;
+/** Largest magnitude of a power, energy, cost or time in a run report (kW, kWh, $, ms). */
+const MAX_REPORT_MAGNITUDE = 1e12;
+/** Largest block height (u32). */
+const MAX_HEIGHT = 0xffff_ffff;
 
+/** What one day's report may still hold; shared by the fields read from it. */
+class Budget {
+  values = 0;
+  chars = 0;
+}
+
+/** A value at a JSON path; the readers below return it checked, or throw a ReportFileError naming the path. */
+class Field {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly value: unknown,
+    readonly budget: Budget,
+  ) {}
+
+  /** The field `key` (own properties only: `constructor` or `__proto__` are missing unless written). */
   at(key: string | number): Field {
     const path = typeof key === "number" ? `${this.path}[${key}]` : this.path ? `${this.path}.${key}` : key;
-    const v = this.value as Record<string | number, unknown>;
-    return new Field(this.file, path, v[key]);
+    const v = this.value;
+    const own = typeof v === "object" && v !== null && Object.hasOwn(v, key);
+    return new Field(
+      this.file,
+      path,
+      own ? (v as Record<string | number, unknown>)[key] : undefined,
+      this.budget,
+    );
   }
 
-  fail(expected: string): never {
+  fail(detail: string): never {
+    throw new ReportFileError(this.file, `${this.path || "the top level"}: ${detail}`);
+  }
+
+  expected(what: string): never {
     const v = this.value;
-    const got = v === undefined
-      ? "missing"
-      : `expected ${expected}, got ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`;
-    throw new ReportFileError(this.file, `${this.path || "the top level"}: ${got}`);
+    if (v === undefined) this.fail("missing");
+    const got = v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
+    this.fail(typeof v === "number" ? `expected ${what}, got ${v}` : `expected ${what}, got ${got}`);
+  }
+
+  private spend(chars = 0): void {
+    const b = this.budget;
+    b.values++;
+    b.chars += chars;
+    if (b.values > MAX_REPORT_VALUES) this.fail(`a day's report holds more than ${MAX_REPORT_VALUES} values`);
+    if (b.chars > MAX_REPORT_CHARS) {
+      this.fail(`a day's report holds more than ${MAX_REPORT_CHARS} characters`);
+    }
   }
 
   object(): this {
     const v = this.value;
-    if (typeof v !== "object" || v === null || Array.isArray(v)) this.fail("an object");
+    if (typeof v !== "object" || v === null || Array.isArray(v)) this.expected("an object");
     return this;
   }
 
-  array(): Field[] {
-    if (!Array.isArray(this.value)) this.fail("an array");
-    return (this.value as unknown[]).map((_, i) => this.at(i));
+  text(): string {
+    const v = this.value;
+    if (typeof v !== "string") this.expected("a string");
+    if (v.length > MAX_REPORT_TEXT_CHARS) {
+      this.fail(`${v.length} characters; at most ${MAX_REPORT_TEXT_CHARS} are allowed`);
+    }
+    this.spend(v.length);
+    return v;
   }
 
-  /** The entries of an object, each checked by `each`. */
-  entries(each: (f: Field) => void): this {
-    this.object();
-    for (const k of Object.keys(this.value as object)) each(this.at(k));
-    return this;
+  oneOf<T extends string>(choices: readonly T[]): T {
+    const v = this.value;
+    if (typeof v !== "string" || !(choices as readonly string[]).includes(v)) {
+      this.expected(`one of ${choices.join(", ")}`);
+    }
+    this.spend(v.length);
+    return v as T;
   }
 
-  string(): this {
-    if (typeof this.value !== "string") this.fail("a string");
-    return this;
+  /** A finite number of magnitude at most {@link MAX_REPORT_MAGNITUDE}. */
+  number(): number {
+    const v = this.value;
+    if (typeof v !== "number") this.expected("a number");
+    if (!Number.isFinite(v) || Math.abs(v) > MAX_REPORT_MAGNITUDE) {
+      this.expected(`a number from -${MAX_REPORT_MAGNITUDE} to ${MAX_REPORT_MAGNITUDE}`);
+    }
+    this.spend();
+    return v;
   }
 
-  number(): this {
-    if (typeof this.value !== "number" || !Number.isFinite(this.value)) this.fail("a number");
-    return this;
+  int(lo: number, hi: number): number {
+    const v = this.value;
+    if (typeof v !== "number") this.expected("a number");
+    if (!Number.isInteger(v) || v < lo || v > hi) this.expected(`an integer from ${lo} to ${hi}`);
+    this.spend();
+    return v;
   }
 
-  strings(): this {
-    for (const f of this.array()) f.string();
-    return this;
+  /** A list of at most `max` items (exactly `length` when given), each read by `each`. */
+  list<T>(each: (f: Field) => T, max = MAX_REPORT_LIST, length?: number): T[] {
+    const v = this.value;
+    if (!Array.isArray(v)) this.expected("an array");
+    if (length !== undefined && v.length !== length) this.fail(`${v.length} items; expected ${length}`);
+    if (v.length > max) this.fail(`${v.length} items; at most ${max} are allowed`);
+    return v.map((_, i) => each(this.at(i)));
   }
 
-  numbers(): this {
-    for (const f of this.array()) f.number();
-    return this;
+  /** An object of at most `max` entries, each value read by `each`; its keys are texts too. */
+  record<T>(each: (f: Field) => T, max = MAX_PARTICIPANTS): Record<string, T> {
+    const keys = Object.keys(this.object().value as object);
+    if (keys.length > max) this.fail(`${keys.length} entries; at most ${max} are allowed`);
+    return Object.fromEntries(
+      keys.map((k) => [new Field(this.file, this.path, k, this.budget).text(), each(this.at(k))]),
+    );
   }
 
-  optional(check: (f: Field) => void): this {
-    if (this.value !== undefined) check(this);
-    return this;
+  /** `read(this)` when the field is present, else undefined. */
+  optional<T>(read: (f: Field) => T): T | undefined {
+    return this.value === undefined ? undefined : read(this);
   }
 }
 
-function checkPowerSeries(f: Field): void {
+const texts = (f: Field) => f.list((c) => c.text());
+
+function readPowerSeries(f: Field, hours: number): PowerSeries {
   f.object();
-  f.at("key").string();
-  f.at("label").string();
-  f.at("kw").numbers();
+  return {
+    key: f.at("key").text(),
+    label: f.at("label").text(),
+    hub: f.at("hub").value === null ? null : f.at("hub").int(0, MAX_HEIGHT),
+    kw: f.at("kw").list((v) => v.number(), MAX_SERIES_HOURS, hours),
+  };
 }
 
-function checkBalance(f: Field): void {
+function readBalance(f: Field, hours: number, carrier: BalanceSeries["carrier"]): BalanceSeries {
   f.object();
-  for (const s of f.at("supply").array()) checkPowerSeries(s);
-  for (const s of f.at("charge").array()) checkPowerSeries(s);
-  for (const k of ["loadKw", "lossKw", "residualKw", "toleranceKw"]) f.at(k).numbers();
+  const hourly = (k: string) => f.at(k).list((v) => v.number(), MAX_SERIES_HOURS, hours);
+  return {
+    carrier: f.at("carrier").oneOf([carrier]),
+    supply: f.at("supply").list((s) => readPowerSeries(s, hours)),
+    charge: f.at("charge").list((s) => readPowerSeries(s, hours)),
+    loadKw: hourly("loadKw"),
+    lossKw: hourly("lossKw"),
+    residualKw: hourly("residualKw"),
+    toleranceKw: hourly("toleranceKw"),
+  };
 }
 
-function checkStorage(f: Field): void {
+function readStorage(f: Field, hours: number): StorageSeries {
   f.object();
-  f.at("label").string();
-  f.at("hub").number();
-  f.at("kwh").numbers();
-  f.at("minKwh").number();
-  f.at("capacityKwh").number();
+  return {
+    key: f.at("key").text(),
+    label: f.at("label").text(),
+    hub: f.at("hub").int(0, MAX_HEIGHT),
+    kwh: f.at("kwh").list((v) => v.number(), MAX_SERIES_HOURS, hours),
+    minKwh: f.at("minKwh").number(),
+    capacityKwh: f.at("capacityKwh").number(),
+  };
 }
 
-/** Checks what renderReportHtml reads of one run report; throws a ReportFileError naming the first bad field. */
-function checkRunReport(f: Field): RunReport {
+function readDispatch(d: Field): DispatchSummary {
+  d.object();
+  const s = d.at("series").object();
+  const hours = s.at("hours").int(1, MAX_SERIES_HOURS);
+  const gap = d.at("gapUsd");
+  return {
+    costUsd: d.at("costUsd").number(),
+    // JSON has no NaN: a gap that is not a number (no accepted certificate) was written as null.
+    gapUsd: gap.value === null ? NaN : gap.number(),
+    verdict: d.at("verdict").text(),
+    series: {
+      caseName: s.at("caseName").text(),
+      hours,
+      electricity: readBalance(s.at("electricity"), hours, "electricity"),
+      heat: readBalance(s.at("heat"), hours, "heat"),
+      battery: s.at("battery").list((b) => readStorage(b, hours)),
+      heatTank: s.at("heatTank").list((b) => readStorage(b, hours)),
+    },
+  };
+}
+
+function readRound(r: Field): RoundReport {
+  r.object();
+  const failures = r.at("signatureFailures").optional((l) =>
+    l.list((x) => {
+      x.object();
+      const blame = x.at("blame").optional((b) => b.text());
+      return {
+        to: x.at("to").text(),
+        signer: x.at("signer").text(),
+        ...(blame === undefined ? {} : { blame }),
+      };
+    })
+  );
+  return {
+    round: r.at("round").int(1, MAX_PARTICIPANTS),
+    leader: r.at("leader").text(),
+    received: r.at("received").record(texts),
+    decision: r.at("decision").record((c) => c.oneOf(["commit", "blacklist", "none"])),
+    rejected: r.at("rejected").record(texts),
+    blacklist: r.at("blacklist").record(texts),
+    dropped: r.at("dropped").list((d) => {
+      d.object();
+      return { to: d.at("to").text(), reason: d.at("reason").text() };
+    }),
+    notes: texts(r.at("notes")),
+    ...(failures === undefined ? {} : { signatureFailures: failures }),
+  };
+}
+
+function readTimings(t: Field): RunTimings {
+  t.object();
+  const ms = (k: string) => t.at(k).number();
+  const signing = t.at("signing").optional((f) => f.number());
+  const ledger = t.at("ledger").optional((f) => f.number());
+  return {
+    total: ms("total"),
+    startup: ms("startup"),
+    solving: ms("solving"),
+    checking: ms("checking"),
+    waiting: ms("waiting"),
+    other: ms("other"),
+    ...(signing === undefined ? {} : { signing }),
+    ...(ledger === undefined ? {} : { ledger }),
+  };
+}
+
+/**
+ * Reads one run report: every field the HTML report shows, checked for type,
+ * range, length and size, into a fresh object (fields it does not show, such
+ * as `evidence`, are left out). Throws a ReportFileError naming the first bad field.
+ */
+function readRunReport(f: Field): RunReport {
   f.object();
-  f.at("scenario").string();
-  f.at("runtime").string();
-  f.at("seed").number();
-  for (const r of f.at("rounds").array()) {
-    r.object();
-    r.at("round").number();
-    r.at("leader").string();
-    r.at("received").entries((c) => c.strings());
-    r.at("decision").entries((c) => c.string());
-    r.at("rejected").entries((c) => c.strings());
-    r.at("blacklist").entries((c) => c.strings());
-    for (const d of r.at("dropped").array()) d.object().at("to").string();
-    r.at("notes").strings();
-  }
-  const normal = f.at("normal").object();
-  normal.at("received").entries((c) => c.strings());
-  normal.at("accepted").entries((c) => {
-    if (c.value !== null) c.number();
-  });
   const outcome = f.at("outcome");
-  if (outcome.value !== null) {
-    outcome.object();
-    outcome.at("round").number();
-    outcome.at("leader").string();
-    outcome.at("costUsd").number();
-  }
-  f.at("notices").strings();
-  f.at("day").optional((d) => d.object().at("height").number());
-  f.at("dispatch").optional((d) => {
+  const normal = f.at("normal").object();
+  const day = f.at("day").optional((d) => {
     d.object();
-    d.at("costUsd").number();
-    d.at("gapUsd").number();
-    d.at("verdict").string();
-    const s = d.at("series").object();
-    s.at("caseName").string();
-    s.at("hours").number();
-    checkBalance(s.at("electricity"));
-    checkBalance(s.at("heat"));
-    for (const b of s.at("battery").array()) checkStorage(b);
-    for (const b of s.at("heatTank").array()) checkStorage(b);
+    return {
+      height: d.at("height").int(1, MAX_HEIGHT),
+      loadFactor: d.at("loadFactor").number(),
+      blocksWritten: d.at("blocksWritten").int(0, MAX_PARTICIPANTS),
+      blockBytes: d.at("blockBytes").int(0, Number.MAX_SAFE_INTEGER),
+    };
   });
-  return f.value as RunReport;
+  const timings = f.at("timings").optional(readTimings);
+  const dispatch = f.at("dispatch").optional(readDispatch);
+  return {
+    scenario: f.at("scenario").text(),
+    runtime: f.at("runtime").oneOf(["workers", "simulator"]),
+    seed: f.at("seed").int(0, MAX_SEED),
+    rounds: f.at("rounds").list(readRound, MAX_PARTICIPANTS),
+    normal: {
+      received: normal.at("received").record(texts),
+      accepted: normal.at("accepted").record((c) => c.value === null ? null : c.number()),
+    },
+    outcome: outcome.value === null ? null : {
+      round: outcome.object().at("round").int(1, MAX_PARTICIPANTS),
+      leader: outcome.at("leader").text(),
+      costUsd: outcome.at("costUsd").number(),
+    },
+    notices: texts(f.at("notices")),
+    ...(day === undefined ? {} : { day }),
+    ...(timings === undefined ? {} : { timings }),
+    ...(dispatch === undefined ? {} : { dispatch }),
+  };
 }
 
 /**
@@ -260,9 +423,10 @@ export async function readRunReportFile(
 ): Promise<{ report: RunReport; days: number; day: number }> {
   let text: string;
   try {
-    text = await Deno.readTextFile(file);
+    text = await readCappedText(file, MAX_REPORT_BYTES, "run-report files");
   } catch (e) {
-    throw new ReportFileError(file, readFailure(e));
+    if (!(e instanceof InputFileError)) throw e;
+    throw new ReportFileError(file, e.detail);
   }
   if (text.trim() === "") throw new ReportFileError(file, "is empty; expected what `poso run --json` prints");
   let json: unknown;
@@ -274,27 +438,25 @@ export async function readRunReportFile(
       `not valid JSON (${(e as Error).message}); expected what \`poso run --json\` prints`,
     );
   }
-  /** The block height a report names, else its 1-based position. */
-  const dayOf = (value: unknown, position: number) => {
-    const h = (value as RunReport | null)?.day?.height;
-    return typeof h === "number" ? h : position;
-  };
-  const top = new Field(file, "", json);
+  const top = new Field(file, "", json, new Budget());
   if (!Array.isArray(json)) {
-    const day = dayOf(json, 1);
+    const report = readRunReport(top);
+    const day = report.day?.height ?? 1;
     if (options.day !== undefined && options.day !== day) {
       throw new ReportFileError(file, `holds one day (day ${day}), not day ${options.day}`);
     }
-    return { report: checkRunReport(top), days: 1, day };
+    return { report, days: 1, day };
   }
-  const days = top.array();
-  if (days.length === 0) {
+  if (json.length === 0) {
     throw new ReportFileError(file, "holds an empty array; expected at least one run report");
   }
-  const heights = days.map((d, i) => dayOf(d.value, i + 1));
-  const index = options.day === undefined ? days.length - 1 : heights.indexOf(options.day);
+  // Every day is checked, each against its own budget; then the one asked for is taken.
+  const reports = top.list((d) => readRunReport(new Field(file, d.path, d.value, new Budget())), MAX_DAYS);
+  /** The block height a report names, else its 1-based position. */
+  const heights = reports.map((r, i) => r.day?.height ?? i + 1);
+  const index = options.day === undefined ? reports.length - 1 : heights.indexOf(options.day);
   if (index < 0) {
     throw new ReportFileError(file, `has no day ${options.day}; its days are ${heights.join(", ")}`);
   }
-  return { report: checkRunReport(days[index]), days: days.length, day: heights[index] };
+  return { report: reports[index], days: reports.length, day: heights[index] };
 }

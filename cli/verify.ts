@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { InputFileError, readCappedText } from "../actors/files.ts";
 import { checkCertificate, describeVerdict, type Verdict } from "../models/certificate.ts";
 import { trueCost } from "../models/cost.ts";
 import { buildDispatchModel } from "../models/dispatch.ts";
@@ -22,13 +23,20 @@ export interface VerifyReport {
 /** A file that cannot be read or parsed as a certificate. */
 export class CertificateFileError extends Error {}
 
+/** Largest certificate file, bytes (16 MiB): `poso solve --out` writes about 130 kB for the published case. */
+const MAX_CERTIFICATE_FILE_BYTES = 16 * 1024 * 1024;
+
 /** Reads a certificate file and checks it. */
 export async function runVerify(file: string, casePath?: string): Promise<VerifyReport> {
   let json: unknown;
   try {
-    json = JSON.parse(await Deno.readTextFile(file));
+    json = JSON.parse(await readCappedText(file, MAX_CERTIFICATE_FILE_BYTES, "certificate files"));
   } catch (e) {
-    const why = e instanceof SyntaxError ? `not valid JSON: ${e.message}` : (e as Error).message;
+    const why = e instanceof SyntaxError
+      ? `not valid JSON: ${e.message}`
+      : e instanceof InputFileError
+      ? e.detail
+      : (e as Error).message;
     throw new CertificateFileError(`${file}: ${why}`);
   }
   const model = buildDispatchModel(await loadCase(casePath));

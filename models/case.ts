@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { InputFileError, readCappedText } from "../actors/files.ts";
 
 /** CHP cost coefficients: cost = a p² + b p + c h² + d h + e p h in $/h, p and h in MW. */
 export interface ChpCost {
@@ -607,7 +608,14 @@ function crossCheck(c: IesCase): void {
 }
 
 /**
+ * Largest case file, bytes (16 MiB). The bundled case is 30 kB; a case of a
+ * few hundred hubs and buses stays far below.
+ */
+export const MAX_CASE_BYTES = 16 * 1024 * 1024;
+
+/**
  * Reads and validates a case file (JSON). Errors name the file and the field.
+ * A file larger than {@link MAX_CASE_BYTES} is refused without reading further.
  *
  * @example
  * ```ts
@@ -620,9 +628,10 @@ export async function loadCaseFile(path: string | URL): Promise<IesCase> {
   const file = path instanceof URL ? path.pathname : path;
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readCappedText(path, MAX_CASE_BYTES, "case files");
   } catch (e) {
-    throw new CaseError("", `cannot read case file: ${(e as Error).message}`, file);
+    if (!(e instanceof InputFileError)) throw e;
+    throw new CaseError("", `cannot read case file: ${e.detail}`, file);
   }
   let json: unknown;
   try {

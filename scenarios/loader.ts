@@ -8,6 +8,7 @@
  * @module
  */
 import {
+  type Alias,
   isAlias,
   isMap,
   isPair,
@@ -16,9 +17,14 @@ import {
   LineCounter,
   type Node as YamlNode,
   parseDocument,
+  visit,
 } from "yaml";
 import process from "node:process";
+import { InputFileError, MAX_NODE_NAME_CHARS, nodeNameProblem, readCappedText } from "../actors/files.ts";
+import { defaultFaults } from "../consensus/delegate.ts";
 import type { Misbehaviour, NodeId } from "../consensus/types.ts";
+
+export { readFailure } from "../actors/files.ts";
 
 // ---------------------------------------------------------------------------
 // Types
@@ -140,18 +146,25 @@ export class ScenarioError extends Error {
   readonly keyPath: string;
   /** What is wrong, for the first problem. */
   readonly detail: string;
-  /** Every problem found, the first one being the one described by the fields above. */
+  /** Every problem found (the first 50 of a file that has more), the first one described by the fields above. */
   readonly problems: readonly ScenarioProblem[];
+  /** Problems found but not listed in `problems` (a file with very many). */
+  readonly unshown: number;
 
-  /** An error for `problems`, the first of which its fields describe. */
-  constructor(problems: [ScenarioProblem, ...ScenarioProblem[]]) {
+  /**
+   * An error for `problems`, the first of which its fields describe; `unshown`
+   * counts further problems that were found but are not listed.
+   */
+  constructor(problems: [ScenarioProblem, ...ScenarioProblem[]], unshown = 0) {
     const [first, ...rest] = problems;
     const lines = [formatProblem(first)];
     if (rest.length > 0) {
       lines.push(`and ${rest.length} more problem${rest.length === 1 ? "" : "s"}:`);
       for (const p of rest) lines.push(`  ${formatProblem(p)}`);
     }
+    if (unshown > 0) lines.push(`and ${unshown} more problems not shown`);
     super(lines.join("\n"));
+    this.unshown = unshown;
     this.name = "ScenarioError";
     this.file = first.file;
     this.line = first.line;
@@ -188,6 +201,143 @@ export const MIN_DELEGATES = 3;
 const U32_MAX = 0xffff_ffff;
 /** Milliseconds per second. */
 const MS_PER_SEC = 1000;
+
+/**
+ * Largest scenario file, bytes (256 KiB). The shipped scenarios are about 3 kB; a file
+ * of the original configuration with a hundred nodes stays far below. A larger file is
+ * refused before it is parsed (npm:yaml parses about 1 MB per second).
+ */
+export const MAX_SCENARIO_BYTES = 256 * 1024;
+/**
+ * Longest duration any setting may give, ms: 1 hour. Applies to every time of a
+ * scenario (`round_timeout_sec`, `phase_sec`, `delay_ms`, each `delay_to` value,
+ * `link_delay_ms`) and to `poso run --timeout`. JavaScript timers hold at most
+ * 2^31-1 ms (24.8 days) and fire at once beyond it; the few durations a timer adds
+ * up (a delay plus a per-addressee delay) stay far below that.
+ */
+export const MAX_DURATION_MS = 3_600_000;
+/** Largest seed (`seed:`, `keys: { seed: N }`, `poso run --seed`): seeds are u32, 0 to 4294967295. */
+export const MAX_SEED: number = U32_MAX;
+/** Most days one run dispatches (`days:`, `poso run --days`): a year of daily blocks. */
+export const MAX_DAYS = 366;
+/** Most participants of a scenario: each runs in a Worker of its own. */
+export const MAX_PARTICIPANTS = 100;
+/** Longest scenario `name:`, characters. */
+const MAX_TITLE_CHARS = 200;
+/** Longest scenario `description:`, characters. */
+const MAX_DESCRIPTION_CHARS = 10_000;
+/** Longest key directory path (`keys:`), characters (Linux's PATH_MAX). */
+const MAX_PATH_CHARS = 4096;
+/**
+ * Most mapping entries and list items the loader reads, aliases expanded. Without
+ * aliases a file under {@link MAX_SCENARIO_BYTES} holds fewer; the cap stops a few
+ * aliases of a large mapping from multiplying the work.
+ */
+const MAX_ITEMS = 100_000;
+/** Most problems listed in a ScenarioError; the rest are counted. */
+const MAX_PROBLEMS = 50;
+/** Most notices kept; the rest are counted in one last notice. */
+const MAX_NOTICES = 50;
+/** Longest key shown in a key path, characters; longer ones are shortened. */
+const MAX_SHOWN_KEY_CHARS = 40;
+
+/** Shortest duration in seconds: the timers count whole milliseconds. */
+const MIN_DURATION_SEC = 1 / MS_PER_SEC;
+
+/**
+ * The allowed range of a duration in seconds, with its unit, for messages.
+ *
+ * @example
+ * ```ts
+ * import { SECONDS_RANGE } from "./loader.ts";
+ * console.log(SECONDS_RANGE); // "0.001 to 3600 s"
+ * ```
+ */
+export const SECONDS_RANGE = `${MIN_DURATION_SEC} to ${MAX_DURATION_MS / MS_PER_SEC} s`;
+
+/**
+ * The allowed range of a duration in milliseconds, with its unit, for messages.
+ *
+ * @example
+ * ```ts
+ * import { MILLISECONDS_RANGE } from "./loader.ts";
+ * console.log(MILLISECONDS_RANGE); // "0 to 3600000 ms"
+ * ```
+ */
+export const MILLISECONDS_RANGE = `0 to ${MAX_DURATION_MS} ms`;
+
+/**
+ * A duration given in seconds (`round_timeout_sec`, `phase_sec`, `poso run
+ * --timeout`) as whole milliseconds, or undefined when it is not a number or
+ * is outside {@link SECONDS_RANGE} once rounded to whole milliseconds (the one
+ * rule for scenario files and the command line).
+ *
+ * @example
+ * ```ts
+ * import { secondsToMs } from "./loader.ts";
+ * console.log(secondsToMs(3), secondsToMs(0.0004), secondsToMs(2147484)); // 3000 undefined undefined
+ * ```
+ */
+export function secondsToMs(value: unknown): number | undefined {
+  if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+  const ms = Math.round(value * MS_PER_SEC);
+  return ms >= 1 && ms <= MAX_DURATION_MS ? ms : undefined;
+}
+
+/**
+ * True when `value` is a duration in whole milliseconds within
+ * {@link MILLISECONDS_RANGE} (`delay_ms`, `delay_to` values).
+ *
+ * @example
+ * ```ts
+ * import { isWholeMs } from "./loader.ts";
+ * console.log(isWholeMs(200), isWholeMs(2.5), isWholeMs(4294967297)); // true false false
+ * ```
+ */
+export function isWholeMs(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_DURATION_MS;
+}
+
+/**
+ * True when `value` is a seed: an integer from 0 to {@link MAX_SEED} (u32). The
+ * one rule for `seed:`, `keys: { seed: N }` and `poso run --seed`.
+ *
+ * @example
+ * ```ts
+ * import { isSeed } from "./loader.ts";
+ * console.log(isSeed(7), isSeed(4294967296), isSeed(-1)); // true false false
+ * ```
+ */
+export function isSeed(value: unknown): value is number {
+  return isU32(value);
+}
+
+/**
+ * True when participant `p` is dishonest: its `leader_evil:` block configures a
+ * behaviour that can have an effect (a non-empty list or mapping, a delay above
+ * 0, a crash, `replay_old: true`, ...). Crashes and delays count: the protocol's
+ * fault tolerance counts every delegate that does not follow it. The notices about
+ * lost guarantees count the dishonest delegates with this function.
+ *
+ * @example
+ * ```ts
+ * import { isDishonest } from "./loader.ts";
+ * const p = { id: 8, name: "C", delegate: true, normal: true, misbehaviour: {} };
+ * console.log(isDishonest(p), isDishonest({ ...p, misbehaviour: { delay_ms: 200 } })); // false true
+ * ```
+ */
+export function isDishonest(p: Participant): boolean {
+  return Object.values(p.misbehaviour as Record<string, unknown>).some(hasEffect);
+}
+
+/** True when a behaviour's value can change what a participant does (see {@link isDishonest}). */
+function hasEffect(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === "number") return v > 0;
+  if (typeof v === "string") return v !== "";
+  if (typeof v === "object" && v !== null) return Object.keys(v).length > 0;
+  return v === true;
+}
 
 /**
  * The behaviour keys of `leader_evil:` that take a list of ids, in canonical order: delegate ids,
@@ -295,26 +445,10 @@ const ORIGINAL_PARAM_KEYS: Record<string, string> = {
 // Loading
 
 /**
- * Why a file could not be read, in words a user can act on (for messages of
- * the form `file: why`).
- *
- * @example
- * ```ts
- * console.log(readFailure(new Deno.errors.NotFound("x"))); // "no such file"
- * ```
- */
-export function readFailure(e: unknown): string {
-  if (e instanceof Deno.errors.NotFound) return "no such file";
-  if (e instanceof Deno.errors.IsADirectory) return "is a directory, not a file";
-  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-    return "no permission to read it (run with --allow-read)";
-  }
-  return `cannot read it: ${e instanceof Error ? e.message : String(e)}`;
-}
-
-/**
  * Reads and validates a scenario file. Needs `--allow-read` for the file.
- * A file that cannot be read is reported as a {@link ScenarioError} with line 0.
+ * A file that cannot be read, or is larger than {@link MAX_SCENARIO_BYTES}
+ * (it reads no more than that, so `/dev/zero` is refused at once), is reported
+ * as a {@link ScenarioError} with line 0.
  *
  * @example
  * ```ts
@@ -326,9 +460,10 @@ export function readFailure(e: unknown): string {
 export async function loadScenarioFile(path: string): Promise<Scenario> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readCappedText(path, MAX_SCENARIO_BYTES, "scenario files");
   } catch (e) {
-    throw new ScenarioError([{ file: path, line: 0, column: 0, keyPath: "", detail: readFailure(e) }]);
+    if (!(e instanceof InputFileError)) throw e;
+    throw new ScenarioError([{ file: path, line: 0, column: 0, keyPath: "", detail: e.detail }]);
   }
   return parseScenario(text, path);
 }
@@ -353,12 +488,23 @@ export async function loadScenarioFile(path: string): Promise<Scenario> {
  * ```
  */
 export function parseScenario(text: string, file: string): Scenario {
+  if (text.length > MAX_SCENARIO_BYTES) {
+    throw new ScenarioError([{
+      file,
+      line: 0,
+      column: 0,
+      keyPath: "",
+      detail: `longer than ${MAX_SCENARIO_BYTES} characters, the most a scenario file may hold`,
+    }]);
+  }
   const lc = new LineCounter();
   const ctx = new Context(file, lc);
   let doc;
   try {
+    // uniqueKeys: false: npm:yaml compares every key with every earlier one (quadratic); entries()
+    // finds duplicate keys with a map instead.
     doc = withoutProcessEnv(() =>
-      parseDocument(text, { lineCounter: lc, prettyErrors: false, strict: true, uniqueKeys: true })
+      parseDocument(text, { lineCounter: lc, prettyErrors: false, strict: true, uniqueKeys: false })
     );
   } catch (e) {
     // yaml collects problems in doc.errors; this is for anything it throws regardless.
@@ -373,18 +519,27 @@ export function parseScenario(text: string, file: string): Scenario {
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((err) => {
       const { line, col } = lc.linePos(err.pos[0]);
-      return { file, line, column: col, keyPath: "", detail: `not valid YAML: ${yamlProblem(err, text)}` };
+      return { file, line, column: col, keyPath: "", detail: `not valid YAML: ${yamlProblem(err)}` };
     });
     throw new ScenarioError(problems as [ScenarioProblem, ...ScenarioProblem[]]);
   }
   for (const w of doc.warnings) {
     const { line, col } = lc.linePos(w.pos[0]);
-    ctx.notices.push(`${file}:${line}:${col}: ${firstLine(w.message)}`);
+    ctx.notice("", `${file}:${line}:${col}: ${firstLine(w.message)}`);
   }
-  const scenario = validate(ctx, doc.contents as YamlNode | null, (n) => resolveAlias(n, doc));
+  let resolve: Resolve;
+  try {
+    resolve = aliasResolver(ctx, doc);
+  } catch (e) {
+    // npm:yaml's visit recurses; it fails only where its parser, which recurses deeper, did not.
+    if (!(e instanceof RangeError)) throw e;
+    throw new ScenarioError([{ file, line: 0, column: 0, keyPath: "", detail: "nested too deeply" }]);
+  }
+  const scenario = validate(ctx, doc.contents as YamlNode | null, resolve);
   if (ctx.problems.length > 0) {
-    throw new ScenarioError(ctx.problems as [ScenarioProblem, ...ScenarioProblem[]]);
+    throw new ScenarioError(ctx.problems as [ScenarioProblem, ...ScenarioProblem[]], ctx.unshownProblems);
   }
+  ctx.closeNotices();
   return scenario as Scenario;
 }
 
@@ -408,11 +563,7 @@ function withoutProcessEnv<T>(f: () => T): T {
 }
 
 /** A YAML parse error in words a person can act on. */
-function yamlProblem(err: { code: string; message: string; pos: [number, number] }, text: string): string {
-  if (err.code === "DUPLICATE_KEY") {
-    const key = text.slice(err.pos[0], err.pos[1]).split(/[:\n]/)[0].trim();
-    return `the key ${JSON.stringify(key)} appears twice in the same mapping`;
-  }
+function yamlProblem(err: { code: string; message: string }): string {
   if (err.code === "MULTIPLE_DOCS") return "a scenario file holds one YAML document; remove the second ---";
   return firstLine(err.message);
 }
@@ -421,12 +572,47 @@ function firstLine(s: string): string {
   return s.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
 }
 
-/** Follows an alias (`*name`) to the node it names; null when it names nothing. */
-function resolveAlias(node: unknown, doc: ReturnType<typeof parseDocument>): unknown {
-  let n = node;
-  // Alias chains are bounded by the document; guard anyway against a cycle.
-  for (let hops = 0; isAlias(n) && hops < 64; hops++) n = n.resolve(doc) ?? null;
-  return isAlias(n) ? null : n;
+/**
+ * Follows aliases (`*name`) to the node they name. The anchors are collected in
+ * one pass over the document (npm:yaml's own lookup walks the document once per
+ * alias). An alias used before its anchor, one whose anchor is missing, and one
+ * inside the node it names are errors at the alias; they resolve to null.
+ */
+function aliasResolver(ctx: Context, doc: ReturnType<typeof parseDocument>): Resolve {
+  const targets = new Map<Alias, unknown>();
+  const anchors = new Map<string, { node: unknown; start: number; end: number }>();
+  const later = new Map<string, unknown>();
+  const pending: Alias[] = [];
+  const name = (a: Alias) => shownKey(a.source);
+  visit(doc, {
+    Node(_, node) {
+      const range = (node as { range?: [number, number, number] }).range ?? [0, 0, 0];
+      if (isAlias(node)) {
+        const a = anchors.get(node.source);
+        if (!a) pending.push(node);
+        else if (range[0] >= a.start && range[0] < a.end) {
+          ctx.fail(node, "", `alias *${name(node)} is inside the node its anchor &${name(node)} names`);
+          targets.set(node, null);
+        } else targets.set(node, a.node);
+      } else if (node.anchor) {
+        anchors.set(node.anchor, { node, start: range[0], end: range[2] });
+        if (!later.has(node.anchor)) later.set(node.anchor, node);
+      }
+    },
+  });
+  for (const alias of pending) {
+    const anchor = later.get(alias.source);
+    ctx.fail(
+      alias,
+      "",
+      anchor
+        ? `alias *${name(alias)} is used before its anchor &${name(alias)} (line ${ctx.pos(anchor).line}); ` +
+          "an alias can only name a node defined above it"
+        : `alias *${name(alias)} names no anchor; define it above with &${name(alias)}`,
+    );
+    targets.set(alias, null);
+  }
+  return (node) => isAlias(node) ? targets.get(node) ?? null : node;
 }
 
 // ---------------------------------------------------------------------------
@@ -437,6 +623,10 @@ type Resolve = (n: unknown) => unknown;
 class Context {
   readonly problems: ScenarioProblem[] = [];
   readonly notices: string[] = [];
+  /** Notices beyond {@link MAX_NOTICES}, counted only. */
+  private unshownNotices = 0;
+  /** Mapping entries and list items read so far (see {@link MAX_ITEMS}). */
+  private itemsRead = 0;
   constructor(readonly file: string, readonly lc: LineCounter) {}
 
   /** 1-based position of a node's first character; 1:1 when it has none. */
@@ -447,17 +637,56 @@ class Context {
     return { line, column: col };
   }
 
-  fail(node: unknown, keyPath: string, detail: string): void {
-    this.problems.push({ file: this.file, ...this.pos(node), keyPath, detail });
+  /** Problems beyond {@link MAX_PROBLEMS}, counted only. */
+  unshownProblems = 0;
+
+  /** Problems found so far, listed or not. */
+  get failures(): number {
+    return this.problems.length + this.unshownProblems;
+  }
+
+  /** Records a problem at `node`; beyond {@link MAX_PROBLEMS} only counts it, unless `always`. */
+  fail(node: unknown, keyPath: string, detail: string, always = false): void {
+    if (this.problems.length < MAX_PROBLEMS || always) {
+      this.problems.push({ file: this.file, ...this.pos(node), keyPath, detail });
+    } else this.unshownProblems++;
   }
 
   notice(keyPath: string, detail: string): void {
-    this.notices.push(`${keyPath}: ${detail}`);
+    if (this.notices.length < MAX_NOTICES) this.notices.push(keyPath ? `${keyPath}: ${detail}` : detail);
+    else this.unshownNotices++;
+  }
+
+  /** Adds the count of the notices not kept, if any. */
+  closeNotices(): void {
+    if (this.unshownNotices > 0) {
+      this.notices.push(`and ${this.unshownNotices} more notices like these`);
+      this.unshownNotices = 0;
+    }
+  }
+
+  /**
+   * Counts `n` more entries or items read at `node`; false (after one error) once
+   * {@link MAX_ITEMS} is passed, and then every later call is false too.
+   */
+  spend(n: number, node: unknown): boolean {
+    if (this.itemsRead > MAX_ITEMS) return false;
+    this.itemsRead += n;
+    if (this.itemsRead <= MAX_ITEMS) return true;
+    this.fail(
+      node,
+      "",
+      `the file holds more than ${MAX_ITEMS} keys and list items (counting each use of an alias ` +
+        "*name again); a scenario needs far fewer",
+      true,
+    );
+    return false;
   }
 }
 
 /** A key/value entry of a mapping, with the nodes to point at. */
 interface Entry {
+  /** The key as text; longer than {@link MAX_SHOWN_KEY_CHARS}, shortened (it then matches no known key). */
   key: string;
   /** The key node (for positions). */
   keyNode: unknown;
@@ -467,10 +696,22 @@ interface Entry {
   at: unknown;
 }
 
-/** The entries of a mapping node; reports non-scalar keys. */
-function entries(ctx: Context, map: unknown, path: string, resolve: Resolve): Entry[] {
+/** A key for key paths and messages: as it is, or its start and its length when it is long. */
+function shownKey(key: string): string {
+  return key.length <= MAX_SHOWN_KEY_CHARS
+    ? key
+    : `${key.slice(0, MAX_SHOWN_KEY_CHARS)}...(${key.length} characters)`;
+}
+
+/**
+ * The entries of a mapping node; reports non-scalar keys and, unless
+ * `duplicates` is false (the caller checks them itself), a key given twice
+ * (at the second, naming the line of the first). Linear in the mapping's size.
+ */
+function entries(ctx: Context, map: unknown, path: string, resolve: Resolve, duplicates = true): Entry[] {
   const out: Entry[] = [];
-  if (!isMap(map)) return out;
+  if (!isMap(map) || !ctx.spend(map.items.length, map)) return out;
+  const seen = new Map<string, unknown>();
   for (const pair of map.items) {
     if (!isPair(pair)) continue;
     const keyNode = resolve(pair.key);
@@ -478,11 +719,29 @@ function entries(ctx: Context, map: unknown, path: string, resolve: Resolve): En
       ctx.fail(pair.key ?? map, path, "keys must be plain words or numbers");
       continue;
     }
+    const raw = String(keyNode.value);
+    const key = shownKey(raw);
+    const first = seen.get(raw);
+    if (duplicates && first !== undefined) {
+      ctx.fail(
+        pair.key,
+        join(path, key),
+        `the key ${JSON.stringify(key)} appears twice in ${path || "the top level"} ` +
+          `(first on line ${ctx.pos(first).line}); remove one`,
+      );
+      continue;
+    }
+    seen.set(raw, pair.key);
     const value = resolve(pair.value);
     const hasRange = (value as { range?: unknown } | null)?.range !== undefined;
-    out.push({ key: String(keyNode.value), keyNode, value, at: hasRange ? value : keyNode });
+    out.push({ key, keyNode, value, at: hasRange ? value : keyNode });
   }
   return out;
+}
+
+/** The items of a list node, aliases resolved (none once {@link MAX_ITEMS} is passed). */
+function items(ctx: Context, seq: unknown, resolve: Resolve): unknown[] {
+  return isSeq(seq) && ctx.spend(seq.items.length, seq) ? seq.items.map(resolve) : [];
 }
 
 function join(path: string, key: string): string {
@@ -539,6 +798,8 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {
+    // The distance is at least the difference in length: skip what cannot be close (and long keys).
+    if (Math.abs(key.length - k.length) > Math.max(1, Math.floor(k.length / 3))) continue;
     const d = editDistance(key.toLowerCase(), k);
     if (d < bestD) [best, bestD] = [k, d];
   }
@@ -585,22 +846,8 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
   const get = (k: string) => top.find((e) => e.key === k);
 
   // name, description
-  let name = baseName(ctx.file);
-  const nameE = get("name");
-  if (nameE && !isEmpty(nameE.value)) {
-    const v = scalar(nameE.value);
-    if (typeof v !== "string" || v.trim() === "") {
-      ctx.fail(nameE.at, "name", `expected text, found ${describe(nameE.value)}`);
-    } else name = v.trim();
-  }
-  let description = "";
-  const descE = get("description");
-  if (descE && !isEmpty(descE.value)) {
-    const v = scalar(descE.value);
-    if (typeof v !== "string") {
-      ctx.fail(descE.at, "description", `expected text, found ${describe(descE.value)}`);
-    } else description = v.trim();
-  }
+  const name = readText(ctx, get("name"), MAX_TITLE_CHARS) ?? shownKey(baseName(ctx.file));
+  const description = readText(ctx, get("description"), MAX_DESCRIPTION_CHARS, true) ?? "";
 
   // protocol
   let protocol: Protocol = "paper";
@@ -621,13 +868,17 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
   const seedE = get("seed");
   if (seedE && !isEmpty(seedE.value)) {
     const v = scalar(seedE.value);
-    if (!isU32(v)) {
-      ctx.fail(seedE.at, "seed", `expected an integer from 0 to ${U32_MAX}, found ${describe(seedE.value)}`);
+    if (!isSeed(v)) {
+      ctx.fail(
+        seedE.at,
+        "seed",
+        `expected an integer from 0 to ${MAX_SEED} (u32), found ${describe(seedE.value)}`,
+      );
     } else seed = v;
   }
 
   // keys, days
-  const keys = readKeys(ctx, get("keys"), seed);
+  const keys = readKeys(ctx, get("keys"), seed, resolve);
   const days = readDays(ctx, get("days"), resolve);
 
   // scene.params
@@ -655,6 +906,7 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
   if (protocol === "paper" && (params.faultTolerance !== undefined || params.phaseSet)) {
     ctx.notice("scene.params", "phase_sec and fault_tolerance only matter with protocol: strict");
   }
+  guaranteeNotices(ctx, protocol, params.faultTolerance, delegates);
   if (params.maxRounds !== undefined && delegates.length > 0 && params.maxRounds > delegates.length) {
     ctx.notice(
       "scene.params.max_rounds",
@@ -698,6 +950,54 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
     participants,
     notices: ctx.notices,
   };
+}
+
+/**
+ * Notices when the dishonest delegates ({@link isDishonest}) are more than the
+ * protocol tolerates: half or more of the delegates (no guarantee holds), or in
+ * strict mode more than f (agreement is lost).
+ */
+function guaranteeNotices(
+  ctx: Context,
+  protocol: Protocol,
+  faultTolerance: number | undefined,
+  delegates: Participant[],
+): void {
+  const dishonest = delegates.filter(isDishonest);
+  if (dishonest.length === 0) return;
+  const who = `${dishonest.length} of the ${delegates.length} delegates ` +
+    `${dishonest.length === 1 ? "is" : "are"} dishonest (${dishonest.map((p) => p.name).join(", ")})`;
+  if (2 * dishonest.length >= delegates.length) {
+    ctx.notice(
+      "nodes",
+      `${who}: half or more, so no guarantee of the protocol holds (normal nodes accept what more than ` +
+        "half of the delegates decide, and the dishonest ones can make or block that majority); " +
+        "the outcome is only what these behaviours happen to produce",
+    );
+    return;
+  }
+  const f = faultTolerance ?? defaultFaults(delegates.length);
+  if (protocol === "strict" && dishonest.length > f) {
+    ctx.notice(
+      "scene.params.fault_tolerance",
+      `f = ${f} tolerates ${f} dishonest delegate${f === 1 ? "" : "s"}, but ${who}: agreement is not ` +
+        `guaranteed (a copy relayed through ${f + 1} dishonest delegates can reach one honest delegate in ` +
+        `the last of the ${f + 1} phases, so honest delegates may decide differently); certificate checks ` +
+        "still keep every honest delegate from committing an invalid dispatch",
+    );
+  }
+}
+
+/** A text setting (`name`, `description`): trimmed, non-empty, at most `maxChars`; undefined when unset or bad. */
+function readText(ctx: Context, e: Entry | undefined, maxChars: number, blank = false): string | undefined {
+  if (!e || isEmpty(e.value)) return undefined;
+  const v = scalar(e.value);
+  if (typeof v !== "string" || (!blank && v.trim() === "")) {
+    ctx.fail(e.at, e.key, `expected text, found ${describe(e.value)}`);
+  } else if (v.length > maxChars) {
+    ctx.fail(e.at, e.key, `${v.length} characters; at most ${maxChars} are allowed`);
+  } else return v.trim();
+  return undefined;
 }
 
 function baseName(file: string): string {
@@ -746,19 +1046,20 @@ function readParams(ctx: Context, sceneE: Entry | undefined, resolve: Resolve): 
     const path = `scene.params.${e.key}`;
     const v = scalar(e.value);
     switch (e.key) {
-      case "round_timeout_sec": {
-        if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-          ctx.fail(e.at, path, `expected a number of seconds > 0, found ${describe(e.value)}`);
-        } else if (Math.round(v * MS_PER_SEC) < 1) {
-          ctx.fail(e.at, path, `${v} s is under a millisecond; the timeout counts whole ms`);
-        } else out.roundTimeoutMs = Math.round(v * MS_PER_SEC);
-        break;
-      }
+      case "round_timeout_sec":
       case "phase_sec": {
-        if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || Math.round(v * MS_PER_SEC) < 1) {
-          ctx.fail(e.at, path, `expected a number of seconds >= 0.001, found ${describe(e.value)}`);
-        } else {
-          out.phaseMs = Math.round(v * MS_PER_SEC);
+        const ms = secondsToMs(v);
+        if (ms === undefined) {
+          ctx.fail(
+            e.at,
+            path,
+            `expected a number of seconds > 0 (allowed: ${SECONDS_RANGE}, whole ms), found ${
+              describe(e.value)
+            }`,
+          );
+        } else if (e.key === "round_timeout_sec") out.roundTimeoutMs = ms;
+        else {
+          out.phaseMs = ms;
           out.phaseSet = true;
         }
         break;
@@ -777,8 +1078,12 @@ function readParams(ctx: Context, sceneE: Entry | undefined, resolve: Resolve): 
         break;
       }
       case "max_rounds": {
-        if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-          ctx.fail(e.at, path, `expected an integer >= 1, found ${describe(e.value)}`);
+        if (!isRound(v)) {
+          ctx.fail(
+            e.at,
+            path,
+            `expected an integer from 1 to ${MAX_PARTICIPANTS}, found ${describe(e.value)}`,
+          );
         } else out.maxRounds = v;
         break;
       }
@@ -806,13 +1111,13 @@ function readDelayRange(
   path: string,
   resolve: Resolve,
 ): [number, number] | undefined {
-  const items = isSeq(e.value) ? e.value.items.map(resolve) : [];
-  const nums = items.map(scalar);
-  if (
-    !isSeq(e.value) || nums.length !== 2 ||
-    !nums.every((n): n is number => typeof n === "number" && Number.isFinite(n) && n >= 0)
-  ) {
-    ctx.fail(e.at, path, `expected [min, max] in ms, two numbers >= 0, found ${describe(e.value)}`);
+  const nums = items(ctx, e.value, resolve).map(scalar);
+  if (!isSeq(e.value) || nums.length !== 2 || !nums.every(isDelayMs)) {
+    ctx.fail(
+      e.at,
+      path,
+      `expected [min, max], two numbers of ms (allowed: ${MILLISECONDS_RANGE}), found ${describe(e.value)}`,
+    );
     return undefined;
   }
   if (nums[0] > nums[1]) {
@@ -820,6 +1125,19 @@ function readDelayRange(
     return undefined;
   }
   return [nums[0], nums[1]];
+}
+
+/** The start of an error about a duration in whole ms (`delay_ms`, `delay_to`), with the allowed range. */
+const WHOLE_MS_EXPECTED = `expected whole milliseconds from ${MILLISECONDS_RANGE} (an integer >= 0)`;
+
+/** A simulated link delay: a number of ms (fractions allowed) within {@link MILLISECONDS_RANGE}. */
+function isDelayMs(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= MAX_DURATION_MS;
+}
+
+/** A round number: an integer from 1 to {@link MAX_PARTICIPANTS} (a round per delegate at most). */
+function isRound(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_PARTICIPANTS;
 }
 
 /** A node entry read in the first pass, before the ids in behaviour lists can be checked. */
@@ -846,10 +1164,18 @@ function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resol
     ctx.fail(nodesE.at, "nodes", `expected a mapping from node id to node, found ${describe(nodesE.value)}`);
     return [];
   }
-  const problemsBefore = ctx.problems.length;
+  if (nodesE.value.items.length > MAX_PARTICIPANTS) {
+    ctx.fail(
+      nodesE.keyNode,
+      "nodes",
+      `${nodesE.value.items.length} nodes; at most ${MAX_PARTICIPANTS} are allowed (each runs in a Worker)`,
+    );
+    return [];
+  }
+  const problemsBefore = ctx.failures;
   const raw: RawNode[] = [];
-  const seenIds = new Map<NodeId, string>();
-  for (const e of entries(ctx, nodesE.value, "nodes", resolve)) {
+  const seenIds = new Map<NodeId, unknown>();
+  for (const e of entries(ctx, nodesE.value, "nodes", resolve, false)) {
     const path = `nodes.${e.key}`;
     const keyValue = scalar(e.keyNode);
     const id = typeof keyValue === "number"
@@ -862,76 +1188,22 @@ function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resol
       continue;
     }
     if (seenIds.has(id)) {
-      ctx.fail(e.keyNode, path, `node id ${id} is defined twice (also as nodes.${seenIds.get(id)})`);
-      continue;
-    }
-    seenIds.set(id, e.key);
-    if (!isMap(e.value)) {
-      ctx.fail(
-        e.at,
-        path,
-        `expected a mapping with name, is_delegate, is_normal, found ${describe(e.value)}`,
-      );
-      continue;
-    }
-    const node: RawNode = { id, entry: e, nameAt: e.keyNode, delegate: false, normal: false };
-    let nameSeen = false;
-    for (const f of entries(ctx, e.value, path, resolve)) {
-      const fPath = `${path}.${f.key}`;
-      const v = scalar(f.value);
-      switch (f.key) {
-        case "name":
-          nameSeen = true;
-          node.nameAt = f.at;
-          if (typeof v !== "string") {
-            ctx.fail(
-              f.at,
-              fPath,
-              `expected a short name such as C, found ${describe(f.value)}` +
-                (typeof v === "number" || typeof v === "boolean" ? ` (quote it: name: "${v}")` : ""),
-            );
-          } else if (v.trim() === "") ctx.fail(f.at, fPath, "the name is empty");
-          else if (/[\s<>$]/.test(v)) {
-            ctx.fail(f.at, fPath, `"${v}" contains a space or one of < > $, which the trace cells use`);
-          } else node.name = v;
-          break;
-        case "is_delegate":
-        case "is_normal":
-          if (typeof v !== "boolean") {
-            ctx.fail(f.at, fPath, `expected true or false, found ${describe(f.value)}`);
-          } else if (f.key === "is_delegate") node.delegate = v;
-          else node.normal = v;
-          break;
-        case "leader_evil":
-          node.behaviours = f;
-          break;
-        default:
-          unknownKey(ctx, f, path, NODE_KEYS, ORIGINAL_NODE_KEYS, "node");
-      }
-    }
-    if (!nameSeen) {
       ctx.fail(
         e.keyNode,
-        `${path}.name`,
-        "missing: every node needs a short name such as C (used in traces)",
+        path,
+        `node id ${id} is defined twice (first on line ${ctx.pos(seenIds.get(id)).line})`,
       );
+      continue;
     }
-    raw.push(node);
+    seenIds.set(id, e.keyNode);
+    const node = readNode(ctx, e, id, path, resolve);
+    if (node) raw.push(node);
   }
-
-  // Names unique.
-  const byName = new Map<string, RawNode>();
-  for (const n of raw) {
-    if (n.name === undefined) continue;
-    const other = byName.get(n.name);
-    if (other) {
-      ctx.fail(n.nameAt, `nodes.${n.id}.name`, `"${n.name}" is already the name of node ${other.id}`);
-    } else byName.set(n.name, n);
-  }
+  uniqueNames(ctx, raw);
 
   const delegates = raw.filter((n) => n.delegate).sort((a, b) => a.id - b.id);
   // With a node already in error the counts below would mostly repeat that error.
-  const nodesInError = ctx.problems.length > problemsBefore;
+  const nodesInError = ctx.failures > problemsBefore;
   if (!nodesInError && delegates.length < MIN_DELEGATES) {
     ctx.fail(
       nodesE.keyNode,
@@ -970,6 +1242,98 @@ function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resol
       : {},
   }));
   return participants.sort((a, b) => a.id - b.id);
+}
+
+/** One node's mapping (name, roles, behaviours); undefined when it is not a mapping. */
+function readNode(ctx: Context, e: Entry, id: NodeId, path: string, resolve: Resolve): RawNode | undefined {
+  if (!isMap(e.value)) {
+    ctx.fail(e.at, path, `expected a mapping with name, is_delegate, is_normal, found ${describe(e.value)}`);
+    return undefined;
+  }
+  const node: RawNode = { id, entry: e, nameAt: e.keyNode, delegate: false, normal: false };
+  let nameSeen = false;
+  for (const f of entries(ctx, e.value, path, resolve)) {
+    const fPath = `${path}.${f.key}`;
+    const v = scalar(f.value);
+    switch (f.key) {
+      case "name":
+        nameSeen = true;
+        node.nameAt = f.at;
+        node.name = readNodeName(ctx, f, fPath);
+        break;
+      case "is_delegate":
+      case "is_normal":
+        if (typeof v !== "boolean") {
+          ctx.fail(f.at, fPath, `expected true or false, found ${describe(f.value)}`);
+        } else if (f.key === "is_delegate") node.delegate = v;
+        else node.normal = v;
+        break;
+      case "leader_evil":
+        node.behaviours = f;
+        break;
+      default:
+        unknownKey(ctx, f, path, NODE_KEYS, ORIGINAL_NODE_KEYS, "node");
+    }
+  }
+  if (!nameSeen) {
+    ctx.fail(e.keyNode, `${path}.name`, "missing: every node needs a short name such as C (used in traces)");
+  }
+  return node;
+}
+
+/**
+ * A node's `name:`: the one rule of actors/files.ts (1 to 32 letters, digits, `_`
+ * or `-`), because key and ledger files are named after it; undefined when bad.
+ */
+function readNodeName(ctx: Context, f: Entry, path: string): string | undefined {
+  const v = scalar(f.value);
+  if (typeof v !== "string") {
+    ctx.fail(
+      f.at,
+      path,
+      `expected a short name such as C, found ${describe(f.value)}` +
+        (typeof v === "number" || typeof v === "boolean" ? ` (quote it: name: "${v}")` : ""),
+    );
+    return undefined;
+  }
+  if (v.trim() === "") {
+    ctx.fail(f.at, path, "the name is empty");
+    return undefined;
+  }
+  const problem = nodeNameProblem(v);
+  if (problem === undefined) return v;
+  ctx.fail(
+    f.at,
+    path,
+    `${problem}; a name is 1 to ${MAX_NODE_NAME_CHARS} letters, digits, _ or - (it names the node's key ` +
+      "and ledger files, and the trace cells)",
+  );
+  return undefined;
+}
+
+/**
+ * Names must be unique, also ignoring letter case: key and ledger files are
+ * named after them, and some file systems (macOS, Windows) ignore case.
+ */
+function uniqueNames(ctx: Context, raw: RawNode[]): void {
+  const byName = new Map<string, RawNode>();
+  for (const n of raw) {
+    if (n.name === undefined) continue;
+    const other = byName.get(n.name.toLowerCase());
+    if (!other) {
+      byName.set(n.name.toLowerCase(), n);
+      continue;
+    }
+    const where = `node ${other.id} (line ${ctx.pos(other.nameAt).line})`;
+    ctx.fail(
+      n.nameAt,
+      `nodes.${n.id}.name`,
+      other.name === n.name
+        ? `"${n.name}" is already the name of ${where}; names must be unique`
+        : `"${n.name}" differs from "${other.name}", the name of ${where}, only in letter case; key and ` +
+          "ledger files are named after participants, and some file systems ignore case",
+    );
+  }
 }
 
 function readBehaviours(
@@ -1016,8 +1380,8 @@ function readBehaviours(
       }
       const ids: NodeId[] = [];
       const at: unknown[] = [];
-      e.value.items.forEach((raw, i) => {
-        const item = resolve(raw);
+      const once = new Set<NodeId>();
+      items(ctx, e.value, resolve).forEach((item, i) => {
         const v = scalar(item);
         const iPath = `${kPath}[${i}]`;
         if (!isU32(v)) {
@@ -1035,9 +1399,10 @@ function readBehaviours(
             iPath,
             `${v} is not ${what} (${anyone ? "participants" : "delegates"}: ${allowedList || "none"})`,
           );
-        } else if (ids.includes(v)) {
+        } else if (once.has(v)) {
           ctx.notice(iPath, `${v} is listed twice; once is enough`);
         } else {
+          once.add(v);
           ids.push(v);
           at.push(item);
         }
@@ -1045,18 +1410,27 @@ function readBehaviours(
       listed.set(key, { ids, at });
     } else if (e.key === "crash_at_round") {
       const v = scalar(e.value);
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-        ctx.fail(e.at, kPath, `expected a round number (an integer >= 1), found ${describe(e.value)}`);
+      if (!isRound(v)) {
+        ctx.fail(
+          e.at,
+          kPath,
+          `expected a round number from 1 to ${MAX_PARTICIPANTS} (an integer >= 1), found ${
+            describe(e.value)
+          }`,
+        );
       } else m.crash_at_round = v;
     } else if (e.key === "delay_ms") {
       const v = scalar(e.value);
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-        ctx.fail(e.at, kPath, `expected whole milliseconds (an integer >= 0), found ${describe(e.value)}`);
-      } else m.delay_ms = v;
+      if (!isWholeMs(v)) ctx.fail(e.at, kPath, `${WHOLE_MS_EXPECTED}, found ${describe(e.value)}`);
+      else m.delay_ms = v;
     } else if (e.key === "crash_in_ledger_write") {
       const v = scalar(e.value);
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-        ctx.fail(e.at, kPath, `expected a day (block height, an integer >= 1), found ${describe(e.value)}`);
+      if (!isU32(v) || v < 1) {
+        ctx.fail(
+          e.at,
+          kPath,
+          `expected a day (block height, an integer >= 1) up to ${U32_MAX}, found ${describe(e.value)}`,
+        );
       } else m.crash_in_ledger_write = v;
     } else if (e.key === "replay_old" || e.key === "junk") {
       const v = scalar(e.value);
@@ -1079,12 +1453,8 @@ function readBehaviours(
               `${kPath}.${d.key}`,
               `${d.key} is not a delegate (delegates: ${delegateList || "none"})`,
             );
-          } else if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0) {
-            ctx.fail(
-              d.at,
-              `${kPath}.${d.key}`,
-              `expected whole milliseconds (an integer >= 0), found ${describe(d.value)}`,
-            );
+          } else if (!isWholeMs(ms)) {
+            ctx.fail(d.at, `${kPath}.${d.key}`, `${WHOLE_MS_EXPECTED}, found ${describe(d.value)}`);
           } else delays[id] = ms;
         }
         if (Object.keys(delays).length) m.delay_to = delays;
@@ -1138,30 +1508,58 @@ function readBehaviours(
   return ordered;
 }
 
-function readKeys(ctx: Context, e: Entry | undefined, seed: number): ScenarioKeys {
+function readKeys(ctx: Context, e: Entry | undefined, seed: number, resolve: Resolve): ScenarioKeys {
   if (!e || isEmpty(e.value)) return { kind: "default" };
   const v = scalar(e.value);
   if (v === "seed") return { kind: "seed", seed };
+  let dir: unknown = typeof v === "string" ? v.trim() : undefined;
   if (isMap(e.value)) {
-    const items = (e.value.items as { key: unknown; value: unknown }[]).map((
-      i,
-    ) => [scalar(i.key), scalar(i.value)]);
-    if (items.length === 1 && items[0][0] === "seed" && isU32(items[0][1])) {
-      return { kind: "seed", seed: items[0][1] as number };
+    const items = entries(ctx, e.value, "keys", resolve).map((i) => [i.key, scalar(i.value)]);
+    if (items.length === 1 && items[0][0] === "seed" && isSeed(items[0][1])) {
+      return { kind: "seed", seed: items[0][1] };
     }
-    if (
-      items.length === 1 && items[0][0] === "dir" && typeof items[0][1] === "string" && items[0][1] !== ""
-    ) {
-      return { kind: "dir", dir: items[0][1] as string };
-    }
-  } else if (typeof v === "string" && v.trim() !== "") return { kind: "dir", dir: v.trim() };
+    if (items.length === 1 && items[0][0] === "dir") dir = items[0][1];
+  }
+  if (typeof dir === "string" && dir !== "") {
+    const problem = pathProblem(dir);
+    if (problem === undefined) return { kind: "dir", dir };
+    ctx.fail(e.at, "keys", problem);
+    return { kind: "default" };
+  }
   ctx.fail(
     e.at,
     "keys",
-    `expected "seed" (keys derived from the scenario's seed), { seed: N }, or a key directory ` +
-      `(a path or { dir: path }), found ${describe(e.value)}`,
+    `expected "seed" (keys derived from the scenario's seed), { seed: N } (N from 0 to ${MAX_SEED}), ` +
+      `or a key directory (a path or { dir: path }), found ${describe(e.value)}`,
   );
   return { kind: "default" };
+}
+
+/** Why `path` cannot be a directory path, or undefined: too long, or a control character in it. */
+function pathProblem(path: string): string | undefined {
+  if (path.length > MAX_PATH_CHARS) {
+    return `the key directory path has ${path.length} characters; at most ${MAX_PATH_CHARS} are allowed`;
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(path)) return "the key directory path holds a control character";
+  return undefined;
+}
+
+/** The start of an error about a number of days, with the allowed range. */
+const DAYS_EXPECTED = `expected a number of days >= 1, at most ${MAX_DAYS}`;
+
+/**
+ * True when `value` is a number of days one run may dispatch: an integer from 1
+ * to {@link MAX_DAYS}. The one rule for `days:` and `poso run --days`.
+ *
+ * @example
+ * ```ts
+ * import { isDays } from "./loader.ts";
+ * console.log(isDays(7), isDays(0), isDays(100000)); // true false false
+ * ```
+ */
+export function isDays(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_DAYS;
 }
 
 function readDays(ctx: Context, e: Entry | undefined, resolve: Resolve): DaysConfig {
@@ -1169,9 +1567,8 @@ function readDays(ctx: Context, e: Entry | undefined, resolve: Resolve): DaysCon
   if (!e || isEmpty(e.value)) return out;
   const v = scalar(e.value);
   if (typeof v === "number") {
-    if (!Number.isInteger(v) || v < 1) {
-      ctx.fail(e.at, "days", `expected a number of days >= 1, found ${describe(e.value)}`);
-    } else out.count = v;
+    if (!isDays(v)) ctx.fail(e.at, "days", `${DAYS_EXPECTED}, found ${describe(e.value)}`);
+    else out.count = v;
     return out;
   }
   if (!isMap(e.value)) {
@@ -1185,9 +1582,8 @@ function readDays(ctx: Context, e: Entry | undefined, resolve: Resolve): DaysCon
   for (const d of entries(ctx, e.value, "days", resolve)) {
     const x = scalar(d.value), path = `days.${d.key}`;
     if (d.key === "count") {
-      if (typeof x !== "number" || !Number.isInteger(x) || x < 1) {
-        ctx.fail(d.at, path, `expected a number of days >= 1, found ${describe(d.value)}`);
-      } else out.count = x;
+      if (!isDays(x)) ctx.fail(d.at, path, `${DAYS_EXPECTED}, found ${describe(d.value)}`);
+      else out.count = x;
     } else if (d.key === "rotate_leader") {
       if (typeof x !== "boolean") ctx.fail(d.at, path, `expected true or false, found ${describe(d.value)}`);
       else out.rotateLeader = x;

@@ -149,7 +149,9 @@ Deno.test("scenarios 2-4 exercise the behaviour families they claim", async () =
     delay + 2 * s4raw.linkDelayMs[1] < s4raw.roundTimeoutMs,
     "E's delayed relays land before the timeout",
   );
-  assert.deepEqual(s4raw.notices, []);
+  // C equivocates, E delays, G crashes: three of five delegates, so the file says no guarantee holds.
+  assert.equal(s4raw.notices.length, 1);
+  assert.match(s4raw.notices[0], /^nodes: 3 of the 5 delegates are dishonest \(C, E, G\): half or more/);
 });
 
 Deno.test("defaults: name from the file, seed 1, 3 s, [1, 20] ms links, one round per delegate", () => {
