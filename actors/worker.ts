@@ -332,7 +332,14 @@ async function writeBlock(
 ): Promise<BlockWritten | string> {
   const ledger = a.ledger!;
   const tip = ledger.tip;
-  if (tip.height >= a.day.height) return `ledger already holds block ${a.day.height}`;
+  if (tip.height >= a.day.height) {
+    // After a crash between a record and its newline, reopening kept the block: the same decision
+    // delivered again is already written.
+    const same = tip.kind === "block" && tip.height === a.day.height && tip.round === e.round &&
+      tip.leader === e.leader && tip.proposal === proposalDigest(e.proposal);
+    if (!same) return `ledger already holds block ${a.day.height}`;
+    return { height: tip.height, round: tip.round, leader: tip.leader, hash: tip.hash, bytes: 0, writeMs: 0 };
+  }
   if (tip.height < a.day.height - 1) {
     return `ledger ends at block ${tip.height}: blocks ${tip.height + 1}..${
       a.day.height - 1

@@ -388,11 +388,12 @@ function buildProgram(io: CliIo): Command {
     .summary("check hash chain, signatures, quorum and agreement of every ledger")
     .description(
       "Check every ledger in a data directory: each record's hash and the chain links, every signature,\n" +
-        "the quorum and the evidence, and that the ledgers agree; with --recheck also rebuild each day's\n" +
-        "LP and check every block's certificate and cost against it.",
+        "the quorum, the evidence and the blacklist each block derives from its round, every block's\n" +
+        "certificate against its day's LP, that no ledger is missing, extra, a link or behind the others,\n" +
+        "and that the ledgers agree; with --recheck also recompute each block's true cost.",
     )
     .argument("[dir]", "data directory (as given to `poso run --data`)", DEFAULT_DATA_DIR)
-    .option("--recheck", "also rebuild each day's LP and check every block's certificate against it (slower)")
+    .option("--recheck", "also recompute each block's true cost from its day's model")
     .option("--keys <dir>", "check the chain's public keys against the .pub files of this key directory")
     .option("--json", "print the verdict as JSON")
     .addHelpText(
@@ -409,9 +410,7 @@ function buildProgram(io: CliIo): Command {
     .action(async (dir: string, opts: { recheck?: boolean; keys?: string; json?: boolean }) => {
       await requireDirectory(dir, "data directory", "`poso run --data DIR` writes one");
       progressOf(io, opts.json)?.(
-        `checking the ledgers in ${dir}${
-          opts.recheck ? ", rebuilding each day's LP to recheck its certificate" : ""
-        }`,
+        `checking the ledgers in ${dir}${opts.recheck ? ", recomputing each block's true cost" : ""}`,
       );
       const verdict = await verifyLedgerDir(dir, { recheck: opts.recheck, keysDir: opts.keys });
       if (opts.json) io.out(JSON.stringify(verdict));
