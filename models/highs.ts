@@ -177,6 +177,27 @@ function readSolution(model: Model, lp: SparseLp): LpSolution {
 }
 
 /**
+ * An LP without columns (HiGHS calls it "empty" and solves nothing): its only point x = []
+ * is optimal, with y = 0, when every row admits the activity 0, and it is infeasible otherwise.
+ */
+function solveWithoutColumns(lp: SparseLp): LpSolution {
+  for (let i = 0; i < lp.rowNames.length; i++) {
+    if (!(lp.rowLower[i] <= 0 && 0 <= lp.rowUpper[i])) {
+      throw new LpInfeasibleError(`infeasible: row ${lp.rowNames[i]} has no columns and excludes 0`, lp.name);
+    }
+  }
+  const none = new Float64Array(0);
+  return {
+    status: "optimal",
+    objective: lp.c0,
+    x: none,
+    y: new Float64Array(lp.rowNames.length),
+    reducedCosts: none,
+    solverMs: 0,
+  };
+}
+
+/**
  * Solves `lp` to optimality with HiGHS. Throws {@link LpInfeasibleError},
  * {@link LpUnboundedError} or {@link SolverFailedError} otherwise, as
  * GLPK's `solveLp` does. `solverMs` is HiGHS's own run time.
@@ -193,6 +214,7 @@ function readSolution(model: Model, lp: SparseLp): LpSolution {
  * ```
  */
 export async function solveLpHighs(lp: SparseLp, options: SolveOptions = {}): Promise<LpSolution> {
+  if (lp.colNames.length === 0) return solveWithoutColumns(lp);
   const h = await highs();
   let model: Model;
   try {
