@@ -118,12 +118,12 @@ function reducedCostsOf(lp: SparseLp, y: Float64Array): Float64Array {
 function applyOptions(model: Model, options: SolveOptions): void {
   model.options.set({
     output_flag: options.verbose ?? false,
-    presolve: options.presolve ?? true ? "choose" : "off",
+    presolve: (options.presolve ?? true) ? "choose" : "off",
   });
   if (options.timeLimitSec !== undefined) model.options.set("time_limit", options.timeLimitSec);
 }
 
-/** Runs the model; an LP presolve calls "infeasible or unbounded" is solved again without presolve. */
+/** Runs the model; when presolve finds it "infeasible or unbounded", runs it again without presolve to tell which. */
 function run(h: Highs, model: Model, options: SolveOptions): number {
   logSink = options.verbose ? (line) => console.log(line) : undefined;
   try {
