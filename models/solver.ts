@@ -50,14 +50,9 @@ export function isSolverName(v: unknown): v is SolverName {
   return (SOLVERS as readonly unknown[]).includes(v);
 }
 
-/** Replaces every -0 in `a` by +0, in place (IEEE 754: -0 + 0 is +0). */
-function plusZeros(a: Float64Array): void {
-  for (let k = 0; k < a.length; k++) a[k] += 0;
-}
-
 /**
- * Solves `lp` with back end `name`. Every zero in x, y and the reduced costs is +0, whichever
- * back end solved it. Throws `LpInfeasibleError`, `LpUnboundedError` or `SolverFailedError`
+ * Solves `lp` with back end `name`. HiGHS's solutions hold no -0; GLPK's are as GLPK gives
+ * them (its duals hold a few -0). Throws `LpInfeasibleError`, `LpUnboundedError` or `SolverFailedError`
  * when there is no optimum, and an `Error` naming the back ends for an unknown `name`.
  *
  * @example
@@ -77,11 +72,8 @@ export async function solveWith(
   options: SolveOptions = {},
 ): Promise<LpSolution> {
   switch (name) {
-    case "glpk": {
-      const sol = await solveLp(lp, options);
-      for (const a of [sol.x, sol.y, sol.reducedCosts]) plusZeros(a);
-      return sol;
-    }
+    case "glpk":
+      return await solveLp(lp, options);
     case "highs":
       return await solveLpHighs(lp, options);
     default:
