@@ -5,7 +5,8 @@
  * - {@link loadUomCase} / {@link loadCaseFile} / {@link parseCase}: the case data, validated;
  * - {@link buildDispatchModel}: the 24-hour dispatch LP of the University of Manchester
  *   integrated energy system (MODEL.md);
- * - {@link solveLp} / {@link solveVariant}: GLPK solves and the proposals a leader can make;
+ * - {@link solveLp} / {@link solveLpHighs} / {@link solveWith}: the GLPK and HiGHS back ends, and
+ *   {@link solveVariant}: the proposals a leader can make;
  * - {@link checkCertificate}: the follower's LP-duality certificate check;
  * - {@link trueCost}: the day's true cost of a dispatch;
  * - {@link dayLoadFactor} / {@link caseForDay}: the daily load factors of a multi-day run;
@@ -54,10 +55,12 @@
  *
  * @module
  */
-// The optimisation core: case data, the dispatch LP, GLPK, certificates and costs.
+// The optimisation core: case data, the dispatch LP, GLPK and HiGHS, certificates and costs.
 export * from "./models/case.ts";
 export * from "./models/lp.ts";
 export * from "./models/glpk.ts";
+export * from "./models/highs.ts";
+export * from "./models/solver.ts";
 export * from "./models/dispatch.ts";
 export * from "./models/cost.ts";
 export * from "./models/certificate.ts";

@@ -19,8 +19,9 @@
 import { type Certificate, makeCertificate } from "./certificate.ts";
 import { type CostBreakdown, trueCost } from "./cost.ts";
 import { type DispatchModel, variantLp } from "./dispatch.ts";
-import { type LpSolution, solveLp, type SolveOptions } from "./glpk.ts";
+import type { LpSolution, SolveOptions } from "./glpk.ts";
 import { objectiveValue, withExtraRow } from "./lp.ts";
+import { type SolverName, solveWith } from "./solver.ts";
 
 /** Every proposal variant, honest first. */
 export const VARIANTS = ["optimal", "selfish", "feasible", "corrupt", "alternative"] as const;
@@ -41,10 +42,27 @@ export interface VariantSolution {
   cost: CostBreakdown;
   /** The dispatch's value under the true LP objective (PWL CHP cost), $. */
   lpObjectiveUsd: number;
-  /** Wall time of the GLPK solve(s) this variant needed, ms (0 when cached). */
+  /** Wall time of the solve(s) this variant needed, ms (0 when cached). */
   solveMs: number;
 }
 
+/**
+ * Options of {@link solveVariant}: the solver's options and the back end.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, loadUomCase, solveVariant, type VariantSolveOptions } from "../mod.ts";
+ * const options: VariantSolveOptions = { solver: "highs" };
+ * const s = await solveVariant(buildDispatchModel(await loadUomCase()), "optimal", options);
+ * console.log(Math.round(s.lpObjectiveUsd)); // 744
+ * ```
+ */
+export interface VariantSolveOptions extends SolveOptions {
+  /** The back end that solves the LPs (default `glpk`, as before back ends could be chosen). */
+  solver?: SolverName;
+}
+
+/** Solves per model, keyed by `<solver>:<objective>`. */
 const solved = new WeakMap<DispatchModel, Map<string, Promise<LpSolution>>>();
 
 type Solved = "optimal" | "selfish" | "feasible" | "alternative";
@@ -53,8 +71,12 @@ type Solved = "optimal" | "selfish" | "feasible" | "alternative";
  * Another vertex of the optimal face: min −(stored energy) subject to the LP
  * and c'x <= optimum + slack.
  */
-async function solveAlternative(model: DispatchModel, options: SolveOptions): Promise<LpSolution> {
-  const opt = await solveObjective(model, "optimal", options);
+async function solveAlternative(
+  model: DispatchModel,
+  solver: SolverName,
+  options: SolveOptions,
+): Promise<LpSolution> {
+  const opt = await solveObjective(model, "optimal", solver, options);
   const { lp, layout } = model;
   const face: [number, number][] = [];
   lp.c.forEach((v, j) => v !== 0 && face.push([j, v]));
@@ -67,20 +89,26 @@ async function solveAlternative(model: DispatchModel, options: SolveOptions): Pr
     opt.objective - lp.c0 + ALTERNATIVE_SLACK_USD,
     face,
   );
-  return solveLp({ ...faceLp, name: `${lp.name} (alternative optimum)`, c, c0: 0 }, options);
+  return solveWith(solver, { ...faceLp, name: `${lp.name} (alternative optimum)`, c, c0: 0 }, options);
 }
 
-/** Solves one objective of the model once per model object (later calls share the result). */
-function solveObjective(model: DispatchModel, objective: Solved, options: SolveOptions): Promise<LpSolution> {
+/** Solves one objective of the model once per model object and back end (later calls share the result). */
+function solveObjective(
+  model: DispatchModel,
+  objective: Solved,
+  solver: SolverName,
+  options: SolveOptions,
+): Promise<LpSolution> {
   let cache = solved.get(model);
   if (!cache) solved.set(model, cache = new Map());
-  let p = cache.get(objective);
+  const key = `${solver}:${objective}`;
+  let p = cache.get(key);
   if (!p) {
     p = objective === "alternative"
-      ? solveAlternative(model, options)
-      : solveLp(objective === "optimal" ? model.lp : variantLp(model, objective), options);
-    cache.set(objective, p);
-    p.catch(() => cache.delete(objective));
+      ? solveAlternative(model, solver, options)
+      : solveWith(solver, objective === "optimal" ? model.lp : variantLp(model, objective), options);
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
   }
   return p;
 }
@@ -107,8 +135,9 @@ export function costliestImportHour(model: DispatchModel, x: ArrayLike<number>):
 }
 
 /**
- * Solves a variant and certifies it against the model's true LP. Solves are
- * cached per model, so asking for every variant costs three GLPK runs.
+ * Solves a variant and certifies it against the model's true LP, with the back end
+ * `options.solver` (default `glpk`). Solves are cached per model and back end, so
+ * asking for every variant costs four solver runs.
  *
  * @example
  * ```ts
@@ -121,10 +150,11 @@ export function costliestImportHour(model: DispatchModel, x: ArrayLike<number>):
 export async function solveVariant(
   model: DispatchModel,
   variant: Variant,
-  options: SolveOptions = {},
+  options: VariantSolveOptions = {},
 ): Promise<VariantSolution> {
+  const { solver = "glpk", ...solveOptions } = options;
   const t0 = performance.now();
-  const opt = await solveObjective(model, "optimal", options);
+  const opt = await solveObjective(model, "optimal", solver, solveOptions);
   let x: Float64Array;
   if (variant === "optimal") {
     x = opt.x;
@@ -136,7 +166,7 @@ export async function solveVariant(
     }
     x[model.layout.gridImportKw[hour]] = 0;
   } else {
-    x = (await solveObjective(model, variant, options)).x;
+    x = (await solveObjective(model, variant, solver, solveOptions)).x;
   }
   const solveMs = performance.now() - t0;
   return {

@@ -1,0 +1,82 @@
+/**
+ * The LP solver back ends behind one interface: GLPK (`npm:glpk.js`) and
+ * HiGHS (`npm:highs`), both WebAssembly, both returning an {@link LpSolution}
+ * with the duals in the same convention (z = c - A'y for a minimisation) and
+ * throwing the same errors. A follower's certificate check does not depend on
+ * which one the leader used.
+ *
+ * @module
+ */
+import { type LpSolution, solveLp, type SolveOptions } from "./glpk.ts";
+import { solveLpHighs } from "./highs.ts";
+import type { SparseLp } from "./lp.ts";
+
+/**
+ * The solver back ends, by name.
+ *
+ * @example
+ * ```ts
+ * import { SOLVERS } from "./solver.ts";
+ * console.log(SOLVERS.join(", ")); // glpk, highs
+ * ```
+ */
+export const SOLVERS = ["glpk", "highs"] as const;
+
+/** A solver back end: `glpk` or `highs`. */
+export type SolverName = typeof SOLVERS[number];
+
+/**
+ * The faster back end on the UoM dispatch LP (bench/solvers_bench.ts: HiGHS solves it
+ * in about a fifth of GLPK's time, and larger LPs in a small fraction of it).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SOLVER } from "./solver.ts";
+ * console.log(DEFAULT_SOLVER); // highs
+ * ```
+ */
+export const DEFAULT_SOLVER: SolverName = "highs";
+
+/**
+ * Whether `v` names a solver back end (for parsing a scenario's `solver:` or a `--solver` option).
+ *
+ * @example
+ * ```ts
+ * import { isSolverName } from "./solver.ts";
+ * console.log(isSolverName("highs"), isSolverName("HiGHS"), isSolverName(1)); // true false false
+ * ```
+ */
+export function isSolverName(v: unknown): v is SolverName {
+  return (SOLVERS as readonly unknown[]).includes(v);
+}
+
+/**
+ * Solves `lp` with back end `name`. HiGHS's solutions hold no -0; GLPK's are as GLPK gives
+ * them (its duals hold a few -0). Throws `LpInfeasibleError`, `LpUnboundedError` or `SolverFailedError`
+ * when there is no optimum, and an `Error` naming the back ends for an unknown `name`.
+ *
+ * @example
+ * ```ts
+ * import { LpBuilder } from "./lp.ts";
+ * import { solveWith } from "./solver.ts";
+ * const b = new LpBuilder("tiny");
+ * b.addRow("x>=3", 3, Infinity, [[b.addCol("x", 0, 10, 2), 1]]);
+ * const lp = b.build();
+ * const [g, h] = [await solveWith("glpk", lp), await solveWith("highs", lp)];
+ * console.log(g.objective, h.objective, g.y[0], h.y[0]); // 6 6 2 2
+ * ```
+ */
+export async function solveWith(
+  name: SolverName,
+  lp: SparseLp,
+  options: SolveOptions = {},
+): Promise<LpSolution> {
+  switch (name) {
+    case "glpk":
+      return await solveLp(lp, options);
+    case "highs":
+      return await solveLpHighs(lp, options);
+    default:
+      throw new Error(`unknown solver ${JSON.stringify(name)}: expected one of ${SOLVERS.join(", ")}`);
+  }
+}
