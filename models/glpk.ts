@@ -302,7 +302,9 @@ export async function solveLp(lp: SparseLp, options: SolveOptions = {}): Promise
     res = run(false);
   }
   const st = res.result.status;
-  if (st === g.GLP_NOFEAS || st === g.GLP_INFEAS) {
+  // GLP_NOFEAS proves that no feasible point exists; GLP_INFEAS only says the current point is not
+  // feasible (a time limit, say): that is a failure, not a verdict on the LP.
+  if (st === g.GLP_NOFEAS) {
     throw new LpInfeasibleError("infeasible: no dispatch satisfies every constraint", lp.name);
   }
   if (st === g.GLP_UNBND) throw new LpUnboundedError("unbounded objective", lp.name);

@@ -20,6 +20,7 @@ import {
   LpUnboundedError,
   makeCertificate,
   objectiveValue,
+  solveLp,
   solveLpHighs,
   SolverError,
   SolverFailedError,
@@ -216,6 +217,14 @@ Deno.test("HiGHS: a time limit it reaches is a SolverFailedError, not a verdict 
   await assert.rejects(solveLpHighs(lp, { timeLimitSec: 0 }), (e) => {
     assert.ok(e instanceof SolverFailedError, String(e));
     assert.match(e.message, /timeLimit/);
+    return true;
+  });
+});
+
+Deno.test("GLPK: a time limit it reaches is a SolverFailedError, not 'infeasible'", async () => {
+  const { lp } = await uomModel();
+  await assert.rejects(solveLp(lp, { timeLimitSec: 0, presolve: false }), (e) => {
+    assert.ok(e instanceof SolverFailedError && !(e instanceof LpInfeasibleError), String(e));
     return true;
   });
 });
