@@ -56,21 +56,21 @@
  * @module
  */
 // The optimisation core: case data, the dispatch LP, GLPK and HiGHS, certificates and costs.
-export * from "./models/case.ts";
-export * from "./models/lp.ts";
-export * from "./models/glpk.ts";
-export * from "./models/highs.ts";
-export * from "./models/solver.ts";
-export * from "./models/dispatch.ts";
-export * from "./models/cost.ts";
-export * from "./models/certificate.ts";
-export * from "./models/variants.ts";
+export * from "./problems/ies-dispatch/case.ts";
+export * from "./lp/lp.ts";
+export * from "./lp/glpk.ts";
+export * from "./lp/highs.ts";
+export * from "./lp/solver.ts";
+export * from "./problems/ies-dispatch/dispatch.ts";
+export * from "./problems/ies-dispatch/cost.ts";
+export * from "./lp/certificate.ts";
+export * from "./problems/ies-dispatch/variants.ts";
 // Daily load factors of a multi-day run.
-export * from "./models/days.ts";
+export * from "./problems/ies-dispatch/days.ts";
 // Hourly series of a dispatch.
-export * from "./models/series.ts";
+export * from "./problems/ies-dispatch/series.ts";
 // What a report says about an accepted dispatch.
-export * from "./models/dispatch_summary.ts";
+export * from "./problems/ies-dispatch/summary.ts";
 
 // The protocol core (pure state machines) and its trace.
 export * from "./consensus/types.ts";

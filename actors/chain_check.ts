@@ -19,7 +19,7 @@
  * - each evidence names a delegate, is for this height or an earlier one, has
  *   two different proposal digests, both signed by that delegate;
  * - the certificate is for the day's LP (rebuilt from the bundled case) and
- *   is accepted by models/certificate.ts checkCertificate; with `recheck`,
+ *   is accepted by lp/certificate.ts checkCertificate; with `recheck`,
  *   `costUsd` is also the true cost within {@link COST_TOLERANCE_USD}.
  *
  * Evidence is not required to name a blacklisted delegate. The blacklist
@@ -53,11 +53,11 @@ import {
   proposalDigest,
 } from "../consensus/signing.ts";
 import type { NodeId } from "../consensus/types.ts";
-import { type IesCase, loadUomCase } from "../models/case.ts";
-import { type Certificate, checkCertificate, describeVerdict, lpFingerprint } from "../models/certificate.ts";
-import { trueCost } from "../models/cost.ts";
-import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../models/days.ts";
-import { buildDispatchModel, type DispatchModel } from "../models/dispatch.ts";
+import { type IesCase, loadUomCase } from "../problems/ies-dispatch/case.ts";
+import { type Certificate, checkCertificate, describeVerdict, lpFingerprint } from "../lp/certificate.ts";
+import { trueCost } from "../problems/ies-dispatch/cost.ts";
+import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/ies-dispatch/days.ts";
+import { buildDispatchModel, type DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
 import { publicKeyFile, readPublicKey, verifySignature } from "./keys.ts";
 
 /**

@@ -22,7 +22,7 @@ import type { KeySource } from "./keys.ts";
 export interface DayInfo {
   /** Block height = day number (1-based). */
   height: number;
-  /** The day's load factor (models/days.ts). */
+  /** The day's load factor (problems/ies-dispatch/days.ts). */
   loadFactor: number;
   /** Leader rotation: the day's first leader is the first non-blacklisted delegate after this id. */
   startAfter?: NodeId;

@@ -23,10 +23,10 @@
  *
  * @module
  */
-import type { Certificate } from "../models/certificate.ts";
-import type { DispatchModel } from "../models/dispatch.ts";
-import type { SolveOptions } from "../models/glpk.ts";
-import { solveVariant, VARIANTS } from "../models/variants.ts";
+import type { Certificate } from "../lp/certificate.ts";
+import type { DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
+import type { SolveOptions } from "../lp/glpk.ts";
+import { solveVariant, VARIANTS } from "../problems/ies-dispatch/variants.ts";
 import { type DelegateStep, withMisbehaviour } from "../consensus/behaviours.ts";
 import {
   defaultFaults,

@@ -29,10 +29,10 @@ import type {
   Message,
   NodeId,
 } from "../consensus/types.ts";
-import { loadUomCase } from "../models/case.ts";
-import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../models/days.ts";
-import { buildDispatchModel } from "../models/dispatch.ts";
-import { summariseDispatch } from "../models/dispatch_summary.ts";
+import { loadUomCase } from "../problems/ies-dispatch/case.ts";
+import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/ies-dispatch/days.ts";
+import { buildDispatchModel } from "../problems/ies-dispatch/dispatch.ts";
+import { summariseDispatch } from "../problems/ies-dispatch/summary.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import { type KeySource, publicKeysOf } from "./keys.ts";
 import { makeChainChecker } from "./chain_check.ts";

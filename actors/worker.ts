@@ -42,12 +42,12 @@ import type {
   ProposalVariant,
   Verifier,
 } from "../consensus/types.ts";
-import { loadUomCase } from "../models/case.ts";
-import { checkCertificate, makeCertificate } from "../models/certificate.ts";
-import { caseForDay } from "../models/days.ts";
-import { buildDispatchModel, type DispatchModel } from "../models/dispatch.ts";
-import { glpk } from "../models/glpk.ts";
-import { solveVariant } from "../models/variants.ts";
+import { loadUomCase } from "../problems/ies-dispatch/case.ts";
+import { checkCertificate, makeCertificate } from "../lp/certificate.ts";
+import { caseForDay } from "../problems/ies-dispatch/days.ts";
+import { buildDispatchModel, type DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
+import { glpk } from "../lp/glpk.ts";
+import { solveVariant } from "../problems/ies-dispatch/variants.ts";
 import { Authenticator } from "./auth.ts";
 import { type ChainChecker, makeChainChecker } from "./chain_check.ts";
 import { type KeyPair, ownKeyPair } from "./keys.ts";

@@ -12,9 +12,9 @@ import { Authenticator } from "../actors/auth.ts";
 import { seedKeyPair, sign, verifySignature } from "../actors/keys.ts";
 import { leaderStatement, proposalDigest } from "../consensus/signing.ts";
 import type { Proposal, ProposalMessage } from "../consensus/types.ts";
-import { loadUomCase } from "../models/case.ts";
-import { buildDispatchModel } from "../models/dispatch.ts";
-import { solveVariant } from "../models/variants.ts";
+import { loadUomCase } from "../problems/ies-dispatch/case.ts";
+import { buildDispatchModel } from "../problems/ies-dispatch/dispatch.ts";
+import { solveVariant } from "../problems/ies-dispatch/variants.ts";
 
 const RUNS = Number(Deno.args[0] ?? 200);
 if (!Number.isInteger(RUNS) || RUNS < 1) {

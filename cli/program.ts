@@ -20,9 +20,9 @@ import { InputFileError } from "../actors/files.ts";
 import { KeyError } from "../actors/keys.ts";
 import { LEDGER_FILE_SUFFIX, LedgerError } from "../actors/ledger_file.ts";
 import { DEFAULT_DATA_DIR, RunError } from "../actors/supervisor.ts";
-import { CaseError } from "../models/case.ts";
-import { SolverError } from "../models/glpk.ts";
-import { type Variant, VARIANTS } from "../models/variants.ts";
+import { CaseError } from "../problems/ies-dispatch/case.ts";
+import { SolverError } from "../lp/glpk.ts";
+import { type Variant, VARIANTS } from "../problems/ies-dispatch/variants.ts";
 import { renderTrace } from "../scenarios/render.ts";
 import {
   isDays,

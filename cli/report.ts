@@ -18,7 +18,12 @@ import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RoundReport, RunReport } from "../consensus/report.ts";
-import type { BalanceSeries, DispatchSeries, PowerSeries, StorageSeries } from "../models/series.ts";
+import type {
+  BalanceSeries,
+  DispatchSeries,
+  PowerSeries,
+  StorageSeries,
+} from "../problems/ies-dispatch/series.ts";
 import { describeMisbehaviour, type Scenario } from "../scenarios/loader.ts";
 
 /** Options of {@link renderReportHtml}. */

@@ -10,10 +10,10 @@ import { loadProposalBook, simConfigFor, simulate } from "../actors/simulator.ts
 import { makeVerifier } from "../consensus/digest.ts";
 import { InputFileError, readCappedText } from "../actors/files.ts";
 import type { RoundReport, RunReport, RunTimings } from "../consensus/report.ts";
-import { loadUomCase } from "../models/case.ts";
-import { buildDispatchModel } from "../models/dispatch.ts";
-import { type DispatchSummary, summariseDispatch } from "../models/dispatch_summary.ts";
-import type { BalanceSeries, PowerSeries, StorageSeries } from "../models/series.ts";
+import { loadUomCase } from "../problems/ies-dispatch/case.ts";
+import { buildDispatchModel } from "../problems/ies-dispatch/dispatch.ts";
+import { type DispatchSummary, summariseDispatch } from "../problems/ies-dispatch/summary.ts";
+import type { BalanceSeries, PowerSeries, StorageSeries } from "../problems/ies-dispatch/series.ts";
 import {
   loadScenarioFile,
   MAX_DAYS,

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { type Certificate, checkCertificate, describeVerdict, type Verdict } from "../models/certificate.ts";
-import { type IesCase, loadCaseFile, loadUomCase } from "../models/case.ts";
-import { buildDispatchModel, type DispatchModel } from "../models/dispatch.ts";
-import { type LpSize, lpSize } from "../models/lp.ts";
-import { solveVariant, type Variant } from "../models/variants.ts";
+import { type Certificate, checkCertificate, describeVerdict, type Verdict } from "../lp/certificate.ts";
+import { type IesCase, loadCaseFile, loadUomCase } from "../problems/ies-dispatch/case.ts";
+import { buildDispatchModel, type DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
+import { type LpSize, lpSize } from "../lp/lp.ts";
+import { solveVariant, type Variant } from "../problems/ies-dispatch/variants.ts";
 import { renderTable, usd, whole } from "./table.ts";
 
 /** Published reference costs (POSO.md, from the article's data), $ per day. */

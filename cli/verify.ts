@@ -5,9 +5,9 @@
  * @module
  */
 import { InputFileError, readCappedText } from "../actors/files.ts";
-import { checkCertificate, describeVerdict, type Verdict } from "../models/certificate.ts";
-import { trueCost } from "../models/cost.ts";
-import { buildDispatchModel } from "../models/dispatch.ts";
+import { checkCertificate, describeVerdict, type Verdict } from "../lp/certificate.ts";
+import { trueCost } from "../problems/ies-dispatch/cost.ts";
+import { buildDispatchModel } from "../problems/ies-dispatch/dispatch.ts";
 import { loadCase } from "./solve.ts";
 import { usd } from "./table.ts";
 

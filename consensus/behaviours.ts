@@ -18,7 +18,7 @@ import type {
   ProposalVariant,
   Verifier,
 } from "./types.ts";
-import type { Certificate, Verdict } from "../models/certificate.ts";
+import type { Certificate, Verdict } from "../lp/certificate.ts";
 
 /** A delegate step function: the honest `stepDelegate` (consensus/delegate.ts) or a wrapped one. */
 export type DelegateStep = (env: Verifier, state: DelegateState, event: DelegateEvent) => DelegateEffect[];

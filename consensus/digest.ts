@@ -13,9 +13,9 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { type Certificate, checkCertificate, type Verdict } from "../models/certificate.ts";
-import { trueCost } from "../models/cost.ts";
-import type { DispatchModel } from "../models/dispatch.ts";
+import { type Certificate, checkCertificate, type Verdict } from "../lp/certificate.ts";
+import { trueCost } from "../problems/ies-dispatch/cost.ts";
+import type { DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
 import type { Proposal, Verifier } from "./types.ts";
 
 const digests = new WeakMap<object, string>();

@@ -36,7 +36,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { type Certificate, CERTIFICATE_FORMAT } from "../models/certificate.ts";
+import { type Certificate, CERTIFICATE_FORMAT } from "../lp/certificate.ts";
 import type { EquivocationEvidence, NodeId, Proposal } from "./types.ts";
 
 /** Format tag of a ledger (in the genesis record). */
@@ -67,9 +67,9 @@ const BASE64URL_PATTERN = /^[A-Za-z0-9_-]*$/;
 
 /** A certificate as stored in a block: its vectors in {@link CERTIFICATE_ENCODING}. */
 export interface EncodedCertificate {
-  /** The certificate's format tag (models/certificate.ts CERTIFICATE_FORMAT). */
+  /** The certificate's format tag (lp/certificate.ts CERTIFICATE_FORMAT). */
   format: typeof CERTIFICATE_FORMAT;
-  /** Fingerprint of the LP the certificate is for (models/certificate.ts lpFingerprint). */
+  /** Fingerprint of the LP the certificate is for (lp/certificate.ts lpFingerprint). */
   lpId: string;
   /** What the leader says it solved (informational); absent when the certificate had none. */
   variant?: string;
@@ -121,11 +121,11 @@ export interface GenesisRecord {
   height: 0;
   /** Scenario name. */
   scenario: string;
-  /** Run seed (dimensionless integer): fixes every day's load factor (models/days.ts). */
+  /** Run seed (dimensionless integer): fixes every day's load factor (problems/ies-dispatch/days.ts). */
   seed: number;
   /** Name of the case every day's LP is built from. */
   caseName: string;
-  /** Largest relative daily load change (dimensionless, models/days.ts DAILY_LOAD_VARIATION). */
+  /** Largest relative daily load change (dimensionless, problems/ies-dispatch/days.ts DAILY_LOAD_VARIATION). */
   loadVariation: number;
   /** The protocol variant of the run: the article's rules or Dolev-Strong relay phases. */
   protocol: "paper" | "strict";
@@ -163,7 +163,7 @@ export interface BlockRecord {
   prev: string;
   /** Day number (1-based); equals `height`. */
   day: number;
-  /** The day's load factor (dimensionless), models/days.ts dayLoadFactor(seed, day). */
+  /** The day's load factor (dimensionless), problems/ies-dispatch/days.ts dayLoadFactor(seed, day). */
   loadFactor: number;
   /** Round in which the delegates committed. */
   round: number;

@@ -1,7 +1,7 @@
 /**
  * Structural validation of untrusted messages. Only the shape and the sizes
  * are checked here, never the content: nothing is hashed, and the numbers
- * inside a certificate are the checker's business (models/certificate.ts),
+ * inside a certificate are the checker's business (lp/certificate.ts),
  * which reports them as a verdict.
  *
  * Sizes are bounded before anything else looks at a message: every string a

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { DispatchSummary } from "../models/dispatch_summary.ts";
+import type { DispatchSummary } from "../problems/ies-dispatch/summary.ts";
 
 import type { EquivocationEvidence } from "./types.ts";
 

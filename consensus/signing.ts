@@ -21,7 +21,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Certificate } from "../models/certificate.ts";
+import type { Certificate } from "../lp/certificate.ts";
 import { dispatchDigest, float64Bytes } from "./digest.ts";
 import type { NodeId, Proposal } from "./types.ts";
 

@@ -8,13 +8,13 @@
  *
  * @module
  */
-import type { Certificate, Verdict } from "../models/certificate.ts";
-import type { Variant } from "../models/variants.ts";
+import type { Certificate, Verdict } from "../lp/certificate.ts";
+import type { Variant } from "../problems/ies-dispatch/variants.ts";
 
 /** A participant's numeric id (u32). */
 export type NodeId = number;
 
-/** The proposals a leader can produce (models/variants.ts); `alternative` is another optimum of the same LP. */
+/** The proposals a leader can produce (problems/ies-dispatch/variants.ts); `alternative` is another optimum of the same LP. */
 export type ProposalVariant = Variant;
 
 /**

@@ -397,7 +397,8 @@ const NODE_KEYS = ["name", "is_delegate", "is_normal", "leader_evil"] as const;
 
 const NETWORK = "the original configuration's network address; this runtime routes messages itself";
 const KEYS = "the original configuration's per-node key file; keys come from the top-level keys: setting";
-const HUB = "the original configuration's hub spreadsheet; the case data comes from models/data/uom-ies.json";
+const HUB =
+  "the original configuration's hub spreadsheet; the case data comes from problems/ies-dispatch/data/uom-ies.json";
 const GAMS = "the original configuration's GAMS installation; this runtime solves a linear model with GLPK";
 
 /** Keys of the original configuration that mean nothing here, with the reason given in the notice. */

@@ -18,7 +18,7 @@
  *   same module, or exported by a module of the graph): the Worker module, whose
  *   own graph is walked in turn, since what it spawns or reads is needed too;
  * - every other `new URL("<path>", import.meta.url)` / `import.meta.resolve("<path>")`:
- *   a file read at run time (the convention of `UOM_CASE_URL` in models/case.ts);
+ *   a file read at run time (the convention of `UOM_CASE_URL` in problems/ies-dispatch/case.ts);
  *
  * and requires the task's `--include` list to be that set, no more, no less.
  * A use of `import.meta.url`, `.resolve`, `.dirname` or `.filename` in any other

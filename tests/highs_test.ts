@@ -139,7 +139,7 @@ for (const make of KNOWN) {
       assertClose(sol.x, known.x, "x");
       assertClose(sol.y, known.y, "y");
       assertClose(sol.reducedCosts, known.z, "z");
-      // The checker's bound needs finite column bounds (models/certificate.ts).
+      // The checker's bound needs finite column bounds (lp/certificate.ts).
       if (![...known.lp.lower, ...known.lp.upper].every(Number.isFinite)) return;
       const verdict = checkCertificate(known.lp, makeCertificate(known.lp, sol.x, sol.y));
       assert.equal(verdict.verdict, "accepted", describeVerdict(verdict));

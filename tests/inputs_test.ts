@@ -20,7 +20,7 @@ import { ledgerFileName } from "../actors/ledger_file.ts";
 import { type CliIo, EXIT_FAILURE, EXIT_USAGE, runCli } from "../cli/program.ts";
 import { readRunReportFile, ReportFileError } from "../cli/run.ts";
 import type { RunReport } from "../consensus/report.ts";
-import { CaseError, loadCaseFile } from "../models/case.ts";
+import { CaseError, loadCaseFile } from "../problems/ies-dispatch/case.ts";
 import { loadScenarioFile, parseScenario, type Scenario, ScenarioError } from "../scenarios/loader.ts";
 import { tmpDir } from "./helpers.ts";
 

@@ -11,11 +11,11 @@ import assert from "node:assert/strict";
 import { simConfigFor, simulate } from "../actors/simulator.ts";
 import { renderReportHtml, writeReport } from "../cli/report.ts";
 import type { RunReport } from "../consensus/report.ts";
-import { FEASIBILITY_TOLERANCE } from "../models/certificate.ts";
-import type { DispatchModel } from "../models/dispatch.ts";
-import { type DispatchSummary, summariseDispatch } from "../models/dispatch_summary.ts";
-import { type DispatchSeries, dispatchSeries } from "../models/series.ts";
-import { costliestImportHour, solveVariant, type Variant } from "../models/variants.ts";
+import { FEASIBILITY_TOLERANCE } from "../lp/certificate.ts";
+import type { DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
+import { type DispatchSummary, summariseDispatch } from "../problems/ies-dispatch/summary.ts";
+import { type DispatchSeries, dispatchSeries } from "../problems/ies-dispatch/series.ts";
+import { costliestImportHour, solveVariant, type Variant } from "../problems/ies-dispatch/variants.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
 import { consensusFixture } from "./consensus_fixture.ts";
 

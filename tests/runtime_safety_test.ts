@@ -17,7 +17,7 @@ import { verifyLedgerDir } from "../cli/ledger.ts";
 import { blockProposal, type BlockRecord, encodeRecord, makeBlock } from "../consensus/ledger.ts";
 import { proposalDigest } from "../consensus/signing.ts";
 import type { RunReport } from "../consensus/report.ts";
-import { dayLoadFactor } from "../models/days.ts";
+import { dayLoadFactor } from "../problems/ies-dispatch/days.ts";
 import { loadScenarioFile, type Scenario } from "../scenarios/loader.ts";
 import { tmpDir } from "./helpers.ts";
 

@@ -8,7 +8,7 @@ import { genesisOf, runDays, runScenario, WORKER_MODULE } from "../actors/superv
 import { publicKeysOf } from "../actors/keys.ts";
 import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
-import { dayLoadFactor } from "../models/days.ts";
+import { dayLoadFactor } from "../problems/ies-dispatch/days.ts";
 import { tmpDir } from "./helpers.ts";
 import type { FromWorker, ToWorker } from "../actors/protocol.ts";
 import type { RunReport } from "../consensus/report.ts";

@@ -4,7 +4,7 @@
  * solution, the row duals and the reduced costs.
  *
  * The WebAssembly module is loaded once per process (or Worker) on first use;
- * that is the only place in models/ that touches the runtime (it reads the
+ * that is the only place in lp/ that touches the runtime (it reads the
  * .wasm file, so it needs read permission).
  *
  * @module

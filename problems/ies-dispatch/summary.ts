@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Certificate, checkCertificate, describeVerdict } from "./certificate.ts";
+import { type Certificate, checkCertificate, describeVerdict } from "../../lp/certificate.ts";
 import { trueCost } from "./cost.ts";
 import type { DispatchModel } from "./dispatch.ts";
 import { type DispatchSeries, dispatchSeries } from "./series.ts";
@@ -27,7 +27,7 @@ export interface DispatchSummary {
  *
  * @example
  * ```ts
- * import { buildDispatchModel, loadUomCase, solveVariant } from "../mod.ts";
+ * import { buildDispatchModel, loadUomCase, solveVariant } from "../../mod.ts";
  * const model = buildDispatchModel(await loadUomCase());
  * const { certificate } = await solveVariant(model, "optimal");
  * console.log(summariseDispatch(model, certificate).costUsd.toFixed(0)); // "744"

@@ -16,7 +16,7 @@
  * @module
  */
 import type { Hub, IesCase, Storage } from "./case.ts";
-import { LpBuilder, type SparseLp, withObjective } from "./lp.ts";
+import { LpBuilder, type SparseLp, withObjective } from "../../lp/lp.ts";
 
 /** Largest error the piecewise-linear CHP cost may add to a day's cost, in $ (MODEL.md: under one cent). */
 export const PWL_MAX_ERROR_USD_PER_DAY = 0.005;
@@ -84,7 +84,7 @@ export interface DispatchLayout {
  *
  * @example
  * ```ts
- * import { buildDispatchModel, loadUomCase } from "../mod.ts";
+ * import { buildDispatchModel, loadUomCase } from "../../mod.ts";
  * const model = buildDispatchModel(await loadUomCase());
  * const j = model.layout.gridImportKw[0];
  * console.log(model.lp.colNames[j], model.lp.c[j] === model.objectives.optimal[j]); // grid.p[t01] true
@@ -118,7 +118,7 @@ const hours = (h: number) => Array.from({ length: h }, (_, t) => t);
  *
  * @example
  * ```ts
- * import { chpCostCurve, loadUomCase } from "../mod.ts";
+ * import { chpCostCurve, loadUomCase } from "../../mod.ts";
  * const { quad, lin } = chpCostCurve((await loadUomCase()).hubs[0]);
  * console.log(quad > 0, lin > 0); // true true
  * ```
@@ -134,7 +134,7 @@ export function chpCostCurve(hub: Hub): { quad: number; lin: number } {
  *
  * @example
  * ```ts
- * import { chpCostCurve, chpCostUsdPerHour, loadUomCase } from "../mod.ts";
+ * import { chpCostCurve, chpCostUsdPerHour, loadUomCase } from "../../mod.ts";
  * const hub = (await loadUomCase()).hubs[0];
  * const { quad, lin } = chpCostCurve(hub);
  * console.log(chpCostUsdPerHour(hub, 1000) === quad + lin); // true
@@ -390,7 +390,7 @@ function addElectricNetwork(ctx: Ctx): void {
  *
  * @example
  * ```ts
- * import { loadUomCase, pipeHeatLossKw } from "../mod.ts";
+ * import { loadUomCase, pipeHeatLossKw } from "../../mod.ts";
  * const ies = await loadUomCase();
  * const loss = pipeHeatLossKw(ies);
  * console.log(loss.size > 0, [...loss.values()].every((kw) => kw > 0)); // true true
@@ -532,7 +532,7 @@ export function buildDispatchModel(ies: IesCase, options: BuildOptions = {}): Di
  *
  * @example
  * ```ts
- * import { buildDispatchModel, loadUomCase, variantLp } from "../mod.ts";
+ * import { buildDispatchModel, loadUomCase, variantLp } from "../../mod.ts";
  * const model = buildDispatchModel(await loadUomCase());
  * const selfish = variantLp(model, "selfish");
  * console.log(selfish.name.endsWith("(selfish)"), selfish.rowNames === model.lp.rowNames); // true true

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { InputFileError, readCappedText } from "../actors/files.ts";
+import { InputFileError, readCappedText } from "../../actors/files.ts";
 
 /** CHP cost coefficients: cost = a p² + b p + c h² + d h + e p h in $/h, p and h in MW. */
 export interface ChpCost {
@@ -168,7 +168,7 @@ export interface GasPipe {
 }
 
 /**
- * The whole case, as in `models/data/uom-ies.json`.
+ * The whole case, as in `problems/ies-dispatch/data/uom-ies.json`.
  *
  * @example
  * ```ts
@@ -620,7 +620,7 @@ export const MAX_CASE_BYTES = 16 * 1024 * 1024;
  * @example
  * ```ts
  * import { loadCaseFile } from "./case.ts";
- * const ies = await loadCaseFile("models/data/uom-ies.json");
+ * const ies = await loadCaseFile("problems/ies-dispatch/data/uom-ies.json");
  * console.log(ies.hubs.length); // 8
  * ```
  */
@@ -642,7 +642,7 @@ export async function loadCaseFile(path: string | URL): Promise<IesCase> {
   return parseCase(json, file);
 }
 
-/** URL of the bundled University of Manchester case file (`models/data/uom-ies.json`). */
+/** URL of the bundled University of Manchester case file (`problems/ies-dispatch/data/uom-ies.json`). */
 export const UOM_CASE_URL: URL = new URL("./data/uom-ies.json", import.meta.url);
 
 /**

@@ -25,7 +25,7 @@ export interface CostBreakdown {
  *
  * @example
  * ```ts
- * import { loadUomCase, buildDispatchModel, solveLp, trueCost } from "../mod.ts";
+ * import { loadUomCase, buildDispatchModel, solveLp, trueCost } from "../../mod.ts";
  * const model = buildDispatchModel(await loadUomCase());
  * const { x } = await solveLp(model.lp);
  * console.log(trueCost(model, x).total.toFixed(2)); // about 743.9

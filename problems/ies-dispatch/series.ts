@@ -27,7 +27,7 @@
  * @module
  */
 import type { Storage } from "./case.ts";
-import { FEASIBILITY_TOLERANCE } from "./certificate.ts";
+import { FEASIBILITY_TOLERANCE } from "../../lp/certificate.ts";
 import { type DispatchModel, pipeHeatLossKw } from "./dispatch.ts";
 
 /** One hourly power series of a balance. */
@@ -87,7 +87,7 @@ export interface StorageSeries {
  *
  * @example
  * ```ts
- * import { buildDispatchModel, dispatchSeries, loadUomCase, solveVariant } from "../mod.ts";
+ * import { buildDispatchModel, dispatchSeries, loadUomCase, solveVariant } from "../../mod.ts";
  * const model = buildDispatchModel(await loadUomCase());
  * const s = dispatchSeries(model, (await solveVariant(model, "optimal")).certificate.x);
  * console.log(s.hours, s.electricity.supply[0].key, s.battery.length); // 24 grid 8
@@ -172,7 +172,7 @@ function storageSeries(
  *
  * @example
  * ```ts
- * import { buildDispatchModel, loadUomCase, solveVariant } from "../mod.ts";
+ * import { buildDispatchModel, loadUomCase, solveVariant } from "../../mod.ts";
  * import { dispatchSeries } from "./series.ts";
  * const model = buildDispatchModel(await loadUomCase());
  * const { certificate } = await solveVariant(model, "optimal");

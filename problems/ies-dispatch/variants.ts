@@ -16,12 +16,12 @@
  *
  * @module
  */
-import { type Certificate, makeCertificate } from "./certificate.ts";
+import { type Certificate, makeCertificate } from "../../lp/certificate.ts";
 import { type CostBreakdown, trueCost } from "./cost.ts";
 import { type DispatchModel, variantLp } from "./dispatch.ts";
-import type { LpSolution, SolveOptions } from "./glpk.ts";
-import { objectiveValue, withExtraRow } from "./lp.ts";
-import { type SolverName, solveWith } from "./solver.ts";
+import type { LpSolution, SolveOptions } from "../../lp/glpk.ts";
+import { objectiveValue, withExtraRow } from "../../lp/lp.ts";
+import { type SolverName, solveWith } from "../../lp/solver.ts";
 
 /** Every proposal variant, honest first. */
 export const VARIANTS = ["optimal", "selfish", "feasible", "corrupt", "alternative"] as const;
@@ -51,7 +51,7 @@ export interface VariantSolution {
  *
  * @example
  * ```ts
- * import { buildDispatchModel, loadUomCase, solveVariant, type VariantSolveOptions } from "../mod.ts";
+ * import { buildDispatchModel, loadUomCase, solveVariant, type VariantSolveOptions } from "../../mod.ts";
  * const options: VariantSolveOptions = { solver: "highs" };
  * const s = await solveVariant(buildDispatchModel(await loadUomCase()), "optimal", options);
  * console.log(Math.round(s.lpObjectiveUsd)); // 744
@@ -119,7 +119,7 @@ function solveObjective(
  *
  * @example
  * ```ts
- * import { buildDispatchModel, costliestImportHour, loadUomCase } from "../mod.ts";
+ * import { buildDispatchModel, costliestImportHour, loadUomCase } from "../../mod.ts";
  * const model = buildDispatchModel(await loadUomCase());
  * console.log(costliestImportHour(model, new Float64Array(model.lp.colNames.length))); // -1
  * ```
@@ -141,7 +141,7 @@ export function costliestImportHour(model: DispatchModel, x: ArrayLike<number>):
  *
  * @example
  * ```ts
- * import { buildDispatchModel, loadUomCase, solveVariant } from "../mod.ts";
+ * import { buildDispatchModel, loadUomCase, solveVariant } from "../../mod.ts";
  * const model = buildDispatchModel(await loadUomCase());
  * const s = await solveVariant(model, "selfish");
  * console.log(Math.round(s.cost.total)); // 904
