@@ -1,7 +1,9 @@
 /**
  * PoSo-TS: Proof-of-Solution consensus for energy dispatch.
  *
- * This module is the public API. The optimisation core:
+ * This module is the public API. Problems are plug-ins: {@link problemKind} gives a kind of the
+ * registry ({@link IES_DISPATCH} is the dispatch), whose {@link ProblemKind.problemFor} builds a
+ * day's {@link Problem}: what the leader solves and how followers check it. The dispatch kind:
  * - {@link loadUomCase} / {@link loadCaseFile} / {@link parseCase}: the case data, validated;
  * - {@link buildDispatchModel}: the 24-hour dispatch LP of the University of Manchester
  *   integrated energy system (MODEL.md);
@@ -37,25 +39,23 @@
  *
  * @example Run Scenario I in the deterministic simulator and print its trace
  * ```ts
- * import {
- *   buildDispatchModel,
- *   loadProposalBook,
- *   loadScenarioFile,
- *   loadUomCase,
- *   makeVerifier,
- *   renderTrace,
- *   simConfigFor,
- *   simulate,
- * } from "./mod.ts";
- * const model = buildDispatchModel(await loadUomCase());
+ * import { loadProposalBook, loadScenarioFile, problemKind, renderTrace, simConfigFor, simulate } from "./mod.ts";
+ * const kind = problemKind("ies-dispatch");
+ * const problem = kind.problemFor(await kind.loadCase(kind.defaultCase), { height: 1, loadFactor: 1 });
  * const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
- * const { report } = await simulate(makeVerifier(model), await loadProposalBook(model), simConfigFor(scenario));
+ * const { report } = await simulate(problem.verifier, await loadProposalBook(problem), simConfigFor(scenario));
  * console.log(renderTrace(report, scenario));
  * ```
  *
  * @module
  */
 // The optimisation core: case data, the dispatch LP, GLPK and HiGHS, certificates and costs.
+// Problems as plug-ins: the contract, the registry, the days' schedule.
+export * from "./problems/types.ts";
+export * from "./problems/registry.ts";
+export * from "./problems/schedule.ts";
+export * from "./problems/ies-dispatch/kind.ts";
+export * from "./problems/ies-dispatch/verifier.ts";
 export * from "./problems/ies-dispatch/case.ts";
 export * from "./lp/lp.ts";
 export * from "./lp/glpk.ts";
@@ -96,6 +96,8 @@ export {
   keySourceOf,
   runDays,
   RunError,
+  type RunProblem,
+  runProblemOf,
   runScenario,
   type SupervisorOptions,
   WORKER_MODULE,

@@ -53,11 +53,10 @@ import {
   proposalDigest,
 } from "../consensus/signing.ts";
 import type { NodeId } from "../consensus/types.ts";
-import { type IesCase, loadUomCase } from "../problems/ies-dispatch/case.ts";
-import { type Certificate, checkCertificate, describeVerdict, lpFingerprint } from "../lp/certificate.ts";
-import { trueCost } from "../problems/ies-dispatch/cost.ts";
-import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/ies-dispatch/days.ts";
-import { buildDispatchModel, type DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
+import { type Certificate, describeVerdict } from "../lp/certificate.ts";
+import { problemKind } from "../problems/registry.ts";
+import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
+import type { Problem, ProblemKind } from "../problems/types.ts";
 import { publicKeyFile, readPublicKey, verifySignature } from "./keys.ts";
 
 /**
@@ -91,6 +90,8 @@ export interface ChainCheckOptions {
    * appended them; a block taken from another ledger is always checked in full.
    */
   certificates?: boolean;
+  /** The chain's problem kind and case (default: the default kind with its bundled case). */
+  problem?: { kind: ProblemKind; case: unknown };
 }
 
 /**
@@ -327,19 +328,20 @@ interface CertificateChecks {
   cost(loadFactor: number, cert: Certificate): Promise<number>;
 }
 
-function certificateChecks(): CertificateChecks {
-  let ies: Promise<IesCase> | undefined;
-  const models = new Map<number, Promise<DispatchModel>>();
-  const model = (factor: number): Promise<DispatchModel> => {
-    let m = models.get(factor);
+function certificateChecks(source: () => Promise<{ kind: ProblemKind; case: unknown }>): CertificateChecks {
+  let run: Promise<{ kind: ProblemKind; case: unknown }> | undefined;
+  const problems = new Map<number, Promise<Problem>>();
+  // A kind's day problem depends on the day only through its load factor (problems/types.ts DayParams).
+  const model = (factor: number, day = 1): Promise<Problem> => {
+    let m = problems.get(factor);
     if (m) {
-      models.delete(factor); // most recently used last
+      problems.delete(factor); // most recently used last
     } else {
-      ies ??= loadUomCase();
-      m = ies.then((c) => buildDispatchModel(caseForDay(c, factor)));
-      if (models.size >= MODEL_CACHE_SIZE) models.delete(models.keys().next().value!);
+      run ??= source();
+      m = run.then((r) => r.kind.problemFor(r.case, { height: day, loadFactor: factor }));
+      if (problems.size >= MODEL_CACHE_SIZE) problems.delete(problems.keys().next().value!);
     }
-    models.set(factor, m);
+    problems.set(factor, m);
     return m;
   };
   const verdicts = new Map<string, Promise<Reason>>();
@@ -352,12 +354,11 @@ function certificateChecks(): CertificateChecks {
       if (!v) {
         verdicts.set(
           k,
-          v = model(factor).then((m) => {
-            const lpId = lpFingerprint(m.lp);
-            if (cert.lpId !== lpId) {
-              return `the certificate is for LP ${short(cert.lpId)}, day ${day}'s LP is ${short(lpId)}`;
+          v = model(factor, day).then((m) => {
+            if (cert.lpId !== m.id) {
+              return `the certificate is for LP ${short(cert.lpId)}, day ${day}'s LP is ${short(m.id)}`;
             }
-            const verdict = checkCertificate(m.lp, cert);
+            const verdict = m.verifier.verify(cert);
             return verdict.verdict === "accepted" ? undefined : `certificate ${describeVerdict(verdict)}`;
           }),
         );
@@ -367,7 +368,7 @@ function certificateChecks(): CertificateChecks {
     cost(factor, cert) {
       const k = key(factor, cert);
       let v = costs.get(k);
-      if (!v) costs.set(k, v = model(factor).then((m) => trueCost(m, cert.x).total));
+      if (!v) costs.set(k, v = model(factor).then((m) => m.verifier.costUsd(cert)));
       return v;
     },
   };
@@ -414,6 +415,11 @@ export function makeChainChecker(
   genesis: GenesisRecord,
   options: ChainCheckOptions = {},
 ): ChainChecker {
+  const problemSource = async () => {
+    if (options.problem) return options.problem;
+    const kind = problemKind();
+    return { kind, case: await kind.loadCase(kind.defaultCase) };
+  };
   let genesisBad: Promise<Reason> | undefined;
   const genesisProblem = () =>
     genesisBad ??= genesisProblemOf(genesis, options.keysDir).catch((e) =>
@@ -431,7 +437,7 @@ export function makeChainChecker(
       byId: new Map(genesis.participants.map((p) => [p.id, p])),
       delegates: genesis.participants.filter((p) => p.delegate).map((p) => p.id),
       recheck: options.recheck ?? false,
-      ...(options.certificates === false ? {} : { certificates: certificateChecks() }),
+      ...(options.certificates === false ? {} : { certificates: certificateChecks(problemSource) }),
     };
     if (block?.kind !== "block") return "not a block record";
     const shape = recordProblem(block);

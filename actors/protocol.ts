@@ -41,6 +41,8 @@ export interface WorkerInit {
   publicKeys: Record<NodeId, string>;
   /** The chain: every ledger's first record; its hash is what signatures bind to. */
   genesis: GenesisRecord;
+  /** The run's problem: its kind (problems/registry.ts) and case, validated again by the Worker. */
+  problem: { kind: string; case: unknown };
   /** Ledger file of this participant (normal nodes keep one), or undefined for none. */
   ledgerFile?: string;
   /** The day in progress (a restarted Worker resumes in it). */

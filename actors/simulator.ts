@@ -24,9 +24,8 @@
  * @module
  */
 import type { Certificate } from "../lp/certificate.ts";
-import type { DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
-import type { SolveOptions } from "../lp/glpk.ts";
-import { solveVariant, VARIANTS } from "../problems/ies-dispatch/variants.ts";
+import type { SolverName } from "../lp/solver.ts";
+import type { Problem } from "../problems/types.ts";
 import { type DelegateStep, withMisbehaviour } from "../consensus/behaviours.ts";
 import {
   defaultFaults,
@@ -66,22 +65,22 @@ export interface BookEntry {
 export type ProposalBook = Record<ProposalVariant, BookEntry>;
 
 /**
- * Solves all five variants of `model` (GLPK runs three times, cached per model).
+ * Solves every variant of a problem (for the dispatch, GLPK runs four times, cached per model).
  *
  * @example
  * ```ts
- * import { buildDispatchModel, loadProposalBook, loadUomCase } from "../mod.ts";
- * const book = await loadProposalBook(buildDispatchModel(await loadUomCase()));
+ * import { buildDispatchModel, dispatchProblem, loadProposalBook, loadUomCase } from "../mod.ts";
+ * const book = await loadProposalBook(dispatchProblem(buildDispatchModel(await loadUomCase())));
  * console.log(Math.round(book.optimal.costUsd), Math.round(book.selfish.costUsd)); // 744 904
  * ```
  */
 export async function loadProposalBook(
-  model: DispatchModel,
-  options: SolveOptions = {},
+  problem: Problem,
+  options: { solver?: SolverName } = {},
 ): Promise<ProposalBook> {
-  const entries = await Promise.all(VARIANTS.map(async (v) => {
-    const s = await solveVariant(model, v, options);
-    return [v, { certificate: s.certificate, costUsd: s.cost.total }] as const;
+  const entries = await Promise.all(problem.variants.map(async (v) => {
+    const s = await problem.solve(v, options);
+    return [v, { certificate: s.certificate, costUsd: s.costUsd }] as const;
   }));
   return Object.fromEntries(entries) as ProposalBook;
 }

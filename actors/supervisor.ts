@@ -16,7 +16,6 @@
  *
  * @module
  */
-import { makeVerifier } from "../consensus/digest.ts";
 import { blacklistAfter, defaultFaults, leaderOf } from "../consensus/delegate.ts";
 import { type BlockFields, type BlockRecord, type GenesisRecord, makeGenesis } from "../consensus/ledger.ts";
 import { Recorder } from "../consensus/recorder.ts";
@@ -29,10 +28,9 @@ import type {
   Message,
   NodeId,
 } from "../consensus/types.ts";
-import { loadUomCase } from "../problems/ies-dispatch/case.ts";
-import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/ies-dispatch/days.ts";
-import { buildDispatchModel } from "../problems/ies-dispatch/dispatch.ts";
-import { summariseDispatch } from "../problems/ies-dispatch/summary.ts";
+import { problemKind } from "../problems/registry.ts";
+import type { ProblemKind } from "../problems/types.ts";
+import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import { type KeySource, publicKeysOf } from "./keys.ts";
 import { makeChainChecker } from "./chain_check.ts";
@@ -161,12 +159,13 @@ export function keySourceOf(scenario: Scenario, dataDir: string): KeySource {
 export async function genesisOf(
   scenario: Scenario,
   publicKeys: Record<NodeId, string>,
+  problem?: RunProblem,
 ): Promise<GenesisRecord> {
-  const ies = await loadUomCase();
+  const { kind, case: theCase } = problem ?? await runProblemOf(scenario);
   return makeGenesis({
     scenario: scenario.name,
     seed: scenario.seed,
-    caseName: ies.name,
+    caseName: kind.caseName(theCase),
     loadVariation: DAILY_LOAD_VARIATION,
     protocol: scenario.protocol,
     rotateLeader: scenario.days.rotateLeader,
@@ -178,6 +177,29 @@ export async function genesisOf(
       publicKey: publicKeys[p.id],
     })),
   });
+}
+
+/** The problem a run solves every day: its kind and its validated case. */
+export interface RunProblem {
+  /** The problem kind (problems/registry.ts). */
+  kind: ProblemKind;
+  /** Its case, validated by the kind. */
+  case: unknown;
+}
+
+/**
+ * The problem a scenario runs: the default kind with its bundled case.
+ *
+ * @example
+ * ```ts
+ * import { loadScenarioFile, runProblemOf } from "../mod.ts";
+ * const { kind } = await runProblemOf(await loadScenarioFile("scenarios/scenario1.yaml"));
+ * console.log(kind.name); // ies-dispatch
+ * ```
+ */
+export async function runProblemOf(_scenario: Scenario): Promise<RunProblem> {
+  const kind = problemKind();
+  return { kind, case: await kind.loadCase(kind.defaultCase) };
 }
 
 /** What the ledgers of a data directory hold when a run starts. */
@@ -314,7 +336,8 @@ async function runLocked(
 
   const keys = keySourceOf(scenario, dataDir);
   const publicKeys = await publicKeysOf(keys, scenario.participants);
-  const genesis = await genesisOf(scenario, publicKeys);
+  const run = await runProblemOf(scenario);
+  const genesis = await genesisOf(scenario, publicKeys, run);
   const survey = await surveyLedgers(scenario, dataDir, genesis);
   const tip = survey.tip;
   const firstHeight = (tip?.height ?? 0) + 1;
@@ -531,6 +554,7 @@ async function runLocked(
       keys,
       publicKeys,
       genesis,
+      problem: { kind: run.kind.name, case: run.case },
       day,
       ...(p.normal ? { ledgerFile: ledgerFileName(dataDir, p.name) } : {}),
       ...(p.delegate
@@ -605,8 +629,8 @@ async function runLocked(
     }
   };
 
-  // The supervisor's own model of the first day (costs in the trace, the report's dispatch), built at start-up.
-  const firstModel = buildDispatchModel(caseForDay(await loadUomCase(), day.loadFactor));
+  // The supervisor's own problem of the first day (costs in the trace, the report's summary), built at start-up.
+  const firstProblem = run.kind.problemFor(run.case, day);
   progress(`starting ${slots.size} Workers`);
   const reports: RunReport[] = [];
   let startup = 0;
@@ -630,9 +654,7 @@ async function runLocked(
         }
         await whenQuiet();
       }
-      const model = n === 0
-        ? firstModel
-        : buildDispatchModel(caseForDay(await loadUomCase(), day.loadFactor));
+      const problem = n === 0 ? firstProblem : run.kind.problemFor(run.case, day);
       recorder = new Recorder({
         scenario: scenario.name,
         runtime: "workers",
@@ -640,9 +662,9 @@ async function runLocked(
         names,
         delegates,
         normals,
-        env: makeVerifier(model),
+        env: problem.verifier,
         notices: n === 0 ? scenario.notices : [],
-        dispatchOf: (p) => summariseDispatch(model, p.certificate),
+        dispatchOf: (p) => problem.summary(p.certificate),
       });
       for (const text of notes.splice(0)) recorder.note(text);
       blacklists = new Map(delegates.map((d) => [d, new Set(day.blacklistAtStart)]));

@@ -22,7 +22,7 @@ import {
   initDelegate,
   stepDelegate,
 } from "../consensus/delegate.ts";
-import { dispatchDigest, makeVerifier } from "../consensus/digest.ts";
+
 import {
   type BlockFields,
   type BlockRecord,
@@ -30,7 +30,6 @@ import {
   encodeRecord,
   makeBlock,
 } from "../consensus/ledger.ts";
-import { messageShapeOf } from "../consensus/messages.ts";
 import { initNormal, type NormalState, stepNormal } from "../consensus/normal.ts";
 import { proposalDigest } from "../consensus/signing.ts";
 import type {
@@ -42,12 +41,9 @@ import type {
   ProposalVariant,
   Verifier,
 } from "../consensus/types.ts";
-import { loadUomCase } from "../problems/ies-dispatch/case.ts";
-import { checkCertificate, makeCertificate } from "../lp/certificate.ts";
-import { caseForDay } from "../problems/ies-dispatch/days.ts";
-import { buildDispatchModel, type DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
 import { glpk } from "../lp/glpk.ts";
-import { solveVariant } from "../problems/ies-dispatch/variants.ts";
+import { problemKind } from "../problems/registry.ts";
+import type { DayParams, Problem, ProblemKind } from "../problems/types.ts";
 import { Authenticator } from "./auth.ts";
 import { type ChainChecker, makeChainChecker } from "./chain_check.ts";
 import { type KeyPair, ownKeyPair } from "./keys.ts";
@@ -64,7 +60,8 @@ import type {
 interface Actor {
   init: WorkerInit;
   day: DayInfo;
-  model: DispatchModel;
+  /** The day's problem (built once per day from the case the supervisor sent). */
+  problem: Problem;
   env: Verifier;
   /** This participant's own key pair (it never leaves the Worker). */
   pair: KeyPair;
@@ -81,8 +78,6 @@ interface Actor {
   checker?: ChainChecker;
 }
 
-/** Checks of a throw-away certificate run at start-up to warm the JIT (each costs well under 1 ms warm). */
-const WARM_UP_CHECKS = 20;
 /** `crash_in_ledger_write` writes this fraction of the block's line before the Worker dies. */
 const TORN_WRITE_FRACTION = 0.5;
 
@@ -110,31 +105,21 @@ function timed(env: Verifier): Verifier {
   };
 }
 
-/** JIT-compiles the checker and the digest at start-up, so the first real check in a round is not a cold one. */
-function warmUp(model: DispatchModel): void {
-  const lp = model.lp;
-  for (let k = 0; k < WARM_UP_CHECKS; k++) {
-    const cert = makeCertificate(
-      lp,
-      new Float64Array(lp.colNames.length),
-      new Float64Array(lp.rowNames.length),
-    );
-    checkCertificate(lp, cert);
-    dispatchDigest(cert);
-  }
-}
+let problems: { kind: ProblemKind; case: unknown; byFactor: Map<number, Problem> } | undefined;
 
-const models = new Map<number, DispatchModel>();
-
-/** The day's model (built once per load factor). */
-async function modelFor(loadFactor: number): Promise<DispatchModel> {
-  let m = models.get(loadFactor);
-  if (!m) {
-    models.clear(); // one day at a time: keep memory flat over long runs
-    m = buildDispatchModel(caseForDay(await loadUomCase(), loadFactor));
-    models.set(loadFactor, m);
+/** The day's problem, built once per load factor from the run's case (validated once, on start). */
+function problemFor(init: WorkerInit, day: DayParams): Problem {
+  if (!problems) {
+    const kind = problemKind(init.problem.kind);
+    problems = { kind, case: kind.parseCase(init.problem.case), byFactor: new Map() };
   }
-  return m;
+  let p = problems.byFactor.get(day.loadFactor);
+  if (!p) {
+    problems.byFactor.clear(); // one day at a time: keep memory flat over long runs
+    p = problems.kind.problemFor(problems.case, day);
+    problems.byFactor.set(day.loadFactor, p);
+  }
+  return p;
 }
 
 /** Delegate and normal machines for block `day.height`; the delegate keeps `blacklist`. */
@@ -151,7 +136,7 @@ function enterDay(a: Actor, day: DayInfo, snapshot = a.init.delegate?.snapshot):
       normals: d.normals,
       height: day.height,
       protocol: d.protocol,
-      shape: messageShapeOf(a.model.lp),
+      shape: a.problem.shape,
       ...(d.f === undefined ? {} : { f: d.f }),
       ...(day.startAfter === undefined ? {} : { startAfter: day.startAfter }),
     };
@@ -171,22 +156,22 @@ function enterDay(a: Actor, day: DayInfo, snapshot = a.init.delegate?.snapshot):
       delegates: init.normal.delegates,
       verifyCertificates: init.normal.verifyCertificates,
       height: day.height,
-      shape: messageShapeOf(a.model.lp),
+      shape: a.problem.shape,
     });
   }
 }
 
 /**
- * The participant's authenticator for a day's model: it signs with the participant's own key and
- * refuses, before hashing anything, a message whose certificate is not of the model's size.
+ * The participant's authenticator for a day's problem: it signs with the participant's own key and
+ * refuses, before hashing anything, a message whose certificate is not of the problem's size.
  */
-function authenticator(init: WorkerInit, pair: KeyPair, model: DispatchModel): Authenticator {
+function authenticator(init: WorkerInit, pair: KeyPair, problem: Problem): Authenticator {
   return new Authenticator(
     {
       chain: init.genesis.hash,
       publicKeys: init.publicKeys,
       names: init.names,
-      shape: messageShapeOf(model.lp),
+      shape: problem.shape,
     },
     new Map([[init.id, pair]]),
   );
@@ -194,19 +179,19 @@ function authenticator(init: WorkerInit, pair: KeyPair, model: DispatchModel): A
 
 async function start(init: WorkerInit): Promise<void> {
   const t0 = performance.now();
-  const model = await modelFor(init.day.loadFactor);
-  await glpk(); // load the solver now, not inside the first round
-  warmUp(model);
-  const env = timed(makeVerifier(model));
+  const problem = problemFor(init, init.day);
+  if (init.delegate) await glpk(); // a delegate may lead: load the solver now, not inside the first round
+  problem.warmUp();
+  const env = timed(problem.verifier);
   const pair = await ownKeyPair(init.keys, init.id, init.names[init.id] ?? String(init.id));
-  const auth = authenticator(init, pair, model);
+  const auth = authenticator(init, pair, problem);
   let truncatedBytes = 0, ledger: LedgerFile | undefined;
   if (init.ledgerFile) {
     const opened = await LedgerFile.open(init.ledgerFile, init.genesis);
     ledger = opened.ledger;
     truncatedBytes = opened.truncatedBytes;
   }
-  const a: Actor = { init, day: init.day, model, env, pair, auth, ledger, evidence: [] };
+  const a: Actor = { init, day: init.day, problem, env, pair, auth, ledger, evidence: [] };
   enterDay(a, init.day);
   a.evidence = (init.evidence ?? []).filter((e) => e.height === init.day.height);
   actor = a;
@@ -222,7 +207,7 @@ async function start(init: WorkerInit): Promise<void> {
 async function solve(a: Actor, round: number, variants: ProposalVariant[]): Promise<DelegateEvent> {
   const proposals: Partial<Record<ProposalVariant, Proposal>> = {};
   for (const v of variants) {
-    const s = await solveVariant(a.model, v);
+    const s = await a.problem.solve(v);
     // Typed arrays cross Worker boundaries as one memory copy, not element by element.
     const certificate = {
       ...s.certificate,
@@ -234,7 +219,7 @@ async function solve(a: Actor, round: number, variants: ProposalVariant[]): Prom
       round,
       leader: a.init.id,
       certificate,
-      claimedCostUsd: s.cost.total,
+      claimedCostUsd: s.costUsd,
     };
   }
   return { kind: "solved", round, proposals };
@@ -380,7 +365,8 @@ async function catchUp(a: Actor, blocks: unknown): Promise<Reply> {
   const written: BlockWritten[] = [];
   if (!ledger) return { refused: { height: 0, reason: "this participant keeps no ledger" } };
   if (!Array.isArray(blocks)) return { refused: { height: 0, reason: "catch-up blocks are not a list" } };
-  a.checker ??= makeChainChecker(a.init.genesis);
+  problemFor(a.init, a.day); // the run's kind and case are validated once, there
+  a.checker ??= makeChainChecker(a.init.genesis, { problem: { kind: problems!.kind, case: problems!.case } });
   for (const fields of blocks) {
     const tip = ledger.tip;
     // Its own tip was verified when it was appended; the new block is checked against it.
@@ -450,9 +436,9 @@ async function handle(input: ToWorker): Promise<void> {
   if (input?.type === "day") {
     const day = input.day;
     const blacklist = a.delegate?.state.blacklist ?? [];
-    a.model = await modelFor(day.loadFactor);
-    a.env = timed(makeVerifier(a.model));
-    a.auth = authenticator(a.init, a.pair, a.model);
+    a.problem = problemFor(a.init, day);
+    a.env = timed(a.problem.verifier);
+    a.auth = authenticator(a.init, a.pair, a.problem);
     const id = a.init.id;
     enterDay(a, day, a.init.delegate ? { id, round: 0, blacklist: [...blacklist], received: [] } : undefined);
     const persist: DelegateEffect[] = a.delegate

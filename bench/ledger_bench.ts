@@ -29,7 +29,8 @@ import {
 } from "../consensus/ledger.ts";
 import { decisionStatement, leaderStatement, proposalDigest } from "../consensus/signing.ts";
 import { buildDispatchModel, type Certificate, loadUomCase, solveVariant } from "../mod.ts";
-import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/ies-dispatch/days.ts";
+import { caseForDay } from "../problems/ies-dispatch/days.ts";
+import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
 
 const DAYS = Number(Deno.args[0] ?? 5);
 const APPENDS = Number(Deno.args[1] ?? 20);

@@ -24,6 +24,7 @@ import type {
   PowerSeries,
   StorageSeries,
 } from "../problems/ies-dispatch/series.ts";
+import { isDispatchSeries } from "../problems/ies-dispatch/series.ts";
 import { describeMisbehaviour, type Scenario } from "../scenarios/loader.ts";
 
 /** Options of {@link renderReportHtml}. */
@@ -772,6 +773,9 @@ function chartsHtml(report: RunReport): string {
     return `<section><h2>Dispatch</h2><p class="nothing">This report carries no dispatch series.</p></section>`;
   }
   const s = d.series;
+  if (!isDispatchSeries(s)) {
+    return `<section><h2>Result</h2><p class="nothing">This problem kind draws no dispatch charts.</p></section>`;
+  }
   return `<section><h2>Dispatch of the accepted block</h2>` +
     `<p class="muted">${esc(s.caseName)}, ${esc(s.hours)} one-hour periods. Bars are stacked by source ` +
     `(hover for values); storage is shown on the network side, conversion losses included.</p>` +

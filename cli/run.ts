@@ -5,14 +5,11 @@
  *
  * @module
  */
-import { runDays } from "../actors/supervisor.ts";
+import { runDays, runProblemOf } from "../actors/supervisor.ts";
 import { loadProposalBook, simConfigFor, simulate } from "../actors/simulator.ts";
-import { makeVerifier } from "../consensus/digest.ts";
 import { InputFileError, readCappedText } from "../actors/files.ts";
 import type { RoundReport, RunReport, RunTimings } from "../consensus/report.ts";
-import { loadUomCase } from "../problems/ies-dispatch/case.ts";
-import { buildDispatchModel } from "../problems/ies-dispatch/dispatch.ts";
-import { type DispatchSummary, summariseDispatch } from "../problems/ies-dispatch/summary.ts";
+import type { DispatchSummary } from "../problems/ies-dispatch/summary.ts";
 import type { BalanceSeries, PowerSeries, StorageSeries } from "../problems/ies-dispatch/series.ts";
 import {
   loadScenarioFile,
@@ -42,12 +39,13 @@ export interface RunOptions {
 
 /** Runs the simulator on a loaded scenario (one block). */
 export async function simulateScenario(scenario: Scenario, roundTimeoutMs: number): Promise<RunReport> {
-  const model = buildDispatchModel(await loadUomCase());
-  const book = await loadProposalBook(model);
+  const { kind, case: theCase } = await runProblemOf(scenario);
+  const problem = kind.problemFor(theCase, { height: 1, loadFactor: 1 });
+  const book = await loadProposalBook(problem);
   const { report } = await simulate(
-    makeVerifier(model),
+    problem.verifier,
     book,
-    simConfigFor(scenario, { roundTimeoutMs, dispatchOf: (p) => summariseDispatch(model, p.certificate) }),
+    simConfigFor(scenario, { roundTimeoutMs, dispatchOf: (p) => problem.summary(p.certificate) }),
   );
   return report;
 }

@@ -13,9 +13,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { type Certificate, checkCertificate, type Verdict } from "../lp/certificate.ts";
-import { trueCost } from "../problems/ies-dispatch/cost.ts";
-import type { DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
+import type { Certificate } from "../lp/certificate.ts";
 import type { Proposal, Verifier } from "./types.ts";
 
 const digests = new WeakMap<object, string>();
@@ -94,8 +92,20 @@ export function claimProblem(env: Verifier, proposal: Proposal): string | undefi
     `(tolerance $${CLAIM_TOLERANCE_USD})`;
 }
 
-/** A WeakMap-memoised pure function of an object (falls back to a plain call for non-objects). */
-function memo<T>(f: (cert: Certificate) => T): (cert: Certificate) => T {
+/**
+ * A WeakMap-memoised pure function of a certificate (falls back to a plain call for
+ * non-objects): what a problem kind's {@link Verifier} uses, since certificates are never
+ * mutated once made.
+ *
+ * @example
+ * ```ts
+ * let calls = 0;
+ * const length = memoByCertificate((c) => (calls++, c.x.length));
+ * const c = { format: "poso-certificate/1" as const, lpId: "", x: [1, 2], y: [] };
+ * console.log(length(c), length(c), calls); // 2 2 1
+ * ```
+ */
+export function memoByCertificate<T>(f: (cert: Certificate) => T): (cert: Certificate) => T {
   const cache = new WeakMap<object, T>();
   return (cert) => {
     if (cert === null || typeof cert !== "object") return f(cert);
@@ -103,37 +113,5 @@ function memo<T>(f: (cert: Certificate) => T): (cert: Certificate) => T {
     const v = f(cert);
     cache.set(cert, v);
     return v;
-  };
-}
-
-/**
- * The verifier of a participant that built `model` itself:
- * - `verify`: {@link checkCertificate} against `model.lp`, memoised per certificate object;
- * - `digest`: {@link dispatchDigest};
- * - `costUsd`: the dispatch's true daily cost ({@link trueCost}), memoised;
- * - `tamper`: a new certificate (same y) whose grid import in the first hour is halved,
- *   which breaks that hour's power balance (set to -1 kW, below its bound, if it was 0);
- *   memoised per input, so tampering the same certificate twice gives the same object.
- *
- * @example
- * ```ts
- * import { buildDispatchModel, loadUomCase, solveVariant } from "../mod.ts";
- * const model = buildDispatchModel(await loadUomCase());
- * const v = makeVerifier(model);
- * const { certificate } = await solveVariant(model, "optimal");
- * console.log(v.verify(certificate).verdict, v.verify(v.tamper(certificate)).verdict); // accepted infeasible
- * ```
- */
-export function makeVerifier(model: DispatchModel): Verifier {
-  const j = model.layout.gridImportKw[0];
-  return {
-    verify: memo((cert): Verdict => checkCertificate(model.lp, cert)),
-    digest: dispatchDigest,
-    costUsd: memo((cert) => trueCost(model, cert.x).total),
-    tamper: memo((cert): Certificate => {
-      const x = Array.from(cert.x);
-      x[j] = x[j] === 0 ? -1 : x[j] / 2;
-      return { ...cert, variant: "tampered", x };
-    }),
   };
 }

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { DispatchSummary } from "../problems/ies-dispatch/summary.ts";
+import type { ProblemSummary } from "../problems/types.ts";
 
 import type { EquivocationEvidence } from "./types.ts";
 
@@ -116,5 +116,5 @@ export interface RunReport {
    * The accepted dispatch, when the runtime has it: its hourly series, its true cost ($ per day),
    * the certificate's optimality gap ($) and the checker's verdict in words.
    */
-  dispatch?: DispatchSummary;
+  dispatch?: ProblemSummary;
 }

@@ -9,13 +9,28 @@
  * @module
  */
 import type { Certificate, Verdict } from "../lp/certificate.ts";
-import type { Variant } from "../problems/ies-dispatch/variants.ts";
 
 /** A participant's numeric id (u32). */
 export type NodeId = number;
 
 /** The proposals a leader can produce (problems/ies-dispatch/variants.ts); `alternative` is another optimum of the same LP. */
-export type ProposalVariant = Variant;
+export type ProposalVariant = typeof PROPOSAL_VARIANTS[number];
+
+/**
+ * The roles a proposal can play, honest first; every problem kind produces each:
+ * - `optimal`: the optimum with its certificate (what an honest leader sends);
+ * - `selfish`: the optimum of a biased objective (feasible, not optimal: fails the gap);
+ * - `feasible`: another feasible, clearly non-optimal solution (fails the gap);
+ * - `corrupt`: a solution that looks cheaper but breaks a constraint (fails feasibility);
+ * - `alternative`: another optimum, also valid: what an equivocating leader sends.
+ *
+ * @example
+ * ```ts
+ * import { PROPOSAL_VARIANTS } from "../mod.ts";
+ * console.log(PROPOSAL_VARIANTS[0], PROPOSAL_VARIANTS.length); // optimal 5
+ * ```
+ */
+export const PROPOSAL_VARIANTS = ["optimal", "selfish", "feasible", "corrupt", "alternative"] as const;
 
 /**
  * A leader's proposal for one round of one block: a dispatch with its certificate.

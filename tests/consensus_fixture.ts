@@ -6,8 +6,13 @@
  *
  * @module
  */
-import { buildDispatchModel, type DispatchModel, loadUomCase } from "../mod.ts";
-import { makeVerifier } from "../consensus/digest.ts";
+import {
+  buildDispatchModel,
+  type DispatchModel,
+  dispatchProblem,
+  loadUomCase,
+  makeVerifier,
+} from "../mod.ts";
 import type { NodeId, Proposal, ProposalMessage, ProposalVariant, Verifier } from "../consensus/types.ts";
 import { loadProposalBook, type ProposalBook } from "../actors/simulator.ts";
 
@@ -24,7 +29,7 @@ let shared: Promise<ConsensusFixture> | undefined;
 export function consensusFixture(): Promise<ConsensusFixture> {
   shared ??= (async () => {
     const model = buildDispatchModel(await loadUomCase());
-    return { model, env: makeVerifier(model), book: await loadProposalBook(model) };
+    return { model, env: makeVerifier(model), book: await loadProposalBook(dispatchProblem(model)) };
   })();
   return shared;
 }

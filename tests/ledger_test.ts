@@ -45,7 +45,8 @@ import {
 import { decisionStatement, leaderStatement, proposalDigest } from "../consensus/signing.ts";
 import type { Proposal } from "../consensus/types.ts";
 import { buildDispatchModel, type Certificate, loadUomCase, solveVariant } from "../mod.ts";
-import { caseForDay, DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/ies-dispatch/days.ts";
+import { caseForDay } from "../problems/ies-dispatch/days.ts";
+import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
 
 /** Scratch space of the file tests; the test task grants write access here only. */
 const TEST_TMP = "out/test-tmp";

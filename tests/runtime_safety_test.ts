@@ -6,6 +6,7 @@
  * the scenarios' own 3 s round timeout.
  */
 import assert from "node:assert/strict";
+import { loadUomCase } from "../problems/ies-dispatch/case.ts";
 import { lockDataDir } from "../actors/data_lock.ts";
 import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { runDays, RunError } from "../actors/supervisor.ts";
@@ -17,7 +18,7 @@ import { verifyLedgerDir } from "../cli/ledger.ts";
 import { blockProposal, type BlockRecord, encodeRecord, makeBlock } from "../consensus/ledger.ts";
 import { proposalDigest } from "../consensus/signing.ts";
 import type { RunReport } from "../consensus/report.ts";
-import { dayLoadFactor } from "../problems/ies-dispatch/days.ts";
+import { dayLoadFactor } from "../problems/schedule.ts";
 import { loadScenarioFile, type Scenario } from "../scenarios/loader.ts";
 import { tmpDir } from "./helpers.ts";
 
@@ -183,6 +184,7 @@ Deno.test("Workers: a participant refuses a catch-up block that does not verify 
         keys,
         publicKeys,
         genesis: await genesisOf(scenario, publicKeys),
+        problem: { kind: "ies-dispatch", case: await loadUomCase() },
         ledgerFile: ledgerFileName(dir, "A"),
         day: { height: 2, loadFactor: dayLoadFactor(1, 2), blacklistAtStart: [8] },
         normal: { delegates: [8, 9, 10, 11, 12], verifyCertificates: false },

@@ -4,11 +4,12 @@
  * enough for a leader's solve on a busy 2-core machine.
  */
 import assert from "node:assert/strict";
+import { loadUomCase } from "../problems/ies-dispatch/case.ts";
 import { genesisOf, runDays, runScenario, WORKER_MODULE } from "../actors/supervisor.ts";
 import { publicKeysOf } from "../actors/keys.ts";
 import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
-import { dayLoadFactor } from "../problems/ies-dispatch/days.ts";
+import { dayLoadFactor } from "../problems/schedule.ts";
 import { tmpDir } from "./helpers.ts";
 import type { FromWorker, ToWorker } from "../actors/protocol.ts";
 import type { RunReport } from "../consensus/report.ts";
@@ -51,6 +52,7 @@ Deno.test("Workers: junk in the mailbox never crashes an actor", async () => {
         keys,
         publicKeys,
         genesis: await genesisOf(scenario, publicKeys),
+        problem: { kind: "ies-dispatch", case: await loadUomCase() },
         day: { height: 1, loadFactor: dayLoadFactor(1, 1), blacklistAtStart: [] },
         delegate: {
           delegates: [8, 9, 10],

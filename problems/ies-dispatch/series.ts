@@ -290,3 +290,20 @@ export function dispatchSeries(model: DispatchModel, x: ArrayLike<number>): Disp
     ),
   };
 }
+
+/**
+ * True when `s` has the shape of a {@link DispatchSeries} (what a summary of
+ * the `ies-dispatch` kind carries): how a report tells its charts apply.
+ *
+ * @example
+ * ```ts
+ * console.log(isDispatchSeries({ hours: 24 }), isDispatchSeries(null)); // false false
+ * ```
+ */
+export function isDispatchSeries(s: unknown): s is DispatchSeries {
+  if (s === null || typeof s !== "object") return false;
+  const d = s as Record<string, unknown>;
+  return typeof d.caseName === "string" && typeof d.hours === "number" && typeof d.electricity === "object" &&
+    d.electricity !== null && typeof d.heat === "object" && d.heat !== null && Array.isArray(d.battery) &&
+    Array.isArray(d.heatTank);
+}

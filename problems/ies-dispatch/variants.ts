@@ -22,9 +22,10 @@ import { type DispatchModel, variantLp } from "./dispatch.ts";
 import type { LpSolution, SolveOptions } from "../../lp/glpk.ts";
 import { objectiveValue, withExtraRow } from "../../lp/lp.ts";
 import { type SolverName, solveWith } from "../../lp/solver.ts";
+import { PROPOSAL_VARIANTS } from "../../consensus/types.ts";
 
-/** Every proposal variant, honest first. */
-export const VARIANTS = ["optimal", "selfish", "feasible", "corrupt", "alternative"] as const;
+/** Every proposal variant, honest first (the roles of consensus/types.ts PROPOSAL_VARIANTS). */
+export const VARIANTS: typeof PROPOSAL_VARIANTS = PROPOSAL_VARIANTS;
 
 /** How far above the optimum, $, the `alternative` dispatch may cost (a tenth of the gap tolerance). */
 export const ALTERNATIVE_SLACK_USD = 0.001;

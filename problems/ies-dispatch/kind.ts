@@ -1,0 +1,81 @@
+/**
+ * The integrated-energy-system dispatch as a problem kind (`problem:
+ * ies-dispatch`): any case in the format of problems/ies-dispatch/case.ts
+ * (the University of Manchester case is bundled), one day's 24-hour dispatch
+ * LP per block, certified by LP duality.
+ *
+ * @module
+ */
+import { type Certificate, checkCertificate, lpFingerprint, makeCertificate } from "../../lp/certificate.ts";
+import { dispatchDigest } from "../../consensus/digest.ts";
+import { messageShapeOf } from "../../consensus/messages.ts";
+import type { DayParams, Problem, ProblemKind } from "../types.ts";
+import { type IesCase, loadCaseFile, parseCase, UOM_CASE_URL } from "./case.ts";
+import { caseForDay } from "./days.ts";
+import { buildDispatchModel, type DispatchModel } from "./dispatch.ts";
+import { summariseDispatch } from "./summary.ts";
+import { solveVariant, VARIANTS } from "./variants.ts";
+import { makeVerifier } from "./verifier.ts";
+
+/** Checks of a throw-away certificate {@link Problem.warmUp} runs (each costs well under 1 ms warm). */
+const WARM_UP_CHECKS = 20;
+
+/**
+ * The day's problem of a dispatch model built from a case.
+ *
+ * @example
+ * ```ts
+ * import { buildDispatchModel, dispatchProblem, loadUomCase } from "../../mod.ts";
+ * const problem = dispatchProblem(buildDispatchModel(await loadUomCase()));
+ * const { certificate, costUsd } = await problem.solve("optimal");
+ * console.log(problem.verifier.verify(certificate).verdict, Math.round(costUsd)); // accepted 744
+ * ```
+ */
+export function dispatchProblem(model: DispatchModel): Problem & { model: DispatchModel } {
+  const lp = model.lp;
+  return {
+    kind: IES_DISPATCH.name,
+    model,
+    id: lpFingerprint(lp),
+    shape: messageShapeOf(lp),
+    verifier: makeVerifier(model),
+    variants: VARIANTS,
+    async solve(variant, options = {}) {
+      const s = await solveVariant(model, variant, options.solver ? { solver: options.solver } : {});
+      return { certificate: s.certificate, costUsd: s.cost.total };
+    },
+    summary: (certificate: Certificate) => summariseDispatch(model, certificate),
+    warmUp() {
+      for (let k = 0; k < WARM_UP_CHECKS; k++) {
+        const cert = makeCertificate(
+          lp,
+          new Float64Array(lp.colNames.length),
+          new Float64Array(lp.rowNames.length),
+        );
+        checkCertificate(lp, cert);
+        dispatchDigest(cert);
+      }
+    },
+  };
+}
+
+/**
+ * The `ies-dispatch` problem kind.
+ *
+ * @example
+ * ```ts
+ * import { IES_DISPATCH } from "../../mod.ts";
+ * const ies = await IES_DISPATCH.loadCase(IES_DISPATCH.defaultCase);
+ * console.log(IES_DISPATCH.caseName(ies).length > 0); // true
+ * ```
+ */
+export const IES_DISPATCH: ProblemKind<IesCase> = {
+  name: "ies-dispatch",
+  title: "day-ahead dispatch of an integrated electricity, heat and gas system (LP, duality certificate)",
+  defaultCase: UOM_CASE_URL,
+  loadCase: (path) => loadCaseFile(path),
+  parseCase: (value, file) => parseCase(value, file),
+  caseName: (c) => c.name,
+  problemFor: (c: IesCase, day: DayParams) =>
+    dispatchProblem(buildDispatchModel(caseForDay(c, day.loadFactor))),
+};

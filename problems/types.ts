@@ -1,0 +1,105 @@
+/**
+ * The contract between PoSo and a problem a leader solves and followers
+ * certify. Consensus, the runtimes and the ledger hold a problem only as a
+ * {@link Problem} behind this contract; adding a kind means one folder under
+ * `problems/` and one line in `problems/registry.ts` (docs/adding-a-problem.md).
+ *
+ * A kind turns a validated case and a day into a {@link Problem}: what the
+ * leader solves (with a solver of lp/), how a proposal is checked (the
+ * {@link Verifier}), what misbehaving proposals the adversaries send, and how
+ * a result reads for people (its cost for the trace, a summary for reports).
+ *
+ * @module
+ */
+import type { Certificate } from "../lp/certificate.ts";
+import type { SolverName } from "../lp/solver.ts";
+import type { MessageShape } from "../consensus/messages.ts";
+import type { ProposalVariant, Verifier } from "../consensus/types.ts";
+
+/** Which day of a chain a problem is for. */
+export interface DayParams {
+  /** Block height = day number (1-based). */
+  height: number;
+  /** The day's load factor (dimensionless, problems/schedule.ts dayLoadFactor): demand scales with it. */
+  loadFactor: number;
+}
+
+/** A solved proposal: the certificate and the cost the leader claims for it. */
+export interface Solved {
+  /** The solution and its certificate. */
+  certificate: Certificate;
+  /** The solution's true cost under the problem's own objective ($ per day for a dispatch). */
+  costUsd: number;
+}
+
+/**
+ * What a report and the JSON output say about an accepted solution.
+ *
+ * @example
+ * ```ts
+ * import type { ProblemSummary } from "../mod.ts";
+ * const s: ProblemSummary = { costUsd: 743.91, gapUsd: 1e-8, verdict: "accepted", series: {} };
+ * console.log(s.verdict); // accepted
+ * ```
+ */
+export interface ProblemSummary {
+  /** True cost (the problem's objective, $ per day for a dispatch). */
+  costUsd: number;
+  /** Certified optimality gap, $ (NaN when the certificate was not accepted). */
+  gapUsd: number;
+  /** The checker's verdict in words. */
+  verdict: string;
+  /** The kind's own hourly series, for its charts and CSV (for `ies-dispatch`, a DispatchSeries). */
+  series: unknown;
+}
+
+/**
+ * One day of one case of a problem kind: everything a participant needs to
+ * lead, follow and report.
+ */
+export interface Problem {
+  /** The kind's registry name, e.g. `ies-dispatch`. */
+  readonly kind: string;
+  /** Fingerprint of what is asked (a certificate for another problem is refused): `sha256:<hex>`. */
+  readonly id: string;
+  /** Sizes of a proposal's vectors: messages of any other size are refused before hashing. */
+  readonly shape: MessageShape;
+  /** The checks and readings the state machines use. */
+  readonly verifier: Verifier;
+  /** The proposals this kind can produce, the honest `optimal` first. */
+  readonly variants: readonly ProposalVariant[];
+  /** Solves a variant (a leader's work; dishonest leaders ask for the others). */
+  solve(variant: ProposalVariant, options?: { solver?: SolverName }): Promise<Solved>;
+  /** A solution as a report shows it. */
+  summary(certificate: Certificate): ProblemSummary;
+  /** Runs the checker a few times on a throw-away certificate, so the first real check is not a cold one. */
+  warmUp(): void;
+}
+
+/**
+ * A problem kind: validates its cases and builds each day's {@link Problem}.
+ *
+ * @example
+ * ```ts
+ * import { problemKind } from "../mod.ts";
+ * const kind = problemKind("ies-dispatch");
+ * const problem = kind.problemFor(await kind.loadCase(kind.defaultCase), { height: 1, loadFactor: 1 });
+ * console.log(problem.kind, problem.shape); // ies-dispatch { x: 13800, y: 6456 }
+ * ```
+ */
+export interface ProblemKind<Case = unknown> {
+  /** Registry name (`problem:` in a scenario). */
+  readonly name: string;
+  /** One line for people. */
+  readonly title: string;
+  /** The bundled case used when a scenario names none. */
+  readonly defaultCase: URL;
+  /** Reads and validates a case file (errors name the file and the field). */
+  loadCase(path: string | URL): Promise<Case>;
+  /** Validates an already parsed case (e.g. one sent to a Worker); throws naming the field. */
+  parseCase(value: unknown, file?: string): Case;
+  /** The case's own name (recorded in the genesis). */
+  caseName(c: Case): string;
+  /** Day `day`'s problem. */
+  problemFor(c: Case, day: DayParams): Problem;
+}
