@@ -188,7 +188,8 @@ export interface RunProblem {
 }
 
 /**
- * The problem a scenario runs: the default kind with its bundled case.
+ * The problem a scenario runs: its kind (`problem:`) with its case (`case:`, else the kind's
+ * bundled case), validated.
  *
  * @example
  * ```ts
@@ -197,9 +198,9 @@ export interface RunProblem {
  * console.log(kind.name); // ies-dispatch
  * ```
  */
-export async function runProblemOf(_scenario: Scenario): Promise<RunProblem> {
-  const kind = problemKind();
-  return { kind, case: await kind.loadCase(kind.defaultCase) };
+export async function runProblemOf(scenario: Pick<Scenario, "problem" | "casePath">): Promise<RunProblem> {
+  const kind = problemKind(scenario.problem);
+  return { kind, case: await kind.loadCase(scenario.casePath ?? kind.defaultCase) };
 }
 
 /** What the ledgers of a data directory hold when a run starts. */

@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { DEFAULT_SOLVER, type SolverName } from "../lp/solver.ts";
+import { DEFAULT_PROBLEM } from "../problems/registry.ts";
 import {
   type Alias,
   isAlias,
@@ -100,6 +102,12 @@ export interface Scenario {
   linkDelayMs: [number, number];
   /** Normal nodes check certificates themselves too. */
   normalVerify: boolean;
+  /** `problem:`: the problem kind every day poses (problems/registry.ts), default `ies-dispatch`. */
+  problem: string;
+  /** `case:`: the case file, resolved against the scenario file's folder; absent: the kind's bundled case. */
+  casePath?: string;
+  /** `solver:`: the LP back end a leader solves with (lp/solver.ts); default {@link DEFAULT_SOLVER}. */
+  solver: SolverName;
   /** Every participant, sorted by id. */
   participants: Participant[];
   /** Things a person should know but that do not stop the run (ignored original fields, no-op behaviours). */
@@ -948,6 +956,8 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
     maxRounds,
     linkDelayMs: params.linkDelayMs,
     normalVerify: params.normalVerify,
+    problem: DEFAULT_PROBLEM,
+    solver: DEFAULT_SOLVER,
     participants,
     notices: ctx.notices,
   };
