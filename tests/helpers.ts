@@ -17,6 +17,8 @@ import {
   type Variant,
   type VariantSolution,
 } from "../mod.ts";
+import type { FromWorker } from "../actors/protocol.ts";
+import { WORKER_MODULE } from "../actors/supervisor.ts";
 
 let model: Promise<DispatchModel> | undefined;
 
@@ -46,4 +48,41 @@ export const TEST_TMP = "out/test-tmp";
 export async function tmpDir(prefix: string): Promise<string> {
   await Deno.mkdir(TEST_TMP, { recursive: true });
   return await Deno.makeTempDir({ dir: TEST_TMP, prefix: `${prefix}-` });
+}
+
+/** One participant's Worker driven by a test: every reply kept, and a wait for a condition on them. */
+export interface WorkerHarness {
+  /** The Worker (terminate it when done). */
+  worker: Worker;
+  /** Every message it posted, in order. */
+  replies: FromWorker[];
+  /** Resolves once `pred` holds of the replies (checked after each reply). */
+  until(pred: () => boolean): Promise<void>;
+  /** The message of an uncaught error in the Worker, if any. */
+  error(): string | undefined;
+}
+
+/** Starts a participant Worker (actors/worker.ts) for a test. */
+export function workerHarness(): WorkerHarness {
+  const worker = new Worker(WORKER_MODULE, { type: "module" });
+  const replies: FromWorker[] = [];
+  let wake: (() => void) | undefined;
+  let error: string | undefined;
+  worker.onmessage = (e: MessageEvent<FromWorker>) => {
+    replies.push(e.data);
+    wake?.();
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    error = e.message;
+    wake?.();
+  };
+  return {
+    worker,
+    replies,
+    async until(pred) {
+      while (!pred() && error === undefined) await new Promise<void>((r) => (wake = r));
+    },
+    error: () => error,
+  };
 }

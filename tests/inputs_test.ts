@@ -23,38 +23,15 @@ import type { RunReport } from "../consensus/report.ts";
 import { CaseError, loadCaseFile } from "../problems/ies-dispatch/case.ts";
 import { loadScenarioFile, parseScenario, type Scenario, ScenarioError } from "../scenarios/loader.ts";
 import { tmpDir } from "./helpers.ts";
+import { baseLines as fixtureLines, withLineOf } from "./scenario_fixture.ts";
 
 const FILE = "inputs.yaml";
 
-/** A valid scenario: A, B normal only; C-G (ids 8-12) delegates and normal nodes; C ignores D, E, G. */
-function baseLines(): string[] {
-  return [
-    "name: Inputs", //                                line 1
-    "scene:", //                                      line 2
-    "  params:", //                                   line 3
-    "    round_timeout_sec: 3", //                    line 4
-    "nodes:", //                                      line 5
-    "  6: { name: A, is_delegate: false, is_normal: true }", // 6
-    "  7: { name: B, is_delegate: false, is_normal: true }", // 7
-    "  8:", //                                        line 8
-    "    name: C", //                                 line 9
-    "    is_delegate: true", //                       line 10
-    "    is_normal: true", //                         line 11
-    "    leader_evil:", //                            line 12
-    "      follower_ignore: [9, 10, 12]", //          line 13
-    "  9: { name: D, is_delegate: true, is_normal: true }", // 14
-    "  10: { name: E, is_delegate: true, is_normal: true }", // 15
-    "  11: { name: F, is_delegate: true, is_normal: true }", // 16
-    "  12: { name: G, is_delegate: true, is_normal: true }", // 17
-  ];
-}
+/** The shared base scenario (tests/scenario_fixture.ts), named Inputs. */
+const baseLines = () => fixtureLines("Inputs");
 
 /** The base scenario with line `n` (1-based) replaced by `lines`. */
-function withLine(n: number, ...lines: string[]): string {
-  const all = baseLines();
-  all.splice(n - 1, 1, ...lines);
-  return all.join("\n") + "\n";
-}
+const withLine = (n: number, ...lines: string[]) => withLineOf("Inputs", n, ...lines);
 
 /** The base scenario in strict mode, its line 4 (round_timeout_sec) replaced by `line4`. */
 function strict(line4: string): string {

@@ -10,9 +10,8 @@ import { loadUomCase } from "../problems/ies-dispatch/case.ts";
 import { lockDataDir } from "../actors/data_lock.ts";
 import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { runDays, RunError } from "../actors/supervisor.ts";
-import { WORKER_MODULE } from "../actors/supervisor.ts";
 import { publicKeysOf } from "../actors/keys.ts";
-import type { FromWorker, ToWorker } from "../actors/protocol.ts";
+import type { ToWorker } from "../actors/protocol.ts";
 import { genesisOf, keySourceOf } from "../actors/supervisor.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
 import { blockProposal, type BlockRecord, encodeRecord, makeBlock } from "../consensus/ledger.ts";
@@ -20,7 +19,7 @@ import { proposalDigest } from "../consensus/signing.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { dayLoadFactor } from "../problems/schedule.ts";
 import { loadScenarioFile, type Scenario } from "../scenarios/loader.ts";
-import { tmpDir } from "./helpers.ts";
+import { tmpDir, workerHarness } from "./helpers.ts";
 
 /** A run that hangs fails the test after this long instead of blocking the suite (ms). */
 const HANG_LIMIT_MS = 90_000;
@@ -165,16 +164,7 @@ Deno.test("Workers: a participant refuses a catch-up block that does not verify 
   await keepLines(ledgerFileName(dir, "A"), 1);
   const keys = keySourceOf(scenario, dir);
   const publicKeys = await publicKeysOf(keys, scenario.participants);
-  const worker = new Worker(WORKER_MODULE, { type: "module" });
-  const replies: FromWorker[] = [];
-  let wake: (() => void) | undefined;
-  worker.onmessage = (e: MessageEvent<FromWorker>) => {
-    replies.push(e.data);
-    wake?.();
-  };
-  const until = async (pred: () => boolean) => {
-    while (!pred()) await new Promise<void>((r) => (wake = r));
-  };
+  const { worker, replies, until } = workerHarness();
   try {
     worker.postMessage(
       {

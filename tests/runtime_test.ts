@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { loadUomCase } from "../problems/ies-dispatch/case.ts";
-import { genesisOf, runDays, runScenario, WORKER_MODULE } from "../actors/supervisor.ts";
+import { genesisOf, runDays, runScenario } from "../actors/supervisor.ts";
 import { publicKeysOf } from "../actors/keys.ts";
 import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
 import { dayLoadFactor } from "../problems/schedule.ts";
-import { tmpDir } from "./helpers.ts";
-import type { FromWorker, ToWorker } from "../actors/protocol.ts";
+import { tmpDir, workerHarness } from "./helpers.ts";
+import type { ToWorker } from "../actors/protocol.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
 
@@ -25,21 +25,7 @@ function allAccept(report: RunReport, cost: number): void {
 
 // First, so that the Worker module is type-checked once here rather than by seven Workers at once.
 Deno.test("Workers: junk in the mailbox never crashes an actor", async () => {
-  const worker = new Worker(WORKER_MODULE, { type: "module" });
-  const replies: FromWorker[] = [];
-  let wake: (() => void) | undefined;
-  worker.onmessage = (e: MessageEvent<FromWorker>) => {
-    replies.push(e.data);
-    wake?.();
-  };
-  const until = async (pred: () => boolean) => {
-    while (!pred()) await new Promise<void>((r) => (wake = r));
-  };
-  let workerError: string | undefined;
-  worker.onerror = (e) => {
-    e.preventDefault();
-    workerError = e.message;
-  };
+  const { worker, replies, until, error } = workerHarness();
   try {
     const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
     const keys = { kind: "seed" as const, seed: 1 };
@@ -85,7 +71,7 @@ Deno.test("Workers: junk in the mailbox never crashes an actor", async () => {
     // Still alive and still itself: a real round start gets real effects back.
     worker.postMessage({ type: "event", seq: 8, event: { kind: "roundStart", round: 1 } } satisfies ToWorker);
     await until(() => replies.some((r) => r.type === "effects" && r.seq === 8 && r.final));
-    assert.equal(workerError, undefined);
+    assert.equal(error(), undefined);
     for (const seq of [1, 2, 3, 4, 5, 6, 7]) {
       assert.ok(
         replies.some((r) => r.type === "effects" && r.seq === seq && r.final),
