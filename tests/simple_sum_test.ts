@@ -114,6 +114,11 @@ Deno.test("SimpleSum case: every bad field is refused by name", () => {
     assert.match(e.detail, detail);
     assert.ok(e.message.startsWith(`c.json: ${path || "(root)"}: `), e.message);
   }
+  // A label that is also a property of every object is an entry like any other, in the sum too.
+  const tricky = parseSumCase(JSON.parse('{"name":"n","values":{"__proto__":5,"constructor":7,"A":1}}'));
+  assert.deepEqual(Object.keys(tricky.values).sort(), ["A", "__proto__", "constructor"]);
+  assert.equal(buildSumModel(tricky, 1).sum, 13);
+  assert.equal(buildSumModel(parseSumCase(structuredClone(tricky)), 1).sum, 13, "as a Worker gets it");
   const many = Object.fromEntries(Array.from({ length: MAX_SUM_VALUES + 1 }, (_, i) => [`n${i}`, 1]));
   assert.match(caseError({ name: "n", values: many }).message, /101 entries, at most 100/);
   // The limits themselves are accepted: 100 values of ±1e6, ids and names as labels.

@@ -89,7 +89,9 @@ function parseValues(raw: unknown, file?: string): Record<string, number> {
     if (Math.abs(v) > MAX_ABS_VALUE) {
       throw new CaseError(path, `${v} is outside [-${MAX_ABS_VALUE}, ${MAX_ABS_VALUE}]`, file);
     }
-    values[label] = v;
+    // Defined, not assigned: a label `__proto__` stays an entry even where `__proto__` is an accessor
+    // (Deno removes it by default; `--unstable-unsafe-proto` and other runtimes keep it).
+    Object.defineProperty(values, label, { value: v, enumerable: true, writable: true, configurable: true });
   }
   return values;
 }
