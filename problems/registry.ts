@@ -6,6 +6,7 @@
  * @module
  */
 import { IES_DISPATCH } from "./ies-dispatch/kind.ts";
+import { SIMPLE_SUM } from "./simple-sum/kind.ts";
 import type { ProblemKind } from "./types.ts";
 
 /** The kind a scenario that names none runs. */
@@ -13,7 +14,7 @@ export const DEFAULT_PROBLEM = "ies-dispatch";
 
 /** The kinds, by name. */
 const KINDS: ReadonlyMap<string, ProblemKind> = new Map<string, ProblemKind>(
-  ([IES_DISPATCH] as ProblemKind[]).map((k) => [k.name, k]),
+  ([IES_DISPATCH, SIMPLE_SUM] as ProblemKind[]).map((k) => [k.name, k]),
 );
 
 /**

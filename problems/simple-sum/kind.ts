@@ -1,0 +1,78 @@
+/**
+ * SimpleSum as a problem kind (`problem: simple-sum`), the published code's
+ * tutorial scene: the leader sums the numbers the nodes hold, the followers
+ * recompute the sum. It is the worked example of docs/adding-a-problem.md:
+ * a kind in four small files (case.ts, model.ts, variants.ts, verifier.ts)
+ * and this one, which ties them to the contract of problems/types.ts.
+ *
+ * @module
+ */
+import { type Certificate, checkCertificate, lpFingerprint, makeCertificate } from "../../lp/certificate.ts";
+import { dispatchDigest } from "../../consensus/digest.ts";
+import { messageShapeOf } from "../../consensus/messages.ts";
+import type { DayParams, Problem, ProblemKind } from "../types.ts";
+import { loadSumCase, parseSumCase, SIMPLE_SUM_CASE_URL, type SumCase } from "./case.ts";
+import { buildSumModel, type SumModel } from "./model.ts";
+import { solveSumVariant, SUM_VARIANTS } from "./variants.ts";
+import { makeSumVerifier, summariseSum } from "./verifier.ts";
+
+/** Checks of a throw-away certificate {@link Problem.warmUp} runs (a few microseconds each). */
+const WARM_UP_CHECKS = 20;
+
+/**
+ * The day's problem of a SimpleSum model.
+ *
+ * @example
+ * ```ts
+ * import { buildSumModel } from "./model.ts";
+ * import { sumProblem } from "./kind.ts";
+ * const problem = sumProblem(buildSumModel({ name: "n", values: { A: 600, B: 400 } }, 1));
+ * const { certificate, costUsd } = await problem.solve("optimal", { solver: "glpk" });
+ * console.log(problem.shape, costUsd, problem.verifier.verify(certificate).verdict); // { x: 1, y: 1 } 1000 accepted
+ * ```
+ */
+export function sumProblem(model: SumModel): Problem & { model: SumModel } {
+  const lp = model.lp;
+  return {
+    kind: SIMPLE_SUM.name,
+    model,
+    id: lpFingerprint(lp),
+    shape: messageShapeOf(lp),
+    verifier: makeSumVerifier(model),
+    variants: SUM_VARIANTS,
+    async solve(variant, options = {}) {
+      const s = await solveSumVariant(model, variant, options.solver);
+      return { certificate: s.certificate, costUsd: s.sum };
+    },
+    summary: (certificate: Certificate) => summariseSum(model, certificate),
+    warmUp() {
+      for (let k = 0; k < WARM_UP_CHECKS; k++) {
+        const cert = makeCertificate(lp, [0], [0]);
+        checkCertificate(lp, cert);
+        dispatchDigest(cert);
+      }
+    },
+  };
+}
+
+/**
+ * The `simple-sum` problem kind. A day's values are the case's times the day's load factor
+ * (problems/schedule.ts dayLoadFactor: 1 on day 1, within ±5 % after).
+ *
+ * @example
+ * ```ts
+ * import { SIMPLE_SUM } from "./kind.ts";
+ * const c = await SIMPLE_SUM.loadCase(SIMPLE_SUM.defaultCase);
+ * const problem = SIMPLE_SUM.problemFor(c, { height: 1, loadFactor: 1 });
+ * console.log(SIMPLE_SUM.caseName(c), (await problem.solve("optimal")).costUsd); // SimpleSum: scenario 1's seven nodes 1000
+ * ```
+ */
+export const SIMPLE_SUM: ProblemKind<SumCase> = {
+  name: "simple-sum",
+  title: "the sum of the numbers the nodes hold (the published SimpleSum scene; one-column LP)",
+  defaultCase: SIMPLE_SUM_CASE_URL,
+  loadCase: (path) => loadSumCase(path),
+  parseCase: (value, file) => parseSumCase(value, file),
+  caseName: (c) => c.name,
+  problemFor: (c: SumCase, day: DayParams) => sumProblem(buildSumModel(c, day.loadFactor)),
+};
