@@ -207,7 +207,8 @@ async function start(init: WorkerInit): Promise<void> {
 async function solve(a: Actor, round: number, variants: ProposalVariant[]): Promise<DelegateEvent> {
   const proposals: Partial<Record<ProposalVariant, Proposal>> = {};
   for (const v of variants) {
-    const s = await a.problem.solve(v);
+    const solver = a.init.problem.solver;
+    const s = await a.problem.solve(v, solver ? { solver } : {});
     // Typed arrays cross Worker boundaries as one memory copy, not element by element.
     const certificate = {
       ...s.certificate,
