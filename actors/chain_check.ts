@@ -106,7 +106,7 @@ export interface ChainCheckOptions {
  *
  * @example
  * ```ts
- * import { ChainCaseError } from "../mod.ts";
+ * import { ChainCaseError } from "./chain_check.ts";
  * console.log(new ChainCaseError("pass --case").name); // ChainCaseError
  * ```
  */

@@ -68,6 +68,8 @@ export const MAX_CASE_FILE_BYTES = 16 * 1024 * 1024;
  */
 export class CaseFileError extends Error {
   /**
+   * An error about a case file; the message is `<file>: <detail>`.
+   *
    * @param file the case file, as named
    * @param detail what is wrong with it
    */
