@@ -123,7 +123,11 @@ export async function readCaseFile<Case>(
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (e) {
-    const why = e instanceof SyntaxError ? e.message : "it is not UTF-8 text";
+    // V8 quotes the text around an unexpected token; a case path may name any readable file, so an
+    // error never echoes the file's content.
+    const why = e instanceof SyntaxError
+      ? e.message.replace(/, ".*" is not valid JSON$/s, "")
+      : "not UTF-8 text";
     throw new CaseFileError(file, `not a JSON case file of ${kind.name}: ${why}`);
   }
   return { kind, case: kind.parseCase(json, file), digest: caseDigest(bytes), file };

@@ -243,6 +243,11 @@ Deno.test("run --case: a case file that is not JSON, or not of the kind, fails n
   const bad = await cli(["run", SCENARIO1, "--simulate", "--case", notJson]);
   assert.equal(bad.status, EXIT_FAILURE);
   assert.match(bad.err, new RegExp(`^poso: ${notJson}: not a JSON case file of ies-dispatch: `));
+  // A case path may name any readable file: the error never echoes its content.
+  await Deno.writeTextFile(notJson, "secret-token: 1234");
+  const secret = await cli(["run", SCENARIO1, "--simulate", "--case", notJson]);
+  assert.match(secret.err, /not a JSON case file of ies-dispatch: Unexpected token/);
+  assert.ok(!secret.err.includes("secret"), secret.err);
   const field = await cli(["run", SCENARIO1, "--simulate", "--case", wrongField]);
   assert.equal(field.status, EXIT_FAILURE);
   assert.match(field.err, new RegExp(`^poso: ${wrongField}: load_factor: `));
