@@ -18,9 +18,11 @@
  *   by id, more than half of all delegates, each decision signature verifying;
  * - each evidence names a delegate, is for this height or an earlier one, has
  *   two different proposal digests, both signed by that delegate;
- * - the certificate is for the day's LP (rebuilt from the bundled case) and
- *   is accepted by lp/certificate.ts checkCertificate; with `recheck`,
- *   `costUsd` is also the true cost within {@link COST_TOLERANCE_USD}.
+ * - the certificate is for the day's problem, rebuilt from the case the
+ *   genesis names (its kind, and a case file whose bytes have the genesis'
+ *   `caseDigest`: the bundled case, or the one given), and is accepted by the
+ *   kind's checker; with `recheck`, `costUsd` is also the true cost within
+ *   {@link COST_TOLERANCE_USD}.
  *
  * Evidence is not required to name a blacklisted delegate. The blacklist
  * follows from the rounds alone (the leaders of the rounds that did not
@@ -54,9 +56,9 @@ import {
 } from "../consensus/signing.ts";
 import type { NodeId } from "../consensus/types.ts";
 import { type Certificate, describeVerdict } from "../lp/certificate.ts";
-import { problemKind } from "../problems/registry.ts";
+import { problemKind, problemKinds, readCaseFile } from "../problems/registry.ts";
 import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
-import type { Problem, ProblemKind } from "../problems/types.ts";
+import type { CaseFile, Problem, ProblemKind } from "../problems/types.ts";
 import { publicKeyFile, readPublicKey, verifySignature } from "./keys.ts";
 
 /**
@@ -90,8 +92,67 @@ export interface ChainCheckOptions {
    * appended them; a block taken from another ledger is always checked in full.
    */
   certificates?: boolean;
-  /** The chain's problem kind and case (default: the default kind with its bundled case). */
-  problem?: { kind: ProblemKind; case: unknown };
+  /**
+   * The chain's problem kind and case (default: {@link chainProblemOf} the genesis, i.e. the
+   * genesis' kind with its bundled case when that is the case the genesis names). With `digest`,
+   * the genesis must name this kind and this digest (else {@link ChainChecker.genesisProblem}).
+   */
+  problem?: { kind: ProblemKind; case: unknown; digest?: string };
+}
+
+/**
+ * The chain's case cannot be had: an unknown problem kind, a case file whose digest is not the
+ * one the genesis names, or a chain of a case other than the bundled one and no case file given.
+ *
+ * @example
+ * ```ts
+ * import { ChainCaseError } from "./chain_check.ts";
+ * console.log(new ChainCaseError("pass --case").name); // ChainCaseError
+ * ```
+ */
+export class ChainCaseError extends Error {
+  /** An error whose message says which case the chain needs and what to do. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ChainCaseError";
+  }
+}
+
+/**
+ * The problem kind and case a chain's blocks are checked against: the kind
+ * the genesis names, and the case file at `casePath` or, without one, the
+ * kind's bundled case, which must hash to the genesis' `caseDigest`. Throws a
+ * {@link ChainCaseError} saying which digests differ, or to pass the case
+ * file; the case's own errors (unreadable, not of the kind) name the file.
+ *
+ * @example
+ * ```ts ignore
+ * const { readLedger } = await import("../mod.ts");
+ * const [genesis] = (await readLedger("poso-data/A.ledger.jsonl")).records;
+ * const chainCase = await chainProblemOf(genesis as GenesisRecord, "my-case.json");
+ * console.log(chainCase.digest === (genesis as GenesisRecord).caseDigest); // true
+ * ```
+ */
+export async function chainProblemOf(genesis: GenesisRecord, casePath?: string): Promise<CaseFile> {
+  if (!problemKinds().includes(genesis.problem)) {
+    throw new ChainCaseError(
+      `the chain's problem kind ${JSON.stringify(genesis.problem)} is not one this program knows ` +
+        `(known: ${problemKinds().join(", ")})`,
+    );
+  }
+  const kind = problemKind(genesis.problem);
+  const named = `case ${JSON.stringify(genesis.caseName)} (${genesis.caseDigest})`;
+  const found = await readCaseFile(kind, casePath ?? kind.defaultCase);
+  if (found.digest === genesis.caseDigest) return found;
+  if (casePath !== undefined) {
+    throw new ChainCaseError(
+      `${casePath} is not the chain's case: its digest is ${found.digest}, the genesis names ${named}`,
+    );
+  }
+  throw new ChainCaseError(
+    `the chain was built from ${named}, not from the bundled case of ${kind.name} (${found.digest}); ` +
+      "pass that case file with --case <file>",
+  );
 }
 
 /**
@@ -161,10 +222,19 @@ function recordProblem(r: LedgerRecord): Reason {
   }
 }
 
-async function genesisProblemOf(g: GenesisRecord, keysDir: string | undefined): Promise<Reason> {
+async function genesisProblemOf(g: GenesisRecord, options: ChainCheckOptions): Promise<Reason> {
   const shape = recordProblem(g);
   if (shape) return shape;
   if (g.kind !== "genesis") return "the genesis given is not a genesis record";
+  const given = options.problem;
+  if (given && given.kind.name !== g.problem) {
+    return `the chain's problem kind is ${JSON.stringify(g.problem)}, not ${JSON.stringify(given.kind.name)}`;
+  }
+  if (given?.digest !== undefined && given.digest !== g.caseDigest) {
+    return `the chain's case is ${JSON.stringify(g.caseName)} (${g.caseDigest}), not the case given ` +
+      `(${given.digest})`;
+  }
+  const keysDir = options.keysDir;
   if (!g.participants.some((p) => p.delegate)) return "the genesis names no delegate";
   if (g.loadVariation !== DAILY_LOAD_VARIATION) {
     return `loadVariation ${g.loadVariation} is not the ${DAILY_LOAD_VARIATION} this program draws days with`;
@@ -404,7 +474,8 @@ async function blockProblem(c: Chain, b: BlockRecord, prev: LedgerRecord): Promi
  * @example
  * ```ts
  * import { makeChainChecker, makeGenesis } from "../mod.ts";
- * const genesis = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05, protocol: "strict",
+ * const genesis = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05,
+ *   problem: "ies-dispatch", caseDigest: `sha256:${"0".repeat(64)}`, protocol: "strict",
  *   participants: [{ id: 8, name: "C", delegate: true, normal: true, publicKey: "A".repeat(43) }] });
  * const checker = makeChainChecker(genesis, { recheck: true });
  * console.log(await checker.genesisProblem()); // undefined
@@ -415,14 +486,10 @@ export function makeChainChecker(
   genesis: GenesisRecord,
   options: ChainCheckOptions = {},
 ): ChainChecker {
-  const problemSource = async () => {
-    if (options.problem) return options.problem;
-    const kind = problemKind();
-    return { kind, case: await kind.loadCase(kind.defaultCase) };
-  };
+  const problemSource = async () => options.problem ?? await chainProblemOf(genesis);
   let genesisBad: Promise<Reason> | undefined;
   const genesisProblem = () =>
-    genesisBad ??= genesisProblemOf(genesis, options.keysDir).catch((e) =>
+    genesisBad ??= genesisProblemOf(genesis, options).catch((e) =>
       `the genesis check failed: ${(e as Error).message}`
     );
   let chain: Chain | undefined;

@@ -16,6 +16,7 @@ import type {
   NormalEffect,
 } from "../consensus/types.ts";
 import type { BlockFields, GenesisRecord } from "../consensus/ledger.ts";
+import type { SolverName } from "../lp/solver.ts";
 import type { KeySource } from "./keys.ts";
 
 /** The block a participant works on: set by `day` inputs and carried into a restarted Worker's init. */
@@ -41,8 +42,11 @@ export interface WorkerInit {
   publicKeys: Record<NodeId, string>;
   /** The chain: every ledger's first record; its hash is what signatures bind to. */
   genesis: GenesisRecord;
-  /** The run's problem: its kind (problems/registry.ts) and case, validated again by the Worker. */
-  problem: { kind: string; case: unknown };
+  /**
+   * The run's problem: its kind (problems/registry.ts) and case, validated again by the Worker, and
+   * the LP solver a leader solves with (default lp/solver.ts DEFAULT_SOLVER).
+   */
+  problem: { kind: string; case: unknown; solver?: SolverName };
   /** Ledger file of this participant (normal nodes keep one), or undefined for none. */
   ledgerFile?: string;
   /** The day in progress (a restarted Worker resumes in it). */

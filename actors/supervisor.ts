@@ -28,8 +28,8 @@ import type {
   Message,
   NodeId,
 } from "../consensus/types.ts";
-import { problemKind } from "../problems/registry.ts";
-import type { ProblemKind } from "../problems/types.ts";
+import { problemKind, readCaseFile } from "../problems/registry.ts";
+import type { CaseFile } from "../problems/types.ts";
 import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import { type KeySource, publicKeysOf } from "./keys.ts";
@@ -161,11 +161,13 @@ export async function genesisOf(
   publicKeys: Record<NodeId, string>,
   problem?: RunProblem,
 ): Promise<GenesisRecord> {
-  const { kind, case: theCase } = problem ?? await runProblemOf(scenario);
+  const { kind, case: theCase, digest } = problem ?? await runProblemOf(scenario);
   return makeGenesis({
     scenario: scenario.name,
     seed: scenario.seed,
+    problem: kind.name,
     caseName: kind.caseName(theCase),
+    caseDigest: digest,
     loadVariation: DAILY_LOAD_VARIATION,
     protocol: scenario.protocol,
     rotateLeader: scenario.days.rotateLeader,
@@ -179,17 +181,15 @@ export async function genesisOf(
   });
 }
 
-/** The problem a run solves every day: its kind and its validated case. */
-export interface RunProblem {
-  /** The problem kind (problems/registry.ts). */
-  kind: ProblemKind;
-  /** Its case, validated by the kind. */
-  case: unknown;
-}
+/**
+ * The problem a run solves every day: its kind, its validated case, the SHA-256 of the case
+ * file's bytes (what the genesis records) and the file it was read from.
+ */
+export type RunProblem = CaseFile;
 
 /**
- * The problem a scenario runs: its kind (`problem:`) with its case (`case:`, else the kind's
- * bundled case), validated.
+ * The problem a scenario runs: its kind (`problem:`) with its case (`case:`, or `poso run --case`,
+ * else the kind's bundled case), read once, digested and validated (problems/registry.ts readCaseFile).
  *
  * @example
  * ```ts
@@ -198,9 +198,9 @@ export interface RunProblem {
  * console.log(kind.name); // ies-dispatch
  * ```
  */
-export async function runProblemOf(scenario: Pick<Scenario, "problem" | "casePath">): Promise<RunProblem> {
+export function runProblemOf(scenario: Pick<Scenario, "problem" | "casePath">): Promise<RunProblem> {
   const kind = problemKind(scenario.problem);
-  return { kind, case: await kind.loadCase(scenario.casePath ?? kind.defaultCase) };
+  return readCaseFile(kind, scenario.casePath ?? kind.defaultCase);
 }
 
 /** What the ledgers of a data directory hold when a run starts. */
@@ -253,10 +253,7 @@ async function surveyLedgers(
     }
     const first = records[0];
     if (first && first.hash !== genesis.hash) {
-      throw new RunError(
-        `${file} belongs to another chain (another scenario, seed, protocol or keys); ` +
-          `use another --data directory or remove it`,
-      );
+      throw anotherChain(file, first as GenesisRecord, genesis, scenario);
     }
     for (let h = 1; h < records.length; h++) {
       const b = records[h] as BlockRecord;
@@ -283,6 +280,37 @@ async function surveyLedgers(
     }
   }
   return survey;
+}
+
+/**
+ * Why a ledger of another chain cannot be continued: another problem kind, another case (both
+ * named, with their digests: two cases may share a name), or else another scenario, seed, protocol
+ * or keys.
+ */
+function anotherChain(
+  file: string,
+  theirs: GenesisRecord,
+  ours: GenesisRecord,
+  scenario: Pick<Scenario, "casePath">,
+): RunError {
+  const remedy = "use another --data directory or remove it";
+  if (theirs.problem !== ours.problem) {
+    return new RunError(
+      `${file} was written for problem kind ${JSON.stringify(theirs.problem)}, this run poses ` +
+        `${JSON.stringify(ours.problem)}; ${remedy}`,
+    );
+  }
+  if (theirs.caseDigest !== ours.caseDigest) {
+    const source = scenario.casePath ?? "the bundled case";
+    return new RunError(
+      `${file} was written for another case: its chain's case is ${JSON.stringify(theirs.caseName)} ` +
+        `(${theirs.caseDigest}), this run's is ${JSON.stringify(ours.caseName)} (${ours.caseDigest}, ` +
+        `${source}); run it with the chain's case (--case), or ${remedy}`,
+    );
+  }
+  return new RunError(
+    `${file} belongs to another chain (another scenario, seed, protocol or keys); ${remedy}`,
+  );
 }
 
 /** The signed fields of a block (what another ledger needs to append the same decision after its own tip). */
@@ -555,7 +583,7 @@ async function runLocked(
       keys,
       publicKeys,
       genesis,
-      problem: { kind: run.kind.name, case: run.case },
+      problem: { kind: run.kind.name, case: run.case, solver: scenario.solver },
       day,
       ...(p.normal ? { ledgerFile: ledgerFileName(dataDir, p.name) } : {}),
       ...(p.delegate

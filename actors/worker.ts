@@ -42,6 +42,7 @@ import type {
   Verifier,
 } from "../consensus/types.ts";
 import { glpk } from "../lp/glpk.ts";
+import { highsMemoryBytes } from "../lp/highs.ts";
 import { problemKind } from "../problems/registry.ts";
 import type { DayParams, Problem, ProblemKind } from "../problems/types.ts";
 import { Authenticator } from "./auth.ts";
@@ -180,7 +181,8 @@ function authenticator(init: WorkerInit, pair: KeyPair, problem: Problem): Authe
 async function start(init: WorkerInit): Promise<void> {
   const t0 = performance.now();
   const problem = problemFor(init, init.day);
-  if (init.delegate) await glpk(); // a delegate may lead: load the solver now, not inside the first round
+  // A delegate may lead: load its solver now, not inside the first round.
+  if (init.delegate) await (init.problem.solver === "highs" ? highsMemoryBytes() : glpk());
   problem.warmUp();
   const env = timed(problem.verifier);
   const pair = await ownKeyPair(init.keys, init.id, init.names[init.id] ?? String(init.id));
@@ -207,7 +209,8 @@ async function start(init: WorkerInit): Promise<void> {
 async function solve(a: Actor, round: number, variants: ProposalVariant[]): Promise<DelegateEvent> {
   const proposals: Partial<Record<ProposalVariant, Proposal>> = {};
   for (const v of variants) {
-    const s = await a.problem.solve(v);
+    const solver = a.init.problem.solver;
+    const s = await a.problem.solve(v, solver ? { solver } : {});
     // Typed arrays cross Worker boundaries as one memory copy, not element by element.
     const certificate = {
       ...s.certificate,

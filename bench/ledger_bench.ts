@@ -28,9 +28,19 @@ import {
   parseRecord,
 } from "../consensus/ledger.ts";
 import { decisionStatement, leaderStatement, proposalDigest } from "../consensus/signing.ts";
-import { buildDispatchModel, type Certificate, loadUomCase, solveVariant } from "../mod.ts";
+import {
+  buildDispatchModel,
+  type Certificate,
+  loadUomCase,
+  problemKind,
+  readCaseFile,
+  solveVariant,
+} from "../mod.ts";
 import { caseForDay } from "../problems/ies-dispatch/days.ts";
 import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
+
+/** The bundled case, as a chain of it records it in its genesis. */
+const BUNDLED_CASE = await readCaseFile(problemKind());
 
 const DAYS = Number(Deno.args[0] ?? 5);
 const APPENDS = Number(Deno.args[1] ?? 20);
@@ -64,7 +74,9 @@ function genesisOf(normals: string[]): GenesisRecord {
   return makeGenesis({
     scenario: "ledger-bench",
     seed: SEED,
+    problem: BUNDLED_CASE.kind.name,
     caseName: "uom",
+    caseDigest: BUNDLED_CASE.digest,
     loadVariation: DAILY_LOAD_VARIATION,
     protocol: "strict",
     participants: IDS.map((id) => ({

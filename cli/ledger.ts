@@ -21,7 +21,11 @@
  * - each block passes every check of actors/chain_check.ts: link, day and
  *   load factor, the blacklist and round leader derived from the previous
  *   block, digests, leader signature, quorum, evidence signatures, and the
- *   certificate against the day's LP, rebuilt from the bundled case;
+ *   certificate against the day's problem, rebuilt from the case the genesis
+ *   names (its problem kind, and the case file whose SHA-256 is the genesis'
+ *   `caseDigest`: the bundled case, or the one `casePath` names; any other is
+ *   refused before a block is checked, saying which digests differ or that a
+ *   case file must be given);
  * - with `recheck`, also `costUsd` against the dispatch's true cost within
  *   {@link COST_TOLERANCE_USD}.
  *
@@ -39,7 +43,7 @@
  *
  * @module
  */
-import { COST_TOLERANCE_USD, makeChainChecker } from "../actors/chain_check.ts";
+import { chainProblemOf, COST_TOLERANCE_USD, makeChainChecker } from "../actors/chain_check.ts";
 import { LEDGER_FILE_SUFFIX, ledgerFileName } from "../actors/ledger_file.ts";
 import {
   type BlockRecord,
@@ -63,6 +67,11 @@ export interface VerifyOptions {
   recheck?: boolean;
   /** A key directory (actors/keys.ts): the genesis keys must equal its `<name>.pub` files. */
   keysDir?: string;
+  /**
+   * The chain's case file, when the genesis names a case other than the bundled one (`poso ledger
+   * verify --case`); its SHA-256 must be the genesis' `caseDigest`.
+   */
+  casePath?: string;
 }
 
 /** The verdict on one ledger file. */
@@ -311,7 +320,14 @@ export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}):
   const reads: Read[] = [];
   for (const name of names) reads.push(await readEntry(dir, name));
   const reference = referenceOf(reads);
-  const checker = reference ? makeChainChecker(reference.genesis, options) : undefined;
+  let problem;
+  try {
+    problem = reference ? await chainProblemOf(reference.genesis, options.casePath) : undefined;
+  } catch (e) {
+    // Without the chain's case no certificate can be checked: nothing is verified.
+    return { ok: false, files: [], forks: [], summary: (e as Error).message };
+  }
+  const checker = reference ? makeChainChecker(reference.genesis, { ...options, problem }) : undefined;
   const genesisBad = await checker?.genesisProblem();
 
   const files: FileVerdict[] = [];

@@ -22,6 +22,9 @@ import { LEDGER_FILE_SUFFIX, LedgerError } from "../actors/ledger_file.ts";
 import { DEFAULT_DATA_DIR, RunError } from "../actors/supervisor.ts";
 import { CaseError } from "../problems/ies-dispatch/case.ts";
 import { SolverError } from "../lp/glpk.ts";
+import { DEFAULT_SOLVER, type SolverName, SOLVERS } from "../lp/solver.ts";
+import { CaseFileError } from "../problems/registry.ts";
+import { ChainCaseError } from "../actors/chain_check.ts";
 import { type Variant, VARIANTS } from "../problems/ies-dispatch/variants.ts";
 import { renderTrace } from "../scenarios/render.ts";
 import {
@@ -200,11 +203,24 @@ function buildProgram(io: CliIo): Command {
       parseCount,
     )
     .option("--report <file>", "also write a self-contained HTML report of the run (of the last day)")
+    .option(
+      "--case <file>",
+      "the case (JSON) every day's problem is built from, relative to the current directory " +
+        "(default: the scenario's case:, else the problem kind's bundled case)",
+    )
+    .addOption(
+      new Option(
+        "--solver <name>",
+        "the LP solver a leader solves with (default: the scenario's solver:, else " +
+          `${DEFAULT_SOLVER})`,
+      ).choices([...SOLVERS]),
+    )
     .addHelpText(
       "after",
       epilogue(
         [
           "poso run scenarios/scenario1.yaml",
+          "poso run scenarios/scenario1.yaml --case my-case.json --data out/my-case --solver glpk",
           "poso run scenarios/scenario1.yaml --until 5 --data out/week   # rerun it after a crash: same command",
           "poso run scenarios/scenario4.yaml --json > run.json",
           "poso run scenarios/scenario1.yaml --days 7 --data out/week",
@@ -226,6 +242,8 @@ function buildProgram(io: CliIo): Command {
           days?: number;
           until?: number;
           report?: string;
+          case?: string;
+          solver?: SolverName;
         },
         cmd: Command,
       ) => {
@@ -251,6 +269,8 @@ function buildProgram(io: CliIo): Command {
           dataDir: opts.data,
           days: opts.days,
           untilHeight: opts.until,
+          casePath: opts.case,
+          solver: opts.solver,
           progress,
         });
         if (reports.length === 0) {
@@ -395,6 +415,11 @@ function buildProgram(io: CliIo): Command {
     .argument("[dir]", "data directory (as given to `poso run --data`)", DEFAULT_DATA_DIR)
     .option("--recheck", "also recompute each block's true cost from its day's model")
     .option("--keys <dir>", "check the chain's public keys against the .pub files of this key directory")
+    .option(
+      "--case <file>",
+      "the chain's case file (JSON), needed when the genesis names a case other than the bundled one; " +
+        "its SHA-256 must be the genesis' caseDigest",
+    )
     .option("--json", "print the verdict as JSON")
     .addHelpText(
       "after",
@@ -403,27 +428,34 @@ function buildProgram(io: CliIo): Command {
           "poso ledger verify",
           "poso ledger verify out/week --recheck",
           "poso ledger verify --keys poso-data/keys --json",
+          "poso ledger verify out/my-case --recheck --case my-case.json",
         ],
         "Exit status: 0 every ledger verified; 1 otherwise, naming the first bad block of each ledger.",
       ),
     )
-    .action(async (dir: string, opts: { recheck?: boolean; keys?: string; json?: boolean }) => {
-      await requireDirectory(dir, "data directory", "`poso run --data DIR` writes one");
-      progressOf(io, opts.json)?.(
-        `checking the ledgers in ${dir}${opts.recheck ? ", recomputing each block's true cost" : ""}`,
-      );
-      const verdict = await verifyLedgerDir(dir, { recheck: opts.recheck, keysDir: opts.keys });
-      if (opts.json) io.out(JSON.stringify(verdict));
-      if (verdict.files.length === 0) {
-        throw new CliError(
-          verdict.summary.startsWith("no ledger")
-            ? `${dir}: no ledger file (*${LEDGER_FILE_SUFFIX}) in this directory; \`poso run --data ${dir}\` writes them`
-            : verdict.summary,
+    .action(
+      async (dir: string, opts: { recheck?: boolean; keys?: string; case?: string; json?: boolean }) => {
+        await requireDirectory(dir, "data directory", "`poso run --data DIR` writes one");
+        progressOf(io, opts.json)?.(
+          `checking the ledgers in ${dir}${opts.recheck ? ", recomputing each block's true cost" : ""}`,
         );
-      }
-      if (!opts.json) io.out(formatLedgerVerdict(verdict));
-      if (!verdict.ok) throw new ExitStatus(EXIT_FAILURE);
-    });
+        const verdict = await verifyLedgerDir(dir, {
+          recheck: opts.recheck,
+          keysDir: opts.keys,
+          ...(opts.case === undefined ? {} : { casePath: opts.case }),
+        });
+        if (opts.json) io.out(JSON.stringify(verdict));
+        if (verdict.files.length === 0) {
+          throw new CliError(
+            verdict.summary.startsWith("no ledger")
+              ? `${dir}: no ledger file (*${LEDGER_FILE_SUFFIX}) in this directory; \`poso run --data ${dir}\` writes them`
+              : verdict.summary,
+          );
+        }
+        if (!opts.json) io.out(formatLedgerVerdict(verdict));
+        if (!verdict.ok) throw new ExitStatus(EXIT_FAILURE);
+      },
+    );
 
   const keys = program
     .command("keys")
@@ -569,7 +601,7 @@ function isUserFacing(e: unknown): e is Error {
   return e instanceof CliError || e instanceof CaseError || e instanceof SolverError ||
     e instanceof CertificateFileError || e instanceof ScenarioError || e instanceof KeyError ||
     e instanceof LedgerError || e instanceof RunError || e instanceof ReportFileError ||
-    e instanceof InputFileError;
+    e instanceof InputFileError || e instanceof CaseFileError || e instanceof ChainCaseError;
 }
 
 /** File-system errors (Deno's `<what> (os error N): <op> '<path>'`), shown as `<path>: <what>`. */

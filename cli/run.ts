@@ -9,6 +9,7 @@ import { runDays, runProblemOf } from "../actors/supervisor.ts";
 import { loadProposalBook, simConfigFor, simulate } from "../actors/simulator.ts";
 import { InputFileError, readCappedText } from "../actors/files.ts";
 import type { RoundReport, RunReport, RunTimings } from "../consensus/report.ts";
+import type { SolverName } from "../lp/solver.ts";
 import type { DispatchSummary } from "../problems/ies-dispatch/summary.ts";
 import type { BalanceSeries, PowerSeries, StorageSeries } from "../problems/ies-dispatch/series.ts";
 import {
@@ -33,15 +34,19 @@ export interface RunOptions {
   days?: number;
   /** Dispatch until the chain holds this block height (Workers only; overrides `days`). */
   untilHeight?: number;
+  /** Overrides the scenario's case file (`case:`); a path relative to the current directory. */
+  casePath?: string;
+  /** Overrides the scenario's LP solver (`solver:`). */
+  solver?: SolverName;
   /** One-line progress notes. */
   progress?: (line: string) => void;
 }
 
-/** Runs the simulator on a loaded scenario (one block). */
+/** Runs the simulator on a loaded scenario (one block), with its problem, case and solver. */
 export async function simulateScenario(scenario: Scenario, roundTimeoutMs: number): Promise<RunReport> {
   const { kind, case: theCase } = await runProblemOf(scenario);
   const problem = kind.problemFor(theCase, { height: 1, loadFactor: 1 });
-  const book = await loadProposalBook(problem);
+  const book = await loadProposalBook(problem, { solver: scenario.solver });
   const { report } = await simulate(
     problem.verifier,
     book,
@@ -56,7 +61,12 @@ export async function runScenarioFile(
   options: RunOptions = {},
 ): Promise<{ scenario: Scenario; reports: RunReport[] }> {
   const loaded = await loadScenarioFile(file);
-  const scenario = options.seed === undefined ? loaded : { ...loaded, seed: options.seed };
+  const scenario: Scenario = {
+    ...loaded,
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.casePath === undefined ? {} : { casePath: options.casePath }),
+    ...(options.solver === undefined ? {} : { solver: options.solver }),
+  };
   const roundTimeoutMs = options.timeoutSec === undefined
     ? scenario.roundTimeoutMs
     : Math.round(options.timeoutSec * 1000);

@@ -40,7 +40,7 @@ import { type Certificate, CERTIFICATE_FORMAT } from "../lp/certificate.ts";
 import type { EquivocationEvidence, NodeId, Proposal } from "./types.ts";
 
 /** Format tag of a ledger (in the genesis record). */
-export const LEDGER_FORMAT = "poso-ledger/2";
+export const LEDGER_FORMAT = "poso-ledger/3";
 
 /**
  * Encoding of the certificate vectors in a block: for a vector of n Float64
@@ -58,6 +58,8 @@ const FLOAT64_BYTES = 8;
 
 /** A `sha256:<64 hex>` digest, as every hash and digest of the ledger is written. */
 const SHA256_PATTERN = /^sha256:[0-9a-f]{64}$/;
+/** Longest problem kind name a genesis may record, characters. */
+const MAX_KIND_NAME_CHARS = 64;
 /** A raw Ed25519 public key as base64url: 32 bytes, 43 characters. */
 const PUBLIC_KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** An Ed25519 signature as base64url: 64 bytes, 86 characters. */
@@ -106,10 +108,11 @@ export interface GenesisParticipant {
  * ```ts
  * import { makeGenesis } from "../mod.ts";
  * const genesis = makeGenesis({
- *   scenario: "scenario1", seed: 1, caseName: "uom", loadVariation: 0.05, protocol: "paper",
+ *   scenario: "scenario1", seed: 1, problem: "ies-dispatch", caseName: "uom",
+ *   caseDigest: `sha256:${"0".repeat(64)}`, loadVariation: 0.05, protocol: "paper",
  *   participants: [{ id: 8, name: "C", delegate: true, normal: true, publicKey: "A".repeat(43) }],
  * });
- * console.log(genesis.kind, genesis.format, genesis.height); // genesis poso-ledger/1 0
+ * console.log(genesis.kind, genesis.format, genesis.height); // genesis poso-ledger/3 0
  * ```
  */
 export interface GenesisRecord {
@@ -123,8 +126,16 @@ export interface GenesisRecord {
   scenario: string;
   /** Run seed (dimensionless integer): fixes every day's load factor (problems/ies-dispatch/days.ts). */
   seed: number;
-  /** Name of the case every day's LP is built from. */
+  /** The problem kind every day poses (problems/registry.ts), e.g. `ies-dispatch`. */
+  problem: string;
+  /** The case's own name (for people; two cases may share one: the digest tells them apart). */
   caseName: string;
+  /**
+   * `sha256:<hex>` of the case file's bytes (problems/registry.ts caseDigest): the data every day's
+   * problem is built from. A run continues a chain only with this case, and a verifier rebuilds each
+   * day's problem only from a case with this digest.
+   */
+  caseDigest: string;
   /** Largest relative daily load change (dimensionless, problems/ies-dispatch/days.ts DAILY_LOAD_VARIATION). */
   loadVariation: number;
   /** The protocol variant of the run: the article's rules or Dolev-Strong relay phases. */
@@ -236,7 +247,9 @@ const GENESIS_KEYS = [
   "height",
   "scenario",
   "seed",
+  "problem",
   "caseName",
+  "caseDigest",
   "loadVariation",
   "protocol",
   "rotateLeader",
@@ -274,7 +287,13 @@ function genesisProblem(g: Obj, where = "genesis"): string | undefined {
   if (g.height !== 0) return `${where}.height is ${show(g.height)}, expected 0`;
   if (typeof g.scenario !== "string") return `${where}.scenario is not text`;
   if (!Number.isSafeInteger(g.seed)) return `${where}.seed is not an integer`;
+  if (typeof g.problem !== "string" || g.problem === "" || g.problem.length > MAX_KIND_NAME_CHARS) {
+    return `${where}.problem is not a problem kind's name (1 to ${MAX_KIND_NAME_CHARS} characters)`;
+  }
   if (typeof g.caseName !== "string") return `${where}.caseName is not text`;
+  if (typeof g.caseDigest !== "string" || !SHA256_PATTERN.test(g.caseDigest)) {
+    return `${where}.caseDigest is not a sha256 digest`;
+  }
   if (!isFiniteNumber(g.loadVariation) || g.loadVariation < 0) {
     return `${where}.loadVariation is not a number >= 0`;
   }
@@ -411,7 +430,9 @@ function canonical(r: UnhashedRecord): UnhashedRecord {
       height: 0,
       scenario: r.scenario,
       seed: r.seed,
+      problem: r.problem,
       caseName: r.caseName,
+      caseDigest: r.caseDigest,
       loadVariation: r.loadVariation,
       protocol: r.protocol,
       rotateLeader: r.rotateLeader,
@@ -462,7 +483,8 @@ const sha256 = (text: string): string => `sha256:${createHash("sha256").update(t
  * @example
  * ```ts
  * const key = "A".repeat(43);
- * const g = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05, protocol: "strict",
+ * const g = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05,
+ *   problem: "ies-dispatch", caseDigest: `sha256:${"0".repeat(64)}`, protocol: "strict",
  *   participants: [{ id: 8, name: "C", delegate: true, normal: true, publicKey: key }] });
  * console.log(recordHash(g) === g.hash); // true
  * ```
@@ -479,6 +501,7 @@ export function recordHash(r: UnhashedRecord): string {
  * @example
  * ```ts
  * const g = makeGenesis({ scenario: "scenario1", seed: 7, caseName: "uom", loadVariation: 0.05,
+ *   problem: "ies-dispatch", caseDigest: `sha256:${"0".repeat(64)}`,
  *   protocol: "paper", participants: [{ id: 8, name: "C", delegate: true, normal: true, publicKey: "A".repeat(43) }] });
  * console.log(g.height, g.hash.startsWith("sha256:")); // 0 true
  * ```
@@ -536,7 +559,8 @@ export function makeBlock(prev: LedgerRecord, fields: BlockFields): BlockRecord 
  *
  * @example
  * ```ts
- * const g = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05, protocol: "strict",
+ * const g = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05,
+ *   problem: "ies-dispatch", caseDigest: `sha256:${"0".repeat(64)}`, protocol: "strict",
  *   participants: [{ id: 8, name: "C", delegate: true, normal: true, publicKey: "A".repeat(43) }] });
  * console.log(encodeRecord(g).endsWith('"}\n')); // true
  * ```
@@ -556,7 +580,8 @@ export type ParsedRecord = { ok: true; record: LedgerRecord } | { ok: false; rea
  *
  * @example
  * ```ts
- * const g = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05, protocol: "strict",
+ * const g = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05,
+ *   problem: "ies-dispatch", caseDigest: `sha256:${"0".repeat(64)}`, protocol: "strict",
  *   participants: [{ id: 8, name: "C", delegate: true, normal: true, publicKey: "A".repeat(43) }] });
  * console.log(parseRecord(encodeRecord(g)).ok); // true
  * console.log(parseRecord(encodeRecord(g).replace('"seed":1', '"seed":2')).ok); // false (hash)
@@ -606,7 +631,8 @@ export function parseRecord(line: string): ParsedRecord {
  *
  * @example
  * ```ts
- * const g = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05, protocol: "strict",
+ * const g = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05,
+ *   problem: "ies-dispatch", caseDigest: `sha256:${"0".repeat(64)}`, protocol: "strict",
  *   participants: [{ id: 8, name: "C", delegate: true, normal: true, publicKey: "A".repeat(43) }] });
  * console.log(chainId(g) === g.hash); // true
  * ```
@@ -622,7 +648,8 @@ export function chainId(genesis: GenesisRecord): string {
  * @example
  * ```ts
  * const p = [{ id: 8, name: "C", delegate: true, normal: true, publicKey: "A".repeat(43) }];
- * const f = { scenario: "s", caseName: "uom", loadVariation: 0.05, protocol: "strict" as const, participants: p };
+ * const f = { scenario: "s", caseName: "uom", loadVariation: 0.05,
+ *   problem: "ies-dispatch", caseDigest: `sha256:${"0".repeat(64)}`, protocol: "strict" as const, participants: p };
  * console.log(genesisDifferences(makeGenesis({ ...f, seed: 1 }), makeGenesis({ ...f, seed: 2 }))); // ["seed"]
  * ```
  */
@@ -857,7 +884,8 @@ function nextRecord(text: string | undefined, line: number, records: LedgerRecor
  *
  * @example
  * ```ts
- * const g = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05, protocol: "strict",
+ * const g = makeGenesis({ scenario: "s", seed: 1, caseName: "uom", loadVariation: 0.05,
+ *   problem: "ies-dispatch", caseDigest: `sha256:${"0".repeat(64)}`, protocol: "strict",
  *   participants: [{ id: 8, name: "C", delegate: true, normal: true, publicKey: "A".repeat(43) }] });
  * const bytes = new TextEncoder().encode(encodeRecord(g) + '{"kind":"blo');
  * const scan = scanLedger(bytes);

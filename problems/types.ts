@@ -103,3 +103,26 @@ export interface ProblemKind<Case = unknown> {
   /** Day `day`'s problem. */
   problemFor(c: Case, day: DayParams): Problem;
 }
+
+/**
+ * A case as a run reads it (problems/registry.ts readCaseFile): validated by
+ * its kind, with the SHA-256 of the file's bytes, which the genesis records so
+ * that a chain names exactly the data every day's problem was built from.
+ *
+ * @example
+ * ```ts
+ * import { problemKind, readCaseFile } from "../mod.ts";
+ * const bundled = await readCaseFile(problemKind("ies-dispatch"));
+ * console.log(bundled.kind.name, bundled.digest.startsWith("sha256:")); // ies-dispatch true
+ * ```
+ */
+export interface CaseFile<Case = unknown> {
+  /** The problem kind the case is for. */
+  kind: ProblemKind<Case>;
+  /** The case, validated by the kind. */
+  case: Case;
+  /** `sha256:<64 hex>` of the file's bytes, exactly as read. */
+  digest: string;
+  /** Where it was read from (for messages): the path given, or the bundled file's path. */
+  file: string;
+}

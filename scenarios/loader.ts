@@ -7,8 +7,9 @@
  *
  * @module
  */
-import { DEFAULT_SOLVER, type SolverName } from "../lp/solver.ts";
-import { DEFAULT_PROBLEM } from "../problems/registry.ts";
+import { dirname, isAbsolute, resolve as resolvePath } from "node:path";
+import { DEFAULT_SOLVER, isSolverName, type SolverName, SOLVERS } from "../lp/solver.ts";
+import { DEFAULT_PROBLEM, problemKinds } from "../problems/registry.ts";
 import {
   type Alias,
   isAlias,
@@ -22,7 +23,13 @@ import {
   visit,
 } from "yaml";
 import process from "node:process";
-import { InputFileError, MAX_NODE_NAME_CHARS, nodeNameProblem, readCappedText } from "../actors/files.ts";
+import {
+  InputFileError,
+  MAX_NODE_NAME_CHARS,
+  nodeNameProblem,
+  readCappedText,
+  readFailure,
+} from "../actors/files.ts";
 import { defaultFaults } from "../consensus/delegate.ts";
 import type { Misbehaviour, NodeId } from "../consensus/types.ts";
 
@@ -104,7 +111,10 @@ export interface Scenario {
   normalVerify: boolean;
   /** `problem:`: the problem kind every day poses (problems/registry.ts), default `ies-dispatch`. */
   problem: string;
-  /** `case:`: the case file, resolved against the scenario file's folder; absent: the kind's bundled case. */
+  /**
+   * `case:`: the case file, resolved against the scenario file's folder to an absolute path (so it
+   * names the same file from any current directory); absent: the kind's bundled case.
+   */
   casePath?: string;
   /** `solver:`: the LP back end a leader solves with (lp/solver.ts); default {@link DEFAULT_SOLVER}. */
   solver: SolverName;
@@ -390,7 +400,19 @@ const LEADER_SEND_KEYS: readonly IdListBehaviour[] = [
 /** Relay behaviours: each decides what a follower relays to one delegate, so a delegate may appear in one only. */
 const RELAY_KEYS: readonly IdListBehaviour[] = ["follower_trick_ignore", "follower_trick_error"];
 
-const TOP_KEYS = ["name", "description", "protocol", "seed", "keys", "days", "scene", "nodes"] as const;
+const TOP_KEYS = [
+  "name",
+  "description",
+  "protocol",
+  "seed",
+  "problem",
+  "case",
+  "solver",
+  "keys",
+  "days",
+  "scene",
+  "nodes",
+] as const;
 const DAYS_KEYS = ["count", "rotate_leader"] as const;
 const SCENE_KEYS = ["params"] as const;
 const PARAM_KEYS = [
@@ -405,8 +427,8 @@ const NODE_KEYS = ["name", "is_delegate", "is_normal", "leader_evil"] as const;
 
 const NETWORK = "the original configuration's network address; this runtime routes messages itself";
 const KEYS = "the original configuration's per-node key file; keys come from the top-level keys: setting";
-const HUB =
-  "the original configuration's hub spreadsheet; the case data comes from problems/ies-dispatch/data/uom-ies.json";
+const HUB = "the original configuration's hub spreadsheet; the case data comes from the top-level case: " +
+  "setting (a JSON case file), by default problems/ies-dispatch/data/uom-ies.json";
 const GAMS = "the original configuration's GAMS installation; this runtime solves a linear model with GLPK";
 
 /** Keys of the original configuration that mean nothing here, with the reason given in the notice. */
@@ -474,7 +496,35 @@ export async function loadScenarioFile(path: string): Promise<Scenario> {
     if (!(e instanceof InputFileError)) throw e;
     throw new ScenarioError([{ file: path, line: 0, column: 0, keyPath: "", detail: e.detail }]);
   }
-  return parseScenario(text, path);
+  const { scenario, caseAt } = parseScenarioText(text, path);
+  if (scenario.casePath !== undefined && caseAt) {
+    const why = await unreadableFile(scenario.casePath);
+    if (why !== undefined) {
+      throw new ScenarioError([{
+        file: path,
+        ...caseAt,
+        keyPath: "case",
+        detail: `cannot read the case file ${scenario.casePath}: ${why}`,
+      }]);
+    }
+  }
+  return scenario;
+}
+
+/**
+ * Why `path` cannot be read as a case file (no such file, not a regular file, no permission), or
+ * undefined. A FIFO or device is refused without being opened (opening a FIFO waits for a writer).
+ */
+async function unreadableFile(path: string): Promise<string | undefined> {
+  try {
+    const info = await Deno.stat(path);
+    if (info.isDirectory) return "is a directory, not a file";
+    if (!info.isFile) return "is not a regular file";
+    (await Deno.open(path, { read: true })).close();
+    return undefined;
+  } catch (e) {
+    return readFailure(e);
+  }
 }
 
 /**
@@ -497,6 +547,14 @@ export async function loadScenarioFile(path: string): Promise<Scenario> {
  * ```
  */
 export function parseScenario(text: string, file: string): Scenario {
+  return parseScenarioText(text, file).scenario;
+}
+
+/** {@link parseScenario}, and where the `case:` value is (for an error about the file it names). */
+function parseScenarioText(
+  text: string,
+  file: string,
+): { scenario: Scenario; caseAt?: { line: number; column: number } } {
   if (text.length > MAX_SCENARIO_BYTES) {
     throw new ScenarioError([{
       file,
@@ -549,7 +607,7 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new ScenarioError(ctx.problems as [ScenarioProblem, ...ScenarioProblem[]], ctx.unshownProblems);
   }
   ctx.closeNotices();
-  return scenario as Scenario;
+  return { scenario: scenario as Scenario, ...(ctx.caseAt ? { caseAt: ctx.caseAt } : {}) };
 }
 
 /**
@@ -632,6 +690,8 @@ type Resolve = (n: unknown) => unknown;
 class Context {
   readonly problems: ScenarioProblem[] = [];
   readonly notices: string[] = [];
+  /** Where the `case:` value is, when the scenario names a case file. */
+  caseAt?: { line: number; column: number };
   /** Notices beyond {@link MAX_NOTICES}, counted only. */
   private unshownNotices = 0;
   /** Mapping entries and list items read so far (see {@link MAX_ITEMS}). */
@@ -886,6 +946,11 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
     } else seed = v;
   }
 
+  // problem, case, solver
+  const problem = readProblem(ctx, get("problem"));
+  const casePath = readCasePath(ctx, get("case"));
+  const solver = readSolver(ctx, get("solver"));
+
   // keys, days
   const keys = readKeys(ctx, get("keys"), seed, resolve);
   const days = readDays(ctx, get("days"), resolve);
@@ -956,8 +1021,9 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
     maxRounds,
     linkDelayMs: params.linkDelayMs,
     normalVerify: params.normalVerify,
-    problem: DEFAULT_PROBLEM,
-    solver: DEFAULT_SOLVER,
+    problem,
+    ...(casePath === undefined ? {} : { casePath }),
+    solver,
     participants,
     notices: ctx.notices,
   };
@@ -1546,14 +1612,65 @@ function readKeys(ctx: Context, e: Entry | undefined, seed: number, resolve: Res
   return { kind: "default" };
 }
 
-/** Why `path` cannot be a directory path, or undefined: too long, or a control character in it. */
-function pathProblem(path: string): string | undefined {
+/** Why `path` cannot be a path, or undefined: too long, or a control character in it. */
+function pathProblem(path: string, what = "the key directory path"): string | undefined {
   if (path.length > MAX_PATH_CHARS) {
-    return `the key directory path has ${path.length} characters; at most ${MAX_PATH_CHARS} are allowed`;
+    return `${what} has ${path.length} characters; at most ${MAX_PATH_CHARS} are allowed`;
   }
   // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(path)) return "the key directory path holds a control character";
+  if (/[\u0000-\u001f\u007f]/.test(path)) return `${what} holds a control character`;
   return undefined;
+}
+
+/** `problem:`: a registered problem kind's name; default {@link DEFAULT_PROBLEM}. */
+function readProblem(ctx: Context, e: Entry | undefined): string {
+  if (!e || isEmpty(e.value)) return DEFAULT_PROBLEM;
+  const v = scalar(e.value);
+  const known = problemKinds();
+  if (typeof v === "string" && known.includes(v)) return v;
+  const near = typeof v === "string" ? nearestKey(v, known) : undefined;
+  ctx.fail(
+    e.at,
+    "problem",
+    `unknown problem kind ${describe(e.value)}${near ? `; did you mean ${near}?` : ""} ` +
+      `(known: ${known.join(", ")}; default ${DEFAULT_PROBLEM})`,
+  );
+  return DEFAULT_PROBLEM;
+}
+
+/**
+ * `case:`: a case file, relative to the scenario file's folder, resolved to an absolute path;
+ * undefined when unset (the kind's bundled case). Whether the file can be read is checked by
+ * {@link loadScenarioFile}; what it holds, by the problem kind when a run reads it.
+ */
+function readCasePath(ctx: Context, e: Entry | undefined): string | undefined {
+  if (!e || isEmpty(e.value)) return undefined;
+  const v = scalar(e.value);
+  if (typeof v !== "string" || v.trim() === "") {
+    ctx.fail(e.at, "case", `expected the path of a case file (JSON), found ${describe(e.value)}`);
+    return undefined;
+  }
+  const problem = pathProblem(v, "the case file path");
+  if (problem !== undefined) {
+    ctx.fail(e.at, "case", problem);
+    return undefined;
+  }
+  ctx.caseAt = ctx.pos(e.at);
+  const path = v.trim();
+  return isAbsolute(path) ? path : resolvePath(dirname(ctx.file), path);
+}
+
+/** `solver:`: an LP solver back end (lp/solver.ts); default {@link DEFAULT_SOLVER}. */
+function readSolver(ctx: Context, e: Entry | undefined): SolverName {
+  if (!e || isEmpty(e.value)) return DEFAULT_SOLVER;
+  const v = scalar(e.value);
+  if (isSolverName(v)) return v;
+  ctx.fail(
+    e.at,
+    "solver",
+    `unknown solver ${describe(e.value)}; use ${SOLVERS.join(" or ")} (default ${DEFAULT_SOLVER})`,
+  );
+  return DEFAULT_SOLVER;
 }
 
 /** The start of an error about a number of days, with the allowed range. */

@@ -44,9 +44,19 @@ import {
 } from "../consensus/ledger.ts";
 import { decisionStatement, leaderStatement, proposalDigest } from "../consensus/signing.ts";
 import type { Proposal } from "../consensus/types.ts";
-import { buildDispatchModel, type Certificate, loadUomCase, solveVariant } from "../mod.ts";
+import {
+  buildDispatchModel,
+  type Certificate,
+  loadUomCase,
+  problemKind,
+  readCaseFile,
+  solveVariant,
+} from "../mod.ts";
 import { caseForDay } from "../problems/ies-dispatch/days.ts";
 import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
+
+/** The bundled case, as a chain of it records it in its genesis. */
+const BUNDLED_CASE = await readCaseFile(problemKind());
 
 /** Scratch space of the file tests; the test task grants write access here only. */
 const TEST_TMP = "out/test-tmp";
@@ -90,7 +100,9 @@ function genesisOf(
   return makeGenesis({
     scenario: "ledger-test",
     seed,
+    problem: BUNDLED_CASE.kind.name,
     caseName: "uom",
+    caseDigest: BUNDLED_CASE.digest,
     loadVariation: DAILY_LOAD_VARIATION,
     protocol: "strict",
     rotateLeader,
