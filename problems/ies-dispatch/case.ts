@@ -299,6 +299,9 @@ export const MAX_CASE_ID = 0xffff_ffff;
 /** Longest case name, characters. */
 export const MAX_CASE_NAME_CHARS = 256;
 
+/** Longest `$schema` reference (a path or URL for editors), characters. */
+const MAX_SCHEMA_REF_CHARS = 4096;
+
 /** Longest key shown in an error message, characters (a longer one is cut, with an ellipsis). */
 const MAX_SHOWN_KEY_CHARS = 64;
 
@@ -721,7 +724,7 @@ export function caseFieldPaths(value: unknown): string[] {
 
 function readCase(value: unknown, trace?: Set<string>): IesCase {
   return Reader.root(value, trace).read((r) => {
-    if (r.has("$schema")) r.str("$schema", MAX_CASE_NAME_CHARS * 16);
+    if (r.has("$schema")) r.str("$schema", MAX_SCHEMA_REF_CHARS);
     const horizon = r.int("horizon_hours", 1, MAX_HORIZON_HOURS);
     const draft: DraftCase = {
       name: r.str("name", MAX_CASE_NAME_CHARS),
