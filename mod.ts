@@ -73,6 +73,7 @@ export * from "./problems/ies-dispatch/series.ts";
 export * from "./problems/ies-dispatch/summary.ts";
 // Bigger cases for scaling studies, and a dispatch's hourly series as CSV.
 export * from "./problems/ies-dispatch/scale.ts";
+export * from "./problems/ies-dispatch/csv.ts";
 
 // The protocol core (pure state machines) and its trace.
 export * from "./consensus/types.ts";
