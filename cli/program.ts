@@ -131,6 +131,7 @@ Examples:
   poso run scenarios/scenario2.yaml --simulate --json > run.json
   poso report run.json -o run.html               the run as a self-contained HTML page
   poso solve                                     solve the day's dispatch LP and check its certificate
+  poso case check my-case.json                   validate your own case (docs/case-format.md)
   poso ledger verify poso-data --recheck         check the ledgers a run wrote
   poso keys generate my-keys --scenario scenarios/scenario1.yaml
 

@@ -54,13 +54,21 @@ export interface ScaleOptions {
  * ```
  */
 export class ScaleError extends Error {
+  /** The option at fault. */
+  readonly option: keyof ScaleOptions;
+  /** What is wrong with it. */
+  readonly detail: string;
   /**
+   * An error about `option`; the message is `<option>: <detail>`.
+   *
    * @param option the option at fault
    * @param detail what is wrong with it
    */
-  constructor(readonly option: keyof ScaleOptions, readonly detail: string) {
+  constructor(option: keyof ScaleOptions, detail: string) {
     super(`${option}: ${detail}`);
     this.name = "ScaleError";
+    this.option = option;
+    this.detail = detail;
   }
 }
 
