@@ -71,6 +71,9 @@ export * from "./problems/ies-dispatch/days.ts";
 export * from "./problems/ies-dispatch/series.ts";
 // What a report says about an accepted dispatch.
 export * from "./problems/ies-dispatch/summary.ts";
+// Bigger cases for scaling studies, and a dispatch's hourly series as CSV.
+export * from "./problems/ies-dispatch/scale.ts";
+export * from "./problems/ies-dispatch/csv.ts";
 
 // The protocol core (pure state machines) and its trace.
 export * from "./consensus/types.ts";

@@ -1,16 +1,20 @@
 /**
- * `deno task bench:solvers [maxCopies] [runs]`: GLPK against HiGHS on the UoM
- * dispatch LP and on larger LPs made of k independent copies of it (a
- * block-diagonal LP, k = 1, 2, 4, ... maxCopies, default 16).
+ * `deno task bench:solvers [maxCopies] [runs]`: GLPK against HiGHS on the UoM dispatch LP and
+ * on the LPs of the bundled case scaled to k copies (problems/ies-dispatch/scale.ts, what
+ * `poso case scale --copies k` writes: k copies of the network tied at the grid bus, k = 1, 2,
+ * 4, ... maxCopies, default 16), each built as a leader builds it (dispatch.ts defaults).
  *
- * For each k and back end it prints the median wall time of up to `runs`
- * solves (default 5; fewer when they would take more than
- * {@link CELL_BUDGET_MS}), and the median time of the follower's certificate
- * check. The first line is each back end's first solve in this process, which
- * includes loading and compiling its WebAssembly module (what a fresh Worker
- * pays). GLPK is skipped for every k after the first where one solve took more
- * than {@link GLPK_LIMIT_MS}. Every certificate must be accepted and both
- * back ends must agree on the optimum within a cent per copy.
+ * For each k and back end it prints the LP's size and build time, the median wall time of up
+ * to `runs` solves (default 5; fewer when they would take more than {@link CELL_BUDGET_MS}),
+ * and the median time of the follower's certificate check. The first line is each back end's
+ * first solve in this process, which includes loading and compiling its WebAssembly module
+ * (what a fresh Worker pays). GLPK is skipped for every k after the first where one solve took
+ * more than {@link GLPK_LIMIT_MS}. Every certificate must be accepted and both back ends must
+ * agree on the optimum within a cent per copy.
+ *
+ * The LP grows faster than k: the piecewise-linear CHP cost keeps its error below $0.005 over
+ * the horizon however many units share it, so each CHP gets finer chords (about k^1.5 segment
+ * columns in all; docs/case-format.md).
  */
 import {
   buildDispatchModel,
@@ -19,6 +23,7 @@ import {
   loadUomCase,
   lpSize,
   makeCertificate,
+  scaleCase,
   type SolverName,
   solveWith,
   type SparseLp,
@@ -41,39 +46,6 @@ function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** `copies` independent copies of `lp` in one block-diagonal LP (names suffixed `#<copy>`). */
-function stackLp(lp: SparseLp, copies: number): SparseLp {
-  if (copies === 1) return lp;
-  const n = lp.colNames.length, m = lp.rowNames.length, nz = lp.values.length;
-  const repeat = (a: Float64Array) => {
-    const r = new Float64Array(a.length * copies);
-    for (let b = 0; b < copies; b++) r.set(a, b * a.length);
-    return r;
-  };
-  const rowStart = new Int32Array(m * copies + 1), colIndex = new Int32Array(nz * copies);
-  for (let b = 0; b < copies; b++) {
-    for (let i = 0; i < m; i++) rowStart[b * m + i] = lp.rowStart[i] + b * nz;
-    for (let k = 0; k < nz; k++) colIndex[b * nz + k] = lp.colIndex[k] + b * n;
-  }
-  rowStart[m * copies] = nz * copies;
-  const names = (a: readonly string[]) =>
-    Array.from({ length: copies }, (_, b) => a.map((s) => `${s}#${b}`)).flat();
-  return {
-    name: `${lp.name} x${copies}`,
-    colNames: names(lp.colNames),
-    rowNames: names(lp.rowNames),
-    c: repeat(lp.c),
-    c0: lp.c0 * copies,
-    lower: repeat(lp.lower),
-    upper: repeat(lp.upper),
-    rowLower: repeat(lp.rowLower),
-    rowUpper: repeat(lp.rowUpper),
-    rowStart,
-    colIndex,
-    values: repeat(lp.values),
-  };
 }
 
 interface Cell {
@@ -110,7 +82,8 @@ async function measure(solver: SolverName, lp: SparseLp): Promise<Cell> {
   };
 }
 
-const { lp } = buildDispatchModel(await loadUomCase());
+const uom = await loadUomCase();
+const { lp } = buildDispatchModel(uom);
 const size = lpSize(lp);
 console.log(
   `UoM dispatch LP: ${size.variables} columns, ${size.constraints} rows, ${size.nonzeros} nonzeros`,
@@ -129,21 +102,30 @@ for (const solver of ["highs", "glpk"] as const) {
 const fmt = (
   ms: number,
 ) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`);
-console.log("\n| copies | columns | rows | glpk solve (runs) | highs solve (runs) | glpk/highs | check |");
-console.log("| -----: | ------: | ---: | ----------------: | -----------------: | ---------: | ----: |");
+console.log(
+  "\n| copies | columns | rows | nonzeros | build | glpk solve (runs) | highs solve (runs) | glpk/highs | check |",
+);
+console.log(
+  "| -----: | ------: | ---: | -------: | ----: | ----------------: | -----------------: | ---------: | ----: |",
+);
 let glpkTooSlow = false;
 for (let k = 1; k <= MAX_COPIES; k *= 2) {
-  const big = stackLp(lp, k);
+  const t0 = performance.now();
+  const big = buildDispatchModel(scaleCase(uom, { copies: k })).lp;
+  const buildMs = performance.now() - t0;
   const h = await measure("highs", big);
   const g = glpkTooSlow ? undefined : await measure("glpk", big);
   if (g && Math.abs(g.objective - h.objective) > SAME_COST_USD * k) {
     throw new Error(`x${k}: GLPK's optimum ${g.objective} differs from HiGHS's ${h.objective}`);
   }
   if (g && g.slowest > GLPK_LIMIT_MS) glpkTooSlow = true;
+  const sz = lpSize(big);
   const cells = [
     String(k),
-    String(big.colNames.length),
-    String(big.rowNames.length),
+    String(sz.variables),
+    String(sz.constraints),
+    String(sz.nonzeros),
+    fmt(buildMs),
     g ? `${fmt(g.solveMs)} (${g.runs})` : `skipped (> ${GLPK_LIMIT_MS / 1000} s)`,
     `${fmt(h.solveMs)} (${h.runs})`,
     g ? `${(g.solveMs / h.solveMs).toFixed(1)}x` : "",

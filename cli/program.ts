@@ -16,11 +16,12 @@
  */
 import { dirname, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { InputFileError } from "../actors/files.ts";
+import { formatBytes, InputFileError } from "../actors/files.ts";
 import { KeyError } from "../actors/keys.ts";
 import { LEDGER_FILE_SUFFIX, LedgerError } from "../actors/ledger_file.ts";
 import { DEFAULT_DATA_DIR, RunError } from "../actors/supervisor.ts";
-import { CaseError } from "../problems/ies-dispatch/case.ts";
+import { CaseError, loadCaseFile, MAX_CASE_BYTES, UOM_CASE_URL } from "../problems/ies-dispatch/case.ts";
+import { MAX_SCALE_COPIES, MAX_SCALE_DAYS, scaleCase, ScaleError } from "../problems/ies-dispatch/scale.ts";
 import { SolverError } from "../lp/glpk.ts";
 import { DEFAULT_SOLVER, type SolverName, SOLVERS } from "../lp/solver.ts";
 import { CaseFileError } from "../problems/registry.ts";
@@ -37,6 +38,8 @@ import {
   SECONDS_RANGE,
   secondsToMs,
 } from "../scenarios/loader.ts";
+import { caseSummary } from "./case.ts";
+import { CsvDirError, DAYS_CSV, DISPATCH_CSV, prepareCsvDir, writeRunCsv, writeSolveCsv } from "./csv.ts";
 import { renderDays } from "./days.ts";
 import { defaultKeyDir, formatKeys, generateKeys, showKeys } from "./keys.ts";
 import { formatLedgerVerdict, verifyLedgerDir } from "./ledger.ts";
@@ -131,6 +134,7 @@ Examples:
   poso run scenarios/scenario2.yaml --simulate --json > run.json
   poso report run.json -o run.html               the run as a self-contained HTML page
   poso solve                                     solve the day's dispatch LP and check its certificate
+  poso case check my-case.json                   validate your own case (docs/case-format.md)
   poso ledger verify poso-data --recheck         check the ledgers a run wrote
   poso keys generate my-keys --scenario scenarios/scenario1.yaml
 
@@ -215,6 +219,10 @@ function buildProgram(io: CliIo): Command {
           `${DEFAULT_SOLVER})`,
       ).choices([...SOLVERS]),
     )
+    .option(
+      "--csv <dir>",
+      `also write ${DISPATCH_CSV} (hourly dispatch of every accepted day) and ${DAYS_CSV} (one row per day) in this directory (made if missing)`,
+    )
     .addHelpText(
       "after",
       epilogue(
@@ -244,6 +252,7 @@ function buildProgram(io: CliIo): Command {
           report?: string;
           case?: string;
           solver?: SolverName;
+          csv?: string;
         },
         cmd: Command,
       ) => {
@@ -260,6 +269,7 @@ function buildProgram(io: CliIo): Command {
             },
           );
         }
+        if (opts.csv) await prepareCsvDir(opts.csv, [DISPATCH_CSV, DAYS_CSV]);
         const progress = progressOf(io, opts.json);
         if (opts.simulate) progress?.(`simulating ${file} (virtual time)`);
         const { scenario, reports } = await runScenarioFile(file, {
@@ -288,6 +298,10 @@ function buildProgram(io: CliIo): Command {
         if (opts.report && last) {
           await io.writeFile(opts.report, renderReportHtml(last, { scenario }));
           if (!opts.json) io.out(`report written to ${opts.report}`);
+        }
+        if (opts.csv) {
+          const written = await writeRunCsv(opts.csv, reports, io.writeFile);
+          if (!opts.json) io.out(`CSV written to ${written.join(", ")}`);
         }
         if (!last?.outcome) throw new ExitStatus(EXIT_FAILURE);
       },
@@ -357,23 +371,33 @@ function buildProgram(io: CliIo): Command {
     .option("--case <file>", "case data (JSON) (default: the bundled UoM case)")
     .option("--out <file>", "also write the certificate (x, y) to this JSON file, for `poso verify`")
     .option("--json", "print one JSON object instead of the readable summary")
+    .option(
+      "--csv <dir>",
+      `also write ${DISPATCH_CSV}, the hourly dispatch per source and hub, in this directory`,
+    )
     .addHelpText(
       "after",
       epilogue([
         "poso solve",
         "poso solve --variant selfish --out selfish.json",
         "poso solve --case my-case.json --json",
+        "poso solve --case out/x4.json --csv out/x4",
       ]),
     )
-    .action(async (opts: { variant: Variant; case?: string; out?: string; json?: boolean }) => {
+    .action(async (opts: { variant: Variant; case?: string; out?: string; json?: boolean; csv?: string }) => {
+      if (opts.csv) await prepareCsvDir(opts.csv, [DISPATCH_CSV]);
       progressOf(io, opts.json)?.(
         `building the dispatch LP and solving the ${opts.variant} variant with GLPK`,
       );
-      const { report, certificate } = await runSolve(opts.variant, opts.case);
+      const { report, certificate, series } = await runSolve(opts.variant, opts.case);
       if (opts.out) await io.writeFile(opts.out, JSON.stringify(certificate) + "\n");
+      const csvFile = opts.csv ? await writeSolveCsv(opts.csv, series, io.writeFile) : undefined;
       io.out(opts.json ? JSON.stringify(report) : formatSolveReport(report));
       if (opts.out && !opts.json) io.out(`Certificate written to ${opts.out}`);
+      if (csvFile && !opts.json) io.out(`CSV written to ${csvFile}`);
     });
+
+  addCaseCommand(program, io);
 
   program
     .command("verify")
@@ -513,6 +537,87 @@ function buildProgram(io: CliIo): Command {
   return program;
 }
 
+/** `poso case`: check a case file, or write a scaled one (docs/case-format.md). */
+function addCaseCommand(program: Command, io: CliIo): void {
+  const cases = program
+    .command("case")
+    .summary("check a case file, or write a bigger one for scaling studies")
+    .description(
+      "Dispatch case files (JSON; docs/case-format.md, schema problems/ies-dispatch/case.schema.json).",
+    )
+    .addHelpText(
+      "after",
+      epilogue([
+        "poso case check my-case.json",
+        "poso case scale my-case.json --copies 4 --days 7 -o out/big.json",
+      ]),
+    );
+  cases
+    .command("check")
+    .summary("validate a case file and summarise it")
+    .description(
+      "Validate a case file as every poso command does (unknown keys, ranges, references, back-references)\n" +
+        "and summarise it; --json prints the validated case with every default filled in.",
+    )
+    .argument("<case>", "case file (JSON)")
+    .option("--json", "print the validated case (defaults filled in) as JSON")
+    .addHelpText(
+      "after",
+      epilogue(
+        ["poso case check my-case.json", "poso case check my-case.json --json > filled.json"],
+        "Exit status: 0 valid, 1 not.",
+      ),
+    )
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const c = await loadCaseFile(file);
+      io.out(opts.json ? JSON.stringify(c, null, 2) : `${file}: valid\n${caseSummary(c)}`);
+    });
+  cases
+    .command("scale")
+    .summary("write k copies of a case tied at the grid bus, over a d-day horizon")
+    .description(
+      "Write a bigger valid case for scaling studies: --copies k copies of the whole system, ids\n" +
+        "renumbered, tied at the grid (slack) bus by zero-impedance branches and at the gas source by\n" +
+        "pipes; --days d repeats the day's prices and load factors d times, storage running over the\n" +
+        "whole horizon. docs/case-format.md says how ids are renumbered and what the optimum costs.",
+    )
+    .argument("[case]", "case file (JSON) (default: the bundled UoM case)")
+    .requiredOption("-o, --out <file>", "the case file to write (JSON)")
+    .option(
+      "--copies <k>",
+      `copies of the system, 1 to ${MAX_SCALE_COPIES}`,
+      wholeFrom1To(MAX_SCALE_COPIES),
+      1,
+    )
+    .option("--days <d>", `days of the horizon, 1 to ${MAX_SCALE_DAYS}`, wholeFrom1To(MAX_SCALE_DAYS), 1)
+    .addHelpText(
+      "after",
+      epilogue([
+        "poso case scale my-case.json --copies 4 -o out/x4.json",
+        "poso case scale --copies 2 --days 7 -o out/uom-x2-week.json && poso solve --case out/uom-x2-week.json",
+      ]),
+    )
+    .action(async (file: string | undefined, opts: { out: string; copies: number; days: number }) => {
+      if (file !== undefined && resolve(file) === resolve(opts.out)) {
+        throw new CliError(
+          `${opts.out}: the scaled case would overwrite its input; name another file with -o`,
+        );
+      }
+      const source = file ?? UOM_CASE_URL;
+      const c = scaleCase(await loadCaseFile(source), { copies: opts.copies, days: opts.days });
+      const text = JSON.stringify(c, null, 2) + "\n";
+      const bytes = new TextEncoder().encode(text).length;
+      if (bytes > MAX_CASE_BYTES) {
+        throw new CliError(
+          `${opts.out}: the scaled case would be ${formatBytes(bytes)}, and poso reads case files up to ` +
+            `${formatBytes(MAX_CASE_BYTES)}: use fewer copies or days`,
+        );
+      }
+      await io.writeFile(opts.out, text);
+      io.out(`${opts.out}: ${caseSummary(c)}`);
+    });
+}
+
 /** The command's full name, e.g. `poso ledger verify`. */
 function commandPath(cmd: Command): string {
   const names: string[] = [];
@@ -571,6 +676,17 @@ function parseDays(value: string): number {
   return n;
 }
 
+/** A parser of a whole number from 1 to `max` (commander's argParser; a usage error otherwise). */
+function wholeFrom1To(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < 1 || n > max) {
+      throw new InvalidArgumentError(`Expected a whole number from 1 to ${max}.`);
+    }
+    return n;
+  };
+}
+
 /** Parses a count (a whole number >= 1). */
 function parseCount(value: string): number {
   const n = parseWhole(value);
@@ -599,6 +715,7 @@ export function parseWhole(value: string): number {
 /** Errors whose message is the whole story for a user (no stack trace); each names its file. */
 function isUserFacing(e: unknown): e is Error {
   return e instanceof CliError || e instanceof CaseError || e instanceof SolverError ||
+    e instanceof ScaleError || e instanceof CsvDirError ||
     e instanceof CertificateFileError || e instanceof ScenarioError || e instanceof KeyError ||
     e instanceof LedgerError || e instanceof RunError || e instanceof ReportFileError ||
     e instanceof InputFileError || e instanceof CaseFileError || e instanceof ChainCaseError;

@@ -8,6 +8,7 @@ import { type Certificate, checkCertificate, describeVerdict, type Verdict } fro
 import { type IesCase, loadCaseFile, loadUomCase } from "../problems/ies-dispatch/case.ts";
 import { buildDispatchModel, type DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
 import { type LpSize, lpSize } from "../lp/lp.ts";
+import { type DispatchSeries, dispatchSeries } from "../problems/ies-dispatch/series.ts";
 import { solveVariant, type Variant } from "../problems/ies-dispatch/variants.ts";
 import { renderTable, usd, whole } from "./table.ts";
 
@@ -30,6 +31,8 @@ export interface HubReport {
 export interface SolveReport {
   variant: Variant;
   case: string;
+  /** Periods of the case's horizon, h (24 for a day). */
+  hours: number;
   trueCostUsd: number;
   lpObjectiveUsd: number;
   publishedCostUsd: number | null;
@@ -68,11 +71,11 @@ function hubReports(model: DispatchModel, x: ArrayLike<number>): HubReport[] {
   });
 }
 
-/** Builds, solves and checks; returns the report and the certificate. */
+/** Builds, solves and checks; returns the report, the certificate and the dispatch's hourly series. */
 export async function runSolve(
   variant: Variant,
   casePath?: string,
-): Promise<{ report: SolveReport; certificate: Certificate }> {
+): Promise<{ report: SolveReport; certificate: Certificate; series: DispatchSeries }> {
   const ies = await loadCase(casePath);
   let t0 = performance.now();
   const model = buildDispatchModel(ies);
@@ -85,9 +88,11 @@ export async function runSolve(
   const figures = verdict.verdict === "malformed" ? null : verdict;
   return {
     certificate: sol.certificate,
+    series: dispatchSeries(model, x),
     report: {
       variant,
       case: ies.name,
+      hours: model.layout.hours,
       trueCostUsd: sol.cost.total,
       lpObjectiveUsd: sol.lpObjectiveUsd,
       publishedCostUsd: casePath ? null : PUBLISHED_COST_USD[variant] ?? null,
@@ -108,6 +113,9 @@ export async function runSolve(
 
 const sum = (a: number[]) => a.reduce((s, v) => s + v, 0);
 
+/** Hours of a day: a horizon this long is called a day. */
+const HOURS_PER_DAY = 24;
+
 /** The human-readable summary of a solve. */
 export function formatSolveReport(r: SolveReport): string {
   const pub = r.publishedCostUsd;
@@ -125,15 +133,15 @@ export function formatSolveReport(r: SolveReport): string {
   energy.push(["grid", whole(sum(r.gridImportKw)), "", "", "", ""]);
   const t = r.timingsMs;
   return [
-    `${r.case}, 24-hour dispatch, variant: ${r.variant}`,
+    `${r.case}, ${r.hours}-hour dispatch, variant: ${r.variant}`,
     "",
-    `True cost     ${usd(r.trueCostUsd)} per day${vsPub}`,
+    `True cost     ${usd(r.trueCostUsd)} per ${r.hours === HOURS_PER_DAY ? "day" : `${r.hours} h`}${vsPub}`,
     `  grid import ${usd(r.costBreakdownUsd.grid)}`,
     `  CHP units   ${usd(r.costBreakdownUsd.chp)}`,
     `  gas boilers ${usd(r.costBreakdownUsd.boiler)}`,
     `LP objective  ${usd(r.lpObjectiveUsd)} (piecewise-linear CHP cost)`,
     "",
-    "Energy over the day, kWh (storage: net injection)",
+    `Energy over the ${r.hours === HOURS_PER_DAY ? "day" : "horizon"}, kWh (storage: net injection)`,
     renderTable(
       ["source", "CHP elec", "CHP heat", "boiler heat", "battery", "heat tank"],
       energy,

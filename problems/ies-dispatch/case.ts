@@ -3,9 +3,16 @@
  * names the offending field path on bad input.
  *
  * Units are part of every field name (`_kw`, `_kwh`, `_ohm`, `_usd_per_kwh`,
- * ...); the validator checks types, ranges and cross-references (every hub
- * sits on an existing bus, heat node and gas node; every branch and pipe
- * joins existing nodes).
+ * ...). docs/case-format.md documents every field, its unit and its default;
+ * `case.schema.json` (next to this file) is the same format as a JSON Schema
+ * for editors. The validator checks types, ranges, array lengths, that no
+ * object holds a key it does not know (a close match is suggested), and the
+ * cross-references: ids unique per table, every branch and pipe joining
+ * existing nodes, every hub on an existing bus, heat node and gas node, and
+ * the back-references agreeing (a bus's `hub` is the hub whose `electric_bus`
+ * is that bus; `slack` and `source` mark exactly `electric.slack_bus` and
+ * `gas.source_node`). Optional fields are filled in, so a validated case holds
+ * every field but the informational ones that were left out.
  *
  * @module
  */
@@ -51,7 +58,7 @@ export interface GasBoiler {
 export interface Storage {
   /** Largest energy held, kWh. */
   capacity_kwh: number;
-  /** Lowest energy held, kWh (at most the capacity). */
+  /** Lowest energy held, kWh (at most the capacity; optional, default 0). */
   min_kwh: number;
   /** Energy held at the start of the day, kWh (between the minimum and the capacity). */
   initial_kwh: number;
@@ -61,7 +68,7 @@ export interface Storage {
   max_discharge_kw: number;
   /** One-way efficiency, in (0, 1] (dimensionless): delivered = eff × discharge, drawn = charge / eff. */
   efficiency: number;
-  /** Share of the stored energy kept from one hour to the next, in [0, 1] (dimensionless). */
+  /** Share of the stored energy kept from one hour to the next, in [0, 1] (dimensionless; optional, default 1). */
   retention: number;
 }
 
@@ -89,9 +96,9 @@ export interface Hub {
 export interface Bus {
   /** Bus id (integer >= 1). */
   id: number;
-  /** Id of the hub on this bus, or null. */
+  /** Id of the hub on this bus, or null (optional: derived from `hubs[].electric_bus`; when given it must agree). */
   hub: number | null;
-  /** Marks the slack bus (informational: the model uses `electric.slack_bus`). */
+  /** True on the slack bus only (optional: derived from `electric.slack_bus`; when given it must agree). */
   slack: boolean;
   /** Nominal active load, kW (scaled by the hour's load factor). */
   p_kw: number;
@@ -117,7 +124,7 @@ export interface Branch {
 export interface HeatNode {
   /** Node id (integer >= 1). */
   id: number;
-  /** Id of the hub at this node, or null. */
+  /** Id of the hub at this node, or null (optional: derived from `hubs[].heat_node`; when given it must agree). */
   hub: number | null;
   /** Nominal heat load, kW (scaled by the hour's load factor). */
   load_kw: number;
@@ -133,10 +140,10 @@ export interface HeatPipe {
   to: number;
   /** Length, m. */
   length_m: number;
-  /** Inner diameter, m (informational: the linear model does not use it). */
-  diameter_m: number;
-  /** Wall roughness, m (informational: the linear model does not use it). */
-  roughness_m: number;
+  /** Inner diameter, m (informational, optional: the linear model does not use it). */
+  diameter_m?: number;
+  /** Wall roughness, m (informational, optional: the linear model does not use it). */
+  roughness_m?: number;
   /** Heat loss per metre and kelvin above ambient, W/(m K). */
   heat_loss_coefficient: number;
 }
@@ -145,9 +152,9 @@ export interface HeatPipe {
 export interface GasNode {
   /** Node id (integer >= 1). */
   id: number;
-  /** Id of the hub at this node, or null. */
+  /** Id of the hub at this node, or null (optional: derived from `hubs[].gas_node`; when given it must agree). */
   hub: number | null;
-  /** Marks the source node (informational: the model uses `gas.source_node`). */
+  /** True on the source node only (optional: derived from `gas.source_node`; when given it must agree). */
   source: boolean;
   /** Gas load, kW of gas power (not scaled by the load factor). */
   load_kw: number;
@@ -161,10 +168,10 @@ export interface GasPipe {
   from: number;
   /** Id of the node the pipe reaches. */
   to: number;
-  /** Length, m (informational: the linear model's gas flows are lossless). */
-  length_m: number;
-  /** Diameter as published, unit not stated (informational: the linear model does not use it). */
-  diameter: number;
+  /** Length, m (informational, optional: the linear model's gas flows are lossless). */
+  length_m?: number;
+  /** Diameter as published, unit not stated (informational, optional: the linear model does not use it). */
+  diameter?: number;
 }
 
 /**
@@ -180,7 +187,7 @@ export interface GasPipe {
 export interface IesCase {
   /** Name of the case (no unit). */
   name: string;
-  /** Periods of the day, h (each period is one hour). */
+  /** Periods of the horizon, h (each period is one hour; 1 to {@link MAX_HORIZON_HOURS}, usually 24). */
   horizon_hours: number;
   /** The upstream grid. */
   grid: {
@@ -188,10 +195,10 @@ export interface IesCase {
     bus: number;
     /** Import price of each hour, $ per kWh. */
     import_price_usd_per_kwh: number[];
-    /** Export to the grid (must be false: export is not modelled). */
+    /** Export to the grid (optional, default false; must be false: export is not modelled). */
     export_allowed: boolean;
   };
-  /** Factor of each hour applied to every nominal electric and heat load (dimensionless). */
+  /** Factor of each hour applied to every nominal electric and heat load (dimensionless; optional, default 1 every hour). */
   load_factor: number[];
   /** The electric distribution network. */
   electric: {
@@ -203,7 +210,7 @@ export interface IesCase {
     slack_bus: number;
     /** Every bus. */
     buses: Bus[];
-    /** Every branch (a radial network). */
+    /** Every branch (a radial network; optional, default none). */
     branches: Branch[];
   };
   /** The district-heating network. */
@@ -214,13 +221,13 @@ export interface IesCase {
     nominal_return_temperature_c: number;
     /** Ambient temperature, °C. */
     ambient_temperature_c: number;
-    /** Specific heat of water, kJ/(kg K) (informational: the linear model does not use it). */
-    water_cp_kj_per_kg_k: number;
-    /** Mass flow through a load, kg/s (informational: the linear model does not use it). */
-    load_mass_flow_kg_per_s: number;
+    /** Specific heat of water, kJ/(kg K) (informational, optional: the linear model does not use it). */
+    water_cp_kj_per_kg_k?: number;
+    /** Mass flow through a load, kg/s (informational, optional: the linear model does not use it). */
+    load_mass_flow_kg_per_s?: number;
     /** Every node. */
     nodes: HeatNode[];
-    /** Every pipe. */
+    /** Every pipe (optional, default none). */
     pipes: HeatPipe[];
   };
   /** The gas network. */
@@ -229,13 +236,13 @@ export interface IesCase {
     heating_value_kwh_per_m3: number;
     /** Id of the node that supplies the network. */
     source_node: number;
-    /** Pressure at the source, bar (informational: the linear model does not use it). */
-    source_pressure_bar: number;
-    /** Weymouth constant of the pipes (informational: the linear model does not use it). */
-    weymouth_constant: number;
+    /** Pressure at the source, bar (informational, optional: the linear model does not use it). */
+    source_pressure_bar?: number;
+    /** Weymouth constant of the pipes (informational, optional: the linear model does not use it). */
+    weymouth_constant?: number;
     /** Every node. */
     nodes: GasNode[];
-    /** Every pipe. */
+    /** Every pipe (optional, default none). */
     pipes: GasPipe[];
   };
   /** Every energy hub. */
@@ -280,6 +287,85 @@ export class CaseError extends Error {
 
 type Obj = Record<string, unknown>;
 
+/** Largest magnitude of any number in a case (kW, kWh, $, Ω, m, ...): far beyond any real system, and finite. */
+export const MAX_CASE_NUMBER = 1e12;
+
+/** Most periods of a horizon, h: a leap year of hours (`horizon_hours`). */
+export const MAX_HORIZON_HOURS = 366 * 24;
+
+/** Largest id of a bus, node, branch, pipe or hub (u32). */
+export const MAX_CASE_ID = 0xffff_ffff;
+
+/** Longest case name, characters. */
+export const MAX_CASE_NAME_CHARS = 256;
+
+/** Longest `$schema` reference (a path or URL for editors), characters. */
+const MAX_SCHEMA_REF_CHARS = 4096;
+
+/** Longest key shown in an error message, characters (a longer one is cut, with an ellipsis). */
+const MAX_SHOWN_KEY_CHARS = 64;
+
+/** An inclusive or exclusive range of a number field (always within ±{@link MAX_CASE_NUMBER}). */
+interface Range {
+  /** Smallest value allowed. */
+  min?: number;
+  /** Values must exceed this one. */
+  above?: number;
+  /** Largest value allowed. */
+  max?: number;
+}
+
+const ANY: Range = {};
+const NON_NEGATIVE: Range = { min: 0 };
+const POSITIVE: Range = { above: 0 };
+/** An efficiency: in (0, 1]. */
+const EFFICIENCY: Range = { above: 0, max: 1 };
+/** A share: in [0, 1]. */
+const SHARE: Range = { min: 0, max: 1 };
+
+/** The keys of each kind of object of the format: any other key is an error. */
+const FIELDS = {
+  case: ["$schema", "name", "horizon_hours", "grid", "load_factor", "electric", "heat", "gas", "hubs"],
+  grid: ["bus", "import_price_usd_per_kwh", "export_allowed"],
+  electric: ["nominal_kv", "voltage_limits_pu", "slack_bus", "buses", "branches"],
+  bus: ["id", "hub", "slack", "p_kw", "q_kvar"],
+  branch: ["id", "from", "to", "r_ohm", "x_ohm"],
+  heat: [
+    "supply_temperature_c",
+    "nominal_return_temperature_c",
+    "ambient_temperature_c",
+    "water_cp_kj_per_kg_k",
+    "load_mass_flow_kg_per_s",
+    "nodes",
+    "pipes",
+  ],
+  heatNode: ["id", "hub", "load_kw"],
+  heatPipe: ["id", "from", "to", "length_m", "diameter_m", "roughness_m", "heat_loss_coefficient"],
+  gas: [
+    "heating_value_kwh_per_m3",
+    "source_node",
+    "source_pressure_bar",
+    "weymouth_constant",
+    "nodes",
+    "pipes",
+  ],
+  gasNode: ["id", "hub", "source", "load_kw"],
+  gasPipe: ["id", "from", "to", "length_m", "diameter"],
+  hub: ["id", "electric_bus", "heat_node", "gas_node", "chp", "gas_boiler", "battery", "heat_tank"],
+  chp: ["max_kva", "electric_efficiency", "heat_to_power_ratio", "cost_usd"],
+  chpCost: ["a_per_mw2", "b_per_mw", "c_per_mw2", "d_per_mw", "e_per_mw2"],
+  boiler: ["max_heat_kw", "efficiency", "cost_usd_per_kwh_heat"],
+  storage: [
+    "capacity_kwh",
+    "min_kwh",
+    "initial_kwh",
+    "max_charge_kw",
+    "max_discharge_kw",
+    "efficiency",
+    "retention",
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
 function join(path: string, key: string | number): string {
   if (typeof key === "number") return `${path}[${key}]`;
   return path ? `${path}.${key}` : key;
@@ -289,38 +375,149 @@ function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   if (typeof v === "number" && !Number.isFinite(v)) return String(v);
-  return typeof v === "string" ? `the string ${JSON.stringify(v)}` : typeof v;
+  if (typeof v === "string") return `the string ${JSON.stringify(shownKey(v))}`;
+  return typeof v;
 }
 
-/** Reads fields from one object, recording its path for error messages. */
-class Reader {
-  constructor(readonly obj: Obj, readonly path: string) {}
+/** A key as an error message shows it: cut to {@link MAX_SHOWN_KEY_CHARS} characters. */
+function shownKey(key: string): string {
+  return key.length > MAX_SHOWN_KEY_CHARS ? `${key.slice(0, MAX_SHOWN_KEY_CHARS)}…` : key;
+}
 
-  static root(value: unknown): Reader {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new CaseError("", `expected an object, found ${describe(value)}`);
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
+function editDistance(a: string, b: string): number {
+  let prev2: number[] = [], prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j], prev2[j - 2] + 1);
+      }
     }
-    return new Reader(value as Obj, "");
+    [prev2, prev] = [prev, row];
+  }
+  return prev[b.length];
+}
+
+/** The known key closest to `key` when at most a third of its letters differ (ignoring case), else undefined. */
+function closestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined, bestDistance = Infinity;
+  for (const k of known) {
+    const allowed = Math.max(1, Math.floor(k.length / 3));
+    if (Math.abs(key.length - k.length) > allowed) continue; // cannot be close (and keeps long keys cheap)
+    const d = editDistance(key.toLowerCase(), k);
+    if (d <= allowed && d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+function unknownField(path: string, key: string, known: readonly string[]): CaseError {
+  const near = closestKey(key, known);
+  return new CaseError(
+    join(path, shownKey(key)),
+    near ? `unknown field; did you mean ${near}?` : `unknown field; the fields here are ${known.join(", ")}`,
+  );
+}
+
+function rangeText(r: Range): string {
+  const lo = r.above !== undefined ? `> ${r.above}` : r.min !== undefined ? `>= ${r.min}` : undefined;
+  if (r.max === undefined) return lo ?? `from -${MAX_CASE_NUMBER} to ${MAX_CASE_NUMBER}`;
+  if (r.above !== undefined) return `in (${r.above}, ${r.max}]`;
+  return r.min !== undefined ? `in [${r.min}, ${r.max}]` : `<= ${r.max}`;
+}
+
+function checkNum(v: unknown, path: string, r: Range): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new CaseError(path, `expected a finite number, found ${describe(v)}`);
+  }
+  const tooLow = (r.min !== undefined && v < r.min) || (r.above !== undefined && v <= r.above);
+  if (tooLow || (r.max !== undefined && v > r.max)) {
+    throw new CaseError(path, `expected a number ${rangeText(r)}, found ${v}`);
+  }
+  if (Math.abs(v) > MAX_CASE_NUMBER) {
+    throw new CaseError(path, `expected a number from -${MAX_CASE_NUMBER} to ${MAX_CASE_NUMBER}, found ${v}`);
+  }
+  return v;
+}
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Reads the fields of one object of the format, recording its path for error messages. An
+ * object holding a key outside its {@link FIELDS} list is refused when the reader is made;
+ * {@link Reader.done} checks that every listed field was read (a bug otherwise).
+ */
+class Reader {
+  private readonly asked = new Set<string>();
+
+  constructor(
+    private readonly obj: Obj,
+    readonly path: string,
+    /** The path with every index as `[]`, e.g. `hubs[].chp`. */
+    private readonly shape: string,
+    private readonly known: readonly string[],
+    /** Collects the shape path of every field read (see {@link caseFieldPaths}). */
+    private readonly trace?: Set<string>,
+  ) {
+    for (const key of Object.keys(obj)) {
+      if (!known.includes(key)) throw unknownField(path, key, known);
+    }
+  }
+
+  static root(value: unknown, trace?: Set<string>): Reader {
+    if (!isObject(value)) throw new CaseError("", `expected an object, found ${describe(value)}`);
+    return new Reader(value, "", "", FIELDS.case, trace);
+  }
+
+  /** Whether the field is given (a field holding `undefined`, which JSON cannot, counts as absent). */
+  has(key: string): boolean {
+    if (!this.known.includes(key)) {
+      throw new Error(`case.ts reads ${join(this.shape, key)}, which FIELDS omits`);
+    }
+    this.asked.add(key);
+    this.trace?.add(join(this.shape, key));
+    return Object.hasOwn(this.obj, key) && this.obj[key] !== undefined;
   }
 
   private raw(key: string): unknown {
-    if (!(key in this.obj)) {
-      throw new CaseError(join(this.path, key), "missing field");
-    }
+    if (!this.has(key)) throw new CaseError(join(this.path, key), "missing field");
     return this.obj[key];
   }
 
-  /** A finite number with optional inclusive range. */
-  num(key: string, min = -Infinity, max = Infinity): number {
-    return checkNum(this.raw(key), join(this.path, key), min, max);
+  /** A finite number within `range`. */
+  num(key: string, range: Range = ANY): number {
+    return checkNum(this.raw(key), join(this.path, key), range);
   }
 
-  int(key: string, min = -Infinity): number {
-    const v = this.num(key, min);
-    if (!Number.isInteger(v)) {
-      throw new CaseError(join(this.path, key), `expected an integer, found ${v}`);
-    }
+  /** An optional number: `fallback` when absent. */
+  numOr(key: string, fallback: number, range: Range = ANY): number {
+    return this.has(key) ? this.num(key, range) : fallback;
+  }
+
+  /** An optional informational number: `{ key: value }` when given, else `{}`. */
+  info<K extends string>(key: K, range: Range = NON_NEGATIVE): { [k in K]?: number } {
+    return this.has(key) ? { [key]: this.num(key, range) } as { [k in K]: number } : {};
+  }
+
+  /** An integer from `min` to `max`. */
+  int(key: string, min: number, max: number): number {
+    const v = this.num(key, { min, max });
+    if (!Number.isInteger(v)) throw new CaseError(join(this.path, key), `expected an integer, found ${v}`);
     return v;
+  }
+
+  /** An id: an integer from 1 to {@link MAX_CASE_ID}. */
+  id(key: string): number {
+    return this.int(key, 1, MAX_CASE_ID);
+  }
+
+  /** An optional id or null: undefined when absent. */
+  optId(key: string): number | null | undefined {
+    if (!this.has(key)) return undefined;
+    return this.obj[key] === null ? null : this.id(key);
   }
 
   bool(key: string): boolean {
@@ -331,77 +528,77 @@ class Reader {
     return v;
   }
 
-  str(key: string): string {
+  optBool(key: string): boolean | undefined {
+    return this.has(key) ? this.bool(key) : undefined;
+  }
+
+  str(key: string, maxChars: number): string {
     const v = this.raw(key);
     if (typeof v !== "string") {
       throw new CaseError(join(this.path, key), `expected a string, found ${describe(v)}`);
     }
+    if (v.length > maxChars) {
+      throw new CaseError(join(this.path, key), `${v.length} characters; at most ${maxChars} are allowed`);
+    }
     return v;
   }
 
-  /** An integer id or null. */
-  optId(key: string): number | null {
-    const v = this.raw(key);
-    if (v === null) return null;
-    return this.int(key, 1);
-  }
-
-  sub(key: string): Reader {
+  /** Reads the object at `key` with `read`, then checks that it read every field. */
+  sub<T>(key: string, known: readonly string[], read: (r: Reader) => T): T {
     const v = this.raw(key);
     const p = join(this.path, key);
-    if (typeof v !== "object" || v === null || Array.isArray(v)) {
-      throw new CaseError(p, `expected an object, found ${describe(v)}`);
-    }
-    return new Reader(v as Obj, p);
+    if (!isObject(v)) throw new CaseError(p, `expected an object, found ${describe(v)}`);
+    return new Reader(v, p, join(this.shape, key), known, this.trace).read(read);
   }
 
-  list<T>(key: string, each: (r: Reader) => T, minLength = 1): T[] {
+  /** Reads every object of the list at `key` with `each`; an absent optional list (`minLength` 0) is empty. */
+  list<T>(key: string, known: readonly string[], each: (r: Reader) => T, minLength = 1): T[] {
+    if (minLength === 0 && !this.has(key)) return [];
     const v = this.raw(key);
     const p = join(this.path, key);
     if (!Array.isArray(v)) throw new CaseError(p, `expected an array, found ${describe(v)}`);
     if (v.length < minLength) {
       throw new CaseError(p, `expected at least ${minLength} entries, found ${v.length}`);
     }
+    const shape = `${join(this.shape, key)}[]`;
     return v.map((item, i) => {
       const ip = join(p, i);
-      if (typeof item !== "object" || item === null || Array.isArray(item)) {
-        throw new CaseError(ip, `expected an object, found ${describe(item)}`);
-      }
-      return each(new Reader(item as Obj, ip));
+      if (!isObject(item)) throw new CaseError(ip, `expected an object, found ${describe(item)}`);
+      return new Reader(item, ip, shape, known, this.trace).read(each);
     });
   }
 
-  numbers(key: string, length: number, min = -Infinity, max = Infinity): number[] {
+  /** `length` numbers within `range`. */
+  numbers(key: string, length: number, range: Range = ANY): number[] {
     const v = this.raw(key);
     const p = join(this.path, key);
     if (!Array.isArray(v)) throw new CaseError(p, `expected an array, found ${describe(v)}`);
     if (v.length !== length) {
       throw new CaseError(p, `expected ${length} numbers, found ${v.length}`);
     }
-    return v.map((x, i) => checkNum(x, join(p, i), min, max));
+    return v.map((x, i) => checkNum(x, join(p, i), range));
   }
-}
 
-function checkNum(v: unknown, path: string, min: number, max: number): number {
-  if (typeof v !== "number" || !Number.isFinite(v)) {
-    throw new CaseError(path, `expected a finite number, found ${describe(v)}`);
+  /** `read(this)`, then a check that every field of this object was read. */
+  read<T>(read: (r: Reader) => T): T {
+    const value = read(this);
+    const unread = this.known.filter((k) => !this.asked.has(k));
+    if (unread.length > 0) {
+      throw new Error(`case.ts never reads ${this.shape || "(root)"}.${unread.join(", ")}`);
+    }
+    return value;
   }
-  if (v < min || v > max) {
-    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
-    throw new CaseError(path, `expected a number ${range}, found ${v}`);
-  }
-  return v;
 }
 
 function readStorage(r: Reader): Storage {
   const s: Storage = {
-    capacity_kwh: r.num("capacity_kwh", 0),
-    min_kwh: r.num("min_kwh", 0),
-    initial_kwh: r.num("initial_kwh", 0),
-    max_charge_kw: r.num("max_charge_kw", 0),
-    max_discharge_kw: r.num("max_discharge_kw", 0),
-    efficiency: r.num("efficiency", Number.MIN_VALUE, 1),
-    retention: r.num("retention", 0, 1),
+    capacity_kwh: r.num("capacity_kwh", NON_NEGATIVE),
+    min_kwh: r.numOr("min_kwh", 0, NON_NEGATIVE),
+    initial_kwh: r.num("initial_kwh", NON_NEGATIVE),
+    max_charge_kw: r.num("max_charge_kw", NON_NEGATIVE),
+    max_discharge_kw: r.num("max_discharge_kw", NON_NEGATIVE),
+    efficiency: r.num("efficiency", EFFICIENCY),
+    retention: r.numOr("retention", 1, SHARE),
   };
   if (s.min_kwh > s.capacity_kwh) {
     throw new CaseError(join(r.path, "min_kwh"), `exceeds capacity_kwh (${s.capacity_kwh})`);
@@ -415,35 +612,59 @@ function readStorage(r: Reader): Storage {
   return s;
 }
 
-function readHub(r: Reader): Hub {
-  const chp = r.sub("chp");
-  const cost = chp.sub("cost_usd");
-  const boiler = r.sub("gas_boiler");
-  return {
-    id: r.int("id", 1),
-    electric_bus: r.int("electric_bus", 1),
-    heat_node: r.int("heat_node", 1),
-    gas_node: r.int("gas_node", 1),
-    chp: {
-      max_kva: chp.num("max_kva", 0),
-      electric_efficiency: chp.num("electric_efficiency", Number.MIN_VALUE, 1),
-      heat_to_power_ratio: chp.num("heat_to_power_ratio", 0),
-      cost_usd: {
-        a_per_mw2: cost.num("a_per_mw2"),
-        b_per_mw: cost.num("b_per_mw"),
-        c_per_mw2: cost.num("c_per_mw2"),
-        d_per_mw: cost.num("d_per_mw"),
-        e_per_mw2: cost.num("e_per_mw2"),
-      },
-    },
-    gas_boiler: {
-      max_heat_kw: boiler.num("max_heat_kw", 0),
-      efficiency: boiler.num("efficiency", Number.MIN_VALUE, 1),
-      cost_usd_per_kwh_heat: boiler.num("cost_usd_per_kwh_heat", 0),
-    },
-    battery: readStorage(r.sub("battery")),
-    heat_tank: readStorage(r.sub("heat_tank")),
+function readChp(r: Reader): Chp {
+  const chp: Chp = {
+    max_kva: r.num("max_kva", NON_NEGATIVE),
+    electric_efficiency: r.num("electric_efficiency", EFFICIENCY),
+    heat_to_power_ratio: r.num("heat_to_power_ratio", NON_NEGATIVE),
+    cost_usd: r.sub("cost_usd", FIELDS.chpCost, (c) => ({
+      a_per_mw2: c.num("a_per_mw2"),
+      b_per_mw: c.num("b_per_mw"),
+      c_per_mw2: c.num("c_per_mw2"),
+      d_per_mw: c.num("d_per_mw"),
+      e_per_mw2: c.num("e_per_mw2"),
+    })),
   };
+  // Heat follows power (h = ratio p), so the cost is quad p² + lin p with quad = a + c r² + e r: the
+  // piecewise-linear model of dispatch.ts is exact to its tolerance only for a convex cost.
+  const { a_per_mw2: a, c_per_mw2: c, e_per_mw2: e } = chp.cost_usd;
+  const ratio = chp.heat_to_power_ratio;
+  const quad = a + c * ratio * ratio + e * ratio;
+  if (quad < 0) {
+    throw new CaseError(
+      join(r.path, "cost_usd"),
+      `the cost is concave in the electric output (a + c r² + e r = ${quad} $/h per MW², r the ` +
+        "heat-to-power ratio); the linear model needs a convex cost",
+    );
+  }
+  return chp;
+}
+
+function readHub(r: Reader): Hub {
+  return {
+    id: r.id("id"),
+    electric_bus: r.id("electric_bus"),
+    heat_node: r.id("heat_node"),
+    gas_node: r.id("gas_node"),
+    chp: r.sub("chp", FIELDS.chp, readChp),
+    gas_boiler: r.sub("gas_boiler", FIELDS.boiler, (b) => ({
+      max_heat_kw: b.num("max_heat_kw", NON_NEGATIVE),
+      efficiency: b.num("efficiency", EFFICIENCY),
+      cost_usd_per_kwh_heat: b.num("cost_usd_per_kwh_heat", NON_NEGATIVE),
+    })),
+    battery: r.sub("battery", FIELDS.storage, readStorage),
+    heat_tank: r.sub("heat_tank", FIELDS.storage, readStorage),
+  };
+}
+
+/** A node as read, its back-reference (`hub`) and flag (`slack`, `source`) still as given (undefined: absent). */
+type Draft<T extends { hub: number | null }> = Omit<T, "hub"> & { hub: number | null | undefined };
+
+/** A case as read, before its back-references are checked and filled in. */
+interface DraftCase extends Omit<IesCase, "electric" | "heat" | "gas"> {
+  electric: Omit<IesCase["electric"], "buses"> & { buses: (Draft<Bus> & { slackGiven?: boolean })[] };
+  heat: Omit<IesCase["heat"], "nodes"> & { nodes: Draft<HeatNode>[] };
+  gas: Omit<IesCase["gas"], "nodes"> & { nodes: (Draft<GasNode> & { sourceGiven?: boolean })[] };
 }
 
 function uniqueIds(items: { id: number }[], path: string): Set<number> {
@@ -461,7 +682,7 @@ function checkRef(ids: Set<number>, id: number, path: string, what: string): voi
 
 /**
  * Validates parsed JSON as an {@link IesCase}. Throws {@link CaseError}
- * naming the first bad field.
+ * naming the first bad field. Optional fields are filled in (docs/case-format.md).
  *
  * @example
  * ```ts
@@ -482,88 +703,129 @@ export function parseCase(value: unknown, file?: string): IesCase {
   }
 }
 
-function readCase(value: unknown): IesCase {
-  const r = Reader.root(value);
-  const horizon = r.int("horizon_hours", 1);
-  const grid = r.sub("grid");
-  const el = r.sub("electric");
-  const heat = r.sub("heat");
-  const gas = r.sub("gas");
-  const c: IesCase = {
-    name: r.str("name"),
-    horizon_hours: horizon,
-    grid: {
-      bus: grid.int("bus", 1),
-      import_price_usd_per_kwh: grid.numbers("import_price_usd_per_kwh", horizon, 0),
-      export_allowed: grid.bool("export_allowed"),
-    },
-    load_factor: r.numbers("load_factor", horizon, 0),
-    electric: {
-      nominal_kv: el.num("nominal_kv", Number.MIN_VALUE),
-      voltage_limits_pu: el.numbers("voltage_limits_pu", 2, 0) as [number, number],
-      slack_bus: el.int("slack_bus", 1),
-      buses: el.list("buses", (b) => ({
-        id: b.int("id", 1),
-        hub: b.optId("hub"),
-        slack: b.bool("slack"),
-        p_kw: b.num("p_kw"),
-        q_kvar: b.num("q_kvar"),
-      })),
-      branches: el.list("branches", (b) => ({
-        id: b.int("id", 1),
-        from: b.int("from", 1),
-        to: b.int("to", 1),
-        r_ohm: b.num("r_ohm", 0),
-        x_ohm: b.num("x_ohm", 0),
-      }), 0),
-    },
-    heat: {
-      supply_temperature_c: heat.num("supply_temperature_c"),
-      nominal_return_temperature_c: heat.num("nominal_return_temperature_c"),
-      ambient_temperature_c: heat.num("ambient_temperature_c"),
-      water_cp_kj_per_kg_k: heat.num("water_cp_kj_per_kg_k", 0),
-      load_mass_flow_kg_per_s: heat.num("load_mass_flow_kg_per_s", 0),
-      nodes: heat.list("nodes", (n) => ({
-        id: n.int("id", 1),
-        hub: n.optId("hub"),
-        load_kw: n.num("load_kw"),
-      })),
-      pipes: heat.list("pipes", (p) => ({
-        id: p.int("id", 1),
-        from: p.int("from", 1),
-        to: p.int("to", 1),
-        length_m: p.num("length_m", 0),
-        diameter_m: p.num("diameter_m", 0),
-        roughness_m: p.num("roughness_m", 0),
-        heat_loss_coefficient: p.num("heat_loss_coefficient", 0),
-      }), 0),
-    },
-    gas: {
-      heating_value_kwh_per_m3: gas.num("heating_value_kwh_per_m3", Number.MIN_VALUE),
-      source_node: gas.int("source_node", 1),
-      source_pressure_bar: gas.num("source_pressure_bar", 0),
-      weymouth_constant: gas.num("weymouth_constant", 0),
-      nodes: gas.list("nodes", (n) => ({
-        id: n.int("id", 1),
-        hub: n.optId("hub"),
-        source: n.bool("source"),
-        load_kw: n.num("load_kw"),
-      })),
-      pipes: gas.list("pipes", (p) => ({
-        id: p.int("id", 1),
-        from: p.int("from", 1),
-        to: p.int("to", 1),
-        length_m: p.num("length_m", 0),
-        diameter: p.num("diameter", 0),
-      }), 0),
-    },
-    hubs: r.list("hubs", readHub),
-  };
-  crossCheck(c);
-  return c;
+/**
+ * Every field path the validator reads from a case, sorted, each index written `[]`
+ * (`hubs[].chp.max_kva`): optional fields count whether given or not, the fields of
+ * list entries only when the list has one. Validates `value` as {@link parseCase} does.
+ * The JSON Schema `case.schema.json` names exactly these fields (a test checks it).
+ *
+ * @example
+ * ```ts
+ * import { caseFieldPaths, UOM_CASE_URL } from "./case.ts";
+ * const paths = caseFieldPaths(JSON.parse(await Deno.readTextFile(UOM_CASE_URL)));
+ * console.log(paths.includes("hubs[].battery.retention"), paths.includes("$schema")); // true true
+ * ```
+ */
+export function caseFieldPaths(value: unknown): string[] {
+  const trace = new Set<string>();
+  readCase(value, trace);
+  return [...trace].sort();
 }
 
-function crossCheck(c: IesCase): void {
+function readCase(value: unknown, trace?: Set<string>): IesCase {
+  return Reader.root(value, trace).read((r) => {
+    if (r.has("$schema")) r.str("$schema", MAX_SCHEMA_REF_CHARS);
+    const horizon = r.int("horizon_hours", 1, MAX_HORIZON_HOURS);
+    const draft: DraftCase = {
+      name: r.str("name", MAX_CASE_NAME_CHARS),
+      horizon_hours: horizon,
+      grid: r.sub("grid", FIELDS.grid, (g) => ({
+        bus: g.id("bus"),
+        import_price_usd_per_kwh: g.numbers("import_price_usd_per_kwh", horizon, NON_NEGATIVE),
+        export_allowed: g.optBool("export_allowed") ?? false,
+      })),
+      load_factor: r.has("load_factor")
+        ? r.numbers("load_factor", horizon, NON_NEGATIVE)
+        : Array.from({ length: horizon }, () => 1),
+      electric: r.sub("electric", FIELDS.electric, readElectric),
+      heat: r.sub("heat", FIELDS.heat, readHeat),
+      gas: r.sub("gas", FIELDS.gas, readGas),
+      hubs: r.list("hubs", FIELDS.hub, readHub),
+    };
+    if (draft.grid.export_allowed) {
+      throw new CaseError(
+        "grid.export_allowed",
+        "export to the grid is not modelled; leave it out or set false",
+      );
+    }
+    return crossCheck(draft);
+  });
+}
+
+function readElectric(el: Reader): DraftCase["electric"] {
+  return {
+    nominal_kv: el.num("nominal_kv", POSITIVE),
+    voltage_limits_pu: el.numbers("voltage_limits_pu", 2, NON_NEGATIVE) as [number, number],
+    slack_bus: el.id("slack_bus"),
+    buses: el.list("buses", FIELDS.bus, (b) => ({
+      id: b.id("id"),
+      hub: b.optId("hub"),
+      slack: false,
+      slackGiven: b.optBool("slack"),
+      p_kw: b.num("p_kw"),
+      q_kvar: b.num("q_kvar"),
+    })),
+    branches: el.list("branches", FIELDS.branch, (b) => ({
+      id: b.id("id"),
+      from: b.id("from"),
+      to: b.id("to"),
+      r_ohm: b.num("r_ohm", NON_NEGATIVE),
+      x_ohm: b.num("x_ohm", NON_NEGATIVE),
+    }), 0),
+  };
+}
+
+function readHeat(heat: Reader): DraftCase["heat"] {
+  return {
+    supply_temperature_c: heat.num("supply_temperature_c"),
+    nominal_return_temperature_c: heat.num("nominal_return_temperature_c"),
+    ambient_temperature_c: heat.num("ambient_temperature_c"),
+    ...heat.info("water_cp_kj_per_kg_k"),
+    ...heat.info("load_mass_flow_kg_per_s"),
+    nodes: heat.list("nodes", FIELDS.heatNode, (n) => ({
+      id: n.id("id"),
+      hub: n.optId("hub"),
+      load_kw: n.num("load_kw"),
+    })),
+    pipes: heat.list("pipes", FIELDS.heatPipe, (p) => ({
+      id: p.id("id"),
+      from: p.id("from"),
+      to: p.id("to"),
+      length_m: p.num("length_m", NON_NEGATIVE),
+      ...p.info("diameter_m"),
+      ...p.info("roughness_m"),
+      heat_loss_coefficient: p.num("heat_loss_coefficient", NON_NEGATIVE),
+    }), 0),
+  };
+}
+
+function readGas(gas: Reader): DraftCase["gas"] {
+  return {
+    heating_value_kwh_per_m3: gas.num("heating_value_kwh_per_m3", POSITIVE),
+    source_node: gas.id("source_node"),
+    ...gas.info("source_pressure_bar"),
+    ...gas.info("weymouth_constant"),
+    nodes: gas.list("nodes", FIELDS.gasNode, (n) => ({
+      id: n.id("id"),
+      hub: n.optId("hub"),
+      source: false,
+      sourceGiven: n.optBool("source"),
+      load_kw: n.num("load_kw"),
+    })),
+    pipes: gas.list("pipes", FIELDS.gasPipe, (p) => ({
+      id: p.id("id"),
+      from: p.id("from"),
+      to: p.id("to"),
+      ...p.info("length_m"),
+      ...p.info("diameter"),
+    }), 0),
+  };
+}
+
+/** Ids unique per table, every reference to an existing node, no branch or pipe from a node to itself. */
+function checkReferences(
+  c: DraftCase,
+): { buses: Set<number>; heatNodes: Set<number>; gasNodes: Set<number> } {
   const [vmin, vmax] = c.electric.voltage_limits_pu;
   if (vmin > vmax) {
     throw new CaseError("electric.voltage_limits_pu", `lower limit ${vmin} exceeds upper ${vmax}`);
@@ -590,14 +852,14 @@ function crossCheck(c: IesCase): void {
       if (e.from === e.to) throw new CaseError(`${path}[${i}].to`, `joins ${what} ${e.from} to itself`);
     });
   }
-  const nodeHubs: [string, { hub: number | null }[]][] = [
+  const nodeHubs: [string, { hub: number | null | undefined }[]][] = [
     ["electric.buses", c.electric.buses],
     ["heat.nodes", c.heat.nodes],
     ["gas.nodes", c.gas.nodes],
   ];
   for (const [path, nodes] of nodeHubs) {
     nodes.forEach((n, i) => {
-      if (n.hub !== null) checkRef(hubs, n.hub, `${path}[${i}].hub`, "hub");
+      if (typeof n.hub === "number") checkRef(hubs, n.hub, `${path}[${i}].hub`, "hub");
     });
   }
   c.hubs.forEach((h, i) => {
@@ -605,6 +867,104 @@ function crossCheck(c: IesCase): void {
     checkRef(heatNodes, h.heat_node, `hubs[${i}].heat_node`, "heat node");
     checkRef(gasNodes, h.gas_node, `hubs[${i}].gas_node`, "gas node");
   });
+  return { buses, heatNodes, gasNodes };
+}
+
+/**
+ * The hub on each node, from the hubs' `field`: at most one hub per node, and a node's
+ * `hub`, when given, must name exactly that hub (null: none).
+ */
+function hubsOnNodes(
+  hubs: Hub[],
+  field: "electric_bus" | "heat_node" | "gas_node",
+  nodes: { id: number; hub: number | null | undefined }[],
+  path: string,
+  what: string,
+): (number | null)[] {
+  const onNode = new Map<number, number>();
+  hubs.forEach((h, i) => {
+    const j = onNode.get(h[field]);
+    if (j !== undefined) {
+      throw new CaseError(
+        `hubs[${i}].${field}`,
+        `${what} ${h[field]} already holds hub ${
+          hubs[j].id
+        } (hubs[${j}].${field}); a ${what} holds at most ` +
+          `one hub (join a second one through a ${
+            field === "electric_bus" ? "zero-impedance branch" : "pipe"
+          })`,
+      );
+    }
+    onNode.set(h[field], i);
+  });
+  return nodes.map((node, k) => {
+    const i = onNode.get(node.id);
+    const sitting = i === undefined ? null : hubs[i].id;
+    if (node.hub === undefined || node.hub === sitting) return sitting;
+    const at = `${path}[${k}].hub`;
+    if (node.hub === null) {
+      throw new CaseError(at, `is null, but hub ${sitting} sits on ${what} ${node.id} (hubs[${i}].${field})`);
+    }
+    const named = hubs.findIndex((h) => h.id === node.hub);
+    throw new CaseError(
+      at,
+      `names hub ${node.hub}, whose ${field} is ${hubs[named][field]} (hubs[${named}].${field}), ` +
+        `not ${what} ${node.id}`,
+    );
+  });
+}
+
+/** A flag that marks the one node a network field names: when given, it must agree with that field. */
+function checkFlag(
+  given: boolean | undefined,
+  isIt: boolean,
+  path: string,
+  field: string,
+  id: number,
+): boolean {
+  if (given !== undefined && given !== isIt) {
+    throw new CaseError(
+      path,
+      given
+        ? `is true, but ${field} is ${id}: only that node is marked`
+        : `is false, but ${field} names this node`,
+    );
+  }
+  return isIt;
+}
+
+function crossCheck(c: DraftCase): IesCase {
+  checkReferences(c);
+  const busHubs = hubsOnNodes(c.hubs, "electric_bus", c.electric.buses, "electric.buses", "bus");
+  const heatHubs = hubsOnNodes(c.hubs, "heat_node", c.heat.nodes, "heat.nodes", "heat node");
+  const gasHubs = hubsOnNodes(c.hubs, "gas_node", c.gas.nodes, "gas.nodes", "gas node");
+  const { slack_bus: slack } = c.electric, { source_node: source } = c.gas;
+  return {
+    ...c,
+    electric: {
+      ...c.electric,
+      buses: c.electric.buses.map(({ slackGiven, ...b }, i) => ({
+        ...b,
+        hub: busHubs[i],
+        slack: checkFlag(
+          slackGiven,
+          b.id === slack,
+          `electric.buses[${i}].slack`,
+          "electric.slack_bus",
+          slack,
+        ),
+      })),
+    },
+    heat: { ...c.heat, nodes: c.heat.nodes.map((n, i) => ({ ...n, hub: heatHubs[i] })) },
+    gas: {
+      ...c.gas,
+      nodes: c.gas.nodes.map(({ sourceGiven, ...n }, i) => ({
+        ...n,
+        hub: gasHubs[i],
+        source: checkFlag(sourceGiven, n.id === source, `gas.nodes[${i}].source`, "gas.source_node", source),
+      })),
+    },
+  };
 }
 
 /**

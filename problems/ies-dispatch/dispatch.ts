@@ -37,6 +37,9 @@ export const SELFISH_GRID_WEIGHT = 1.5;
 /** Reward, in $ per kWh, that the selfish objective gives its own hub's electricity (MODEL.md). */
 export const SELFISH_REWARD_USD_PER_KWH = 1;
 
+/** The hub whose electricity the published selfish objective rewards (MODEL.md): hub 3. */
+const PUBLISHED_SELFISH_HUB = 3;
+
 /** The objective variants a leader may solve. */
 export type ObjectiveVariant = "optimal" | "selfish" | "feasible";
 
@@ -103,7 +106,7 @@ export interface DispatchModel {
 
 /** Options of {@link buildDispatchModel}. */
 export interface BuildOptions {
-  /** Hub whose electricity the selfish objective rewards (default 3, as published). */
+  /** Hub whose electricity the selfish objective rewards (default hub 3, as published, when the case has it; else its first hub). */
   selfishHub?: number;
   /** Bound on the PWL CHP cost error over the day, $ (default {@link PWL_MAX_ERROR_USD_PER_DAY}). */
   pwlMaxErrorUsd?: number;
@@ -232,7 +235,10 @@ function addChp(ctx: Ctx, hub: Hub, tag: string): Pick<HubColumns, "chpElectricK
     const segs: [number, number][] = [[p, -1]];
     for (let k = 0; k < segments; k++) {
       const lo = (k * widthKw) / 1000, hi = ((k + 1) * widthKw) / 1000;
-      const slopeUsdPerKwh = (quad * (hi * hi - lo * lo) + lin * (hi - lo)) / (hi - lo) / 1000;
+      // A hub without a CHP (max_kva 0) has one segment of width 0: its slope is the marginal cost at 0.
+      const slopeUsdPerKwh = hi > lo
+        ? (quad * (hi * hi - lo * lo) + lin * (hi - lo)) / (hi - lo) / 1000
+        : lin / 1000;
       const sk = b.addCol(`${tag}.chp.seg${k + 1}[${h}]`, 0, widthKw);
       addAllCosts(ctx, sk, slopeUsdPerKwh, ALL);
       segs.push([sk, 1]);
@@ -476,7 +482,8 @@ function systemScaleKw(ies: IesCase): number {
  * ```
  */
 export function buildDispatchModel(ies: IesCase, options: BuildOptions = {}): DispatchModel {
-  const selfishHub = options.selfishHub ?? 3;
+  const selfishHub = options.selfishHub ??
+    (ies.hubs.some((h) => h.id === PUBLISHED_SELFISH_HUB) ? PUBLISHED_SELFISH_HUB : ies.hubs[0].id);
   if (!ies.hubs.some((h) => h.id === selfishHub)) {
     throw new Error(`selfishHub: the case has no hub ${selfishHub}`);
   }

@@ -1,0 +1,189 @@
+/**
+ * The command line of the case format and of CSV results: `poso case check`, `poso case scale`,
+ * `poso solve --csv` and `poso run --csv` (the directory made, and checked before any work).
+ *
+ * Everything written goes to a fresh directory under out/test-tmp, removed afterwards.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { dirname } from "node:path";
+import { type CliIo, EXIT_FAILURE, EXIT_USAGE, runCli } from "../cli/program.ts";
+import { loadCaseFile, loadUomCase, scaleCase, UOM_CASE_URL } from "../mod.ts";
+import { FLOAT_FIELD, table } from "./csv_fixture.ts";
+import { tmpDir } from "./helpers.ts";
+
+/** What one `runCli` call printed, and its exit status. */
+interface Result {
+  status: number;
+  out: string;
+  err: string;
+}
+
+async function cli(args: string[]): Promise<Result> {
+  const out: string[] = [], err: string[] = [];
+  const io: CliIo = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    writeFile: async (path, text) => {
+      await Deno.mkdir(dirname(path), { recursive: true });
+      await Deno.writeTextFile(path, text);
+    },
+  };
+  const status = await runCli(args, io);
+  return { status, out: out.join("\n"), err: err.join("\n") };
+}
+
+/** Asserts a runtime failure before any output: exit 1, one line `poso: …` containing `what`. */
+function assertFailure(r: Result, what: string): void {
+  assert.equal(r.status, EXIT_FAILURE, r.err);
+  assert.equal(r.out, "");
+  assert.equal(r.err.split("\n").length, 1, r.err);
+  assert.ok(r.err.startsWith("poso: ") && r.err.includes(what), r.err);
+}
+
+async function withTmpDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await tmpDir("poso-case-cli");
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const bundled = () => JSON.parse(Deno.readTextFileSync(UOM_CASE_URL));
+
+Deno.test("case, case check and case scale have help with examples; --csv is in run's and solve's help", async () => {
+  for (const command of [["case"], ["case", "check"], ["case", "scale"]]) {
+    const r = await cli([...command, "--help"]);
+    assert.equal(r.status, 0);
+    assert.match(r.out, /\nExamples?:\n {2}poso case /, command.join(" "));
+  }
+  assert.match((await cli(["case", "scale", "--help"])).out, /--copies <k> .*1 to 1024 \(default: 1\)/);
+  for (const command of ["run", "solve"]) assert.match((await cli([command, "--help"])).out, /--csv <dir>/);
+});
+
+Deno.test("poso case check: a valid case is summarised; a bad one fails naming the file and the field", async () => {
+  await withTmpDir(async (dir) => {
+    const ok = await cli(["case", "check", UOM_CASE_URL.pathname]);
+    assert.equal(ok.status, 0, ok.err);
+    assert.match(ok.out, /: valid\n"University of Manchester.*"\n24 h, 8 hubs, 15 buses, 14 branches/);
+    const json = bundled();
+    delete json.electric.buses[0].hub;
+    json.hubs[2].chp.max_kav = 1000;
+    const file = `${dir}/typo.json`;
+    await Deno.writeTextFile(file, JSON.stringify(json));
+    assertFailure(
+      await cli(["case", "check", file]),
+      `${file}: hubs[2].chp.max_kav: unknown field; did you mean max_kva?`,
+    );
+    delete json.hubs[2].chp.max_kav;
+    await Deno.writeTextFile(file, JSON.stringify(json));
+    const filled = await cli(["case", "check", file, "--json"]);
+    assert.equal(filled.status, 0, filled.err);
+    // The hub left out of bus 1 is derived from hub 6, which names bus 1.
+    assert.equal(JSON.parse(filled.out).electric.buses[0].hub, 6);
+  });
+});
+
+Deno.test("poso case scale writes a valid scaled case; impossible scalings are refused", async () => {
+  await withTmpDir(async (dir) => {
+    const out = `${dir}/nested/x2.json`;
+    const r = await cli(["case", "scale", "--copies", "2", "--days", "2", "-o", out]);
+    assert.equal(r.status, 0, r.err);
+    assert.match(r.out, /48 h, 16 hubs, 30 buses, 29 branches/);
+    assert.deepEqual(await loadCaseFile(out), scaleCase(await loadUomCase(), { copies: 2, days: 2 }));
+
+    const usage = await cli(["case", "scale", "--copies", "1025", "-o", out]);
+    assert.equal(usage.status, EXIT_USAGE);
+    assert.match(usage.err, /Expected a whole number from 1 to 1024/);
+    assertFailure(await cli(["case", "scale", out, "--copies", "2", "-o", out]), "would overwrite its input");
+    // 600 copies of the bundled case would be about 18 MB of JSON: more than poso reads back.
+    assertFailure(
+      await cli(["case", "scale", "--copies", "600", "-o", `${dir}/huge.json`]),
+      "and poso reads case files up to 16 MiB",
+    );
+    const json = bundled();
+    json.grid.bus = 1;
+    const off = `${dir}/off-slack.json`;
+    await Deno.writeTextFile(off, JSON.stringify(json));
+    assertFailure(
+      await cli(["case", "scale", off, "--copies", "2", "-o", `${dir}/y.json`]),
+      "copies: the copies are tied at the grid bus, which must be the slack bus",
+    );
+  });
+});
+
+Deno.test("poso solve --csv makes the directory and writes the hourly dispatch", async () => {
+  await withTmpDir(async (dir) => {
+    const csv = `${dir}/a/b`;
+    const r = await cli(["solve", "--csv", csv]);
+    assert.equal(r.status, 0, r.err);
+    assert.match(r.out, new RegExp(`CSV written to ${csv}/dispatch.csv`));
+    const rows = table(await Deno.readTextFile(`${csv}/dispatch.csv`));
+    assert.equal(rows.length, 24);
+    assert.ok(Object.keys(rows[0]).includes("hub8_tank_energy_kwh"));
+    for (const r of rows) {
+      for (const [k, v] of Object.entries(r)) if (k !== "hour") assert.match(v, FLOAT_FIELD);
+    }
+  });
+});
+
+Deno.test("a bad --csv directory fails before the run or solve starts", async () => {
+  await withTmpDir(async (dir) => {
+    const file = `${dir}/plain-file`;
+    await Deno.writeTextFile(file, "");
+    for (const args of [["run", "scenarios/scenario1.yaml", "--simulate"], ["solve"]]) {
+      // The run would print its trace, the solve its summary: nothing is printed.
+      assertFailure(await cli([...args, "--csv", file]), `${file}: not a directory`);
+      assertFailure(await cli([...args, "--csv", `${file}/below`]), "not a directory");
+    }
+    await Deno.mkdir(`${dir}/out/dispatch.csv`, { recursive: true });
+    assertFailure(
+      await cli(["solve", "--csv", `${dir}/out`]),
+      `${dir}/out/dispatch.csv: exists and is not a regular file`,
+    );
+  });
+});
+
+Deno.test("poso run --simulate --csv writes the day's dispatch and days.csv", async () => {
+  await withTmpDir(async (dir) => {
+    const r = await cli(["run", "scenarios/scenario1.yaml", "--simulate", "--csv", dir]);
+    assert.equal(r.status, 0, r.err);
+    const days = table(await Deno.readTextFile(`${dir}/days.csv`));
+    assert.equal(days.length, 1);
+    assert.deepEqual([days[0].day, days[0].round, days[0].leader], ["1", "2", "D"]);
+    assert.ok(Math.abs(Number(days[0].cost_usd) - 743.91) < 0.01, days[0].cost_usd);
+    assert.ok(Math.abs(Number(days[0].gap_usd)) < 0.01, days[0].gap_usd);
+    const hours = table(await Deno.readTextFile(`${dir}/dispatch.csv`));
+    assert.deepEqual(hours.map((h) => h.day), Array(24).fill("1"));
+  });
+});
+
+Deno.test("poso run --days 2 --csv on Workers: a day per record, every hour of both days", async () => {
+  await withTmpDir(async (dir) => {
+    const r = await cli([
+      "run",
+      "scenarios/scenario2.yaml",
+      "--days",
+      "2",
+      "--data",
+      `${dir}/data`,
+      "--csv",
+      `${dir}/csv`,
+    ]);
+    assert.equal(r.status, 0, r.err);
+    const days = table(await Deno.readTextFile(`${dir}/csv/days.csv`));
+    assert.deepEqual(days.map((d) => [d.day, d.round, d.leader]), [["1", "1", "C"], ["2", "1", "C"]]);
+    assert.equal(days[0].load_factor, "1.0");
+    assert.notEqual(days[1].load_factor, "1.0"); // day 2's loads follow the seed's factor
+    const hours = table(await Deno.readTextFile(`${dir}/csv/dispatch.csv`));
+    assert.equal(hours.length, 48);
+    // Day 2's loads are day 1's times its load factor, hour by hour.
+    const factor = Number(days[1].load_factor);
+    for (let t = 0; t < 24; t++) {
+      const ratio = Number(hours[24 + t].electric_load_kw) / Number(hours[t].electric_load_kw);
+      assert.ok(Math.abs(ratio - factor) < 1e-9, `hour ${t}: ${ratio}`);
+    }
+  });
+});
