@@ -19,7 +19,7 @@
  * @module
  */
 import { InputFileError, nodeNameProblem, readCappedText } from "../../actors/files.ts";
-import { CaseError } from "../ies-dispatch/case.ts";
+import { CaseError } from "../case_error.ts";
 
 /** A SimpleSum case, as its file holds it (the validated form is the same object shape). */
 export interface SumCase {
