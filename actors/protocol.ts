@@ -16,6 +16,7 @@ import type {
   NormalEffect,
 } from "../consensus/types.ts";
 import type { BlockFields, GenesisRecord } from "../consensus/ledger.ts";
+import type { SolverName } from "../lp/solver.ts";
 import type { KeySource } from "./keys.ts";
 
 /** The block a participant works on: set by `day` inputs and carried into a restarted Worker's init. */
@@ -41,8 +42,15 @@ export interface WorkerInit {
   publicKeys: Record<NodeId, string>;
   /** The chain: every ledger's first record; its hash is what signatures bind to. */
   genesis: GenesisRecord;
-  /** The run's problem: its kind (problems/registry.ts) and case, validated again by the Worker. */
-  problem: { kind: string; case: unknown };
+  /**
+   * The run's problem: its kind (problems/registry.ts), its case (validated by the Worker when it
+   * needs it: to build a day's problem itself, or to check blocks it catches up), and the data of
+   * `day`'s problem (Problem.data) when the kind can send it, which the Worker makes the problem from
+   * instead of rebuilding it.
+   */
+  problem: { kind: string; case: unknown; data?: unknown };
+  /** The back end a delegate solves with (lp/solver.ts; default DEFAULT_SOLVER); loaded at start-up by delegates only. */
+  solver?: SolverName;
   /** Ledger file of this participant (normal nodes keep one), or undefined for none. */
   ledgerFile?: string;
   /** The day in progress (a restarted Worker resumes in it). */
@@ -68,7 +76,8 @@ export interface WorkerInit {
 /** Supervisor → Worker. */
 export type ToWorker =
   | WorkerInit
-  | { type: "day"; seq: number; day: DayInfo }
+  /** A new day; `problem` is the data of its problem (Problem.data), when the kind can send it. */
+  | { type: "day"; seq: number; day: DayInfo; problem?: unknown }
   | { type: "event"; seq: number; event: DelegateEvent }
   | { type: "deliver"; seq: number; msg: unknown }
   /**

@@ -29,7 +29,7 @@ import type {
   NodeId,
 } from "../consensus/types.ts";
 import { problemKind } from "../problems/registry.ts";
-import type { ProblemKind } from "../problems/types.ts";
+import { problemData, type ProblemKind } from "../problems/types.ts";
 import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import { type KeySource, publicKeysOf } from "./keys.ts";
@@ -414,6 +414,25 @@ async function runLocked(
     timers.add(timer);
   };
 
+  // The last round whose end was announced, and how long rounds last (for the note on a late leader).
+  let endedRound = 0;
+  const roundMs = timeoutMs + (strict ? f * scenario.phaseMs : 0);
+  /** A leader whose own proposal leaves after its round ended (its solve overran): say so plainly. */
+  const noteLateLeader = (slot: Slot, effects: DelegateEffect[], solveMs: number) => {
+    const late = effects.find((e) =>
+      e.kind === "send" && e.msg.kind === "proposal" && e.msg.path.length === 1 &&
+      e.msg.path[0] === slot.id && e.msg.round <= endedRound
+    );
+    if (late?.kind !== "send") return;
+    const length = strict
+      ? `round ${roundMs} ms: timeout ${timeoutMs} ms and ${f} relay phases of ${scenario.phaseMs} ms`
+      : `timeout ${timeoutMs} ms`;
+    note(
+      `leader ${names[slot.id]}'s proposal arrived after round ${late.msg.round} ended ` +
+        `(solve took ${Math.round(solveMs)} ms, ${length})`,
+    );
+  };
+
   const onDelegateEffects = (slot: Slot, effects: DelegateEffect[]) => {
     for (const e of effects) {
       recorder?.delegateEffect(slot.id, e);
@@ -465,6 +484,7 @@ async function runLocked(
       inFlight.delete(m.seq);
     }
     for (const u of m.unauthentic ?? []) recorder?.unauthentic(slot.id, u);
+    if (m.solveMs > 0) noteLateLeader(slot, m.delegate, m.solveMs);
     onDelegateEffects(slot, m.delegate);
     for (const e of m.normal) {
       recorder?.normalEffect(slot.id, e);
@@ -541,6 +561,10 @@ async function runLocked(
     void spawn(slot);
   };
 
+  // The day's problem is built here once, for the trace and the report, and its data sent to every
+  // Worker, which makes its own Problem from it instead of rebuilding it (problems/types.ts).
+  const firstProblem = run.kind.problemFor(run.case, day);
+  let dayData = problemData(run.kind, firstProblem);
   const firstSnapshot = (id: NodeId): DelegateSnapshot => ({
     id,
     round: 0,
@@ -555,7 +579,8 @@ async function runLocked(
       keys,
       publicKeys,
       genesis,
-      problem: { kind: run.kind.name, case: run.case },
+      problem: { kind: run.kind.name, case: run.case, data: dayData },
+      solver: scenario.solver,
       day,
       ...(p.normal ? { ledgerFile: ledgerFileName(dataDir, p.name) } : {}),
       ...(p.delegate
@@ -630,8 +655,6 @@ async function runLocked(
     }
   };
 
-  // The supervisor's own problem of the first day (costs in the trace, the report's summary), built at start-up.
-  const firstProblem = run.kind.problemFor(run.case, day);
   progress(`starting ${slots.size} Workers`);
   const reports: RunReport[] = [];
   let startup = 0;
@@ -646,16 +669,23 @@ async function runLocked(
 
     for (let n = 0; n < dayCount; n++) {
       const tDay = performance.now();
+      const problem = n === 0 ? firstProblem : run.kind.problemFor(run.case, day);
       if (n > 0) {
+        dayData = problemData(run.kind, problem);
         for (const slot of slots.values()) {
           slot.dayDecisions = [];
           slot.dayEvidence = [];
-          slot.init = { ...slot.init, day };
-          send(slot, { type: "day", seq: ++seq, day });
+          // A Worker restarted later in the day starts from this day and its problem.
+          slot.init = { ...slot.init, day, problem: { ...slot.init.problem, data: dayData } };
+          send(slot, {
+            type: "day",
+            seq: ++seq,
+            day,
+            ...(dayData === undefined ? {} : { problem: dayData }),
+          });
         }
         await whenQuiet();
       }
-      const problem = n === 0 ? firstProblem : run.kind.problemFor(run.case, day);
       recorder = new Recorder({
         scenario: scenario.name,
         runtime: "workers",
@@ -695,6 +725,7 @@ async function runLocked(
         // Idle time: from the moment the round went quiet until its timeout.
         if (inFlight.size === 0) timings.waiting += performance.now() - lastBusy;
         takeRound();
+        endedRound = round;
         toDelegates({ kind: "roundEnd", round });
         await whenQuiet();
         takeRound();
@@ -737,6 +768,7 @@ async function runLocked(
         scenario.days.rotateLeader ? winner : undefined,
       );
       round = 0;
+      endedRound = 0;
     }
   } finally {
     for (const t of timers) clearTimeout(t);

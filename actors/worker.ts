@@ -41,7 +41,7 @@ import type {
   ProposalVariant,
   Verifier,
 } from "../consensus/types.ts";
-import { glpk } from "../lp/glpk.ts";
+import { DEFAULT_SOLVER, loadSolver } from "../lp/solver.ts";
 import { problemKind } from "../problems/registry.ts";
 import type { DayParams, Problem, ProblemKind } from "../problems/types.ts";
 import { Authenticator } from "./auth.ts";
@@ -105,21 +105,34 @@ function timed(env: Verifier): Verifier {
   };
 }
 
-let problems: { kind: ProblemKind; case: unknown; byFactor: Map<number, Problem> } | undefined;
+/** The run's problem kind and its case, validated on first use (a Worker given each day's problem data never needs it). */
+let run: { kind: ProblemKind; case?: unknown } | undefined;
+/** The day's problem and the load factor it is for (one day at a time: memory stays flat over long runs). */
+let current: { loadFactor: number; problem: Problem } | undefined;
 
-/** The day's problem, built once per load factor from the run's case (validated once, on start). */
-function problemFor(init: WorkerInit, day: DayParams): Problem {
-  if (!problems) {
-    const kind = problemKind(init.problem.kind);
-    problems = { kind, case: kind.parseCase(init.problem.case), byFactor: new Map() };
-  }
-  let p = problems.byFactor.get(day.loadFactor);
-  if (!p) {
-    problems.byFactor.clear(); // one day at a time: keep memory flat over long runs
-    p = problems.kind.problemFor(problems.case, day);
-    problems.byFactor.set(day.loadFactor, p);
-  }
-  return p;
+function runKind(init: WorkerInit): { kind: ProblemKind; case?: unknown } {
+  return run ??= { kind: problemKind(init.problem.kind) };
+}
+
+/** The run's case, validated once, on first use. */
+function runCase(init: WorkerInit): unknown {
+  const r = runKind(init);
+  return r.case ??= r.kind.parseCase(init.problem.case);
+}
+
+/**
+ * The day's problem: made from the data the supervisor sent for it when there is some (the
+ * supervisor built it once for every Worker), else built from the run's case; kept for the day.
+ */
+function problemFor(init: WorkerInit, day: DayParams, data?: unknown): Problem {
+  if (current?.loadFactor === day.loadFactor) return current.problem;
+  current = undefined; // the previous day's problem can go before the new one is made
+  const { kind } = runKind(init);
+  const problem = data !== undefined && kind.fromData
+    ? kind.fromData(data)
+    : kind.problemFor(runCase(init), day);
+  current = { loadFactor: day.loadFactor, problem };
+  return problem;
 }
 
 /** Delegate and normal machines for block `day.height`; the delegate keeps `blacklist`. */
@@ -179,8 +192,9 @@ function authenticator(init: WorkerInit, pair: KeyPair, problem: Problem): Authe
 
 async function start(init: WorkerInit): Promise<void> {
   const t0 = performance.now();
-  const problem = problemFor(init, init.day);
-  if (init.delegate) await glpk(); // a delegate may lead: load the solver now, not inside the first round
+  const problem = problemFor(init, init.day, init.problem.data);
+  // A delegate may lead: load its solver now, not inside the first round. Others never solve.
+  if (init.delegate) await loadSolver(init.solver ?? DEFAULT_SOLVER);
   problem.warmUp();
   const env = timed(problem.verifier);
   const pair = await ownKeyPair(init.keys, init.id, init.names[init.id] ?? String(init.id));
@@ -207,7 +221,7 @@ async function start(init: WorkerInit): Promise<void> {
 async function solve(a: Actor, round: number, variants: ProposalVariant[]): Promise<DelegateEvent> {
   const proposals: Partial<Record<ProposalVariant, Proposal>> = {};
   for (const v of variants) {
-    const s = await a.problem.solve(v);
+    const s = await a.problem.solve(v, { solver: a.init.solver ?? DEFAULT_SOLVER });
     // Typed arrays cross Worker boundaries as one memory copy, not element by element.
     const certificate = {
       ...s.certificate,
@@ -365,8 +379,9 @@ async function catchUp(a: Actor, blocks: unknown): Promise<Reply> {
   const written: BlockWritten[] = [];
   if (!ledger) return { refused: { height: 0, reason: "this participant keeps no ledger" } };
   if (!Array.isArray(blocks)) return { refused: { height: 0, reason: "catch-up blocks are not a list" } };
-  problemFor(a.init, a.day); // the run's kind and case are validated once, there
-  a.checker ??= makeChainChecker(a.init.genesis, { problem: { kind: problems!.kind, case: problems!.case } });
+  a.checker ??= makeChainChecker(a.init.genesis, {
+    problem: { kind: runKind(a.init).kind, case: runCase(a.init) },
+  });
   for (const fields of blocks) {
     const tip = ledger.tip;
     // Its own tip was verified when it was appended; the new block is checked against it.
@@ -436,7 +451,7 @@ async function handle(input: ToWorker): Promise<void> {
   if (input?.type === "day") {
     const day = input.day;
     const blacklist = a.delegate?.state.blacklist ?? [];
-    a.problem = problemFor(a.init, day);
+    a.problem = problemFor(a.init, day, input.problem);
     a.env = timed(a.problem.verifier);
     a.auth = authenticator(a.init, a.pair, a.problem);
     const id = a.init.id;
