@@ -29,7 +29,7 @@ import type {
   NodeId,
 } from "../consensus/types.ts";
 import { problemKind } from "../problems/registry.ts";
-import { problemData, type ProblemKind } from "../problems/types.ts";
+import { type Problem, problemData, type ProblemKind } from "../problems/types.ts";
 import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import { type KeySource, publicKeysOf } from "./keys.ts";
@@ -317,6 +317,12 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
   }
 }
 
+/**
+ * The next day's problem is built while a round waits for its timeout only when the time left is at
+ * least this multiple of the last build's duration, so that building never delays a round's end.
+ */
+const PREPARE_MARGIN = 2;
+
 /** Restarts of one participant's Worker a run allows before it gives up (a crash that repeats is a bug). */
 const MAX_RESTARTS = 5;
 
@@ -561,9 +567,27 @@ async function runLocked(
     void spawn(slot);
   };
 
+  // The next day's problem, built while a round of this day waits for its timeout with every Worker
+  // idle, so that the next day starts without the build; `buildMs` is how long the last build took.
+  let prepared: { height: number; problem: Problem } | undefined;
+  let buildMs = 0, preparingMs = 0;
+  const buildProblem = (height: number): Problem => {
+    const t0 = performance.now();
+    const problem = run.kind.problemFor(run.case, {
+      height,
+      loadFactor: dayLoadFactor(scenario.seed, height),
+    });
+    buildMs = performance.now() - t0;
+    return problem;
+  };
+  const problemOfDay = (height: number): Problem => {
+    const problem = prepared?.height === height ? prepared.problem : buildProblem(height);
+    prepared = undefined;
+    return problem;
+  };
   // The day's problem is built here once, for the trace and the report, and its data sent to every
   // Worker, which makes its own Problem from it instead of rebuilding it (problems/types.ts).
-  const firstProblem = run.kind.problemFor(run.case, day);
+  const firstProblem = buildProblem(day.height);
   let dayData = problemData(run.kind, firstProblem);
   const firstSnapshot = (id: NodeId): DelegateSnapshot => ({
     id,
@@ -623,6 +647,25 @@ async function runLocked(
   const sleep = (ms: number) => guard(new Promise((resolve) => setTimeout(resolve, ms)));
 
   /**
+   * Waits `ms`; once the round has gone quiet, with at least PREPARE_MARGIN times the last build's
+   * duration left, builds day `next`'s problem meanwhile (never delaying the round's end).
+   */
+  const roundWait = async (ms: number, next?: number) => {
+    const end = performance.now() + ms;
+    if (next !== undefined && prepared?.height !== next) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([guard(new Promise<void>((r) => (timer = setTimeout(r, ms)))), whenQuiet()]);
+      clearTimeout(timer);
+      if (inFlight.size === 0 && end - performance.now() > PREPARE_MARGIN * buildMs) {
+        const t0 = performance.now();
+        prepared = { height: next, problem: buildProblem(next) };
+        preparingMs += performance.now() - t0;
+      }
+    }
+    await sleep(Math.max(0, end - performance.now()));
+  };
+
+  /**
    * Ledgers that lag behind the longest (a crash while the day's block was being written leaves some
    * ledgers with it and some without) take the missing blocks from it; each Worker verifies every
    * block before it appends it. A run starts its first day only when every ledger holds the tip.
@@ -669,7 +712,7 @@ async function runLocked(
 
     for (let n = 0; n < dayCount; n++) {
       const tDay = performance.now();
-      const problem = n === 0 ? firstProblem : run.kind.problemFor(run.case, day);
+      const problem = n === 0 ? firstProblem : problemOfDay(day.height);
       if (n > 0) {
         dayData = problemData(run.kind, problem);
         for (const slot of slots.values()) {
@@ -716,14 +759,26 @@ async function runLocked(
         if (leader === undefined) break;
         recorder.roundStart(round, names[leader]);
         progress(`day ${day.height}, round ${round}: leader ${names[leader]}`);
+        const tRound = performance.now();
         toDelegates({ kind: "roundStart", round });
-        await sleep(timeoutMs);
+        await roundWait(timeoutMs, n + 1 < dayCount ? day.height + 1 : undefined);
         for (let k = 2; strict && k <= f + 1; k++) {
           toDelegates({ kind: "phase", round, phase: k });
           await sleep(scenario.phaseMs);
         }
         // Idle time: from the moment the round went quiet until its timeout.
-        if (inFlight.size === 0) timings.waiting += performance.now() - lastBusy;
+        if (inFlight.size === 0) {
+          // The next day's build, if it happened meanwhile, was work, not waiting.
+          timings.waiting += performance.now() - lastBusy - preparingMs;
+          // How long the round's work took (solve, relays, checks): what a round timeout must cover.
+          progress(
+            `day ${day.height}, round ${round}: all done ${
+              Math.round(lastBusy - tRound)
+            } ms after it started ` +
+              `(timeout ${timeoutMs} ms)`,
+          );
+        }
+        preparingMs = 0;
         takeRound();
         endedRound = round;
         toDelegates({ kind: "roundEnd", round });
