@@ -76,8 +76,13 @@ export interface WorkerInit {
 /** Supervisor → Worker. */
 export type ToWorker =
   | WorkerInit
-  /** A new day; `problem` is the data of its problem (Problem.data), when the kind can send it. */
+  /**
+   * A new day; `problem` is the data of its problem (Problem.data), unless the Worker was given it
+   * ahead (`prepare`) or the kind cannot send it (the Worker then builds it from the case).
+   */
   | { type: "day"; seq: number; day: DayInfo; problem?: unknown }
+  /** Day `height`'s problem data (Problem.data), sent while the Workers wait for a round's end. */
+  | { type: "prepare"; seq: number; height: number; loadFactor: number; problem: unknown }
   | { type: "event"; seq: number; event: DelegateEvent }
   | { type: "deliver"; seq: number; msg: unknown }
   /**

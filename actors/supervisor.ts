@@ -111,6 +111,8 @@ interface Slot {
   restarts: number;
   /** Height of the last block in its ledger (0: none, or it keeps none). */
   ledgerHeight: number;
+  /** The day whose problem its current Worker was given ahead (`prepare`), if any. */
+  preparedHeight?: number;
 }
 
 /** Leader most delegates follow: the first that no majority has blacklisted. */
@@ -564,13 +566,14 @@ async function runLocked(
         inFlight.add(seq);
       }
     }
+    slot.preparedHeight = undefined; // the new Worker holds no prepared problem
     void spawn(slot);
   };
 
   // The next day's problem, built while a round of this day waits for its timeout with every Worker
   // idle, so that the next day starts without the build; `buildMs` is how long the last build took.
   let prepared: { height: number; problem: Problem } | undefined;
-  let buildMs = 0, preparingMs = 0;
+  let buildMs = 0;
   const buildProblem = (height: number): Problem => {
     const t0 = performance.now();
     const problem = run.kind.problemFor(run.case, {
@@ -647,22 +650,37 @@ async function runLocked(
   const sleep = (ms: number) => guard(new Promise((resolve) => setTimeout(resolve, ms)));
 
   /**
-   * Waits `ms`; once the round has gone quiet, with at least PREPARE_MARGIN times the last build's
-   * duration left, builds day `next`'s problem meanwhile (never delaying the round's end).
+   * Waits `ms` and returns when the round's work was done (the moment it went quiet), or undefined
+   * if it was still going. Once quiet with at least PREPARE_MARGIN times the last build's duration
+   * left, it builds day `next`'s problem meanwhile and sends every Worker its data (`prepare`), so
+   * that the next day starts without the build and without the copies (never delaying the round's
+   * end). The build is work, not waiting: the idle time is counted from its end.
    */
-  const roundWait = async (ms: number, next?: number) => {
+  const roundWait = async (ms: number, next?: number): Promise<number | undefined> => {
     const end = performance.now() + ms;
+    let doneAt: number | undefined;
     if (next !== undefined && prepared?.height !== next) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([guard(new Promise<void>((r) => (timer = setTimeout(r, ms)))), whenQuiet()]);
       clearTimeout(timer);
-      if (inFlight.size === 0 && end - performance.now() > PREPARE_MARGIN * buildMs) {
-        const t0 = performance.now();
-        prepared = { height: next, problem: buildProblem(next) };
-        preparingMs += performance.now() - t0;
-      }
+      if (inFlight.size === 0) doneAt = lastBusy;
+      if (inFlight.size === 0 && end - performance.now() > PREPARE_MARGIN * buildMs) prepare(next);
     }
     await sleep(Math.max(0, end - performance.now()));
+    return doneAt ?? (inFlight.size === 0 ? lastBusy : undefined);
+  };
+  /** Builds day `height`'s problem and gives every Worker its data ahead of the day. */
+  const prepare = (height: number) => {
+    const problem = buildProblem(height);
+    prepared = { height, problem };
+    lastBusy = performance.now();
+    const data = problemData(run.kind, problem);
+    if (data === undefined) return;
+    const loadFactor = dayLoadFactor(scenario.seed, height);
+    for (const slot of slots.values()) {
+      send(slot, { type: "prepare", seq: ++seq, height, loadFactor, problem: data });
+      slot.preparedHeight = height;
+    }
   };
 
   /**
@@ -720,12 +738,11 @@ async function runLocked(
           slot.dayEvidence = [];
           // A Worker restarted later in the day starts from this day and its problem.
           slot.init = { ...slot.init, day, problem: { ...slot.init.problem, data: dayData } };
-          send(slot, {
-            type: "day",
-            seq: ++seq,
-            day,
-            ...(dayData === undefined ? {} : { problem: dayData }),
-          });
+          // A Worker that has the day's problem prepared needs no second copy of its data.
+          const data = dayData === undefined || slot.preparedHeight === day.height
+            ? {}
+            : { problem: dayData };
+          send(slot, { type: "day", seq: ++seq, day, ...data });
         }
         await whenQuiet();
       }
@@ -761,24 +778,22 @@ async function runLocked(
         progress(`day ${day.height}, round ${round}: leader ${names[leader]}`);
         const tRound = performance.now();
         toDelegates({ kind: "roundStart", round });
-        await roundWait(timeoutMs, n + 1 < dayCount ? day.height + 1 : undefined);
+        const doneAt = await roundWait(timeoutMs, n + 1 < dayCount ? day.height + 1 : undefined);
         for (let k = 2; strict && k <= f + 1; k++) {
           toDelegates({ kind: "phase", round, phase: k });
           await sleep(scenario.phaseMs);
         }
-        // Idle time: from the moment the round went quiet until its timeout.
-        if (inFlight.size === 0) {
-          // The next day's build, if it happened meanwhile, was work, not waiting.
-          timings.waiting += performance.now() - lastBusy - preparingMs;
+        // Idle time: from the moment the round went quiet (or the next day was prepared) until its end.
+        if (inFlight.size === 0) timings.waiting += performance.now() - lastBusy;
+        if (doneAt !== undefined) {
           // How long the round's work took (solve, relays, checks): what a round timeout must cover.
           progress(
             `day ${day.height}, round ${round}: all done ${
-              Math.round(lastBusy - tRound)
+              Math.round(doneAt - tRound)
             } ms after it started ` +
               `(timeout ${timeoutMs} ms)`,
           );
         }
-        preparingMs = 0;
         takeRound();
         endedRound = round;
         toDelegates({ kind: "roundEnd", round });

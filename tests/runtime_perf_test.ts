@@ -96,8 +96,8 @@ async function proposalOf(w: ReturnType<typeof startWorker>, seq: number, round:
   return send.msg.proposal.certificate;
 }
 
-Deno.test("Workers: a Worker makes each day's problem from the supervisor's data, not from the case", async () => {
-  const [day1, day2] = [await dayProblem(1), await dayProblem(1.03, 2)];
+Deno.test("Workers: a Worker makes each day's problem from the supervisor's data (with the day or ahead of it), not from the case", async () => {
+  const [day1, day2, day3] = [await dayProblem(1), await dayProblem(1.03, 2), await dayProblem(0.97, 3)];
   // A case the Worker could not build anything from: it must never need it.
   const init = await loneDelegate({
     kind: kind.name,
@@ -119,6 +119,11 @@ Deno.test("Workers: a Worker makes each day's problem from the supervisor's data
     const cert = await proposalOf(w, 3, 1);
     assert.equal(cert.lpId, day2.id, "day 2's proposal is for day 2's LP");
     assert.equal(day2.verifier.verify(cert).verdict, "accepted");
+    // Day 3's data comes ahead of the day (while a round waits); the day itself then carries none.
+    w.post({ type: "prepare", seq: 4, height: 3, loadFactor: 0.97, problem: problemData(kind, day3) });
+    w.post({ type: "day", seq: 5, day: { height: 3, loadFactor: 0.97, blacklistAtStart: [] } });
+    await w.until((r) => r.type === "effects" && r.seq === 5 && r.final);
+    assert.equal((await proposalOf(w, 6, 1)).lpId, day3.id, "day 3's proposal is for day 3's LP");
   } finally {
     w.worker.terminate();
   }
