@@ -43,10 +43,14 @@ export interface WorkerInit {
   /** The chain: every ledger's first record; its hash is what signatures bind to. */
   genesis: GenesisRecord;
   /**
-   * The run's problem: its kind (problems/registry.ts) and case, validated again by the Worker, and
-   * the LP solver a leader solves with (default lp/solver.ts DEFAULT_SOLVER).
+   * The run's problem: its kind (problems/registry.ts), its case (validated by the Worker when it
+   * needs it: to build a day's problem itself, or to check blocks it catches up), and the data of
+   * `day`'s problem (Problem.data) when the kind can send it, which the Worker makes the problem from
+   * instead of rebuilding it.
    */
-  problem: { kind: string; case: unknown; solver?: SolverName };
+  problem: { kind: string; case: unknown; data?: unknown };
+  /** The back end a delegate solves with (lp/solver.ts; default DEFAULT_SOLVER); loaded at start-up by delegates only. */
+  solver?: SolverName;
   /** Ledger file of this participant (normal nodes keep one), or undefined for none. */
   ledgerFile?: string;
   /** The day in progress (a restarted Worker resumes in it). */
@@ -72,7 +76,13 @@ export interface WorkerInit {
 /** Supervisor → Worker. */
 export type ToWorker =
   | WorkerInit
-  | { type: "day"; seq: number; day: DayInfo }
+  /**
+   * A new day; `problem` is the data of its problem (Problem.data), unless the Worker was given it
+   * ahead (`prepare`) or the kind cannot send it (the Worker then builds it from the case).
+   */
+  | { type: "day"; seq: number; day: DayInfo; problem?: unknown }
+  /** Day `height`'s problem data (Problem.data), sent while the Workers wait for a round's end. */
+  | { type: "prepare"; seq: number; height: number; loadFactor: number; problem: unknown }
   | { type: "event"; seq: number; event: DelegateEvent }
   | { type: "deliver"; seq: number; msg: unknown }
   /**

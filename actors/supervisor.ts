@@ -29,7 +29,7 @@ import type {
   NodeId,
 } from "../consensus/types.ts";
 import { problemKind, readCaseFile } from "../problems/registry.ts";
-import type { CaseFile } from "../problems/types.ts";
+import { type CaseFile, type Problem, problemData, type ProblemKind } from "../problems/types.ts";
 import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import { type KeySource, publicKeysOf } from "./keys.ts";
@@ -111,6 +111,8 @@ interface Slot {
   restarts: number;
   /** Height of the last block in its ledger (0: none, or it keeps none). */
   ledgerHeight: number;
+  /** The day whose problem its current Worker was given ahead (`prepare`), if any. */
+  preparedHeight?: number;
 }
 
 /** Leader most delegates follow: the first that no majority has blacklisted. */
@@ -345,6 +347,12 @@ export async function runDays(scenario: Scenario, options: SupervisorOptions = {
   }
 }
 
+/**
+ * The next day's problem is built while a round waits for its timeout only when the time left is at
+ * least this multiple of the last build's duration, so that building never delays a round's end.
+ */
+const PREPARE_MARGIN = 2;
+
 /** Restarts of one participant's Worker a run allows before it gives up (a crash that repeats is a bug). */
 const MAX_RESTARTS = 5;
 
@@ -442,6 +450,25 @@ async function runLocked(
     timers.add(timer);
   };
 
+  // The last round whose end was announced, and how long rounds last (for the note on a late leader).
+  let endedRound = 0;
+  const roundMs = timeoutMs + (strict ? f * scenario.phaseMs : 0);
+  /** A leader whose own proposal leaves after its round ended (its solve overran): say so plainly. */
+  const noteLateLeader = (slot: Slot, effects: DelegateEffect[], solveMs: number) => {
+    const late = effects.find((e) =>
+      e.kind === "send" && e.msg.kind === "proposal" && e.msg.path.length === 1 &&
+      e.msg.path[0] === slot.id && e.msg.round <= endedRound
+    );
+    if (late?.kind !== "send") return;
+    const length = strict
+      ? `round ${roundMs} ms: timeout ${timeoutMs} ms and ${f} relay phases of ${scenario.phaseMs} ms`
+      : `timeout ${timeoutMs} ms`;
+    note(
+      `leader ${names[slot.id]}'s proposal arrived after round ${late.msg.round} ended ` +
+        `(solve took ${Math.round(solveMs)} ms, ${length})`,
+    );
+  };
+
   const onDelegateEffects = (slot: Slot, effects: DelegateEffect[]) => {
     for (const e of effects) {
       recorder?.delegateEffect(slot.id, e);
@@ -493,6 +520,7 @@ async function runLocked(
       inFlight.delete(m.seq);
     }
     for (const u of m.unauthentic ?? []) recorder?.unauthentic(slot.id, u);
+    if (m.solveMs > 0) noteLateLeader(slot, m.delegate, m.solveMs);
     onDelegateEffects(slot, m.delegate);
     for (const e of m.normal) {
       recorder?.normalEffect(slot.id, e);
@@ -566,9 +594,32 @@ async function runLocked(
         inFlight.add(seq);
       }
     }
+    slot.preparedHeight = undefined; // the new Worker holds no prepared problem
     void spawn(slot);
   };
 
+  // The next day's problem, built while a round of this day waits for its timeout with every Worker
+  // idle, so that the next day starts without the build; `buildMs` is how long the last build took.
+  let prepared: { height: number; problem: Problem } | undefined;
+  let buildMs = 0;
+  const buildProblem = (height: number): Problem => {
+    const t0 = performance.now();
+    const problem = run.kind.problemFor(run.case, {
+      height,
+      loadFactor: dayLoadFactor(scenario.seed, height),
+    });
+    buildMs = performance.now() - t0;
+    return problem;
+  };
+  const problemOfDay = (height: number): Problem => {
+    const problem = prepared?.height === height ? prepared.problem : buildProblem(height);
+    prepared = undefined;
+    return problem;
+  };
+  // The day's problem is built here once, for the trace and the report, and its data sent to every
+  // Worker, which makes its own Problem from it instead of rebuilding it (problems/types.ts).
+  const firstProblem = buildProblem(day.height);
+  let dayData = problemData(run.kind, firstProblem);
   const firstSnapshot = (id: NodeId): DelegateSnapshot => ({
     id,
     round: 0,
@@ -583,7 +634,8 @@ async function runLocked(
       keys,
       publicKeys,
       genesis,
-      problem: { kind: run.kind.name, case: run.case, solver: scenario.solver },
+      problem: { kind: run.kind.name, case: run.case, data: dayData },
+      solver: scenario.solver,
       day,
       ...(p.normal ? { ledgerFile: ledgerFileName(dataDir, p.name) } : {}),
       ...(p.delegate
@@ -626,6 +678,40 @@ async function runLocked(
   const sleep = (ms: number) => guard(new Promise((resolve) => setTimeout(resolve, ms)));
 
   /**
+   * Waits `ms` and returns when the round's work was done (the moment it went quiet), or undefined
+   * if it was still going. Once quiet with at least PREPARE_MARGIN times the last build's duration
+   * left, it builds day `next`'s problem meanwhile and sends every Worker its data (`prepare`), so
+   * that the next day starts without the build and without the copies (never delaying the round's
+   * end). The build is work, not waiting: the idle time is counted from its end.
+   */
+  const roundWait = async (ms: number, next?: number): Promise<number | undefined> => {
+    const end = performance.now() + ms;
+    let doneAt: number | undefined;
+    if (next !== undefined && prepared?.height !== next) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([guard(new Promise<void>((r) => (timer = setTimeout(r, ms)))), whenQuiet()]);
+      clearTimeout(timer);
+      if (inFlight.size === 0) doneAt = lastBusy;
+      if (inFlight.size === 0 && end - performance.now() > PREPARE_MARGIN * buildMs) prepare(next);
+    }
+    await sleep(Math.max(0, end - performance.now()));
+    return doneAt ?? (inFlight.size === 0 ? lastBusy : undefined);
+  };
+  /** Builds day `height`'s problem and gives every Worker its data ahead of the day. */
+  const prepare = (height: number) => {
+    const problem = buildProblem(height);
+    prepared = { height, problem };
+    lastBusy = performance.now();
+    const data = problemData(run.kind, problem);
+    if (data === undefined) return;
+    const loadFactor = dayLoadFactor(scenario.seed, height);
+    for (const slot of slots.values()) {
+      send(slot, { type: "prepare", seq: ++seq, height, loadFactor, problem: data });
+      slot.preparedHeight = height;
+    }
+  };
+
+  /**
    * Ledgers that lag behind the longest (a crash while the day's block was being written leaves some
    * ledgers with it and some without) take the missing blocks from it; each Worker verifies every
    * block before it appends it. A run starts its first day only when every ledger holds the tip.
@@ -658,8 +744,6 @@ async function runLocked(
     }
   };
 
-  // The supervisor's own problem of the first day (costs in the trace, the report's summary), built at start-up.
-  const firstProblem = run.kind.problemFor(run.case, day);
   progress(`starting ${slots.size} Workers`);
   const reports: RunReport[] = [];
   let startup = 0;
@@ -674,16 +758,22 @@ async function runLocked(
 
     for (let n = 0; n < dayCount; n++) {
       const tDay = performance.now();
+      const problem = n === 0 ? firstProblem : problemOfDay(day.height);
       if (n > 0) {
+        dayData = problemData(run.kind, problem);
         for (const slot of slots.values()) {
           slot.dayDecisions = [];
           slot.dayEvidence = [];
-          slot.init = { ...slot.init, day };
-          send(slot, { type: "day", seq: ++seq, day });
+          // A Worker restarted later in the day starts from this day and its problem.
+          slot.init = { ...slot.init, day, problem: { ...slot.init.problem, data: dayData } };
+          // A Worker that has the day's problem prepared needs no second copy of its data.
+          const data = dayData === undefined || slot.preparedHeight === day.height
+            ? {}
+            : { problem: dayData };
+          send(slot, { type: "day", seq: ++seq, day, ...data });
         }
         await whenQuiet();
       }
-      const problem = n === 0 ? firstProblem : run.kind.problemFor(run.case, day);
       recorder = new Recorder({
         scenario: scenario.name,
         runtime: "workers",
@@ -714,15 +804,26 @@ async function runLocked(
         if (leader === undefined) break;
         recorder.roundStart(round, names[leader]);
         progress(`day ${day.height}, round ${round}: leader ${names[leader]}`);
+        const tRound = performance.now();
         toDelegates({ kind: "roundStart", round });
-        await sleep(timeoutMs);
+        const doneAt = await roundWait(timeoutMs, n + 1 < dayCount ? day.height + 1 : undefined);
         for (let k = 2; strict && k <= f + 1; k++) {
           toDelegates({ kind: "phase", round, phase: k });
           await sleep(scenario.phaseMs);
         }
-        // Idle time: from the moment the round went quiet until its timeout.
+        // Idle time: from the moment the round went quiet (or the next day was prepared) until its end.
         if (inFlight.size === 0) timings.waiting += performance.now() - lastBusy;
+        if (doneAt !== undefined) {
+          // How long the round's work took (solve, relays, checks): what a round timeout must cover.
+          progress(
+            `day ${day.height}, round ${round}: all done ${
+              Math.round(doneAt - tRound)
+            } ms after it started ` +
+              `(timeout ${timeoutMs} ms)`,
+          );
+        }
         takeRound();
+        endedRound = round;
         toDelegates({ kind: "roundEnd", round });
         await whenQuiet();
         takeRound();
@@ -765,6 +866,7 @@ async function runLocked(
         scenario.days.rotateLeader ? winner : undefined,
       );
       round = 0;
+      endedRound = 0;
     }
   } finally {
     for (const t of timers) clearTimeout(t);

@@ -41,8 +41,7 @@ import type {
   ProposalVariant,
   Verifier,
 } from "../consensus/types.ts";
-import { glpk } from "../lp/glpk.ts";
-import { highsMemoryBytes } from "../lp/highs.ts";
+import { DEFAULT_SOLVER, isSolverName, loadSolver, SOLVERS } from "../lp/solver.ts";
 import { problemKind } from "../problems/registry.ts";
 import type { DayParams, Problem, ProblemKind } from "../problems/types.ts";
 import { Authenticator } from "./auth.ts";
@@ -106,21 +105,47 @@ function timed(env: Verifier): Verifier {
   };
 }
 
-let problems: { kind: ProblemKind; case: unknown; byFactor: Map<number, Problem> } | undefined;
+/** The run's problem kind and its case, validated on first use (a Worker given each day's problem data never needs it). */
+let run: { kind: ProblemKind; case?: unknown } | undefined;
+/** The day's problem and the load factor it is for (one day at a time: memory stays flat over long runs). */
+let current: { loadFactor: number; problem: Problem } | undefined;
+/** The next day's problem, made ahead from the data of a `prepare` input. */
+let next: { loadFactor: number; problem: Problem } | undefined;
 
-/** The day's problem, built once per load factor from the run's case (validated once, on start). */
-function problemFor(init: WorkerInit, day: DayParams): Problem {
-  if (!problems) {
-    const kind = problemKind(init.problem.kind);
-    problems = { kind, case: kind.parseCase(init.problem.case), byFactor: new Map() };
-  }
-  let p = problems.byFactor.get(day.loadFactor);
-  if (!p) {
-    problems.byFactor.clear(); // one day at a time: keep memory flat over long runs
-    p = problems.kind.problemFor(problems.case, day);
-    problems.byFactor.set(day.loadFactor, p);
-  }
-  return p;
+function runKind(init: WorkerInit): { kind: ProblemKind; case?: unknown } {
+  return run ??= { kind: problemKind(init.problem.kind) };
+}
+
+/** The run's case, validated once, on first use. */
+function runCase(init: WorkerInit): unknown {
+  const r = runKind(init);
+  return r.case ??= r.kind.parseCase(init.problem.case);
+}
+
+/**
+ * The day's problem: made from the data the supervisor sent for it (with the day, or ahead of it),
+ * which it built once for every Worker, else built from the run's case; kept for the day.
+ */
+function problemFor(init: WorkerInit, day: DayParams, data?: unknown): Problem {
+  if (current?.loadFactor === day.loadFactor) return current.problem;
+  current = undefined; // the previous day's problem can go before the new one is made
+  const { kind } = runKind(init);
+  const problem = data !== undefined && kind.fromData
+    ? kind.fromData(data)
+    : next?.loadFactor === day.loadFactor
+    ? next.problem
+    : kind.problemFor(runCase(init), day);
+  next = undefined;
+  current = { loadFactor: day.loadFactor, problem };
+  return problem;
+}
+
+/** Makes the next day's problem from its data now, while the Worker would wait anyway. */
+function prepare(init: WorkerInit, loadFactor: unknown, data: unknown): void {
+  const { kind } = runKind(init);
+  if (typeof loadFactor !== "number" || !kind.fromData) return;
+  next = undefined; // an earlier one can go before this one is made
+  next = { loadFactor, problem: kind.fromData(data) };
 }
 
 /** Delegate and normal machines for block `day.height`; the delegate keeps `blacklist`. */
@@ -178,12 +203,35 @@ function authenticator(init: WorkerInit, pair: KeyPair, problem: Problem): Authe
   );
 }
 
-async function start(init: WorkerInit): Promise<void> {
+/** The delegate's solver, loading since start-up (a leader's solve awaits it). */
+let solverLoaded: Promise<void> | undefined;
+
+/**
+ * A delegate may lead: its solver (the scenario's; an unknown name stops the start here) starts
+ * loading now, not inside the first round, and the Worker reports ready without waiting for it
+ * (measured: 50-100 ms less start-up, the first round no slower). A load that fails ends the run
+ * with its error. Participants that are not delegates never load one.
+ */
+function preloadSolver(init: WorkerInit): void {
+  const name = init.solver ?? DEFAULT_SOLVER;
+  if (!isSolverName(name)) {
+    throw new Error(`unknown solver ${JSON.stringify(name)}: expected one of ${SOLVERS.join(", ")}`);
+  }
+  solverLoaded = loadSolver(name).catch((e) => {
+    post({ type: "startFailed", id: init.id, error: `solver ${name}: ${(e as Error)?.message ?? e}` });
+    throw e;
+  });
+  solverLoaded.catch(() => {}); // reported above; a solve that awaits it fails with it too
+}
+
+async function start(sent: WorkerInit): Promise<void> {
   const t0 = performance.now();
-  const problem = problemFor(init, init.day);
-  // A delegate may lead: load its solver now, not inside the first round.
-  if (init.delegate) await (init.problem.solver === "highs" ? highsMemoryBytes() : glpk());
-  problem.warmUp();
+  if (sent.delegate) preloadSolver(sent);
+  const problem = problemFor(sent, sent.day, sent.problem.data);
+  // The first day's problem data is not kept once the problem is made from it.
+  const init: WorkerInit = { ...sent, problem: { kind: sent.problem.kind, case: sent.problem.case } };
+  // No Problem.warmUp here: measured, it cost 0.2-0.3 s of start-up (seven Workers booting on two
+  // cores) to save about 60 ms on each Worker's first real check, which the round timeout covers.
   const env = timed(problem.verifier);
   const pair = await ownKeyPair(init.keys, init.id, init.names[init.id] ?? String(init.id));
   const auth = authenticator(init, pair, problem);
@@ -209,8 +257,8 @@ async function start(init: WorkerInit): Promise<void> {
 async function solve(a: Actor, round: number, variants: ProposalVariant[]): Promise<DelegateEvent> {
   const proposals: Partial<Record<ProposalVariant, Proposal>> = {};
   for (const v of variants) {
-    const solver = a.init.problem.solver;
-    const s = await a.problem.solve(v, solver ? { solver } : {});
+    await solverLoaded;
+    const s = await a.problem.solve(v, { solver: a.init.solver ?? DEFAULT_SOLVER });
     // Typed arrays cross Worker boundaries as one memory copy, not element by element.
     const certificate = {
       ...s.certificate,
@@ -368,8 +416,9 @@ async function catchUp(a: Actor, blocks: unknown): Promise<Reply> {
   const written: BlockWritten[] = [];
   if (!ledger) return { refused: { height: 0, reason: "this participant keeps no ledger" } };
   if (!Array.isArray(blocks)) return { refused: { height: 0, reason: "catch-up blocks are not a list" } };
-  problemFor(a.init, a.day); // the run's kind and case are validated once, there
-  a.checker ??= makeChainChecker(a.init.genesis, { problem: { kind: problems!.kind, case: problems!.case } });
+  a.checker ??= makeChainChecker(a.init.genesis, {
+    problem: { kind: runKind(a.init).kind, case: runCase(a.init) },
+  });
   for (const fields of blocks) {
     const tip = ledger.tip;
     // Its own tip was verified when it was appended; the new block is checked against it.
@@ -439,7 +488,7 @@ async function handle(input: ToWorker): Promise<void> {
   if (input?.type === "day") {
     const day = input.day;
     const blacklist = a.delegate?.state.blacklist ?? [];
-    a.problem = problemFor(a.init, day);
+    a.problem = problemFor(a.init, day, input.problem);
     a.env = timed(a.problem.verifier);
     a.auth = authenticator(a.init, a.pair, a.problem);
     const id = a.init.id;
@@ -452,6 +501,10 @@ async function handle(input: ToWorker): Promise<void> {
   if (input?.type === "event" && a.delegate) return await runDelegate(a, seq, input.event);
   if (input?.type === "deliver") return await deliver(a, seq, input.msg);
   if (input?.type === "catchUp") return reply(a, seq, true, await catchUp(a, input.blocks));
+  if (input?.type === "prepare") {
+    prepare(a.init, input.loadFactor, input.problem);
+    return reply(a, seq, true);
+  }
   reply(a, seq, true);
 }
 

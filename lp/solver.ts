@@ -9,7 +9,7 @@
  */
 import { type LpSolution, solveLp, type SolveOptions } from "./glpk.ts";
 import { solveLpHighs } from "./highs.ts";
-import type { SparseLp } from "./lp.ts";
+import { LpBuilder, type SparseLp } from "./lp.ts";
 
 /**
  * The solver back ends, by name.
@@ -79,4 +79,32 @@ export async function solveWith(
     default:
       throw new Error(`unknown solver ${JSON.stringify(name)}: expected one of ${SOLVERS.join(", ")}`);
   }
+}
+
+/** Back ends already loaded in this process (or Worker) by {@link loadSolver}. */
+const loaded = new Map<SolverName, Promise<void>>();
+
+/**
+ * Loads back end `name` in this process (or Worker) and runs it once on a one-column LP, so that
+ * the first real solve pays neither the loading and compiling of its WebAssembly module nor a cold
+ * first call (what a delegate does at start-up, before it may have to lead). Loading twice is free;
+ * a failed load is retried on the next call. Throws like {@link solveWith}.
+ *
+ * @example
+ * ```ts
+ * import { loadSolver } from "./solver.ts";
+ * await loadSolver("highs");
+ * console.log("loaded"); // loaded
+ * ```
+ */
+export function loadSolver(name: SolverName): Promise<void> {
+  let p = loaded.get(name);
+  if (!p) {
+    const b = new LpBuilder(`${name} warm-up`);
+    b.addRow("x>=1", 1, Infinity, [[b.addCol("x", 0, 2, 1), 1]]);
+    p = solveWith(name, b.build()).then(() => {});
+    loaded.set(name, p);
+    p.catch(() => loaded.delete(name));
+  }
+  return p;
 }

@@ -74,6 +74,14 @@ export interface Problem {
   summary(certificate: Certificate): ProblemSummary;
   /** Runs the checker a few times on a throw-away certificate, so the first real check is not a cold one. */
   warmUp(): void;
+  /**
+   * Optional: everything {@link ProblemKind.fromData} needs to make this problem again in another
+   * Worker without rebuilding it, as a structured-cloneable value (numbers in typed arrays where it
+   * can, so that a `postMessage` copies them as whole buffers). Each call returns fresh typed arrays,
+   * never this problem's own, so a caller may transfer them. A kind without it is rebuilt from the
+   * case in every Worker ({@link ProblemKind.problemFor}).
+   */
+  data?(): unknown;
 }
 
 /**
@@ -102,6 +110,30 @@ export interface ProblemKind<Case = unknown> {
   caseName(c: Case): string;
   /** Day `day`'s problem. */
   problemFor(c: Case, day: DayParams): Problem;
+  /**
+   * Optional, with {@link Problem.data}: the problem whose `data()` gave `data`, without rebuilding
+   * it. The data comes from the participant's own host (the supervisor), not from the network, but is
+   * checked all the same (types, lengths, indices in range): throws naming the field on any
+   * inconsistency, never returns a problem that would read out of bounds.
+   */
+  fromData?(data: unknown): Problem;
+}
+
+/**
+ * A day's problem as it travels to a Worker: the kind's {@link Problem.data} when the kind has both
+ * halves of the transfer, else nothing (the Worker then builds it from the case).
+ *
+ * @example
+ * ```ts
+ * import { problemData, problemKind } from "../mod.ts";
+ * const kind = problemKind("ies-dispatch");
+ * const problem = kind.problemFor(await kind.loadCase(kind.defaultCase), { height: 1, loadFactor: 1 });
+ * const again = kind.fromData!(problemData(kind, problem));
+ * console.log(again.id === problem.id); // true
+ * ```
+ */
+export function problemData(kind: ProblemKind, problem: Problem): unknown | undefined {
+  return kind.fromData && problem.data ? problem.data() : undefined;
 }
 
 /**

@@ -201,8 +201,24 @@ function formatProblem(p: ScenarioProblem): string {
 // ---------------------------------------------------------------------------
 // Defaults and limits
 
-/** Default `scene.params.round_timeout_sec`, seconds (the published code's round length). */
-export const DEFAULT_ROUND_TIMEOUT_SEC = 3;
+/**
+ * A round's critical path on Workers, seconds: from the round's start until the leader's proposal and
+ * every relay of it are checked, when the leader's solver is warm. Measured with `poso run
+ * scenarios/scenario1.yaml --days 7` (progress note "all done N ms after it started") on an idle
+ * 2-core machine, bundled case, HiGHS: 0.09-0.19 s; 0.2-0.35 s for a leader Worker's first solve;
+ * 0.6-0.9 s for a run's first round, while V8 still compiles the solver's hot code.
+ */
+export const MEASURED_ROUND_SEC = 0.2;
+/**
+ * The default round timeout's margin over {@link MEASURED_ROUND_SEC}: room for a busier machine, a
+ * larger case and a run's first (cold) solve, which it covers on an idle machine only.
+ */
+export const ROUND_TIMEOUT_MARGIN = 5;
+/**
+ * Default `scene.params.round_timeout_sec`, seconds: {@link MEASURED_ROUND_SEC} × {@link ROUND_TIMEOUT_MARGIN}
+ * = 1 s (the published code used 3 s, for GAMS solves).
+ */
+export const DEFAULT_ROUND_TIMEOUT_SEC = MEASURED_ROUND_SEC * ROUND_TIMEOUT_MARGIN;
 /** Default `scene.params.link_delay_ms`, [min, max] ms of simulated one-way delay. */
 export const DEFAULT_LINK_DELAY_MS: readonly [number, number] = [1, 20];
 /** Default `scene.params.phase_sec` (strict mode), seconds: several link delays and a check. */

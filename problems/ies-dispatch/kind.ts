@@ -13,6 +13,7 @@ import type { DayParams, Problem, ProblemKind } from "../types.ts";
 import { type IesCase, loadCaseFile, parseCase, UOM_CASE_URL } from "./case.ts";
 import { caseForDay } from "./days.ts";
 import { buildDispatchModel, type DispatchModel } from "./dispatch.ts";
+import { dispatchModelData, dispatchModelFromData } from "./model_data.ts";
 import { summariseDispatch } from "./summary.ts";
 import { solveVariant, VARIANTS } from "./variants.ts";
 import { makeVerifier } from "./verifier.ts";
@@ -45,6 +46,7 @@ export function dispatchProblem(model: DispatchModel): Problem & { model: Dispat
       return { certificate: s.certificate, costUsd: s.cost.total };
     },
     summary: (certificate: Certificate) => summariseDispatch(model, certificate),
+    data: () => dispatchModelData(model),
     warmUp() {
       for (let k = 0; k < WARM_UP_CHECKS; k++) {
         const cert = makeCertificate(
@@ -78,4 +80,5 @@ export const IES_DISPATCH: ProblemKind<IesCase> = {
   caseName: (c) => c.name,
   problemFor: (c: IesCase, day: DayParams) =>
     dispatchProblem(buildDispatchModel(caseForDay(c, day.loadFactor))),
+  fromData: (data) => dispatchProblem(dispatchModelFromData(data)),
 };
