@@ -29,7 +29,7 @@ import type {
   NodeId,
 } from "../consensus/types.ts";
 import { problemKind, readCaseFile } from "../problems/registry.ts";
-import { type CaseFile, type Problem, problemData, type ProblemKind } from "../problems/types.ts";
+import { type CaseFile, type Problem, problemData } from "../problems/types.ts";
 import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import { type KeySource, publicKeysOf } from "./keys.ts";
