@@ -230,7 +230,7 @@ async function start(sent: WorkerInit): Promise<void> {
   const problem = problemFor(sent, sent.day, sent.problem.data);
   // The first day's problem data is not kept once the problem is made from it.
   const init: WorkerInit = { ...sent, problem: { kind: sent.problem.kind, case: sent.problem.case } };
-  // No Problem.warmUp here: measured, it cost 0.2-0.3 s of start-up (seven Workers booting on two
+  // No checker warm-up here: measured, it cost 0.2-0.3 s of start-up (seven Workers booting on two
   // cores) to save about 60 ms on each Worker's first real check, which the round timeout covers.
   const env = timed(problem.verifier);
   const pair = await ownKeyPair(init.keys, init.id, init.names[init.id] ?? String(init.id));
@@ -395,7 +395,11 @@ async function writeBlock(
     });
     await new Promise<never>(() => {}); // the supervisor terminates this Worker now
   }
-  const block = await ledger.append(fields);
+  return appended(ledger, await ledger.append(fields), t0);
+}
+
+/** What the supervisor is told of a block just appended (started at `t0`, ms). */
+function appended(ledger: LedgerFile, block: BlockRecord, t0: number): BlockWritten {
   return {
     height: block.height,
     round: block.round,
@@ -433,15 +437,7 @@ async function catchUp(a: Actor, blocks: unknown): Promise<Reply> {
     const reason = await a.checker.check(candidate, tip);
     if (reason) return { blocks: written, refused: { height, reason } };
     const t0 = performance.now();
-    const block = await ledger.append(fields as BlockFields);
-    written.push({
-      height: block.height,
-      round: block.round,
-      leader: block.leader,
-      hash: block.hash,
-      bytes: ledger.lastLineBytes,
-      writeMs: performance.now() - t0,
-    });
+    written.push(appended(ledger, await ledger.append(fields as BlockFields), t0));
   }
   return { blocks: written };
 }

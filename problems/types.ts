@@ -72,8 +72,6 @@ export interface Problem {
   solve(variant: ProposalVariant, options?: { solver?: SolverName }): Promise<Solved>;
   /** A solution as a report shows it. */
   summary(certificate: Certificate): ProblemSummary;
-  /** Runs the checker a few times on a throw-away certificate, so the first real check is not a cold one. */
-  warmUp(): void;
   /**
    * Optional: everything {@link ProblemKind.fromData} needs to make this problem again in another
    * Worker without rebuilding it, as a structured-cloneable value (numbers in typed arrays where it

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { type Certificate, checkCertificate, lpFingerprint, makeCertificate } from "../../lp/certificate.ts";
-import { dispatchDigest } from "../../consensus/digest.ts";
+import { type Certificate, lpFingerprint } from "../../lp/certificate.ts";
 import { messageShapeOf } from "../../consensus/messages.ts";
 import type { DayParams, Problem, ProblemKind } from "../types.ts";
 import { type IesCase, loadCaseFile, parseCase, UOM_CASE_URL } from "./case.ts";
@@ -17,9 +16,6 @@ import { dispatchModelData, dispatchModelFromData } from "./model_data.ts";
 import { summariseDispatch } from "./summary.ts";
 import { solveVariant, VARIANTS } from "./variants.ts";
 import { makeVerifier } from "./verifier.ts";
-
-/** Checks of a throw-away certificate {@link Problem.warmUp} runs (each costs well under 1 ms warm). */
-const WARM_UP_CHECKS = 20;
 
 /**
  * The day's problem of a dispatch model built from a case.
@@ -47,17 +43,6 @@ export function dispatchProblem(model: DispatchModel): Problem & { model: Dispat
     },
     summary: (certificate: Certificate) => summariseDispatch(model, certificate),
     data: () => dispatchModelData(model),
-    warmUp() {
-      for (let k = 0; k < WARM_UP_CHECKS; k++) {
-        const cert = makeCertificate(
-          lp,
-          new Float64Array(lp.colNames.length),
-          new Float64Array(lp.rowNames.length),
-        );
-        checkCertificate(lp, cert);
-        dispatchDigest(cert);
-      }
-    },
   };
 }
 

@@ -7,17 +7,13 @@
  *
  * @module
  */
-import { type Certificate, checkCertificate, lpFingerprint, makeCertificate } from "../../lp/certificate.ts";
-import { dispatchDigest } from "../../consensus/digest.ts";
+import { type Certificate, lpFingerprint } from "../../lp/certificate.ts";
 import { messageShapeOf } from "../../consensus/messages.ts";
 import type { DayParams, Problem, ProblemKind } from "../types.ts";
 import { loadSumCase, parseSumCase, SIMPLE_SUM_CASE_URL, type SumCase } from "./case.ts";
 import { buildSumModel, type SumModel } from "./model.ts";
 import { solveSumVariant, SUM_VARIANTS } from "./variants.ts";
 import { makeSumVerifier, summariseSum } from "./verifier.ts";
-
-/** Checks of a throw-away certificate {@link Problem.warmUp} runs (a few microseconds each). */
-const WARM_UP_CHECKS = 20;
 
 /**
  * The day's problem of a SimpleSum model.
@@ -45,13 +41,6 @@ export function sumProblem(model: SumModel): Problem & { model: SumModel } {
       return { certificate: s.certificate, costUsd: s.sum };
     },
     summary: (certificate: Certificate) => summariseSum(model, certificate),
-    warmUp() {
-      for (let k = 0; k < WARM_UP_CHECKS; k++) {
-        const cert = makeCertificate(lp, [0], [0]);
-        checkCertificate(lp, cert);
-        dispatchDigest(cert);
-      }
-    },
   };
 }
 
