@@ -532,8 +532,8 @@ export interface PublishedScene {
 
 /** What the SimpleAdd scenes need (both stop with it). */
 const SIMPLE_ADD_NEEDS =
-  "that iteration, which is not a consensus on a solution and which this program does " +
-  "not have (the published code's own run command refuses this class too)";
+  "the SimpleAdd iteration, in which no solution is proposed or checked (so it is not " +
+  "PoSo) and which this program does not have; the published code's own run command refuses this class too";
 
 /**
  * The scene classes of the published code (`distributed_consensus/scene/**`): the two that are PoSo run here
@@ -557,7 +557,7 @@ export const PUBLISHED_SCENES: readonly PublishedScene[] = [
   {
     className: "SimpleSum",
     module: "distributed_consensus.scene.scene_type_II",
-    what: "PoSo on a sum (the leader adds the numbers the normal nodes hold, the followers recompute it)",
+    what: "PoSo on the sum of the numbers the normal nodes hold",
     problem: "simple-sum",
     params: ["step_timeout_sec", "normal_phase_timeout_sec"],
   },
@@ -565,8 +565,9 @@ export const PUBLISHED_SCENES: readonly PublishedScene[] = [
     className: "MultiEnergyPark",
     module: "distributed_consensus.scene.scene_type_III",
     what: "energy-market price iteration between microgrids and delegates",
-    needs: "that iteration (every round the microgrids send their demands, the delegates relay them and " +
-      "return new prices, until the prices settle or final_round), a later feature of this program",
+    needs: "the price iteration of an energy market (every round the microgrids send their demands, the " +
+      "delegates relay them and return new prices, until the prices settle or final_round), a later feature " +
+      "of this program",
     params: [
       "final_round",
       "round_timeout_sec",
@@ -1751,7 +1752,7 @@ function readNodes(
     if (!isU32(id)) {
       ctx.fail(
         e.keyNode,
-        path,
+        `nodes.${describeKey(e.keyNode)}`,
         `node ids are integers from 0 to ${U32_MAX}, found ${describeKey(e.keyNode)}`,
       );
       continue;

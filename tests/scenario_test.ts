@@ -504,6 +504,9 @@ const VOCABULARY = [
   ...["follower_ignore", "follower_error", "follower_feasible", "follower_collusion"],
   ...["follower_trick_ignore", "follower_trick_error", "equivocate", "crash_at_round", "delay_ms"],
   ...["equivocate_metadata", "oversize", "junk", "impersonate"],
+  // Files of the published code: YAML 1.1 booleans, scene classes and their parameters, addresses.
+  ...["yes", "No", "on", "OFF", "y", "N", "class", "a.MultiEnergyPoo", "x.SimpleSum", "SimpleAdd", "port"],
+  ...["step_timeout_sec", "final_round", "ptry", "transport", "tcpv1", "micronet_init_sec", "127.0.0.1"],
 ];
 
 Deno.test("property: random strings never make the loader throw anything but ScenarioError", () => {
