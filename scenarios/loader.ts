@@ -3,6 +3,11 @@
  * participants with `leader_evil:` behaviours), read with `npm:yaml` so that
  * every error names the file, the line, the column and the key.
  *
+ * The configuration files of the published code load as they are: YAML 1.1
+ * booleans where a boolean is expected, nodes without a name
+ * named after their id ({@link derivedNodeName}), every key the published code
+ * reads known, and `scene.class` deciding what runs ({@link PUBLISHED_SCENES}).
+ *
  * The reference for the format is scenarios/README.md.
  *
  * @module
@@ -1433,7 +1438,7 @@ function readScene(ctx: Context, sceneE: Entry | undefined, resolve: Resolve): S
   return { params: out, ...cls };
 }
 
-/** Longest `scene.class`, characters (the published ones have at most 54). */
+/** Longest `scene.class`, characters (the published ones have at most 58). */
 const MAX_CLASS_CHARS = 200;
 /** A Python class path: dotted identifiers. */
 const CLASS_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;

@@ -9,6 +9,7 @@
  * Needs `--allow-read` (the fixtures).
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   DERIVED_NAME_PREFIX,
   derivedNodeName,
@@ -554,6 +555,45 @@ Deno.test("a published-layout file with a byte-order mark and CRLF line ends loa
   const b = parseScenario("\ufeff" + text.replaceAll("\n", "\r\n"), FILE);
   assert.deepEqual(b.participants, a.participants);
   assert.deepEqual(b.notices, a.notices);
+});
+
+Deno.test("property: any edit of a published-layout file yields a Scenario or a ScenarioError", async () => {
+  const text = await Deno.readTextFile(`${DIR}/poso-dispatch.yaml`);
+  const edit = fc.tuple(
+    fc.nat({ max: text.length }),
+    fc.nat({ max: 12 }),
+    fc.oneof(
+      fc.constantFrom(
+        "",
+        "yes",
+        "No",
+        "'yes'",
+        "y",
+        "N9",
+        "class: ",
+        "a.SimpleAdd",
+        ":",
+        "\n",
+        "    ",
+        "~",
+        "-1",
+      ),
+      fc.string({ maxLength: 4 }),
+    ),
+  );
+  fc.assert(
+    fc.property(fc.array(edit, { minLength: 1, maxLength: 3 }), (edits) => {
+      let t = text;
+      for (const [at, cut, ins] of edits) t = t.slice(0, at) + ins + t.slice(at + cut);
+      try {
+        parseScenario(t, FILE);
+      } catch (e) {
+        if (!(e instanceof ScenarioError)) throw e;
+        if (!/^pub\.yaml(:\d+:\d+)?: /.test(e.message)) throw new Error(`badly formed message: ${e.message}`);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
 
 // ---------------------------------------------------------------------------
