@@ -34,6 +34,8 @@ export interface RunOptions {
   days?: number;
   /** Dispatch until the chain holds this block height (Workers only; overrides `days`). */
   untilHeight?: number;
+  /** Wait out every round timeout on the wall clock (Workers only; see SupervisorOptions.fullRounds). */
+  fullRounds?: boolean;
   /** Overrides the scenario's case file (`case:`); a path relative to the current directory. */
   casePath?: string;
   /** Overrides the scenario's LP solver (`solver:`). */
@@ -96,6 +98,7 @@ export async function runLoadedScenario(scenario: Scenario, options: RunOptions 
     dataDir: options.dataDir,
     days: options.days,
     untilHeight: options.untilHeight,
+    fullRounds: options.fullRounds,
     onDay: options.onDay,
     signal: options.signal,
   });
@@ -384,6 +387,7 @@ function readTimings(t: Field): RunTimings {
   const ms = (k: string) => t.at(k).number();
   const signing = t.at("signing").optional((f) => f.number());
   const ledger = t.at("ledger").optional((f) => f.number());
+  const skipped = t.at("skipped").optional((f) => f.number());
   return {
     total: ms("total"),
     startup: ms("startup"),
@@ -393,6 +397,7 @@ function readTimings(t: Field): RunTimings {
     other: ms("other"),
     ...(signing === undefined ? {} : { signing }),
     ...(ledger === undefined ? {} : { ledger }),
+    ...(skipped === undefined ? {} : { skipped }),
   };
 }
 

@@ -74,6 +74,12 @@ export interface RunTimings {
   ledger?: number;
   /** Idle time: from the moment a round went quiet until its timeout, ms. */
   waiting: number;
+  /**
+   * Idle round time not waited out (Worker runtime): once every Worker was idle and nothing was due
+   * before the round's deadline, the supervisor moved its clock to the deadline at once, ms. Not part
+   * of `total`.
+   */
+  skipped?: number;
   /** The rest (message passing, recording, ...): total minus every figure above, ms. */
   other: number;
 }

@@ -55,7 +55,7 @@ Deno.test("scenario1.yaml is POSO.md's Scenario I", async () => {
   const s = await loadScenarioFile("scenarios/scenario1.yaml");
   assert.equal(s.name, "Scenario I");
   assert.equal(s.protocol, "paper");
-  assert.equal(s.roundTimeoutMs, 1000, "the default round timeout");
+  assert.equal(s.roundTimeoutMs, 3000, "the default round timeout");
   assert.deepEqual(
     s.participants.map((p) => [p.id, p.name, p.delegate, p.normal]),
     [
@@ -132,14 +132,14 @@ Deno.test("scenarios 2-4 exercise the behaviour families they claim", async () =
   assert.match(s4raw.notices[0], /^nodes: 3 of the 5 delegates are dishonest \(C, E, G\): half or more/);
 });
 
-Deno.test("defaults: name from the file, seed 1, 1 s, [1, 20] ms links, one round per delegate", () => {
+Deno.test("defaults: name from the file, seed 1, 3 s, [1, 20] ms links, one round per delegate", () => {
   const lines = baseLines().slice(1).filter((l) => !l.includes("round_timeout_sec"));
   const s: Scenario = parseScenario(lines.join("\n"), "dir/my-case.yml");
   assert.equal(s.name, "my-case");
   assert.equal(s.description, "");
   assert.equal(s.file, "dir/my-case.yml");
   assert.equal(s.seed, 1);
-  assert.equal(s.roundTimeoutMs, 1000);
+  assert.equal(s.roundTimeoutMs, 3000);
   assert.deepEqual(s.linkDelayMs, [1, 20]);
   assert.equal(s.maxRounds, 5);
   assert.equal(s.normalVerify, false);
