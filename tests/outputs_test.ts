@@ -245,16 +245,17 @@ Deno.test("the poso task's permissions write a report and CSV outside the curren
   await withTmpDir("outputs-outside", async (dir) => {
     const cwd = join(dir, "work");
     await Deno.mkdir(cwd);
+    await Deno.writeTextFile(join(dir, "honest.yaml"), HONEST);
     const out = await new Deno.Command("deno", {
       args: [
         "run",
         ...taskPermissions("poso"),
         MAIN,
         "run",
-        resolve(SCENARIO1),
+        "../honest.yaml",
         "--simulate",
         "--report",
-        "../reports/s1.html",
+        "../reports/r.html",
         "--csv",
         "../csv",
       ],
@@ -264,8 +265,8 @@ Deno.test("the poso task's permissions write a report and CSV outside the curren
     }).output();
     const err = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 0, err);
-    assert.match(new TextDecoder().decode(out.stdout), /report written to \.\.\/reports\/s1\.html/);
-    assert.ok((await Deno.readTextFile(join(dir, "reports/s1.html"))).startsWith("<!DOCTYPE html>"));
+    assert.match(new TextDecoder().decode(out.stdout), /report written to \.\.\/reports\/r\.html/);
+    assert.ok((await Deno.readTextFile(join(dir, "reports/r.html"))).startsWith("<!DOCTYPE html>"));
     assert.ok(await exists(join(dir, "csv/days.csv")));
   });
 });
