@@ -347,7 +347,7 @@ function buildProgram(io: CliIo): Command {
           });
         } catch (e) {
           if (!(e instanceof RunInterruptedError)) throw e;
-          io.err(`poso: ${interruptedMessage(e, printed, file, dataDir, opts)}`);
+          io.err(`poso: ${interruptedMessage(e, printed, file, opts)}`);
           throw new ExitStatus(EXIT_INTERRUPTED);
         } finally {
           stopListening?.();
@@ -742,22 +742,44 @@ async function checkRunOutputs(
   await checkDistinct(outputs, inputs);
 }
 
-/** What a run stopped by Ctrl-C says on stderr: where it stopped, what was printed, how to go on. */
+/** `word` as one shell word: quoted when it holds anything but letters, digits and `@%+=:,./-`. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * What a run stopped by Ctrl-C says on stderr: where it stopped, what was printed, and the command
+ * that finishes the plan (the options that decide the chain and its days kept: --data, --seed,
+ * --case, --solver, --timeout, --full-rounds).
+ */
 function interruptedMessage(
   e: RunInterruptedError,
   printed: number,
   file: string,
-  dataDir: string,
-  opts: { data?: string },
+  opts: {
+    data?: string;
+    seed?: number;
+    case?: string;
+    solver?: string;
+    timeout?: number;
+    fullRounds?: boolean;
+  },
 ): string {
   const shown = printed === 0
     ? "no day was printed"
-    : `the ${printed} day${printed === 1 ? "" : "s"} decided were printed`;
-  const data = opts.data === undefined ? "" : ` --data ${dataDir}`;
-  const finish = e.planned > e.lastDecided
-    ? `; 'poso run ${file}${data} --until ${e.planned}' finishes the plan`
-    : "";
-  return `${e.message} (Ctrl-C); ${shown}${finish}`;
+    : printed === 1
+    ? "the day decided was printed"
+    : `the ${printed} days decided were printed`;
+  const words = ["poso", "run", file];
+  if (opts.data !== undefined) words.push("--data", opts.data);
+  if (opts.seed !== undefined) words.push("--seed", String(opts.seed));
+  if (opts.case !== undefined) words.push("--case", opts.case);
+  if (opts.solver !== undefined) words.push("--solver", opts.solver);
+  if (opts.timeout !== undefined) words.push("--timeout", String(opts.timeout));
+  if (opts.fullRounds) words.push("--full-rounds");
+  words.push("--until", String(e.planned));
+  const finish = e.planned > e.lastDecided ? `; \`${words.map(shellWord).join(" ")}\` finishes the plan` : "";
+  return `Ctrl-C: ${e.message}; ${shown}${finish}`;
 }
 
 /** The command's full name, e.g. `poso ledger verify`. */
