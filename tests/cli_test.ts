@@ -126,7 +126,10 @@ Deno.test("every command's --help exits 0 and shows its defaults and an example"
     assert.match(r.out, /\nExamples?:\n {2}poso /, `${group} --help has no example`);
   }
   // `--data` defaults to a directory of its own for each scenario file.
-  assert.match((await cli(["run", "--help"])).out, /--data <dir> [^]*\(default:\s+poso-data\/<scenario file name/);
+  assert.match(
+    (await cli(["run", "--help"])).out,
+    /--data <dir> [^]*\(default:\s+poso-data\/<scenario file name/,
+  );
 });
 
 Deno.test("poso --help lists every command with a one-line description, and examples", async () => {
