@@ -143,6 +143,8 @@ export class RunError extends Error {
  */
 export class RunInterruptedError extends Error {
   /**
+   * An error whose message says which block the run was deciding and which blocks are decided.
+   *
    * @param dataDir the run's data directory
    * @param height the block (day) being decided when the run stopped, or 0 before the first day started
    * @param lastDecided the last block the chain held for certain when the run stopped (0: none)
@@ -601,8 +603,16 @@ async function runLocked(
   let decidedHeight = tip?.height ?? 0;
   let dayStarted = false;
   const plannedHeight = firstHeight - 1 + dayCount;
+  // The block being decided: the day's, or the next one once the day's block is decided.
   const interrupt = () =>
-    abort(new RunInterruptedError(dataDir, dayStarted ? day.height : 0, decidedHeight, plannedHeight));
+    abort(
+      new RunInterruptedError(
+        dataDir,
+        dayStarted ? Math.max(day.height, decidedHeight + 1) : 0,
+        decidedHeight,
+        plannedHeight,
+      ),
+    );
   options.signal?.addEventListener("abort", interrupt, { once: true });
   if (options.signal?.aborted) interrupt();
 

@@ -267,7 +267,7 @@ function buildProgram(io: CliIo): Command {
           "poso run scenarios/scenario1.yaml --case my-case.json --data out/my-case --solver glpk",
           "poso run scenarios/scenario1.yaml --until 5 --data out/week   # rerun it after a crash: same command",
           "poso run scenarios/scenario4.yaml --json > run.json",
-          "poso run scenarios/scenario1.yaml --days 7 --data out/week",
+          "poso run scenarios/scenario1.yaml --days 7 --data out/week --json > week.jsonl   # a line per day, as decided",
           "poso run scenarios/scenario2.yaml --simulate --seed 7 --report out/s2.html",
         ],
         "Exit status: 0 when normal nodes accepted a block (every day), 1 when none was or the run failed.",
@@ -375,10 +375,13 @@ function buildProgram(io: CliIo): Command {
     .summary("write the HTML report of a run saved with `poso run --json`")
     .description(
       "Write the self-contained HTML report (charts of the accepted dispatch, the message flow of every\n" +
-        "round, the normal-node phase) of a run saved with `poso run --json`. For a multi-day run (an\n" +
-        "array of days) it reports the last day, or the one --day names.",
+        "round, the normal-node phase) of a run saved with `poso run --json`. For a multi-day run (a line\n" +
+        "per day) it reports the last day, or the one --day names.",
     )
-    .argument("<run.json>", "what `poso run --json` printed: one run report, or an array of them")
+    .argument(
+      "<run.json>",
+      "what `poso run --json` printed: a run report per line (JSON Lines), or one report or an array of them",
+    )
     .option(
       "-o, --out <file>",
       "the HTML file to write (default: <run.json> with .html instead of .json or .jsonl)",
@@ -397,7 +400,7 @@ function buildProgram(io: CliIo): Command {
       "after",
       epilogue([
         "poso run scenarios/scenario1.yaml --simulate --json > run.json && poso report run.json -o run.html",
-        "poso report week.json --day 3 -o day3.html --scenario scenarios/scenario1.yaml",
+        "poso report week.jsonl --day 3 -o day3.html --scenario scenarios/scenario1.yaml",
       ]),
     )
     .action(async (file: string, opts: { out?: string; day?: number; scenario?: string; title?: string }) => {
@@ -529,9 +532,9 @@ function buildProgram(io: CliIo): Command {
       "after",
       epilogue(
         [
-          "poso ledger verify",
+          "poso ledger verify poso-data/scenario1",
           "poso ledger verify out/week --recheck",
-          "poso ledger verify --keys poso-data/keys --json",
+          "poso ledger verify poso-data/scenario1 --keys poso-data/scenario1/keys --json",
           "poso ledger verify out/my-case --recheck --case my-case.json",
         ],
         "Exit status: 0 every ledger verified; 1 otherwise, naming the first bad block of each ledger.",

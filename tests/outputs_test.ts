@@ -14,7 +14,9 @@ import { dirname, join, resolve } from "node:path";
 import { type CliIo, EXIT_FAILURE, EXIT_INTERRUPTED, runCli } from "../cli/program.ts";
 import { readRunReportFile, ReportFileError } from "../cli/run.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
-import { defaultDataDir } from "../actors/supervisor.ts";
+import { defaultDataDir, runDays, RunInterruptedError } from "../actors/supervisor.ts";
+import { lockDataDir } from "../actors/data_lock.ts";
+import { loadScenarioFile } from "../scenarios/loader.ts";
 import type { RunReport } from "../consensus/report.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { tmpDir } from "./helpers.ts";
@@ -181,6 +183,23 @@ Deno.test("a run without --data keeps its chain in poso-data/<scenario file stem
   }
 });
 
+Deno.test("ledger verify on poso-data points at the scenarios' folders that hold ledgers", async () => {
+  await withTmpDir("outputs-verify-hint", async (dir) => {
+    for (const name of ["scenario2", "scenario1"]) {
+      await Deno.mkdir(join(dir, name));
+      await Deno.writeTextFile(join(dir, name, "A.ledger.jsonl"), "");
+    }
+    await Deno.mkdir(join(dir, "empty"));
+    const r = await cli(["ledger", "verify", dir]);
+    assert.equal(r.status, EXIT_FAILURE);
+    assert.equal(
+      r.err,
+      `poso: ${dir}: no ledger file (*.ledger.jsonl) in this directory; its folders scenario1, scenario2 hold ` +
+        `ledgers (a run without --data writes in poso-data/<scenario>): poso ledger verify ${dir}/scenario1`,
+    );
+  });
+});
+
 /** A run report of a saved simulator run, as day `height`. */
 function asDay(report: RunReport, height: number): RunReport {
   return { ...report, day: { height, loadFactor: 1, blocksWritten: 7, blockBytes: 70_000 } };
@@ -340,7 +359,7 @@ Deno.test({
           "m",
         ),
       );
-      // The chain is intact where the user said (outside the current directory), and the lock released.
+      // The chain is intact where the user said (outside the current directory).
       const verdict = await verifyLedgerDir(join(dir, "runs/x"));
       assert.ok(verdict.ok, verdict.summary);
       assert.deepEqual(verdict.files.map((f) => f.blocks), [
@@ -349,12 +368,40 @@ Deno.test({
         days.length,
         days.length,
       ]);
-      const lock = await Deno.open(join(dir, "runs/x/LOCK"), { read: true, write: true });
-      try {
-        assert.ok(await lock.tryLock(true), "the data directory is still locked");
-      } finally {
-        lock.close();
-      }
     });
   },
+});
+
+Deno.test("runDays hands each day to onDay as decided; an abort stops it, terminates the Workers and unlocks", async () => {
+  await withTmpDir("outputs-abort", async (dir) => {
+    const file = join(dir, "honest.yaml");
+    await Deno.writeTextFile(file, HONEST + "keys: seed\n");
+    const scenario = await loadScenarioFile(file);
+    const data = join(dir, "data");
+    const stop = new AbortController();
+    const seen: number[] = [];
+    await assert.rejects(
+      runDays(scenario, {
+        dataDir: data,
+        days: 3,
+        signal: stop.signal,
+        onDay: (r) => {
+          seen.push(r.day!.height);
+          stop.abort(); // Ctrl-C right after day 1 was handed out
+        },
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof RunInterruptedError);
+        assert.deepEqual([e.height, e.lastDecided, e.planned], [2, 1, 3]);
+        return true;
+      },
+    );
+    assert.deepEqual(seen, [1], "day 1 was handed out before day 2 started, and day 2 never was");
+    // The lock is free again in this very process (flock would refuse a second holder), and the chain
+    // holds day 1's block in every ledger.
+    (await lockDataDir(data)).release();
+    const verdict = await verifyLedgerDir(data);
+    assert.ok(verdict.ok, verdict.summary);
+    assert.deepEqual(verdict.files.map((f) => f.blocks), [1, 1, 1, 1]);
+  });
 });
