@@ -431,7 +431,7 @@ function buildProgram(io: CliIo): Command {
     .command("solve")
     .summary("solve the 24-hour dispatch LP with GLPK and check its certificate")
     .description(
-      "Build the 24-hour dispatch LP of the case (MODEL.md), solve it with GLPK, check the solution's\n" +
+      "Build the 24-hour dispatch LP of the case (docs/model.md), solve it with GLPK, check the solution's\n" +
         "optimality certificate against the LP, and report the true cost, energy by source and timings.",
     )
     .addOption(

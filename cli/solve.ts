@@ -12,7 +12,7 @@ import { type DispatchSeries, dispatchSeries } from "../problems/ies-dispatch/se
 import { solveVariant, type Variant } from "../problems/ies-dispatch/variants.ts";
 import { renderTable, usd, whole } from "./table.ts";
 
-/** Published reference costs (POSO.md, from the article's data), $ per day. */
+/** Published reference costs (docs/model.md, "Reference figures"), $ per day. */
 export const PUBLISHED_COST_USD: Partial<Record<Variant, number>> = { optimal: 744.09, selfish: 904.17 };
 
 /** Hourly values of one hub, kW. */

@@ -1,5 +1,5 @@
 /**
- * The shape of a run's trace (POSO.md "The trace"): what every delegate
+ * The shape of a run's trace (README.md "Outputs: trace, JSON, ledger, report"): what every delegate
  * received in every round, its decision, the normal-node phase and the
  * outcome. Both shells (Worker supervisor and simulator) produce it; the
  * CLI prints it as a table or as JSON.

@@ -1,6 +1,6 @@
 /**
  * Scenario files and their loader: the four shipped scenarios load and say
- * what POSO.md says; every mistake a person can make in a scenario is
+ * what docs/protocol.md says; every mistake a person can make in a scenario is
  * reported with file:line:column and the key; the original configuration's
  * fields are accepted with notices; and no input makes the loader throw
  * anything but a ScenarioError.
@@ -51,7 +51,7 @@ function expectError(
 // ---------------------------------------------------------------------------
 // The shipped scenarios
 
-Deno.test("scenario1.yaml is POSO.md's Scenario I", async () => {
+Deno.test("scenario1.yaml is the article's Scenario I", async () => {
   const s = await loadScenarioFile("scenarios/scenario1.yaml");
   assert.equal(s.name, "Scenario I");
   assert.equal(s.protocol, "paper");
