@@ -95,10 +95,12 @@ export * from "./actors/simulator.ts";
 // The Worker runtime's supervisor: keys, genesis, Workers, days and restarts.
 export {
   DEFAULT_DATA_DIR,
+  defaultDataDir,
   genesisOf,
   keySourceOf,
   runDays,
   RunError,
+  RunInterruptedError,
   type RunProblem,
   runProblemOf,
   runScenario,

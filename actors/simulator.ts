@@ -160,6 +160,8 @@ export interface SimConfig {
   chain?: string;
   /** Describes the accepted dispatch in the report (see consensus/recorder.ts). */
   dispatchOf?: (proposal: Proposal) => RunReport["dispatch"];
+  /** The scenario's notices (loader warnings), carried into the report's `notices` (default none). */
+  notices?: string[];
   /**
    * Participants whose keys the adversary holds: each of them can sign as any of them (default
    * none: every participant signs with its own key only, as on Workers). Delegates or not.
@@ -231,6 +233,7 @@ export function simConfigFor(scenario: Scenario, overrides: Partial<SimConfig> =
     maxRounds: scenario.maxRounds,
     protocol: scenario.protocol,
     phaseMs: scenario.phaseMs,
+    notices: scenario.notices,
     ...(scenario.faultTolerance === undefined ? {} : { f: scenario.faultTolerance }),
     ...overrides,
   };
@@ -354,6 +357,7 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
     normals: normalIds,
     env,
     ...(config.dispatchOf ? { dispatchOf: config.dispatchOf } : {}),
+    ...(config.notices ? { notices: config.notices } : {}),
   });
   const facts: SimFacts = { delegates: {}, normals: {}, rounds: 0, endMs: 0 };
   const keySeed = config.keySeed ?? 1;

@@ -41,8 +41,25 @@ import type { BlockWritten, DayInfo, FromWorker, ToWorker, WorkerInit } from "./
 /** The Worker module every participant runs (listed for `deno compile --include`). */
 export const WORKER_MODULE: URL = new URL("./worker.ts", import.meta.url);
 
-/** Default data directory (ledgers, and keys when the scenario names none). */
+/** The folder under which each scenario's default data directory lies (ledgers, and keys when the scenario names none). */
 export const DEFAULT_DATA_DIR = "poso-data";
+
+/**
+ * The data directory a run of `scenario` uses when none is named: `poso-data/<file stem>`, the
+ * scenario file's name without its `.yaml`/`.yml` extension (`scenarios/scenario1.yaml` →
+ * `poso-data/scenario1`), so that runs of different scenarios never share a chain.
+ *
+ * @example
+ * ```ts
+ * import { defaultDataDir } from "./supervisor.ts";
+ * console.log(defaultDataDir({ file: "scenarios/scenario1.yaml" })); // "poso-data/scenario1"
+ * ```
+ */
+export function defaultDataDir(scenario: Pick<Scenario, "file">): string {
+  const stem = (scenario.file.split(/[\\/]/).pop() ?? "").replace(/\.ya?ml$/i, "");
+  // A stem that cannot name a folder of its own (a file named ".yaml", a path ending in "..").
+  return `${DEFAULT_DATA_DIR}/${stem === "" || stem === "." || stem === ".." ? "scenario" : stem}`;
+}
 
 /**
  * Options of a Worker run.
@@ -58,7 +75,10 @@ export interface SupervisorOptions {
   roundTimeoutMs?: number;
   /** Called with a one-line progress note (round started, decided, ...). */
   progress?: (line: string) => void;
-  /** Data directory: one ledger per normal node, and `keys/` unless the scenario says otherwise. */
+  /**
+   * Data directory: one ledger per normal node, and `keys/` unless the scenario says otherwise.
+   * Default: {@link defaultDataDir}, `poso-data/<scenario file stem>`.
+   */
   dataDir?: string;
   /** Days (blocks) to dispatch; overrides the scenario's `days.count`. */
   days?: number;
@@ -68,6 +88,17 @@ export interface SupervisorOptions {
    * (the run then only catches lagging ledgers up).
    */
   untilHeight?: number;
+  /**
+   * Called with each day's trace as soon as the day is decided (before the next day starts), so that
+   * a caller can print it at once; the run waits for the promise it returns.
+   */
+  onDay?: (report: RunReport) => void | Promise<void>;
+  /**
+   * Stops the run when aborted (Ctrl-C): every Worker is terminated, the data directory's lock
+   * released, and runDays throws a {@link RunInterruptedError} naming the day it stopped at. Days
+   * already decided were given to `onDay`; their blocks are in the ledgers.
+   */
+  signal?: AbortSignal;
   /**
    * Wait out every round timeout and relay phase on the wall clock, as participants on separate
    * machines would (default false: once every Worker is idle and no held-back message is due before
@@ -96,6 +127,44 @@ export class RunError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "RunError";
+  }
+}
+
+/**
+ * A run stopped by its abort signal (Ctrl-C) before it finished: the message says at which day.
+ *
+ * @example
+ * ```ts
+ * import { RunInterruptedError } from "./supervisor.ts";
+ * const e = new RunInterruptedError("poso-data/scenario1", 3, 2, 7);
+ * console.log(e.message);
+ * // interrupted while deciding block 3; blocks up to 2 are decided and in the ledgers of poso-data/scenario1
+ * ```
+ */
+export class RunInterruptedError extends Error {
+  /**
+   * An error whose message says which block the run was deciding and which blocks are decided.
+   *
+   * @param dataDir the run's data directory
+   * @param height the block (day) being decided when the run stopped, or 0 before the first day started
+   * @param lastDecided the last block the chain held for certain when the run stopped (0: none)
+   * @param planned the last block the run meant to dispatch (0: not known yet)
+   */
+  constructor(
+    readonly dataDir: string,
+    readonly height: number,
+    readonly lastDecided: number,
+    readonly planned: number,
+  ) {
+    super(
+      (height > 0
+        ? `interrupted while deciding block ${height}`
+        : "interrupted before the first day started") +
+        (lastDecided > 0
+          ? `; blocks up to ${lastDecided} are decided and in the ledgers of ${dataDir}`
+          : `; no block of this run was decided`),
+    );
+    this.name = "RunInterruptedError";
   }
 }
 
@@ -349,7 +418,8 @@ function blockFieldsOf(b: BlockRecord): BlockFields {
  * ```
  */
 export async function runDays(scenario: Scenario, options: SupervisorOptions = {}): Promise<RunReport[]> {
-  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const dataDir = options.dataDir ?? defaultDataDir(scenario);
+  if (options.signal?.aborted) throw new RunInterruptedError(dataDir, 0, 0, 0);
   let lock;
   try {
     lock = await lockDataDir(dataDir);
@@ -528,6 +598,23 @@ async function runLocked(
   aborted.catch(() => {});
   const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
   const refusals: string[] = [];
+  // Ctrl-C (the caller's signal) ends the run like a failure: every wait ends, the Workers are
+  // terminated below, and the caller's lock is released. `decidedHeight` is the last block decided.
+  let decidedHeight = tip?.height ?? 0;
+  let dayStarted = false;
+  const plannedHeight = firstHeight - 1 + dayCount;
+  // The block being decided: the day's, or the next one once the day's block is decided.
+  const interrupt = () =>
+    abort(
+      new RunInterruptedError(
+        dataDir,
+        dayStarted ? Math.max(day.height, decidedHeight + 1) : 0,
+        decidedHeight,
+        plannedHeight,
+      ),
+    );
+  options.signal?.addEventListener("abort", interrupt, { once: true });
+  if (options.signal?.aborted) interrupt();
 
   const onMessage = (slot: Slot, m: FromWorker) => {
     if (m.type === "startFailed") {
@@ -730,8 +817,11 @@ async function runLocked(
       const until = inFlight.size > 0 ? left : Math.min(left, due - performance.now());
       const waits = [guard(new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, until)))))];
       if (inFlight.size > 0) waits.push(whenQuiet());
-      await Promise.race(waits);
-      clearTimeout(timer);
+      try {
+        await Promise.race(waits);
+      } finally {
+        clearTimeout(timer); // also when the run aborts (Ctrl-C): no timer outlives it
+      }
     }
   };
 
@@ -748,8 +838,11 @@ async function runLocked(
     let doneAt: number | undefined;
     if (next !== undefined && prepared?.height !== next) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([guard(new Promise<void>((r) => (timer = setTimeout(r, ms)))), whenQuiet()]);
-      clearTimeout(timer);
+      try {
+        await Promise.race([guard(new Promise<void>((r) => (timer = setTimeout(r, ms)))), whenQuiet()]);
+      } finally {
+        clearTimeout(timer);
+      }
       if (inFlight.size === 0) doneAt = lastBusy;
       if (inFlight.size === 0 && end - performance.now() > PREPARE_MARGIN * buildMs) prepare(next);
     }
@@ -816,6 +909,7 @@ async function runLocked(
     };
 
     for (let n = 0; n < dayCount; n++) {
+      dayStarted = true;
       const tDay = performance.now();
       const skippedBefore = skippedMs;
       const problem = n === 0 ? firstProblem : problemOfDay(day.height);
@@ -916,6 +1010,9 @@ async function runLocked(
         timings: runTimings,
       });
       const outcome = report.outcome;
+      if (outcome) decidedHeight = day.height;
+      // The day's trace goes out before the next day starts (a piped run prints it at once).
+      await guard(Promise.resolve(options.onDay?.(reports[reports.length - 1])));
       if (!outcome) {
         progress(`day ${day.height}: no block was accepted; the run stops`);
         break;
@@ -930,6 +1027,7 @@ async function runLocked(
       endedRound = 0;
     }
   } finally {
+    options.signal?.removeEventListener("abort", interrupt);
     for (const h of held) clearTimeout(h.timer);
     for (const s of slots.values()) s.worker?.terminate();
   }

@@ -9,7 +9,7 @@
  * @module
  */
 import { ensureKeyDir, KeyError, publicKeyFile, readPublicKey } from "../actors/keys.ts";
-import { DEFAULT_DATA_DIR, keySourceOf } from "../actors/supervisor.ts";
+import { defaultDataDir, keySourceOf } from "../actors/supervisor.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import { renderTable } from "./table.ts";
 
@@ -53,7 +53,7 @@ export interface KeysReport {
 
 /**
  * The key directory `poso run` would use for `scenario` with the default data
- * directory: the scenario's `keys:` directory, else `poso-data/keys`. Throws a
+ * directory: the scenario's `keys:` directory, else `poso-data/<scenario file stem>/keys`. Throws a
  * KeyError for a scenario whose keys are derived from a seed (it has no key
  * files), naming the scenario file.
  *
@@ -66,11 +66,11 @@ export interface KeysReport {
  *     "  2: {name: B, is_delegate: true, is_normal: true}\n  3: {name: C, is_delegate: true, is_normal: true}\n",
  *   "s.yaml",
  * );
- * console.log(defaultKeyDir(s)); // "poso-data/keys"
+ * console.log(defaultKeyDir(s)); // "poso-data/s/keys"
  * ```
  */
 export function defaultKeyDir(scenario: Scenario): string {
-  const source = keySourceOf(scenario, DEFAULT_DATA_DIR);
+  const source = keySourceOf(scenario, defaultDataDir(scenario));
   if (source.kind === "seed") {
     throw new KeyError(
       scenario.file,

@@ -14,12 +14,21 @@
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { formatBytes, InputFileError } from "../actors/files.ts";
 import { KeyError } from "../actors/keys.ts";
-import { LEDGER_FILE_SUFFIX, LedgerError } from "../actors/ledger_file.ts";
-import { DEFAULT_DATA_DIR, RunError } from "../actors/supervisor.ts";
+import { LEDGER_FILE_SUFFIX, LedgerError, ledgerFileName } from "../actors/ledger_file.ts";
+import { LOCK_FILE_NAME } from "../actors/data_lock.ts";
+import { publicKeyFile } from "../actors/keys.ts";
+import {
+  DEFAULT_DATA_DIR,
+  defaultDataDir,
+  keySourceOf,
+  RunError,
+  RunInterruptedError,
+} from "../actors/supervisor.ts";
+import type { RunReport } from "../consensus/report.ts";
 import { CaseError, loadCaseFile, MAX_CASE_BYTES, UOM_CASE_URL } from "../problems/ies-dispatch/case.ts";
 import { MAX_SCALE_COPIES, MAX_SCALE_DAYS, scaleCase, ScaleError } from "../problems/ies-dispatch/scale.ts";
 import { SolverError } from "../lp/glpk.ts";
@@ -34,6 +43,7 @@ import {
   loadScenarioFile,
   MAX_DAYS,
   MAX_SEED,
+  type Scenario,
   ScenarioError,
   SECONDS_RANGE,
   secondsToMs,
@@ -44,7 +54,14 @@ import { renderDays } from "./days.ts";
 import { defaultKeyDir, formatKeys, generateKeys, showKeys } from "./keys.ts";
 import { formatLedgerVerdict, verifyLedgerDir } from "./ledger.ts";
 import { renderReportHtml } from "./report.ts";
-import { readRunReportFile, ReportFileError, runScenarioFile } from "./run.ts";
+import {
+  checkDistinct,
+  checkOutputDir,
+  checkOutputFile,
+  type NamedPath,
+  OutputPathError,
+} from "./outputs.ts";
+import { loadRunScenario, readRunReportFile, ReportFileError, runLoadedScenario } from "./run.ts";
 import { formatSolveReport, runSolve } from "./solve.ts";
 import { CertificateFileError, formatVerifyReport, runVerify } from "./verify.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -53,6 +70,8 @@ import denoJson from "../deno.json" with { type: "json" };
 export const EXIT_USAGE = 2;
 /** Exit status of a runtime failure or a rejected certificate. */
 export const EXIT_FAILURE = 1;
+/** Exit status of a run stopped by Ctrl-C (SIGINT): 128 + 2, as shells report a process killed by it. */
+export const EXIT_INTERRUPTED = 130;
 
 /** Widest help text, columns (narrower when the terminal is). */
 const MAX_HELP_WIDTH = 100;
@@ -81,6 +100,11 @@ export interface CliIo {
   writeFile(path: string, text: string): Promise<void>;
   /** True when stderr is a terminal: then long commands print progress notes there. Default: never. */
   errIsTerminal?(): boolean;
+  /**
+   * Calls `handler` on Ctrl-C (SIGINT) until the returned function is called; a Worker run then
+   * stops cleanly and exits {@link EXIT_INTERRUPTED}. Default: Ctrl-C is not caught.
+   */
+  onInterrupt?(handler: () => void): () => void;
 }
 
 const denoIo: CliIo = {
@@ -96,6 +120,10 @@ const denoIo: CliIo = {
     }
   },
   errIsTerminal: () => Deno.stderr.isTerminal(),
+  onInterrupt: (handler) => {
+    Deno.addSignalListener("SIGINT", handler);
+    return () => Deno.removeSignalListener("SIGINT", handler);
+  },
 };
 
 /** Thrown by an action to end with a given exit status after its output. */
@@ -135,7 +163,7 @@ Examples:
   poso report run.json -o run.html               the run as a self-contained HTML page
   poso solve                                     solve the day's dispatch LP and check its certificate
   poso case check my-case.json                   validate your own case (docs/case-format.md)
-  poso ledger verify poso-data --recheck         check the ledgers a run wrote
+  poso ledger verify poso-data/scenario1 --recheck   check the ledgers a run wrote
   poso keys generate my-keys --scenario scenarios/scenario1.yaml
 
 Run 'poso <command> --help' for a command's options, defaults and examples.
@@ -174,7 +202,10 @@ function buildProgram(io: CliIo): Command {
         "every round. --simulate runs one block in the deterministic simulator instead (instant).",
     )
     .argument("<scenario>", "scenario file, e.g. scenarios/scenario1.yaml")
-    .option("--json", "print the trace as JSON: one object, or an array of days (input of `poso report`)")
+    .option(
+      "--json",
+      "print the trace as JSON Lines: one run report per day, each as soon as it is decided (input of `poso report`)",
+    )
     .option(
       "--seed <n>",
       `seed of message order and delays, and of the days' load factors, 0 to ${MAX_SEED} ` +
@@ -198,8 +229,8 @@ function buildProgram(io: CliIo): Command {
     )
     .option(
       "--data <dir>",
-      "where a Worker run keeps one ledger per participant (and keys/, unless the scenario names a key directory)",
-      DEFAULT_DATA_DIR,
+      "where a Worker run keeps one ledger per participant (and keys/, unless the scenario names a key " +
+        `directory) (default: ${DEFAULT_DATA_DIR}/<scenario file name without .yaml>)`,
     )
     .option(
       "--days <n>",
@@ -236,7 +267,7 @@ function buildProgram(io: CliIo): Command {
           "poso run scenarios/scenario1.yaml --case my-case.json --data out/my-case --solver glpk",
           "poso run scenarios/scenario1.yaml --until 5 --data out/week   # rerun it after a crash: same command",
           "poso run scenarios/scenario4.yaml --json > run.json",
-          "poso run scenarios/scenario1.yaml --days 7 --data out/week",
+          "poso run scenarios/scenario1.yaml --days 7 --data out/week --json > week.jsonl   # a line per day, as decided",
           "poso run scenarios/scenario2.yaml --simulate --seed 7 --report out/s2.html",
         ],
         "Exit status: 0 when normal nodes accepted a block (every day), 1 when none was or the run failed.",
@@ -252,7 +283,7 @@ function buildProgram(io: CliIo): Command {
           simulate?: boolean;
           fullRounds?: boolean;
           timeout?: number;
-          data: string;
+          data?: string;
           days?: number;
           until?: number;
           report?: string;
@@ -276,32 +307,56 @@ function buildProgram(io: CliIo): Command {
             },
           );
         }
-        if (opts.csv) await prepareCsvDir(opts.csv, [DISPATCH_CSV, DAYS_CSV]);
-        const progress = progressOf(io, opts.json);
-        if (opts.simulate) progress?.(`simulating ${file} (virtual time)`);
-        const { scenario, reports } = await runScenarioFile(file, {
-          simulate: opts.simulate,
+        // Everything the run will write is checked before it starts (a bad --report must not cost a run).
+        const scenario = await loadRunScenario(file, {
           seed: opts.seed,
-          timeoutSec: opts.timeout,
-          dataDir: opts.data,
-          days: opts.days,
-          untilHeight: opts.until,
-          fullRounds: opts.fullRounds,
           casePath: opts.case,
           solver: opts.solver,
-          progress,
         });
+        const dataDir = opts.data ?? defaultDataDir(scenario);
+        await checkRunOutputs(scenario, opts.simulate ? undefined : dataDir, opts);
+        const progress = progressOf(io, opts.json);
+        if (opts.simulate) progress?.(`simulating ${file} (virtual time)`);
+        // --json keeps `dispatch` (the hourly series `poso report` draws); timings only with --timings.
+        const shown = (r: RunReport): RunReport => opts.timings ? r : { ...r, timings: undefined };
+        let printed = 0;
+        // Each day is printed as soon as it is decided: a JSON line (flushed), or its trace under a heading.
+        const onDay = (r: RunReport) => {
+          printed++;
+          if (opts.json) io.out(JSON.stringify(shown(r)));
+          else {
+            const heading = r.day ? `Day ${printed}, block ${r.day.height}\n\n` : "";
+            io.out(`${printed > 1 ? "\n" : ""}${heading}${renderTrace(shown(r), scenario)}`);
+          }
+        };
+        // Ctrl-C stops a Worker run cleanly: the Workers are terminated, the lock released, exit 130.
+        const interrupt = new AbortController();
+        const stopListening = opts.simulate ? undefined : io.onInterrupt?.(() => interrupt.abort());
+        let reports: RunReport[];
+        try {
+          reports = await runLoadedScenario(scenario, {
+            simulate: opts.simulate,
+            timeoutSec: opts.timeout,
+            dataDir,
+            days: opts.days,
+            untilHeight: opts.until,
+            fullRounds: opts.fullRounds,
+            progress,
+            onDay,
+            signal: interrupt.signal,
+          });
+        } catch (e) {
+          if (!(e instanceof RunInterruptedError)) throw e;
+          io.err(`poso: ${interruptedMessage(e, printed, file, opts)}`);
+          throw new ExitStatus(EXIT_INTERRUPTED);
+        } finally {
+          stopListening?.();
+        }
         if (reports.length === 0) {
-          io.out(`the chain in ${opts.data} already holds block ${opts.until}: no day left to dispatch`);
+          io.out(`the chain in ${dataDir} already holds block ${opts.until}: no day left to dispatch`);
           return;
         }
-        // --json keeps `dispatch` (the hourly series `poso report` draws); timings only with --timings.
-        const shown = reports.map((r) => opts.timings ? r : { ...r, timings: undefined });
-        if (opts.json) io.out(JSON.stringify(shown.length === 1 ? shown[0] : shown));
-        else {
-          io.out(shown.map((r) => renderTrace(r, scenario)).join("\n\n"));
-          if (reports.length > 1) io.out("\n" + renderDays(reports));
-        }
+        if (reports.length > 1 && !opts.json) io.out("\n" + renderDays(reports));
         const last = reports[reports.length - 1];
         if (opts.report && last) {
           await io.writeFile(opts.report, renderReportHtml(last, { scenario }));
@@ -320,11 +375,17 @@ function buildProgram(io: CliIo): Command {
     .summary("write the HTML report of a run saved with `poso run --json`")
     .description(
       "Write the self-contained HTML report (charts of the accepted dispatch, the message flow of every\n" +
-        "round, the normal-node phase) of a run saved with `poso run --json`. For a multi-day run (an\n" +
-        "array of days) it reports the last day, or the one --day names.",
+        "round, the normal-node phase) of a run saved with `poso run --json`. For a multi-day run (a line\n" +
+        "per day) it reports the last day, or the one --day names.",
     )
-    .argument("<run.json>", "what `poso run --json` printed: one run report, or an array of them")
-    .option("-o, --out <file>", "the HTML file to write (default: <run.json> with .html instead of .json)")
+    .argument(
+      "<run.json>",
+      "what `poso run --json` printed: a run report per line (JSON Lines), or one report or an array of them",
+    )
+    .option(
+      "-o, --out <file>",
+      "the HTML file to write (default: <run.json> with .html instead of .json or .jsonl)",
+    )
     .option(
       "--day <n>",
       "the day (block height) of a multi-day run to report (default: the last day)",
@@ -339,20 +400,22 @@ function buildProgram(io: CliIo): Command {
       "after",
       epilogue([
         "poso run scenarios/scenario1.yaml --simulate --json > run.json && poso report run.json -o run.html",
-        "poso report week.json --day 3 -o day3.html --scenario scenarios/scenario1.yaml",
+        "poso report week.jsonl --day 3 -o day3.html --scenario scenarios/scenario1.yaml",
       ]),
     )
     .action(async (file: string, opts: { out?: string; day?: number; scenario?: string; title?: string }) => {
+      const out = opts.out ?? file.replace(/\.jsonl?$/i, "") + ".html";
+      await checkOutputFile(out, opts.out === undefined ? "the default of -o, --out" : "-o, --out");
+      await checkDistinct([{ path: out, what: "-o, --out" }], [
+        { path: file, what: "the run's JSON" },
+        ...(opts.scenario === undefined ? [] : [{ path: opts.scenario, what: "the scenario file" }]),
+      ]);
       const { report, days, day } = await readRunReportFile(file, { day: opts.day });
       const scenario = opts.scenario === undefined ? undefined : await loadScenarioFile(opts.scenario);
       if (scenario && scenario.name !== report.scenario) {
         io.err(
           `poso: note: ${file} is a run of "${report.scenario}", ${opts.scenario} is "${scenario.name}"`,
         );
-      }
-      const out = opts.out ?? file.replace(/\.json$/i, "") + ".html";
-      if (resolve(out) === resolve(file)) {
-        throw new CliError(`${out}: the report would overwrite its input; name another file with -o`);
       }
       await io.writeFile(out, renderReportHtml(report, { scenario, title: opts.title }));
       const which = days > 1 ? ` (day ${day} of ${days})` : "";
@@ -394,6 +457,18 @@ function buildProgram(io: CliIo): Command {
     )
     .action(async (opts: { variant: Variant; case?: string; out?: string; json?: boolean; csv?: string }) => {
       if (opts.csv) await prepareCsvDir(opts.csv, [DISPATCH_CSV]);
+      if (opts.out !== undefined) {
+        await checkOutputFile(opts.out, "--out");
+        await checkDistinct(
+          [
+            { path: opts.out, what: "--out" },
+            ...(opts.csv === undefined
+              ? []
+              : [{ path: `${opts.csv}/${DISPATCH_CSV}`, what: `--csv's ${DISPATCH_CSV}` }]),
+          ],
+          opts.case === undefined ? [] : [{ path: opts.case, what: "the case file" }],
+        );
+      }
       progressOf(io, opts.json)?.(
         `building the dispatch LP and solving the ${opts.variant} variant with GLPK`,
       );
@@ -457,9 +532,9 @@ function buildProgram(io: CliIo): Command {
       "after",
       epilogue(
         [
-          "poso ledger verify",
+          "poso ledger verify poso-data/scenario1",
           "poso ledger verify out/week --recheck",
-          "poso ledger verify --keys poso-data/keys --json",
+          "poso ledger verify poso-data/scenario1 --keys poso-data/scenario1/keys --json",
           "poso ledger verify out/my-case --recheck --case my-case.json",
         ],
         "Exit status: 0 every ledger verified; 1 otherwise, naming the first bad block of each ledger.",
@@ -478,10 +553,14 @@ function buildProgram(io: CliIo): Command {
         });
         if (opts.json) io.out(JSON.stringify(verdict));
         if (verdict.files.length === 0) {
+          if (!verdict.summary.startsWith("no ledger")) throw new CliError(verdict.summary);
+          const below = await foldersWithLedgers(dir);
           throw new CliError(
-            verdict.summary.startsWith("no ledger")
-              ? `${dir}: no ledger file (*${LEDGER_FILE_SUFFIX}) in this directory; \`poso run --data ${dir}\` writes them`
-              : verdict.summary,
+            `${dir}: no ledger file (*${LEDGER_FILE_SUFFIX}) in this directory; ` +
+              (below.length > 0
+                ? `its folders ${below.join(", ")} hold ledgers (a run without --data writes in ` +
+                  `${DEFAULT_DATA_DIR}/<scenario>): poso ledger verify ${dir}/${below[0]}`
+                : `\`poso run --data ${dir}\` writes them`),
           );
         }
         if (!opts.json) io.out(formatLedgerVerdict(verdict));
@@ -504,7 +583,8 @@ function buildProgram(io: CliIo): Command {
       ]),
     );
   const keyDirArg =
-    "key directory (default: the scenario's keys: directory, else poso-data/keys, where `poso run` looks)";
+    "key directory (default: the scenario's keys: directory, else poso-data/<scenario file name without .yaml>/keys, " +
+    "where `poso run` without --data looks)";
   keys
     .command("generate")
     .summary("create the missing key pairs; print the public keys")
@@ -606,10 +686,9 @@ function addCaseCommand(program: Command, io: CliIo): void {
       ]),
     )
     .action(async (file: string | undefined, opts: { out: string; copies: number; days: number }) => {
-      if (file !== undefined && resolve(file) === resolve(opts.out)) {
-        throw new CliError(
-          `${opts.out}: the scaled case would overwrite its input; name another file with -o`,
-        );
+      await checkOutputFile(opts.out, "-o, --out");
+      if (file !== undefined) {
+        await checkDistinct([{ path: opts.out, what: "-o, --out" }], [{ path: file, what: "its input" }]);
       }
       const source = file ?? UOM_CASE_URL;
       const c = scaleCase(await loadCaseFile(source), { copies: opts.copies, days: opts.days });
@@ -626,6 +705,86 @@ function addCaseCommand(program: Command, io: CliIo): void {
     });
 }
 
+/**
+ * Checks every path a `poso run` writes before it starts (cli/outputs.ts): `--report`, the `--csv`
+ * directory and its files, the data directory of a Worker run; and that none of them is another
+ * output, a ledger, lock or key file of the data directory, the scenario file or its case file.
+ */
+async function checkRunOutputs(
+  scenario: Scenario,
+  dataDir: string | undefined,
+  opts: { report?: string; csv?: string },
+): Promise<void> {
+  const outputs: NamedPath[] = [];
+  const inputs: NamedPath[] = [{ path: scenario.file, what: "the scenario file" }];
+  if (scenario.casePath !== undefined) inputs.push({ path: scenario.casePath, what: "the case file" });
+  if (dataDir !== undefined) {
+    await checkOutputDir(dataDir, "--data");
+    inputs.push({ path: `${dataDir}/${LOCK_FILE_NAME}`, what: "the data directory's lock file" });
+    for (const p of scenario.participants) {
+      if (p.normal) inputs.push({ path: ledgerFileName(dataDir, p.name), what: `the ledger of ${p.name}` });
+    }
+    const keys = keySourceOf(scenario, dataDir);
+    if (keys.kind === "dir") {
+      for (const p of scenario.participants) {
+        inputs.push({ path: publicKeyFile(keys.dir, p.name), what: `the public key of ${p.name}` });
+        inputs.push({ path: `${keys.dir}/${p.name}.key`, what: `the private key of ${p.name}` });
+      }
+    }
+  }
+  if (opts.csv !== undefined) {
+    await prepareCsvDir(opts.csv, [DISPATCH_CSV, DAYS_CSV]);
+    for (const name of [DISPATCH_CSV, DAYS_CSV]) {
+      outputs.push({ path: `${opts.csv}/${name}`, what: `--csv's ${name}` });
+    }
+  }
+  if (opts.report !== undefined) {
+    await checkOutputFile(opts.report, "--report");
+    outputs.push({ path: opts.report, what: "--report" });
+  }
+  await checkDistinct(outputs, inputs);
+}
+
+/** `word` as one shell word: quoted when it holds anything but letters, digits and `@%+=:,./-`. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * What a run stopped by Ctrl-C says on stderr: where it stopped, what was printed, and the command
+ * that finishes the plan (the options that decide the chain and its days kept: --data, --seed,
+ * --case, --solver, --timeout, --full-rounds).
+ */
+function interruptedMessage(
+  e: RunInterruptedError,
+  printed: number,
+  file: string,
+  opts: {
+    data?: string;
+    seed?: number;
+    case?: string;
+    solver?: string;
+    timeout?: number;
+    fullRounds?: boolean;
+  },
+): string {
+  const shown = printed === 0
+    ? "no day was printed"
+    : printed === 1
+    ? "the day decided was printed"
+    : `the ${printed} days decided were printed`;
+  const words = ["poso", "run", file];
+  if (opts.data !== undefined) words.push("--data", opts.data);
+  if (opts.seed !== undefined) words.push("--seed", String(opts.seed));
+  if (opts.case !== undefined) words.push("--case", opts.case);
+  if (opts.solver !== undefined) words.push("--solver", opts.solver);
+  if (opts.timeout !== undefined) words.push("--timeout", String(opts.timeout));
+  if (opts.fullRounds) words.push("--full-rounds");
+  words.push("--until", String(e.planned));
+  const finish = e.planned > e.lastDecided ? `; \`${words.map(shellWord).join(" ")}\` finishes the plan` : "";
+  return `Ctrl-C: ${e.message}; ${shown}${finish}`;
+}
+
 /** The command's full name, e.g. `poso ledger verify`. */
 function commandPath(cmd: Command): string {
   const names: string[] = [];
@@ -639,6 +798,28 @@ function showUsageAfterErrors(cmd: Command): void {
   const what = cmd.commands.length > 0 ? "its commands" : "the options, defaults and examples";
   cmd.showHelpAfterError(`Usage: ${path} ${cmd.usage()}\nRun '${path} --help' for ${what}.`);
   for (const sub of cmd.commands) showUsageAfterErrors(sub);
+}
+
+/** Most folders {@link foldersWithLedgers} names. */
+const MAX_LEDGER_FOLDERS_SHOWN = 5;
+
+/** The folders of `dir` (sorted, at most a few) that hold a ledger file: where to point a user. */
+async function foldersWithLedgers(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isDirectory) continue;
+      for await (const inner of Deno.readDir(`${dir}/${entry.name}`)) {
+        if (inner.isFile && inner.name.endsWith(LEDGER_FILE_SUFFIX)) {
+          found.push(entry.name);
+          break;
+        }
+      }
+    }
+  } catch {
+    // Only a hint: an unreadable folder is left out.
+  }
+  return found.sort().slice(0, MAX_LEDGER_FOLDERS_SHOWN);
 }
 
 /** Throws a CliError unless `dir` is a directory. */
@@ -726,7 +907,8 @@ function isUserFacing(e: unknown): e is Error {
     e instanceof ScaleError || e instanceof CsvDirError ||
     e instanceof CertificateFileError || e instanceof ScenarioError || e instanceof KeyError ||
     e instanceof LedgerError || e instanceof RunError || e instanceof ReportFileError ||
-    e instanceof InputFileError || e instanceof CaseFileError || e instanceof ChainCaseError;
+    e instanceof InputFileError || e instanceof CaseFileError || e instanceof ChainCaseError ||
+    e instanceof OutputPathError;
 }
 
 /** File-system errors (Deno's `<what> (os error N): <op> '<path>'`), shown as `<path>: <what>`. */
@@ -744,26 +926,17 @@ function fileSystemMessage(e: Error): string {
 
 /**
  * A permission this Deno process was not granted (NotCapable). `poso` (the
- * task and the compiled binary) may read anywhere and write only below the
- * directory it runs in; a `deno run main.ts` has whatever its flags grant.
+ * task and the compiled binary) may read and write any path; the scenario
+ * tasks only below poso-data; a `deno run main.ts` has whatever its flags grant.
  */
 function permissionMessage(e: Error): string {
   const what = e.message.split(",")[0]; // `Requires write access to "x"`
   const path = /"(.*)"/.exec(what)?.[1];
   const target = path ? `"${path}"` : "there";
   if (/write access/.test(what)) {
-    let belowCwd = false;
-    try {
-      belowCwd = Deno.permissions.querySync({ name: "write", path: "." }).state === "granted";
-    } catch {
-      // No permission API: say what the task and the binary grant.
-    }
-    return belowCwd
-      ? `cannot write ${target}: poso may write only below the directory it runs in (the poso task and ` +
-        "the compiled binary grant --allow-write=.); choose a path there, or run main.ts with deno run " +
-        "and your own --allow-write"
-      : `cannot write ${target}: this poso was started without write permission there (the poso task and ` +
-        "the compiled binary may write below the directory they run in; with deno run, add --allow-write)";
+    return `cannot write ${target}: this poso was started without write permission there (the scenario ` +
+      `tasks may write only below ${DEFAULT_DATA_DIR}; the poso task and the compiled binary anywhere; with ` +
+      "deno run, add --allow-write)";
   }
   if (/read access/.test(what)) {
     return `cannot read ${target}: this poso was started without read access to it (run main.ts with --allow-read)`;

@@ -28,7 +28,7 @@ export interface RunOptions {
   seed?: number;
   /** Overrides the scenario's round timeout, s. */
   timeoutSec?: number;
-  /** Data directory of the ledgers (Workers only; default ./poso-data). */
+  /** Data directory of the ledgers (Workers only; default `poso-data/<scenario file stem>`). */
   dataDir?: string;
   /** Days to dispatch (Workers only; default the scenario's days, 1). */
   days?: number;
@@ -42,6 +42,10 @@ export interface RunOptions {
   solver?: SolverName;
   /** One-line progress notes. */
   progress?: (line: string) => void;
+  /** Called with each day's trace as soon as that day is decided (the simulator's one block too). */
+  onDay?: (report: RunReport) => void | Promise<void>;
+  /** Stops a Worker run when aborted (Ctrl-C): see SupervisorOptions.signal. */
+  signal?: AbortSignal;
 }
 
 /** Runs the simulator on a loaded scenario (one block), with its problem, case and solver. */
@@ -57,32 +61,56 @@ export async function simulateScenario(scenario: Scenario, roundTimeoutMs: numbe
   return report;
 }
 
-/** Loads a scenario file and runs it; returns the scenario and the trace of every day. */
-export async function runScenarioFile(
+/**
+ * Loads a scenario file with the command line's overrides (seed, case, solver) applied: what
+ * {@link runLoadedScenario} runs. Loading first lets a caller check its output paths against the
+ * scenario's files before the run starts.
+ */
+export async function loadRunScenario(
   file: string,
-  options: RunOptions = {},
-): Promise<{ scenario: Scenario; reports: RunReport[] }> {
+  options: Pick<RunOptions, "seed" | "casePath" | "solver"> = {},
+): Promise<Scenario> {
   const loaded = await loadScenarioFile(file);
-  const scenario: Scenario = {
+  return {
     ...loaded,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.casePath === undefined ? {} : { casePath: options.casePath }),
     ...(options.solver === undefined ? {} : { solver: options.solver }),
   };
+}
+
+/**
+ * Runs a loaded scenario (see {@link loadRunScenario}) in the simulator or on Workers and returns
+ * the trace of every day; each day's trace also goes to `options.onDay` as soon as it is decided.
+ */
+export async function runLoadedScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunReport[]> {
   const roundTimeoutMs = options.timeoutSec === undefined
     ? scenario.roundTimeoutMs
     : Math.round(options.timeoutSec * 1000);
-  const reports = options.simulate
-    ? [await simulateScenario(scenario, roundTimeoutMs)]
-    : await runDays(scenario, {
-      roundTimeoutMs,
-      progress: options.progress,
-      dataDir: options.dataDir,
-      days: options.days,
-      untilHeight: options.untilHeight,
-      fullRounds: options.fullRounds,
-    });
-  return { scenario, reports };
+  if (options.simulate) {
+    const report = await simulateScenario(scenario, roundTimeoutMs);
+    await options.onDay?.(report);
+    return [report];
+  }
+  return await runDays(scenario, {
+    roundTimeoutMs,
+    progress: options.progress,
+    dataDir: options.dataDir,
+    days: options.days,
+    untilHeight: options.untilHeight,
+    fullRounds: options.fullRounds,
+    onDay: options.onDay,
+    signal: options.signal,
+  });
+}
+
+/** Loads a scenario file and runs it; returns the scenario and the trace of every day. */
+export async function runScenarioFile(
+  file: string,
+  options: RunOptions = {},
+): Promise<{ scenario: Scenario; reports: RunReport[] }> {
+  const scenario = await loadRunScenario(file, options);
+  return { scenario, reports: await runLoadedScenario(scenario, options) };
 }
 
 // ---------------------------------------------------------------------------
@@ -415,12 +443,60 @@ function readRunReport(f: Field): RunReport {
 }
 
 /**
- * Reads the JSON that `poso run --json` printed (one run report, or an array
- * of them for a multi-day run), takes the requested day (default the last)
+ * The run reports of a file: the whole text as one JSON value (one run report, or an array of them as
+ * older versions printed a multi-day run), else JSON Lines (one run report per line, as `poso run --json`
+ * prints a multi-day run; blank lines are skipped). Each report comes with the name its errors start with
+ * (`file`, or `file:line` for JSON Lines) and its path in the file.
+ */
+function parseRunReports(file: string, text: string): { where: string; path: string; value: unknown }[] {
+  let json: unknown;
+  let wholeError: Error | undefined;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    wholeError = e as Error;
+  }
+  if (wholeError === undefined) {
+    if (!Array.isArray(json)) return [{ where: file, path: "", value: json }];
+    if (json.length === 0) {
+      throw new ReportFileError(file, "holds an empty array; expected at least one run report");
+    }
+    if (json.length > MAX_DAYS) {
+      throw new ReportFileError(file, `${json.length} days; at most ${MAX_DAYS} are allowed`);
+    }
+    return json.map((value, i) => ({ where: file, path: `[${i}]`, value }));
+  }
+  const lines = text.split("\n");
+  const entries: { where: string; path: string; value: unknown }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].trim() === "") continue;
+    const where = `${file}:${i + 1}`;
+    if (entries.length === MAX_DAYS) {
+      throw new ReportFileError(where, `more than ${MAX_DAYS} days; at most ${MAX_DAYS} are allowed`);
+    }
+    try {
+      entries.push({ where, path: "", value: JSON.parse(lines[i]) });
+    } catch (e) {
+      // One line that is not JSON: the file is neither one JSON value nor JSON Lines.
+      throw new ReportFileError(
+        entries.length === 0 && lines.filter((l) => l.trim() !== "").length === 1 ? file : where,
+        `not valid JSON (${(entries.length === 0 ? wholeError : e as Error).message}); expected what ` +
+          "`poso run --json` prints (one run report per line)",
+      );
+    }
+  }
+  return entries;
+}
+
+/**
+ * Reads the JSON that `poso run --json` printed (one run report per line, a
+ * line per day of a multi-day run: JSON Lines; or the single object or array
+ * of days older versions printed), takes the requested day (default the last)
  * and checks every field the HTML report reads. Returns that report, the
  * number of days in the file and the day taken. Every problem is a
- * {@link ReportFileError} naming the file and the field, e.g.
- * `run.json: rounds: missing` or `run.json: [1].outcome.costUsd: expected a number, got string`.
+ * {@link ReportFileError} naming the file (and for JSON Lines the line) and
+ * the field, e.g. `run.json: rounds: missing` or
+ * `week.jsonl:2: outcome.costUsd: expected a number, got string`.
  * Errors reading the file (no such file, no permission) are ReportFileErrors too.
  *
  * @example
@@ -442,29 +518,18 @@ export async function readRunReportFile(
     throw new ReportFileError(file, e.detail);
   }
   if (text.trim() === "") throw new ReportFileError(file, "is empty; expected what `poso run --json` prints");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ReportFileError(
-      file,
-      `not valid JSON (${(e as Error).message}); expected what \`poso run --json\` prints`,
-    );
-  }
-  const top = new Field(file, "", json, new Budget());
-  if (!Array.isArray(json)) {
-    const report = readRunReport(top);
+  // Every day is checked, each against its own budget; then the one asked for is taken.
+  const reports = parseRunReports(file, text).map((e) =>
+    readRunReport(new Field(e.where, e.path, e.value, new Budget()))
+  );
+  if (reports.length === 1) {
+    const [report] = reports;
     const day = report.day?.height ?? 1;
     if (options.day !== undefined && options.day !== day) {
       throw new ReportFileError(file, `holds one day (day ${day}), not day ${options.day}`);
     }
     return { report, days: 1, day };
   }
-  if (json.length === 0) {
-    throw new ReportFileError(file, "holds an empty array; expected at least one run report");
-  }
-  // Every day is checked, each against its own budget; then the one asked for is taken.
-  const reports = top.list((d) => readRunReport(new Field(file, d.path, d.value, new Budget())), MAX_DAYS);
   /** The block height a report names, else its 1-based position. */
   const heights = reports.map((r, i) => r.day?.height ?? i + 1);
   const index = options.day === undefined ? reports.length - 1 : heights.indexOf(options.day);
