@@ -105,6 +105,8 @@ export {
   type SupervisorOptions,
   WORKER_MODULE,
 } from "./actors/supervisor.ts";
+// The "did you mean" of an unknown key in a scenario or a case.
+export { nearestKey } from "./actors/files.ts";
 // Ed25519 keys of the participants (a key directory or a seed), signing and verifying.
 export * from "./actors/keys.ts";
 // Message authentication: the shells sign what their machines send and check what they receive.

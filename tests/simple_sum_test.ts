@@ -92,7 +92,7 @@ Deno.test("SimpleSum case: every bad field is refused by name", () => {
     [[1, 2], "", /expected an object, found an array/],
     [{ values: { A: 1 } }, "name", /missing field/],
     [{ name: "n" }, "values", /missing field/],
-    [{ ...ok, valeus: { A: 1 } }, "valeus", /unknown key/],
+    [{ ...ok, valeus: { A: 1 } }, "valeus", /unknown field; did you mean values\?/],
     [{ ...ok, name: "" }, "name", /non-empty string/],
     [{ ...ok, name: 7 }, "name", /non-empty string, found 7/],
     [{ ...ok, name: "x".repeat(201) }, "name", /201 characters, at most 200/],
