@@ -99,7 +99,7 @@ const LEAF_HELP: [string[], string][] = [
   [["run"], "--data <dir>"],
   [["report"], "(default: <run.json> with .html"],
   [["solve"], 'default: "optimal"'],
-  [["verify"], "(default: the bundled UoM case)"],
+  [["verify"], "(default: the problem kind's bundled case"],
   [["ledger", "verify"], '(default: "poso-data")'],
   [["keys", "generate"], "(default: the scenario's keys: directory"],
   [["keys", "show"], "(default: the scenario's keys: directory"],

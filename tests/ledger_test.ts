@@ -897,7 +897,7 @@ Deno.test("a dishonest majority's selfish block, validly signed, fails plain ver
     assertChainFails(
       await verifyChain([block], { recheck }),
       1,
-      /^certificate rejected as suboptimal: the dispatch costs \$9\d\d\.\d\d, the certificate proves only >= \$74\d\.\d\d \(gap \$16\d\.\d\d\)$/,
+      /^certificate rejected as suboptimal: the cost is \$9\d\d\.\d\d, the certificate proves only >= \$74\d\.\d\d \(gap \$16\d\.\d\d\)$/,
     );
   }
 });
