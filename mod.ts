@@ -6,7 +6,7 @@
  * day's {@link Problem}: what the leader solves and how followers check it. The dispatch kind:
  * - {@link loadUomCase} / {@link loadCaseFile} / {@link parseCase}: the case data, validated;
  * - {@link buildDispatchModel}: the 24-hour dispatch LP of the University of Manchester
- *   integrated energy system (MODEL.md);
+ *   integrated energy system (docs/model.md);
  * - {@link solveLp} / {@link solveLpHighs} / {@link solveWith}: the GLPK and HiGHS back ends, and
  *   {@link solveVariant}: the proposals a leader can make;
  * - {@link checkCertificate}: the follower's LP-duality certificate check;

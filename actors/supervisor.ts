@@ -68,6 +68,13 @@ export interface SupervisorOptions {
    * (the run then only catches lagging ledgers up).
    */
   untilHeight?: number;
+  /**
+   * Wait out every round timeout and relay phase on the wall clock, as participants on separate
+   * machines would (default false: once every Worker is idle and no held-back message is due before
+   * the deadline, nothing can change before it, so the supervisor moves the clock to the deadline
+   * at once; decisions and the trace are the same either way).
+   */
+  fullRounds?: boolean;
 }
 
 /**
@@ -90,6 +97,15 @@ export class RunError extends Error {
     super(message);
     this.name = "RunError";
   }
+}
+
+/** A message a dishonest node holds back, delivered when it is due. */
+interface Held {
+  /** When it is due, ms on the performance clock. */
+  dueAt: number;
+  /** Hands it to its receiver. */
+  deliver: () => void;
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 interface Slot {
@@ -396,7 +412,10 @@ async function runLocked(
 
   const slots = new Map<NodeId, Slot>();
   const inFlight = new Set<number>();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Messages a dishonest node holds back (`delay_ms`, `delay_to`), with when each is due. */
+  const held = new Set<Held>();
+  /** Idle time the clock skipped ({@link SupervisorOptions.fullRounds}), ms. */
+  let skippedMs = 0;
   let seq = 0, round = 0;
   let recorder: Recorder | undefined;
   let blacklists = new Map<NodeId, Set<NodeId>>();
@@ -442,12 +461,31 @@ async function runLocked(
       send(target, input);
     };
     if (delayMs <= 0) return deliver();
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      deliver();
+    hold({ dueAt: performance.now() + delayMs, deliver });
+  };
+
+  /** Starts (or restarts) the timer of a held-back message; it is delivered when its time comes. */
+  const hold = (h: Held) => {
+    h.timer = setTimeout(() => {
+      held.delete(h);
+      h.deliver();
       settle();
-    }, delayMs);
-    timers.add(timer);
+    }, Math.max(0, h.dueAt - performance.now()));
+    held.add(h);
+  };
+  /** When the next held-back message is due (ms on the performance clock), or Infinity. */
+  const nextDue = () => Math.min(Infinity, ...[...held].map((h) => h.dueAt));
+  /**
+   * Moves the clock forward by `ms` for what is scheduled: every held-back message comes `ms` sooner,
+   * as it would if the skipped idle time had passed.
+   */
+  const advanceClock = (ms: number) => {
+    for (const h of [...held]) {
+      clearTimeout(h.timer);
+      held.delete(h);
+      hold({ ...h, dueAt: h.dueAt - ms });
+    }
+    skippedMs += ms;
   };
 
   // The last round whose end was announced, and how long rounds last (for the note on a late leader).
@@ -675,14 +713,35 @@ async function runLocked(
         settle();
       }),
     );
-  const sleep = (ms: number) => guard(new Promise((resolve) => setTimeout(resolve, ms)));
 
   /**
-   * Waits `ms` and returns when the round's work was done (the moment it went quiet), or undefined
-   * if it was still going. Once quiet with at least PREPARE_MARGIN times the last build's duration
-   * left, it builds day `next`'s problem meanwhile and sends every Worker its data (`prepare`), so
-   * that the next day starts without the build and without the copies (never delaying the round's
-   * end). The build is work, not waiting: the idle time is counted from its end.
+   * Lets `ms` of round time pass. Returns early, with the clock moved to the deadline
+   * ({@link advanceClock}), once every Worker is idle and no held-back message is due before the
+   * deadline: nothing can happen until then, so waiting would change no decision. With
+   * {@link SupervisorOptions.fullRounds} it waits on the wall clock instead.
+   */
+  const pass = async (ms: number) => {
+    const end = performance.now() + ms;
+    for (let left = ms; left > 0; left = end - performance.now()) {
+      const due = nextDue();
+      if (inFlight.size === 0 && due >= end && !options.fullRounds) return advanceClock(left);
+      // Busy, or a held-back message comes before the deadline: wait for quiet, that message or the end.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const until = inFlight.size > 0 ? left : Math.min(left, due - performance.now());
+      const waits = [guard(new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, until)))))];
+      if (inFlight.size > 0) waits.push(whenQuiet());
+      await Promise.race(waits);
+      clearTimeout(timer);
+    }
+  };
+
+  /**
+   * Waits out a round's timeout ({@link pass}) and returns when the round's work was done (the moment
+   * it went quiet), or undefined if it was still going. Once quiet with at least PREPARE_MARGIN times
+   * the last build's duration left, it builds day `next`'s problem meanwhile and sends every Worker
+   * its data (`prepare`), so that the next day starts without the build and without the copies
+   * (never delaying the round's end). The build is work, not waiting: the idle time is counted from
+   * its end.
    */
   const roundWait = async (ms: number, next?: number): Promise<number | undefined> => {
     const end = performance.now() + ms;
@@ -694,7 +753,7 @@ async function runLocked(
       if (inFlight.size === 0) doneAt = lastBusy;
       if (inFlight.size === 0 && end - performance.now() > PREPARE_MARGIN * buildMs) prepare(next);
     }
-    await sleep(Math.max(0, end - performance.now()));
+    await pass(end - performance.now());
     return doneAt ?? (inFlight.size === 0 ? lastBusy : undefined);
   };
   /** Builds day `height`'s problem and gives every Worker its data ahead of the day. */
@@ -758,6 +817,7 @@ async function runLocked(
 
     for (let n = 0; n < dayCount; n++) {
       const tDay = performance.now();
+      const skippedBefore = skippedMs;
       const problem = n === 0 ? firstProblem : problemOfDay(day.height);
       if (n > 0) {
         dayData = problemData(run.kind, problem);
@@ -809,7 +869,7 @@ async function runLocked(
         const doneAt = await roundWait(timeoutMs, n + 1 < dayCount ? day.height + 1 : undefined);
         for (let k = 2; strict && k <= f + 1; k++) {
           toDelegates({ kind: "phase", round, phase: k });
-          await sleep(scenario.phaseMs);
+          await pass(scenario.phaseMs);
         }
         // Idle time: from the moment the round went quiet (or the next day was prepared) until its end.
         if (inFlight.size === 0) timings.waiting += performance.now() - lastBusy;
@@ -842,6 +902,7 @@ async function runLocked(
         waiting: timings.waiting,
         other: total - dayStartup - timings.solving - timings.checking - timings.signing - timings.waiting -
           writeMs,
+        skipped: skippedMs - skippedBefore,
       };
       const bytes = blocks.length ? Math.max(...blocks.map((b) => b.bytes)) : 0;
       reports.push({
@@ -869,7 +930,7 @@ async function runLocked(
       endedRound = 0;
     }
   } finally {
-    for (const t of timers) clearTimeout(t);
+    for (const h of held) clearTimeout(h.timer);
     for (const s of slots.values()) s.worker?.terminate();
   }
   return reports;

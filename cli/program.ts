@@ -199,6 +199,11 @@ function buildProgram(io: CliIo): Command {
     )
     .option("--simulate", "run one block in the deterministic simulator (virtual time, instant) instead")
     .option(
+      "--full-rounds",
+      "wait out every round timeout on the wall clock, as separate machines would (default: a round " +
+        "ends as soon as every Worker is idle and nothing is due before its timeout; same decisions)",
+    )
+    .option(
       "--timeout <sec>",
       `round timeout in seconds, ${SECONDS_RANGE} (default: the scenario's round_timeout_sec, else 3)`,
       parseTimeout,
@@ -257,6 +262,7 @@ function buildProgram(io: CliIo): Command {
           seed?: number;
           timings?: boolean;
           simulate?: boolean;
+          fullRounds?: boolean;
           timeout?: number;
           data: string;
           days?: number;
@@ -271,11 +277,12 @@ function buildProgram(io: CliIo): Command {
         if (opts.days !== undefined && opts.until !== undefined) {
           cmd.error("error: --days and --until exclude each other", { exitCode: EXIT_USAGE });
         }
-        const workerOnly = opts.days !== undefined || opts.until !== undefined ||
+        const workerOnly = opts.days !== undefined || opts.until !== undefined || opts.fullRounds ||
           cmd.getOptionValueSource("data") === "cli";
         if (opts.simulate && workerOnly) {
           cmd.error(
-            "error: --days, --until and --data apply to Worker runs; --simulate runs one block and writes no ledger",
+            "error: --days, --until, --data and --full-rounds apply to Worker runs; --simulate runs one block " +
+              "in virtual time and writes no ledger",
             {
               exitCode: EXIT_USAGE,
             },
@@ -291,6 +298,7 @@ function buildProgram(io: CliIo): Command {
           dataDir: opts.data,
           days: opts.days,
           untilHeight: opts.until,
+          fullRounds: opts.fullRounds,
           casePath: opts.case,
           solver: opts.solver,
           progress,
@@ -375,8 +383,8 @@ function buildProgram(io: CliIo): Command {
       "Build day 1's problem of a case (any problem kind: " + problemKinds().join(", ") +
         "), solve it with\n" +
         "the chosen LP solver, check the solution's optimality certificate against the LP as a follower\n" +
-        "would, and report its true cost, what the kind adds (the dispatch: cost and energy by source)\n" +
-        "and timings.",
+        "would, and report its true cost, what the kind adds (the dispatch, docs/model.md: cost and energy\n" +
+        "by source) and timings.",
     )
     .addOption(
       new Option("--variant <name>", "which proposal to produce (the proposals a leader can make)")

@@ -35,6 +35,8 @@ export interface RunOptions {
   days?: number;
   /** Dispatch until the chain holds this block height (Workers only; overrides `days`). */
   untilHeight?: number;
+  /** Wait out every round timeout on the wall clock (Workers only; see SupervisorOptions.fullRounds). */
+  fullRounds?: boolean;
   /** Overrides the scenario's case file (`case:`); a path relative to the current directory. */
   casePath?: string;
   /** Overrides the scenario's LP solver (`solver:`). */
@@ -79,6 +81,7 @@ export async function runScenarioFile(
       dataDir: options.dataDir,
       days: options.days,
       untilHeight: options.untilHeight,
+      fullRounds: options.fullRounds,
     });
   return { scenario, reports };
 }
@@ -366,6 +369,7 @@ function readTimings(t: Field): RunTimings {
   const ms = (k: string) => t.at(k).number();
   const signing = t.at("signing").optional((f) => f.number());
   const ledger = t.at("ledger").optional((f) => f.number());
+  const skipped = t.at("skipped").optional((f) => f.number());
   return {
     total: ms("total"),
     startup: ms("startup"),
@@ -375,6 +379,7 @@ function readTimings(t: Field): RunTimings {
     other: ms("other"),
     ...(signing === undefined ? {} : { signing }),
     ...(ledger === undefined ? {} : { ledger }),
+    ...(skipped === undefined ? {} : { skipped }),
   };
 }
 

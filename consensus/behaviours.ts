@@ -1,5 +1,5 @@
 /**
- * Adversarial behaviours (POSO.md table, types.ts {@link Misbehaviour}) as
+ * Adversarial behaviours (README.md "Adversary behaviours", types.ts {@link Misbehaviour}) as
  * layers around the honest delegate: each layer wraps a step function and
  * filters, replaces or delays the effects it returns (or, for collusion,
  * the verifier it is given). The honest machine never looks at a behaviour.

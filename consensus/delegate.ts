@@ -1,5 +1,5 @@
 /**
- * The honest delegate (POSO.md "One dispatch decision"), as a pure state
+ * The honest delegate (docs/protocol.md), as a pure state
  * machine in the style of etcd-io/raft: the shell feeds events to
  * {@link stepDelegate} and carries out the effects it returns. The state
  * object belongs to the machine, which mutates it in place; the step is

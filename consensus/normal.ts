@@ -1,5 +1,5 @@
 /**
- * The normal node (POSO.md step 4): it accepts a block once more than half
+ * The normal node (docs/protocol.md, normal-node phase): it accepts a block once more than half
  * of ALL delegates sent it decisions for the same proposal, that is with the
  * same proposal digest (consensus/signing.ts: dispatch, certificate, claimed
  * cost, variant label, height, round, leader), so the quorum it records holds

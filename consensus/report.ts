@@ -1,5 +1,5 @@
 /**
- * The shape of a run's trace (POSO.md "The trace"): what every delegate
+ * The shape of a run's trace (README.md "Outputs: trace, JSON, ledger, report"): what every delegate
  * received in every round, its decision, the normal-node phase and the
  * outcome. Both shells (Worker supervisor and simulator) produce it; the
  * CLI prints it as a table or as JSON.
@@ -76,6 +76,12 @@ export interface RunTimings {
   ledger?: number;
   /** Idle time: from the moment a round went quiet until its timeout, ms. */
   waiting: number;
+  /**
+   * Idle round time not waited out (Worker runtime): once every Worker was idle and nothing was due
+   * before the round's deadline, the supervisor moved its clock to the deadline at once, ms. Not part
+   * of `total`.
+   */
+  skipped?: number;
   /** The rest (message passing, recording, ...): total minus every figure above, ms. */
   other: number;
 }

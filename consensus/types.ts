@@ -1,5 +1,5 @@
 /**
- * The vocabulary of the PoSo protocol (POSO.md): participants, proposals,
+ * The vocabulary of the PoSo protocol (docs/protocol.md): participants, proposals,
  * messages, and the events and effects of the delegate state machine.
  *
  * Everything in consensus/ is pure: no Deno APIs, no timers, no `await`.

@@ -1,5 +1,6 @@
 /**
- * The LP-duality certificate of a solution (a dispatch, a sum, ...) and its checker.
+ * The LP-duality certificate of a solution (a dispatch, a sum, ...) and its checker (docs/model.md,
+ * "The certificate").
  *
  * A certificate is a primal vector x and a dual vector y for the LP
  *   min c'x + c0,  rl <= A x <= ru,  l <= x <= u.

@@ -3,6 +3,11 @@
  * participants with `leader_evil:` behaviours), read with `npm:yaml` so that
  * every error names the file, the line, the column and the key.
  *
+ * The configuration files of the published code load as they are: YAML 1.1
+ * booleans where a boolean is expected, nodes without a name
+ * named after their id ({@link derivedNodeName}), every key the published code
+ * reads known, and `scene.class` deciding what runs ({@link PUBLISHED_SCENES}).
+ *
  * The reference for the format is scenarios/README.md.
  *
  * @module
@@ -22,6 +27,7 @@ import {
   parseDocument,
   visit,
 } from "yaml";
+import { isIP } from "node:net";
 import process from "node:process";
 import {
   InputFileError,
@@ -71,6 +77,13 @@ export interface Participant {
   normal: boolean;
   /** Its `leader_evil:` block; `{}` for an honest participant. */
   misbehaviour: Misbehaviour;
+  /**
+   * `ip:` as the file gives it (an IPv4 or IPv6 address), kept for a runtime that runs nodes over the
+   * network; the simulator and the Worker runtime route messages themselves and do not use it.
+   */
+  ip?: string;
+  /** `port:` (1 to 65535), kept like {@link Participant.ip}. */
+  port?: number;
 }
 
 /**
@@ -121,6 +134,12 @@ export interface Scenario {
   solver: SolverName;
   /** Every participant, sorted by id. */
   participants: Participant[];
+  /**
+   * `scene.class` as the file gives it (a scene class of the published code, e.g.
+   * `distributed_consensus.scene.scene_type_poo.MultiEnergyPoo`); absent when the file has none.
+   * It decided {@link Scenario.problem} (see {@link PUBLISHED_SCENES}).
+   */
+  sceneClass?: string;
   /** Things a person should know but that do not stop the run (ignored original fields, no-op behaviours). */
   notices: string[];
 }
@@ -211,13 +230,16 @@ function formatProblem(p: ScenarioProblem): string {
  */
 export const MEASURED_ROUND_SEC = 0.2;
 /**
- * The default round timeout's margin over {@link MEASURED_ROUND_SEC}: room for a busier machine, a
- * larger case and a run's first (cold) solve, which it covers on an idle machine only.
+ * The default round timeout's margin over {@link MEASURED_ROUND_SEC}: room for a run's first (cold)
+ * round, up to 0.9 s on an idle machine, on a machine three times slower or busier (a first solve took
+ * 1.2 s here while seven other processes ran), and for a larger case. A generous timeout costs nothing
+ * in a Worker run while the leader answers: the supervisor ends a round as soon as every Worker is idle
+ * (runtime `fullRounds`); only a silent leader makes a round last its whole timeout.
  */
-export const ROUND_TIMEOUT_MARGIN = 5;
+export const ROUND_TIMEOUT_MARGIN = 15;
 /**
  * Default `scene.params.round_timeout_sec`, seconds: {@link MEASURED_ROUND_SEC} × {@link ROUND_TIMEOUT_MARGIN}
- * = 1 s (the published code used 3 s, for GAMS solves).
+ * = 3 s (the published configuration files use 3 s and 10 s).
  */
 export const DEFAULT_ROUND_TIMEOUT_SEC = MEASURED_ROUND_SEC * ROUND_TIMEOUT_MARGIN;
 /** Default `scene.params.link_delay_ms`, [min, max] ms of simulated one-way delay. */
@@ -227,9 +249,11 @@ export const DEFAULT_PHASE_SEC = 0.5;
 /** Default `seed`. */
 export const DEFAULT_SEED = 1;
 /**
- * Fewest delegates a scenario may have: a normal node accepts a dispatch held
- * by more than half of the delegates, and with fewer than three a single
- * dishonest delegate is already half of them.
+ * Fewest delegates for the protocol's guarantees: a normal node accepts a
+ * dispatch held by more than half of the delegates, and with fewer than three
+ * a single dishonest delegate is already half of them. A scenario with one or
+ * two delegates (two published SimpleSum and SimpleAdd files have two) loads
+ * with a notice saying so; one without any is an error.
  */
 export const MIN_DELEGATES = 3;
 /** Largest node id and seed: both are u32. */
@@ -431,7 +455,7 @@ const TOP_KEYS = [
   "nodes",
 ] as const;
 const DAYS_KEYS = ["count", "rotate_leader"] as const;
-const SCENE_KEYS = ["params"] as const;
+const SCENE_KEYS = ["params", "class"] as const;
 const PARAM_KEYS = [
   "round_timeout_sec",
   "max_rounds",
@@ -440,21 +464,20 @@ const PARAM_KEYS = [
   "phase_sec",
   "fault_tolerance",
 ] as const;
-const NODE_KEYS = ["name", "is_delegate", "is_normal", "leader_evil"] as const;
+const NODE_KEYS = ["name", "is_delegate", "is_normal", "leader_evil", "ip", "port"] as const;
 
-const NETWORK = "the original configuration's network address; this runtime routes messages itself";
 const KEYS = "the original configuration's per-node key file; keys come from the top-level keys: setting";
 const HUB = "the original configuration's hub spreadsheet; the case data comes from the top-level case: " +
-  "setting (a JSON case file), by default problems/ies-dispatch/data/uom-ies.json";
-const GAMS = "the original configuration's GAMS installation; this runtime solves a linear model with GLPK";
+  "setting (a JSON case file), by default the problem kind's bundled case";
+const GAMS = "the original configuration's GAMS installation; this runtime solves a linear model itself";
+const NETWORK = "a network address the published code never reads (it reads ip and port); " +
+  "this runtime routes messages itself";
 
 /** Keys of the original configuration that mean nothing here, with the reason given in the notice. */
 const ORIGINAL_NODE_KEYS: Record<string, string> = {
-  ip: NETWORK,
-  port: NETWORK,
   host: NETWORK,
   address: NETWORK,
-  transport: "the original configuration's transport (tcpv1); this runtime has its own transports",
+  transport: "the published code's transport (it supports tcpv1 only); this runtime routes messages itself",
   private_key: KEYS,
   public_key: KEYS,
   private_key_file: KEYS,
@@ -466,27 +489,155 @@ const ORIGINAL_NODE_KEYS: Record<string, string> = {
   xlsx: HUB,
   gams_path: GAMS,
   gams_dir: GAMS,
-  normal_evil: "the original configuration's demand tampering by normal nodes is not implemented; " +
-    "this node behaves honestly as a normal node",
-  delegate_evil: "the original configuration's price and broadcast tampering is not implemented; " +
-    "use the leader_evil behaviours (scenarios/README.md)",
+  normal_evil: "the published code's demand tampering by a normal node (demand_ignore, demand_target, " +
+    "demand_rate), which only its MultiEnergyPark scene uses; not implemented here, the node is honest in " +
+    "that respect",
+  delegate_evil: "the published code's price and relay tampering by a delegate (price_*, broadcast_*), " +
+    "which only its MultiEnergyPark scene uses; not implemented here: use the leader_evil behaviours " +
+    "(scenarios/README.md)",
 };
 const ORIGINAL_TOP_KEYS: Record<string, string> = {
-  log_level: "the original configuration's log level; traces are printed by the CLI",
-  transport: "the original configuration's transport settings; this runtime has its own transports",
+  log_level: "the published code's log level; traces are printed by the CLI",
   hub_file: HUB,
   xlsx: HUB,
   gams_path: GAMS,
   gams_dir: GAMS,
-};
-const ORIGINAL_SCENE_KEYS: Record<string, string> = {
-  class: "the original configuration's Python scene class; this runtime has a single scene",
 };
 const ORIGINAL_PARAM_KEYS: Record<string, string> = {
   hub_file: HUB,
   xlsx: HUB,
   gams_path: GAMS,
   gams_dir: GAMS,
+};
+/** `transport.tcpv1.micronet_init_sec`, the one transport setting the published code reads. */
+const MICRONET_INIT =
+  "how long the published nodes wait to connect to each other over TCP; this runtime starts and " +
+  "connects its nodes itself";
+
+/**
+ * A scene class of the published code (`scene.class`), and what it becomes here.
+ *
+ * @example
+ * ```ts
+ * import { PUBLISHED_SCENES } from "./loader.ts";
+ * console.log(PUBLISHED_SCENES.filter((s) => s.problem).map((s) => `${s.className}: ${s.problem}`));
+ * // [ "MultiEnergyPoo: ies-dispatch", "SimpleSum: simple-sum" ]
+ * ```
+ */
+export interface PublishedScene {
+  /** The class name: the last dotted part of `scene.class`. */
+  className: string;
+  /** The module the published code imports it from. */
+  module: string;
+  /** What the scene does in the published code, in a few words. */
+  what: string;
+  /** The problem kind PoSo runs on for it here; absent when it cannot run here. */
+  problem?: string;
+  /** Set when it cannot run here: what running it would need. */
+  needs?: string;
+  /** The `scene.params` keys its constructor takes (the published code passes them as keyword arguments). */
+  params: readonly string[];
+}
+
+/** What the SimpleAdd scenes need (both stop with it). */
+const SIMPLE_ADD_NEEDS =
+  "the SimpleAdd iteration, in which no solution is proposed or checked (so it is not " +
+  "PoSo) and which this program does not have; the published code's own run command refuses this class too";
+
+/**
+ * The scene classes of the published code (`distributed_consensus/scene/**`): the two that are PoSo run here
+ * on a problem kind; the others stop the loader with an error naming the class and what it needs.
+ */
+export const PUBLISHED_SCENES: readonly PublishedScene[] = [
+  {
+    className: "MultiEnergyPoo",
+    module: "distributed_consensus.scene.scene_type_poo",
+    what: "PoSo on the integrated-energy dispatch",
+    problem: "ies-dispatch",
+    params: [
+      "final_round",
+      "round_timeout_sec",
+      "normal_round_timeout_sec",
+      "ptry",
+      "round_end_cache",
+      "init_end_cache",
+    ],
+  },
+  {
+    className: "SimpleSum",
+    module: "distributed_consensus.scene.scene_type_II",
+    what: "PoSo on the sum of the numbers the normal nodes hold",
+    problem: "simple-sum",
+    params: ["step_timeout_sec", "normal_phase_timeout_sec"],
+  },
+  {
+    className: "MultiEnergyPark",
+    module: "distributed_consensus.scene.scene_type_III",
+    what: "energy-market price iteration between microgrids and delegates",
+    needs: "the price iteration of an energy market (every round the microgrids send their demands, the " +
+      "delegates relay them and return new prices, until the prices settle or final_round), a later feature " +
+      "of this program",
+    params: [
+      "final_round",
+      "round_timeout_sec",
+      "first_demand",
+      "demand",
+      "price_ge",
+      "initial",
+      "round_end_cache",
+    ],
+  },
+  {
+    className: "SimpleAdd",
+    module: "distributed_consensus.scene.scene_type_I",
+    what: "SimpleAdd counter (normal nodes and delegates add to one number in turns, for final_round rounds)",
+    needs: SIMPLE_ADD_NEEDS,
+    params: ["final_round", "round_timeout_sec"],
+  },
+  {
+    className: "SimpleAddEvilNormal",
+    module: "distributed_consensus.scene.evil",
+    what: "SimpleAdd counter with a dishonest normal node (it sends some delegates another number)",
+    needs: SIMPLE_ADD_NEEDS,
+    params: ["final_round", "round_timeout_sec", "behaviour", "delegates_to_forward"],
+  },
+];
+
+/**
+ * What each published scene parameter means, for the notice saying why it is ignored here
+ * (`round_timeout_sec` is this format's own key; `step_timeout_sec` sets it, see {@link readParams}).
+ */
+const PUBLISHED_PARAM_NOTES: Record<string, string> = {
+  final_round: "the published MultiEnergyPoo scene stores it but never reads it (its rounds go on until " +
+    "one commits); here scene.params.max_rounds bounds the rounds (default: one per delegate)",
+  normal_round_timeout_sec: "how long the published normal nodes wait for the delegates' decisions; here a " +
+    "normal node accepts as soon as more than half of the delegates sent it the same decision",
+  ptry: "the published code's folder of GAMS files (case data and every node's solutions); this runtime " +
+    "solves the LP itself, from the case: file",
+  round_end_cache: "a file through which the published processes on one machine shared round timing; this " +
+    "runtime keeps its own clock",
+  init_end_cache: "a file through which the published processes on one machine shared round timing; this " +
+    "runtime keeps its own clock",
+  normal_phase_timeout_sec: "the published SimpleSum's first phase, in which the normal nodes send their " +
+    "numbers to the delegates; here the numbers are in the case file, so there is no such phase",
+};
+
+/** The `scene.params` keys some published scene class takes. */
+const PUBLISHED_PARAM_KEYS: readonly string[] = [...new Set(PUBLISHED_SCENES.flatMap((s) => s.params))];
+
+/** The levels of a scenario file at which keys are known (see {@link misplacedKey}). */
+type Level = "top" | "scene" | "params" | "node" | "leader_evil" | "days" | "transport" | "tcpv1";
+
+/** Every key known at each level: this format's own and those of the original configuration. */
+const KEYS_AT: Record<Level, readonly string[]> = {
+  top: [...TOP_KEYS, ...Object.keys(ORIGINAL_TOP_KEYS), "transport"],
+  scene: SCENE_KEYS,
+  params: [...PARAM_KEYS, ...Object.keys(ORIGINAL_PARAM_KEYS), ...PUBLISHED_PARAM_KEYS],
+  node: [...NODE_KEYS, ...Object.keys(ORIGINAL_NODE_KEYS)],
+  leader_evil: BEHAVIOUR_KEYS,
+  days: DAYS_KEYS,
+  transport: ["tcpv1"],
+  tcpv1: ["micronet_init_sec"],
 };
 
 // ---------------------------------------------------------------------------
@@ -743,6 +894,30 @@ class Context {
     else this.unshownNotices++;
   }
 
+  /** Notices about one key in several nodes, by key: the nodes and the notice (see {@link nodeNotice}). */
+  private readonly perNode = new Map<string, { ids: NodeId[]; detail: string }>();
+
+  /**
+   * A notice about key `key` of node `id`. The same notice for several nodes becomes one line,
+   * `nodes.*.hub (nodes 1-12): ...`, added by {@link flushNodeNotices}: a file of the published code
+   * repeats its ignored keys in every node.
+   */
+  nodeNotice(key: string, id: NodeId, detail: string): void {
+    const group = this.perNode.get(`${key}\n${detail}`);
+    if (group) group.ids.push(id);
+    else this.perNode.set(`${key}\n${detail}`, { ids: [id], detail });
+  }
+
+  /** Adds the notices collected by {@link nodeNotice}, one per key and reason. */
+  flushNodeNotices(): void {
+    for (const [k, { ids, detail }] of this.perNode) {
+      const key = k.slice(0, k.indexOf("\n"));
+      if (ids.length === 1) this.notice(`nodes.${ids[0]}.${key}`, detail);
+      else this.notice(`nodes.*.${key} (nodes ${idRanges(ids)})`, detail);
+    }
+    this.perNode.clear();
+  }
+
   /** Adds the count of the notices not kept, if any. */
   closeNotices(): void {
     if (this.unshownNotices > 0) {
@@ -834,6 +1009,19 @@ function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
+/** Ids as ranges, in increasing order: `1-3, 8, 10-12`. */
+function idRanges(ids: readonly NodeId[]): string {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(", ");
+}
+
 function describe(node: unknown): string {
   if (node === null || node === undefined) return "nothing";
   if (isMap(node)) return "a mapping";
@@ -856,21 +1044,108 @@ function isEmpty(node: unknown): boolean {
 }
 
 /**
- * An unknown key: a notice when it belongs to the original configuration or
- * is not close to any key of this level, an error when it is a likely typo of
- * a key that matters (a typo there would silently change the scenario).
+ * The words YAML 1.1 reads as booleans (lower case; any letter case is accepted). The published code read
+ * its files with PyYAML, a YAML 1.1 parser, so its files say `is_delegate: yes`. This loader reads YAML 1.2,
+ * where these are text, and takes them as booleans only where a boolean is expected ({@link readBool}):
+ * elsewhere `no` stays the text "no" (the "Norway problem" of YAML 1.1).
+ */
+const YAML11_BOOLEANS: ReadonlyMap<string, boolean> = new Map([
+  ...["true", "yes", "on", "y"].map((w) => [w, true] as const),
+  ...["false", "no", "off", "n"].map((w) => [w, false] as const),
+]);
+
+/** The start of an error about a boolean setting. */
+const BOOLEAN_EXPECTED = "expected true or false (or yes/no, on/off, y/n, in any letter case)";
+
+/** YAML's tag for text, which `!!str yes` gives explicitly. */
+const STR_TAG = "tag:yaml.org,2002:str";
+
+/**
+ * A boolean setting: YAML's `true`/`false`, or one of the YAML 1.1 words of {@link YAML11_BOOLEANS}
+ * written plainly (quoted, `"yes"` is text: an error that says so); undefined after an error.
+ */
+function readBool(ctx: Context, e: Entry, path: string): boolean | undefined {
+  const node = e.value;
+  if (isScalar(node)) {
+    if (typeof node.value === "boolean") return node.value;
+    const word = typeof node.value === "string" ? YAML11_BOOLEANS.get(node.value.toLowerCase()) : undefined;
+    if (word !== undefined) {
+      if (node.type === "PLAIN" && node.tag !== STR_TAG) return word;
+      ctx.fail(
+        e.at,
+        path,
+        `${BOOLEAN_EXPECTED}, found ${
+          describe(node)
+        }, which is quoted or tagged as text; write it without quotes`,
+      );
+      return undefined;
+    }
+  }
+  ctx.fail(e.at, path, `${BOOLEAN_EXPECTED}, found ${describe(node)}`);
+  return undefined;
+}
+
+/** Where `level` is, in messages; `nodePath` (`nodes.8`) points into the node a key is in or under. */
+function levelPath(level: Level, nodePath?: string): string {
+  switch (level) {
+    case "top":
+      return "the top level";
+    case "params":
+      return "scene.params";
+    case "node":
+      return nodePath ?? "nodes.<id>";
+    case "leader_evil":
+      return `${nodePath ?? "nodes.<id>"}.leader_evil`;
+    case "tcpv1":
+      return "transport.tcpv1";
+    default:
+      return level;
+  }
+}
+
+/**
+ * When `key`, not a key of `here`, is a key of other levels: the error saying where it belongs (at the
+ * wrong level it would silently have no effect); undefined otherwise.
+ */
+function misplacedKey(key: string, here: Level, nodePath?: string): string | undefined {
+  const levels = (Object.keys(KEYS_AT) as Level[]).filter((l) => l !== here && KEYS_AT[l].includes(key));
+  if (levels.length === 0) return undefined;
+  const places = levels.map((l) => {
+    if (l === "top") return `at the top level (${key}:)`;
+    const p = levelPath(l, nodePath);
+    if (nodePath === undefined && l === "node") return `in a node (${p}.${key})`;
+    if (nodePath === undefined && l === "leader_evil") return `under a node's leader_evil (${p}.${key})`;
+    return `${l === "node" ? "in" : "under"} ${p} (${p}.${key})`;
+  });
+  return `${key} belongs ${places.join(" or ")}, not here, where it would have no effect`;
+}
+
+/**
+ * An unknown key at `level`: an error when it is a key of another level (saying where it belongs) or a
+ * likely typo of a key of this one (a typo there would silently change the scenario); otherwise a notice
+ * (the original configuration's keys say why they are ignored). With `node`, notices are counted per key
+ * over all nodes ({@link Context.nodeNotice}).
  */
 function unknownKey(
   ctx: Context,
   e: Entry,
   path: string,
+  level: Level,
   known: readonly string[],
   original: Record<string, string>,
   what: string,
+  node?: { id: NodeId; path: string },
 ): void {
   const keyPath = join(path, e.key);
+  const notice = (detail: string) =>
+    node ? ctx.nodeNotice(e.key, node.id, detail) : ctx.notice(keyPath, detail);
   if (Object.hasOwn(original, e.key)) {
-    ctx.notice(keyPath, `ignored (${original[e.key]})`);
+    notice(`ignored (${original[e.key]})`);
+    return;
+  }
+  const misplaced = misplacedKey(e.key, level, node?.path);
+  if (misplaced !== undefined) {
+    ctx.fail(e.keyNode, keyPath, misplaced);
     return;
   }
   const near = nearestKey(e.key, known);
@@ -878,7 +1153,7 @@ function unknownKey(
     ctx.fail(e.keyNode, keyPath, `unknown ${what} key; did you mean ${near}?`);
     return;
   }
-  ctx.notice(keyPath, `ignored (not a ${what} key of this format; known: ${known.join(", ")})`);
+  notice(`ignored (not a ${what} key of this format; known: ${known.join(", ")})`);
 }
 
 function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenario | null {
@@ -926,8 +1201,12 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
     } else seed = v;
   }
 
+  // scene: its class (a file of the published code) decides the problem; then scene.params
+  const scene = readScene(ctx, get("scene"), resolve);
+  const params = scene.params;
+
   // problem, case, solver
-  const problem = readProblem(ctx, get("problem"));
+  const problem = readProblem(ctx, get("problem"), scene.published);
   const casePath = readCasePath(ctx, get("case"));
   const solver = readSolver(ctx, get("solver"));
 
@@ -935,17 +1214,17 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
   const keys = readKeys(ctx, get("keys"), seed, resolve);
   const days = readDays(ctx, get("days"), resolve);
 
-  // scene.params
-  const params = readParams(ctx, get("scene"), resolve);
-
   // nodes
-  const participants = readNodes(ctx, get("nodes"), rootNode, resolve);
+  const participants = readNodes(ctx, get("nodes"), rootNode, resolve, !scene.stops);
 
   for (const e of top) {
-    if (!(TOP_KEYS as readonly string[]).includes(e.key)) {
-      unknownKey(ctx, e, "", TOP_KEYS, ORIGINAL_TOP_KEYS, "top-level");
+    if (e.key === "transport") readTransport(ctx, e, resolve);
+    else if (!(TOP_KEYS as readonly string[]).includes(e.key)) {
+      unknownKey(ctx, e, "", "top", TOP_KEYS, ORIGINAL_TOP_KEYS, "top-level");
     }
   }
+  // A scene class that cannot run here: its error says so, and the rest would be about PoSo.
+  if (scene.stops) return null;
 
   const delegates = participants.filter((p) => p.delegate);
   const maxRounds = params.maxRounds ?? delegates.length;
@@ -1005,6 +1284,7 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
     ...(casePath === undefined ? {} : { casePath }),
     solver,
     participants,
+    ...(scene.classText === undefined ? {} : { sceneClass: scene.classText }),
     notices: ctx.notices,
   };
 }
@@ -1077,32 +1357,139 @@ interface Params {
   normalVerify: boolean;
 }
 
-function readParams(ctx: Context, sceneE: Entry | undefined, resolve: Resolve): Params {
+/** `scene:` as read: its parameters, and its published scene class, if it names one. */
+interface SceneSetting {
+  /** `scene.params`, defaults filled in. */
+  params: Params;
+  /** The published scene class `scene.class` names, when it is one that runs here. */
+  published?: PublishedScene;
+  /** `scene.class` as written. */
+  classText?: string;
+  /** True when `scene.class` stops the file (a class that cannot run here, or a bad value): an error said why. */
+  stops: boolean;
+}
+
+function readScene(ctx: Context, sceneE: Entry | undefined, resolve: Resolve): SceneSetting {
   const out: Params = {
     roundTimeoutMs: DEFAULT_ROUND_TIMEOUT_SEC * MS_PER_SEC,
     phaseMs: DEFAULT_PHASE_SEC * MS_PER_SEC,
     linkDelayMs: [...DEFAULT_LINK_DELAY_MS],
     normalVerify: false,
   };
-  if (!sceneE || isEmpty(sceneE.value)) return out;
+  if (!sceneE || isEmpty(sceneE.value)) return { params: out, stops: false };
   if (!isMap(sceneE.value)) {
-    ctx.fail(sceneE.at, "scene", `expected a mapping with params:, found ${describe(sceneE.value)}`);
-    return out;
+    ctx.fail(
+      sceneE.at,
+      "scene",
+      `expected a mapping with params: (and, in a file of the published code, class:), found ${
+        describe(sceneE.value)
+      }`,
+    );
+    return { params: out, stops: false };
   }
   let paramsE: Entry | undefined;
+  let classE: Entry | undefined;
   for (const e of entries(ctx, sceneE.value, "scene", resolve)) {
     if (e.key === "params") paramsE = e;
-    else unknownKey(ctx, e, "scene", SCENE_KEYS, ORIGINAL_SCENE_KEYS, "scene");
+    else if (e.key === "class") classE = e;
+    else unknownKey(ctx, e, "scene", "scene", SCENE_KEYS, {}, "scene");
   }
-  if (!paramsE || isEmpty(paramsE.value)) return out;
+  const cls = classE ? readSceneClass(ctx, classE) : { stops: false };
+  // The parameters of a class that cannot run here mean nothing here: they are not checked.
+  if (cls.stops || !paramsE || isEmpty(paramsE.value)) return { params: out, ...cls };
   if (!isMap(paramsE.value)) {
     ctx.fail(paramsE.at, "scene.params", `expected a mapping, found ${describe(paramsE.value)}`);
-    return out;
+    return { params: out, ...cls };
   }
-  for (const e of entries(ctx, paramsE.value, "scene.params", resolve)) {
+  readParams(ctx, paramsE.value, out, cls.published, resolve);
+  return { params: out, ...cls };
+}
+
+/** Longest `scene.class`, characters (the published ones have at most 58). */
+const MAX_CLASS_CHARS = 200;
+/** A Python class path: dotted identifiers. */
+const CLASS_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** The published scene classes as a sentence: those that run here, then those that cannot. */
+function sceneClassesSentence(): string {
+  const runs = PUBLISHED_SCENES.filter((s) => s.problem).map((s) => `${s.className} (${s.what}: runs here)`);
+  const not = PUBLISHED_SCENES.filter((s) => !s.problem).map((s) => s.className);
+  return `the published code's scene classes are ${runs.join(", ")}, and ${not.join(", ")} (cannot run here)`;
+}
+
+/**
+ * `scene.class`: a scene class of the published code. MultiEnergyPoo and SimpleSum run as PoSo on their
+ * problem kind (a notice says so); any other class is an error naming it and what it would need.
+ */
+function readSceneClass(ctx: Context, e: Entry): Omit<SceneSetting, "params"> {
+  const v = scalar(e.value);
+  if (typeof v !== "string" || v.length > MAX_CLASS_CHARS || !CLASS_PATH.test(v)) {
+    ctx.fail(
+      e.at,
+      "scene.class",
+      `expected the Python path of a scene class of the published code, such as ` +
+        `distributed_consensus.scene.scene_type_poo.MultiEnergyPoo, found ${describe(e.value)}` +
+        (typeof v === "string" && v.length > MAX_CLASS_CHARS ? ` (${v.length} characters)` : ""),
+    );
+    return { stops: true };
+  }
+  const className = v.slice(v.lastIndexOf(".") + 1);
+  const published = PUBLISHED_SCENES.find((s) => s.className === className);
+  if (!published) {
+    const names = PUBLISHED_SCENES.map((s) => s.className);
+    const near = nearestKey(className.toLowerCase(), names.map((n) => n.toLowerCase()));
+    const guess = near === undefined ? "" : `did you mean ${names.find((n) => n.toLowerCase() === near)}? `;
+    ctx.fail(
+      e.at,
+      "scene.class",
+      `${className} is not a scene class of the published code, so nothing can run it; ${guess}` +
+        `${sceneClassesSentence()}. A file without scene.class runs PoSo on its problem: (default ${DEFAULT_PROBLEM})`,
+    );
+    return { classText: v, stops: true };
+  }
+  if (published.problem === undefined) {
+    const runs = PUBLISHED_SCENES.filter((s) => s.problem).map((s) => `${s.className} (${s.what})`);
+    ctx.fail(
+      e.at,
+      "scene.class",
+      `${className}, the published code's ${published.what}, cannot run here: it needs ${published.needs}. ` +
+        `Nothing was run. Files whose scene class is ${runs.join(" or ")} run here`,
+    );
+    return { classText: v, stops: true };
+  }
+  ctx.notice(
+    "scene.class",
+    `${className}, the published code's ${published.what}: runs here as PoSo on the problem kind ` +
+      `${published.problem}` +
+      (published.problem === "simple-sum"
+        ? " (its numbers come from the case file, by default the bundled one; in the published scene every " +
+          "normal node holds 1)"
+        : ""),
+  );
+  return { published, classText: v, stops: false };
+}
+
+/** The published scene classes that take parameter `key`, as a phrase. */
+function classesTaking(key: string): string {
+  const names = PUBLISHED_SCENES.filter((s) => s.params.includes(key)).map((s) => s.className);
+  return names.length === 1 ? `the ${names[0]} scene` : `the ${names.join(", ")} scenes`;
+}
+
+/** `scene.params` into `out`; `published`: the scene class the file names, whose parameters are known. */
+function readParams(
+  ctx: Context,
+  params: unknown,
+  out: Params,
+  published: PublishedScene | undefined,
+  resolve: Resolve,
+): void {
+  /** Where the round timeout was set (`round_timeout_sec`, or SimpleSum's `step_timeout_sec`). */
+  let timeoutFrom: { key: string; at: unknown } | undefined;
+  for (const e of entries(ctx, params, "scene.params", resolve)) {
     const path = `scene.params.${e.key}`;
     const v = scalar(e.value);
-    switch (e.key) {
+    const stepTimeout = e.key === "step_timeout_sec" && published?.className === "SimpleSum";
+    switch (stepTimeout ? "round_timeout_sec" : e.key) {
       case "round_timeout_sec":
       case "phase_sec": {
         const ms = secondsToMs(v);
@@ -1114,10 +1501,26 @@ function readParams(ctx: Context, sceneE: Entry | undefined, resolve: Resolve): 
               describe(e.value)
             }`,
           );
-        } else if (e.key === "round_timeout_sec") out.roundTimeoutMs = ms;
-        else {
+        } else if (e.key === "phase_sec") {
           out.phaseMs = ms;
           out.phaseSet = true;
+        } else if (timeoutFrom) {
+          ctx.fail(
+            e.keyNode,
+            path,
+            `sets the round timeout, which ${timeoutFrom.key} (line ${ctx.pos(timeoutFrom.at).line}) ` +
+              "already sets; keep one of them",
+          );
+        } else {
+          out.roundTimeoutMs = ms;
+          timeoutFrom = { key: e.key, at: e.keyNode };
+          if (stepTimeout) {
+            ctx.notice(
+              path,
+              `a step of the published SimpleSum scene (one leader's turn) is a round here: the round ` +
+                `timeout is ${ms / MS_PER_SEC} s`,
+            );
+          }
         }
         break;
       }
@@ -1150,16 +1553,55 @@ function readParams(ctx: Context, sceneE: Entry | undefined, resolve: Resolve): 
         break;
       }
       case "normal_verify": {
-        if (typeof v !== "boolean") {
-          ctx.fail(e.at, path, `expected true or false, found ${describe(e.value)}`);
-        } else out.normalVerify = v;
+        const b = readBool(ctx, e, path);
+        if (b !== undefined) out.normalVerify = b;
         break;
       }
       default:
-        unknownKey(ctx, e, "scene.params", PARAM_KEYS, ORIGINAL_PARAM_KEYS, "scene.params");
+        if (published?.params.includes(e.key)) {
+          ctx.notice(path, `ignored (${PUBLISHED_PARAM_NOTES[e.key] ?? "no meaning here"})`);
+        } else if (PUBLISHED_PARAM_KEYS.includes(e.key)) {
+          ctx.fail(
+            e.keyNode,
+            path,
+            `${e.key} is a parameter of ${classesTaking(e.key)} of the published code, ` +
+              (published ? `not of ${published.className}` : "and this file names no scene.class") +
+              (e.key === "step_timeout_sec" ? "; the round timeout is round_timeout_sec" : ""),
+          );
+        } else unknownKey(ctx, e, "scene.params", "params", PARAM_KEYS, ORIGINAL_PARAM_KEYS, "scene.params");
     }
   }
-  return out;
+}
+
+/**
+ * The top-level `transport:` of the published code (`tcpv1: { micronet_init_sec: N }`): each setting is
+ * accepted with a notice (this runtime routes messages itself); a key of another level is an error.
+ */
+function readTransport(ctx: Context, e: Entry, resolve: Resolve): void {
+  const ignored = (path: string, why: string) => ctx.notice(path, `ignored (${why})`);
+  if (!isMap(e.value)) {
+    ignored("transport", "the published code's transport settings; this runtime routes messages itself");
+    return;
+  }
+  for (const t of entries(ctx, e.value, "transport", resolve)) {
+    const tPath = `transport.${t.key}`;
+    const misplaced = t.key === "tcpv1" ? undefined : misplacedKey(t.key, "transport");
+    if (misplaced !== undefined) ctx.fail(t.keyNode, tPath, misplaced);
+    else if (t.key !== "tcpv1") {
+      ignored(tPath, "a transport the published code does not have; it has tcpv1 only");
+    } else if (!isMap(t.value)) ignored(tPath, "the published code's TCP transport settings");
+    else {
+      for (const x of entries(ctx, t.value, tPath, resolve)) {
+        const xPath = `${tPath}.${x.key}`;
+        const wrong = x.key === "micronet_init_sec" ? undefined : misplacedKey(x.key, "tcpv1");
+        if (wrong !== undefined) ctx.fail(x.keyNode, xPath, wrong);
+        else {ignored(
+            xPath,
+            x.key === "micronet_init_sec" ? MICRONET_INIT : "not a setting the published code reads",
+          );}
+      }
+    }
+  }
 }
 
 function readDelayRange(
@@ -1202,13 +1644,52 @@ interface RawNode {
   id: NodeId;
   entry: Entry;
   name?: string;
+  /** The node has no `name:` and is named after its id ({@link derivedNodeName}). */
+  derived: boolean;
   nameAt: unknown;
   delegate: boolean;
   normal: boolean;
+  /** Its `is_delegate` is not a boolean (an error said so): whether it is a delegate is unknown. */
+  roleUnknown: boolean;
+  ip?: string;
+  port?: number;
+  portAt?: unknown;
   behaviours?: Entry;
 }
 
-function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resolve: Resolve): Participant[] {
+/**
+ * The name of a node that has no `name:`: {@link DERIVED_NAME_PREFIX} and its id (`N12` for node 12),
+ * 2 to 11 characters, within the rule of node names (actors/files.ts). Distinct ids give distinct
+ * names; one that an explicit `name:` of another node already has (ignoring letter case) is an error.
+ *
+ * @example
+ * ```ts
+ * import { derivedNodeName } from "./loader.ts";
+ * console.log(derivedNodeName(12), derivedNodeName(4294967295)); // N12 N4294967295
+ * ```
+ */
+export function derivedNodeName(id: NodeId): string {
+  return `${DERIVED_NAME_PREFIX}${id}`;
+}
+
+/** The first letter of a derived node name ({@link derivedNodeName}). */
+export const DERIVED_NAME_PREFIX = "N";
+
+/** Largest `port:` (TCP ports are 16-bit; 0 is not a port one can connect to). */
+const MAX_PORT = 65_535;
+/** Longest `ip:`, characters (an IPv6 address with an IPv4 tail and a zone fits). */
+const MAX_IP_CHARS = 64;
+/** Why `ip` and `port` are kept though nothing uses them yet. */
+const KEPT_ADDRESS = "kept as the node's network address, for a runtime over the network (the simulator " +
+  "and the Worker runtime route messages themselves)";
+
+function readNodes(
+  ctx: Context,
+  nodesE: Entry | undefined,
+  root: unknown,
+  resolve: Resolve,
+  checkRoles: boolean,
+): Participant[] {
   if (!nodesE) {
     ctx.fail(
       root,
@@ -1241,7 +1722,11 @@ function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resol
       ? Number(keyValue)
       : NaN;
     if (!isU32(id)) {
-      ctx.fail(e.keyNode, path, `node ids are integers from 0 to ${U32_MAX}, found ${describe(e.keyNode)}`);
+      ctx.fail(
+        e.keyNode,
+        `nodes.${describeKey(e.keyNode)}`,
+        `node ids are integers from 0 to ${U32_MAX}, found ${describeKey(e.keyNode)}`,
+      );
       continue;
     }
     if (seenIds.has(id)) {
@@ -1257,20 +1742,46 @@ function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resol
     if (node) raw.push(node);
   }
   uniqueNames(ctx, raw);
+  uniqueAddresses(ctx, raw);
+  ctx.flushNodeNotices();
+  const derived = raw.filter((n) => n.derived).map((n) => n.id).sort((a, b) => a - b);
+  if (derived.length === 1) {
+    ctx.notice(
+      `nodes.${derived[0]}.name`,
+      `not given, so the node is named after its id: ${derivedNodeName(derived[0])}`,
+    );
+  } else if (derived.length > 1) {
+    const first = derivedNodeName(derived[0]), last = derivedNodeName(derived[derived.length - 1]);
+    ctx.notice(
+      `nodes.*.name (nodes ${idRanges(derived)})`,
+      `not given, so each node is named ${DERIVED_NAME_PREFIX} and its id: ${first}${
+        derived.length === 2 ? ", " : " ... "
+      }${last}`,
+    );
+  }
 
   const delegates = raw.filter((n) => n.delegate).sort((a, b) => a.id - b.id);
   // With a node already in error the counts below would mostly repeat that error.
   const nodesInError = ctx.failures > problemsBefore;
-  if (!nodesInError && delegates.length < MIN_DELEGATES) {
+  if (checkRoles && !nodesInError && delegates.length === 0) {
     ctx.fail(
       nodesE.keyNode,
       "nodes",
-      `${delegates.length} delegate${delegates.length === 1 ? "" : "s"} (is_delegate: true); at least ` +
-        `${MIN_DELEGATES} are needed, because normal nodes accept what more than half of the delegates decided ` +
-        "and with fewer than three a single dishonest delegate is already half of them",
+      "no delegate (is_delegate: true); a delegate leads a round and checks the others' proposals, so at " +
+        `least one is needed (and ${MIN_DELEGATES} for the protocol's guarantees)`,
+    );
+  } else if (checkRoles && !nodesInError && delegates.length < MIN_DELEGATES) {
+    ctx.notice(
+      "nodes",
+      `only ${delegates.length} delegate${delegates.length === 1 ? "" : "s"} ` +
+        `(${
+          delegates.map((n) => n.name).join(", ")
+        }): with fewer than ${MIN_DELEGATES}, a single dishonest ` +
+        "delegate is already half of them, so no guarantee of the protocol holds against one (normal nodes " +
+        "accept what more than half of the delegates decided); with honest delegates the run decides as usual",
     );
   }
-  if (!nodesInError && !raw.some((n) => n.normal)) {
+  if (checkRoles && !nodesInError && !raw.some((n) => n.normal)) {
     ctx.fail(
       nodesE.keyNode,
       "nodes",
@@ -1280,10 +1791,11 @@ function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resol
   const delegateIds = new Set(delegates.map((n) => n.id));
   const delegateList = delegates.map((n) => `${n.id}${n.name ? ` ${n.name}` : ""}`).join(", ");
   const everyone = { ids: new Set(raw.map((n) => n.id)), list: raw.map((n) => n.id).join(", ") };
+  const roleUnknown = new Set(raw.filter((n) => n.roleUnknown).map((n) => n.id));
 
   const participants = raw.map((n): Participant => ({
     id: n.id,
-    name: n.name ?? String(n.id),
+    name: n.name ?? derivedNodeName(n.id),
     delegate: n.delegate,
     normal: n.normal,
     misbehaviour: n.behaviours
@@ -1295,45 +1807,92 @@ function readNodes(ctx: Context, nodesE: Entry | undefined, root: unknown, resol
         delegateList,
         resolve,
         everyone,
+        roleUnknown,
       )
       : {},
+    ...(n.ip === undefined ? {} : { ip: n.ip }),
+    ...(n.port === undefined ? {} : { port: n.port }),
   }));
   return participants.sort((a, b) => a.id - b.id);
 }
 
-/** One node's mapping (name, roles, behaviours); undefined when it is not a mapping. */
+/** A mapping key for messages: as written when it is a number (`1e400`, `99999999999999999999`). */
+function describeKey(node: unknown): string {
+  const source = (node as { source?: unknown } | null)?.source;
+  if (isScalar(node) && typeof node.value === "number" && typeof source === "string") {
+    return source.length > 40 ? `${source.slice(0, 40)}...(${source.length} characters)` : source;
+  }
+  return describe(node);
+}
+
+/** One node's mapping (name, roles, address, behaviours); undefined when it is not a mapping. */
 function readNode(ctx: Context, e: Entry, id: NodeId, path: string, resolve: Resolve): RawNode | undefined {
   if (!isMap(e.value)) {
-    ctx.fail(e.at, path, `expected a mapping with name, is_delegate, is_normal, found ${describe(e.value)}`);
+    ctx.fail(
+      e.at,
+      path,
+      `expected a mapping with is_delegate, is_normal (and name), found ${describe(e.value)}`,
+    );
     return undefined;
   }
-  const node: RawNode = { id, entry: e, nameAt: e.keyNode, delegate: false, normal: false };
-  let nameSeen = false;
+  const node: RawNode = {
+    id,
+    entry: e,
+    derived: true,
+    nameAt: e.keyNode,
+    delegate: false,
+    normal: false,
+    roleUnknown: false,
+  };
   for (const f of entries(ctx, e.value, path, resolve)) {
     const fPath = `${path}.${f.key}`;
     const v = scalar(f.value);
     switch (f.key) {
       case "name":
-        nameSeen = true;
+        node.derived = false;
         node.nameAt = f.at;
         node.name = readNodeName(ctx, f, fPath);
         break;
       case "is_delegate":
-      case "is_normal":
-        if (typeof v !== "boolean") {
-          ctx.fail(f.at, fPath, `expected true or false, found ${describe(f.value)}`);
-        } else if (f.key === "is_delegate") node.delegate = v;
-        else node.normal = v;
+      case "is_normal": {
+        const b = readBool(ctx, f, fPath);
+        if (b === undefined) node.roleUnknown ||= f.key === "is_delegate";
+        else if (f.key === "is_delegate") node.delegate = b;
+        else node.normal = b;
+        break;
+      }
+      case "ip":
+        if (typeof v === "string" && v.length <= MAX_IP_CHARS && isIP(v) !== 0) {
+          node.ip = v;
+          ctx.nodeNotice(f.key, id, KEPT_ADDRESS);
+        } else {
+          ctx.fail(
+            f.at,
+            fPath,
+            `expected an IP address such as 127.0.0.1 or ::1, found ${
+              describe(f.value)
+            } (the published code ` +
+              "reads it with Python's ip_address, which takes no host name)",
+          );
+        }
+        break;
+      case "port":
+        if (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_PORT) {
+          node.port = v;
+          node.portAt = f.at;
+          ctx.nodeNotice(f.key, id, KEPT_ADDRESS);
+        } else {ctx.fail(
+            f.at,
+            fPath,
+            `expected a TCP port, an integer from 1 to ${MAX_PORT}, found ${describe(f.value)}`,
+          );}
         break;
       case "leader_evil":
         node.behaviours = f;
         break;
       default:
-        unknownKey(ctx, f, path, NODE_KEYS, ORIGINAL_NODE_KEYS, "node");
+        unknownKey(ctx, f, path, "node", NODE_KEYS, ORIGINAL_NODE_KEYS, "node", { id, path });
     }
-  }
-  if (!nameSeen) {
-    ctx.fail(e.keyNode, `${path}.name`, "missing: every node needs a short name such as C (used in traces)");
   }
   return node;
 }
@@ -1370,12 +1929,15 @@ function readNodeName(ctx: Context, f: Entry, path: string): string | undefined 
 
 /**
  * Names must be unique, also ignoring letter case: key and ledger files are
- * named after them, and some file systems (macOS, Windows) ignore case.
+ * named after them, and some file systems (macOS, Windows) ignore case. Explicit
+ * names come first; a node without one is then named after its id
+ * ({@link derivedNodeName}), and a derived name an explicit one already has is an
+ * error at the nameless node.
  */
 function uniqueNames(ctx: Context, raw: RawNode[]): void {
   const byName = new Map<string, RawNode>();
   for (const n of raw) {
-    if (n.name === undefined) continue;
+    if (n.derived || n.name === undefined) continue;
     const other = byName.get(n.name.toLowerCase());
     if (!other) {
       byName.set(n.name.toLowerCase(), n);
@@ -1391,6 +1953,45 @@ function uniqueNames(ctx: Context, raw: RawNode[]): void {
           "ledger files are named after participants, and some file systems ignore case",
     );
   }
+  for (const n of raw) {
+    if (!n.derived) continue;
+    n.name = derivedNodeName(n.id);
+    const other = byName.get(n.name.toLowerCase());
+    if (!other) {
+      byName.set(n.name.toLowerCase(), n);
+      continue;
+    }
+    ctx.fail(
+      n.entry.keyNode,
+      `nodes.${n.id}`,
+      `node ${n.id} has no name:, so it would be named ${n.name} after its id, but ${
+        other.name === n.name ? "that" : `"${other.name}" (the same but for letter case)`
+      } is already the name of node ${other.id} (line ${ctx.pos(other.nameAt).line}); give node ${n.id} a ` +
+        `name: (or node ${other.id} another one)`,
+    );
+  }
+}
+
+/** Two nodes with the same `ip:` and `port:` is an error at the second (they could not both listen there). */
+function uniqueAddresses(ctx: Context, raw: RawNode[]): void {
+  const byAddress = new Map<string, RawNode>();
+  for (const n of raw) {
+    if (n.ip === undefined || n.port === undefined) continue;
+    const address = n.ip.includes(":") ? `[${n.ip.toLowerCase()}]:${n.port}` : `${n.ip}:${n.port}`;
+    const other = byAddress.get(address);
+    if (!other) {
+      byAddress.set(address, n);
+      continue;
+    }
+    ctx.fail(
+      n.portAt,
+      `nodes.${n.id}.port`,
+      `${address} is already the address of node ${other.id} (line ${
+        ctx.pos(other.portAt).line
+      }); two nodes ` +
+        "cannot listen on one address",
+    );
+  }
 }
 
 function readBehaviours(
@@ -1401,6 +2002,7 @@ function readBehaviours(
   delegateList: string,
   resolve: Resolve,
   everyone: { ids: ReadonlySet<NodeId>; list: string },
+  roleUnknown: ReadonlySet<NodeId>,
 ): Misbehaviour {
   const be = node.behaviours!;
   const m: Misbehaviour = {};
@@ -1450,6 +2052,8 @@ function readBehaviours(
               describe(item)
             }${quoted}`,
           );
+        } else if (!allowed.has(v) && roleUnknown.has(v)) {
+          // Its is_delegate is in error (reported there): whether it may be listed is unknown.
         } else if (!allowed.has(v)) {
           ctx.fail(
             item,
@@ -1490,9 +2094,7 @@ function readBehaviours(
         );
       } else m.crash_in_ledger_write = v;
     } else if (e.key === "replay_old" || e.key === "junk") {
-      const v = scalar(e.value);
-      if (typeof v !== "boolean") ctx.fail(e.at, kPath, `expected true or false, found ${describe(e.value)}`);
-      else if (v) m[e.key] = true;
+      if (readBool(ctx, e, kPath)) m[e.key] = true;
     } else if (e.key === "delay_to") {
       const delays: Record<NodeId, number> = {};
       if (!isMap(e.value)) {
@@ -1518,10 +2120,13 @@ function readBehaviours(
       }
     } else {
       const near = nearestKey(e.key, BEHAVIOUR_KEYS);
+      const misplaced = misplacedKey(e.key, "leader_evil", `nodes.${node.entry.key}`);
       ctx.fail(
         e.keyNode,
         kPath,
-        near !== undefined
+        misplaced !== undefined
+          ? misplaced
+          : near !== undefined
           ? `unknown behaviour; did you mean ${near}?`
           : `unknown behaviour; the behaviours are ${BEHAVIOUR_KEYS.join(", ")}`,
       );
@@ -1554,7 +2159,10 @@ function readBehaviours(
     const l = listed.get(key);
     if (l) m[key] = l.ids;
   }
-  if (!node.delegate && Object.keys(m).some((k) => k !== "crash_at_round" && k !== "crash_in_ledger_write")) {
+  if (
+    !node.delegate && !node.roleUnknown &&
+    Object.keys(m).some((k) => k !== "crash_at_round" && k !== "crash_in_ledger_write")
+  ) {
     ctx.notice(path, `has no effect: node ${node.id} is not a delegate, so it never leads or relays`);
   }
   // Re-order: lists first in canonical order, then the scalars (as in BEHAVIOUR_KEYS).
@@ -1602,12 +2210,25 @@ function pathProblem(path: string, what = "the key directory path"): string | un
   return undefined;
 }
 
-/** `problem:`: a registered problem kind's name; default {@link DEFAULT_PROBLEM}. */
-function readProblem(ctx: Context, e: Entry | undefined): string {
-  if (!e || isEmpty(e.value)) return DEFAULT_PROBLEM;
+/**
+ * `problem:`: a registered problem kind's name; default: the kind of the published scene class the file
+ * names, else {@link DEFAULT_PROBLEM}. A kind other than the scene class's is an error.
+ */
+function readProblem(ctx: Context, e: Entry | undefined, published?: PublishedScene): string {
+  const implied = published?.problem ?? DEFAULT_PROBLEM;
+  if (!e || isEmpty(e.value)) return implied;
   const v = scalar(e.value);
   const known = problemKinds();
-  if (typeof v === "string" && known.includes(v)) return v;
+  if (typeof v === "string" && known.includes(v)) {
+    if (published === undefined || v === implied) return v;
+    ctx.fail(
+      e.at,
+      "problem",
+      `${v} contradicts scene.class, whose ${published.className} scene runs ${implied}; remove problem: ` +
+        "or scene.class",
+    );
+    return implied;
+  }
   const near = typeof v === "string" ? nearestKey(v, known) : undefined;
   ctx.fail(
     e.at,
@@ -1693,9 +2314,9 @@ function readDays(ctx: Context, e: Entry | undefined, resolve: Resolve): DaysCon
       if (!isDays(x)) ctx.fail(d.at, path, `${DAYS_EXPECTED}, found ${describe(d.value)}`);
       else out.count = x;
     } else if (d.key === "rotate_leader") {
-      if (typeof x !== "boolean") ctx.fail(d.at, path, `expected true or false, found ${describe(d.value)}`);
-      else out.rotateLeader = x;
-    } else unknownKey(ctx, d, "days", DAYS_KEYS, {}, "days");
+      const b = readBool(ctx, d, path);
+      if (b !== undefined) out.rotateLeader = b;
+    } else unknownKey(ctx, d, "days", "days", DAYS_KEYS, {}, "days");
   }
   return out;
 }

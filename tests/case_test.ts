@@ -46,7 +46,7 @@ Deno.test("the bundled UoM case loads and validates", async () => {
   assert.equal(ies.hubs.length, 8);
   assert.equal(ies.grid.import_price_usd_per_kwh.length, ies.horizon_hours);
   assert.equal(ies.load_factor.length, ies.horizon_hours);
-  // MODEL.md: 15 buses and 14 branches, 36 heat nodes and 35 pipes, 37 gas nodes and 36 pipes.
+  // docs/model.md: 15 buses and 14 branches, 36 heat nodes and 35 pipes, 37 gas nodes and 36 pipes.
   assert.deepEqual(
     [ies.electric.buses.length, ies.electric.branches.length],
     [15, 14],

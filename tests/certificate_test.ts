@@ -49,7 +49,7 @@ Deno.test("optimal certificate is accepted with a gap of at most one cent", asyn
 Deno.test("selfish certificate is rejected as suboptimal with a gap of about $160", async () => {
   const { lp } = await uomModel();
   const v = expectVerdict(checkCertificate(lp, (await variant("selfish")).certificate), "suboptimal");
-  // MODEL.md: about $904 against $744.
+  // docs/model.md: about $904 against $744.
   assert.ok(v.gapUsd > 150 && v.gapUsd < 170, `gap ${v.gapUsd}`);
 });
 

@@ -215,7 +215,7 @@ Deno.test("usage errors exit 2 with a one-line error and the usage", async () =>
   );
   assertUsageError(
     await cli(["run", SCENARIO, "--simulate", "--days", "2"]),
-    /--days, --until and --data apply to Worker runs/,
+    /--days, --until, --data and --full-rounds apply to Worker runs/,
     "poso run [options] <scenario>",
   );
   assertUsageError(

@@ -56,7 +56,7 @@ export function proposalMsg(
   return { kind: "proposal", round, to, path, proposal: proposalOf(book, variant, round, path[0]) };
 }
 
-/** The Scenario I participants (POSO.md): A, B normal only; C..G = 8..12 delegates and normal. */
+/** The Scenario I participants (scenarios/scenario1.yaml): A, B normal only; C..G = 8..12 delegates and normal. */
 export const SCENARIO_I = [
   { id: 6, name: "A", delegate: false, normal: true },
   { id: 7, name: "B", delegate: false, normal: true },

@@ -1,5 +1,5 @@
 /**
- * The pure protocol core as specification: the honest delegate (POSO.md
+ * The pure protocol core as specification: the honest delegate (docs/protocol.md
  * "One dispatch decision"), the normal-node majority rule, each behaviour
  * layer on its own, and the structural message check on junk.
  */

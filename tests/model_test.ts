@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { lpSize, objectiveValue, pipeHeatLossKw } from "../mod.ts";
 import { hubColumns, uomModel, variant } from "./helpers.ts";
 
-/** POSO.md, "Reference figures": optimal dispatch of the published nonlinear model, $ per day. */
+/** docs/model.md, "Reference figures": optimal dispatch of the published nonlinear model, $ per day. */
 const PUBLISHED_OPTIMAL_USD = 744.09;
-/** POSO.md, "Reference figures": the published non-optimal (selfish) dispatch under the true objective, $ per day. */
+/** docs/model.md, "Reference figures": the published non-optimal (selfish) dispatch under the true objective, $ per day. */
 const PUBLISHED_SELFISH_USD = 904.17;
-/** The linear model may differ from the published nonlinear one by this fraction (MODEL.md: ~$0.2 of $744). */
+/** The linear model may differ from the published nonlinear one by this fraction (docs/model.md: $0.18 of $744). */
 const RELATIVE_AGREEMENT = 1e-3;
 /** Lossless balances hold to this many kW (GLPK's rows are exact to ~1e-8 kW). */
 const BALANCE_TOLERANCE_KW = 1e-6;
@@ -89,7 +89,7 @@ Deno.test("heat balance: CHP heat + boilers + tanks meet the scaled heat load pl
   const { x } = (await variant("optimal")).certificate;
   const nominal = ies.heat.nodes.reduce((s, n) => s + n.load_kw, 0);
   const losses = [...pipeHeatLossKw(ies).values()].reduce((s, v) => s + v, 0);
-  // MODEL.md: about 56 kW of pipe losses in all.
+  // docs/model.md: 56.3 kW of pipe losses in all.
   assert.ok(losses > 40 && losses < 70, `pipe losses ${losses} kW`);
   for (let t = 0; t < layout.hours; t++) {
     let supply = 0;

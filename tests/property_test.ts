@@ -1,5 +1,5 @@
 /**
- * POSO.md's safety and liveness claims, checked by the deterministic
+ * The protocol's safety and liveness claims (docs/protocol.md), checked by the deterministic
  * simulator over thousands of random adversary configurations (see
  * tests/property_configs.ts for what a configuration holds and the timing
  * assumptions of each mode): every behaviour, dishonest normal-only nodes

@@ -249,3 +249,27 @@ Deno.test("Workers: a delegate that holds its messages back for a minute does no
   // Two rounds of the 3 s timeout and start-up: far from the minute F holds its messages back.
   assert.ok(wallMs < HELD_BACK_MS / 2, `the day took ${Math.round(wallMs)} ms`);
 });
+
+Deno.test("Workers: a round ends once every Worker is idle, and a message held back until before the deadline still counts", async () => {
+  const dir = await tmpDir("safety-idle");
+  // Ten-minute rounds: waited out on the wall clock, the run would fail noHang long before its end.
+  const ROUND_MS = 600_000;
+  // E holds each message back this long: its relay of D's proposal is due well before round 2's end.
+  const HELD_BACK_MS = 1_500;
+  const scenario = await scenario1();
+  const slow: Scenario = {
+    ...scenario,
+    roundTimeoutMs: ROUND_MS,
+    participants: scenario.participants.map((p) =>
+      p.name === "E" ? { ...p, misbehaviour: { ...p.misbehaviour, delay_ms: HELD_BACK_MS } } : p
+    ),
+  };
+  const [day] = await noHang(runDays(slow, { dataDir: dir }), "the run");
+  assert.deepEqual(day.outcome, { round: 2, leader: "D", costUsd: 744 });
+  const r2 = day.rounds[1];
+  // The supervisor waited for E's held-back relay before it ended the round: G holds it.
+  assert.ok(r2.received.G.includes("<$744>DE"), `G received ${r2.received.G}`);
+  // Both rounds ended without waiting out their timeouts.
+  const skipped = day.timings?.skipped ?? 0;
+  assert.ok(skipped > 2 * ROUND_MS - HANG_LIMIT_MS, `skipped ${Math.round(skipped)} ms`);
+});

@@ -1,6 +1,6 @@
 /**
  * Scenario files and their loader: the four shipped scenarios load and say
- * what POSO.md says; every mistake a person can make in a scenario is
+ * what docs/protocol.md says; every mistake a person can make in a scenario is
  * reported with file:line:column and the key; the original configuration's
  * fields are accepted with notices; and no input makes the loader throw
  * anything but a ScenarioError.
@@ -51,11 +51,11 @@ function expectError(
 // ---------------------------------------------------------------------------
 // The shipped scenarios
 
-Deno.test("scenario1.yaml is POSO.md's Scenario I", async () => {
+Deno.test("scenario1.yaml is the article's Scenario I", async () => {
   const s = await loadScenarioFile("scenarios/scenario1.yaml");
   assert.equal(s.name, "Scenario I");
   assert.equal(s.protocol, "paper");
-  assert.equal(s.roundTimeoutMs, 1000, "the default round timeout");
+  assert.equal(s.roundTimeoutMs, 3000, "the default round timeout");
   assert.deepEqual(
     s.participants.map((p) => [p.id, p.name, p.delegate, p.normal]),
     [
@@ -73,13 +73,13 @@ Deno.test("scenario1.yaml is POSO.md's Scenario I", async () => {
   assert.deepEqual(byName.F, { follower_trick_ignore: [9, 10, 12] });
   for (const n of ["A", "B", "D", "E", "G"]) assert.deepEqual(byName[n], {}, `${n} is honest`);
   assert.equal(s.maxRounds, 5, "defaults to one round per delegate");
+  // Node 8 keeps the published code's address fields: kept, with a notice, for a runtime over the network.
+  assert.deepEqual([s.participants[2].ip, s.participants[2].port], ["127.0.0.1", 9008]);
   assert.ok(
-    s.notices.includes(
-      "nodes.8.ip: ignored (the original configuration's network address; this runtime routes messages itself)",
-    ),
+    s.notices.some((n) => n.startsWith("nodes.8.ip: kept as the node's network address")),
     s.notices.join("\n"),
   );
-  assert.ok(s.notices.some((n) => n.startsWith("nodes.8.port: ignored (")));
+  assert.ok(s.notices.some((n) => n.startsWith("nodes.8.port: kept as the node's network address")));
 });
 
 Deno.test("every shipped scenario loads, has at most 7 participants and documents its expected outcome", async () => {
@@ -132,14 +132,14 @@ Deno.test("scenarios 2-4 exercise the behaviour families they claim", async () =
   assert.match(s4raw.notices[0], /^nodes: 3 of the 5 delegates are dishonest \(C, E, G\): half or more/);
 });
 
-Deno.test("defaults: name from the file, seed 1, 1 s, [1, 20] ms links, one round per delegate", () => {
+Deno.test("defaults: name from the file, seed 1, 3 s, [1, 20] ms links, one round per delegate", () => {
   const lines = baseLines().slice(1).filter((l) => !l.includes("round_timeout_sec"));
   const s: Scenario = parseScenario(lines.join("\n"), "dir/my-case.yml");
   assert.equal(s.name, "my-case");
   assert.equal(s.description, "");
   assert.equal(s.file, "dir/my-case.yml");
   assert.equal(s.seed, 1);
-  assert.equal(s.roundTimeoutMs, 1000);
+  assert.equal(s.roundTimeoutMs, 3000);
   assert.deepEqual(s.linkDelayMs, [1, 20]);
   assert.equal(s.maxRounds, 5);
   assert.equal(s.normalVerify, false);
@@ -286,11 +286,12 @@ Deno.test("crash_at_round and delay_ms must be whole numbers in range", () => {
   );
 });
 
-Deno.test("a node without a name is an error at its id", () => {
-  expectError(
-    withLine(9),
-    { line: 8, column: 3, keyPath: "nodes.8.name" },
-    /missing: every node needs a short name/,
+Deno.test("a node without a name is named after its id; an empty or bad name is an error", () => {
+  const s = parseScenario(withLine(9), FILE);
+  assert.equal(s.participants.find((p) => p.id === 8)?.name, "N8");
+  assert.ok(
+    s.notices.includes("nodes.8.name: not given, so the node is named after its id: N8"),
+    s.notices.join("\n"),
   );
   expectError(
     withLine(9, '    name: ""'),
@@ -330,15 +331,27 @@ Deno.test("a round timeout <= 0 is an error", () => {
   }
 });
 
-Deno.test("fewer than 3 delegates is an error that explains the majority rule", () => {
+Deno.test("fewer than 3 delegates loads with a notice that explains the majority rule; none is an error", () => {
   const text = withLine(15, "  10: { name: E, is_delegate: false, is_normal: true }")
     .replace("11: { name: F, is_delegate: true", "11: { name: F, is_delegate: false")
     .replace("12: { name: G, is_delegate: true", "12: { name: G, is_delegate: false")
     .replace("follower_ignore: [9, 10, 12]", "follower_ignore: [9]");
+  const s = parseScenario(text, FILE);
+  assert.deepEqual(s.participants.filter((p) => p.delegate).map((p) => p.name), ["C", "D"]);
+  assert.ok(
+    s.notices.some((n) =>
+      /^nodes: only 2 delegates \(C, D\): with fewer than 3, a single dishonest delegate is already half .*more than half of the delegates/
+        .test(n)
+    ),
+    s.notices.join("\n"),
+  );
   expectError(
-    text,
+    baseLines().join("\n").replaceAll("is_delegate: true", "is_delegate: false").replace(
+      "follower_ignore: [9, 10, 12]",
+      "follower_ignore: []",
+    ),
     { line: 5, column: 1, keyPath: "nodes" },
-    /^2 delegates \(is_delegate: true\); at least 3 are needed, because .*more than half of the delegates/,
+    /^no delegate \(is_delegate: true\); .*at least one is needed/,
   );
 });
 
@@ -434,7 +447,7 @@ Deno.test("fields of the original configuration are accepted and reported as not
     FILE,
   );
   const n = (prefix: string) => s.notices.find((x) => x.startsWith(prefix)) ?? "";
-  assert.match(n("nodes.8.port:"), /ignored \(the original configuration's network address/);
+  assert.match(n("nodes.8.port:"), /^nodes.8.port: kept as the node's network address/);
   assert.match(n("nodes.8.public_key:"), /ignored \(.*key file/);
   assert.match(n("nodes.8.pk_path:"), /ignored/);
   assert.match(n("nodes.8.sk_path:"), /ignored/);
@@ -491,6 +504,9 @@ const VOCABULARY = [
   ...["follower_ignore", "follower_error", "follower_feasible", "follower_collusion"],
   ...["follower_trick_ignore", "follower_trick_error", "equivocate", "crash_at_round", "delay_ms"],
   ...["equivocate_metadata", "oversize", "junk", "impersonate"],
+  // Files of the published code: YAML 1.1 booleans, scene classes and their parameters, addresses.
+  ...["yes", "No", "on", "OFF", "y", "N", "class", "a.MultiEnergyPoo", "x.SimpleSum", "SimpleAdd", "port"],
+  ...["step_timeout_sec", "final_round", "ptry", "transport", "tcpv1", "micronet_init_sec", "127.0.0.1"],
 ];
 
 Deno.test("property: random strings never make the loader throw anything but ScenarioError", () => {
@@ -608,7 +624,7 @@ Deno.test("the behaviours of issue 9 load: equivocate_metadata, oversize, junk, 
   expectError(
     withLine(13, "      junk: 1"),
     { line: 13, column: 13, keyPath: "nodes.8.leader_evil.junk" },
-    /^expected true or false, found 1$/,
+    /^expected true or false \(or yes\/no, on\/off, y\/n, in any letter case\), found 1$/,
   );
   // A follower gets one thing from the leader: equivocate_metadata is a leader-send behaviour.
   expectError(

@@ -1,5 +1,5 @@
 /**
- * The deterministic simulator on named runs: Scenario I as POSO.md spells it
+ * The deterministic simulator on named runs: Scenario I as scenarios/scenario1.yaml spells it
  * out, replay by seed, and the protocol's documented weak spot.
  */
 import assert from "node:assert/strict";
@@ -89,7 +89,7 @@ Deno.test("a crashed leader restarts from its snapshot within the round and its 
 });
 
 /**
- * The known weak spot of the protocol as POSO.md specifies it (no strict
+ * The known weak spot of the paper rules (docs/protocol.md; no strict
  * mode): the round timeout is the only synchrony assumption, and a dishonest
  * relayer can deliver a valid proposal to ONE honest delegate just before
  * the timeout. That delegate commits; its own relay lands after the others

@@ -12,7 +12,7 @@ import { formatAmount, type SolutionDetails } from "../types.ts";
 import { dispatchCostUnit, HOURS_PER_DAY, trueCost } from "./cost.ts";
 import type { DispatchModel } from "./dispatch.ts";
 
-/** The article's costs of the bundled UoM case's dispatches, $ per day (its nonlinear model's figures). */
+/** Published reference costs of the bundled UoM case's dispatches (docs/model.md, "Reference figures"), $ per day. */
 export const PUBLISHED_COST_USD: Partial<Record<ProposalVariant, number>> = {
   optimal: 744.09,
   selfish: 904.17,

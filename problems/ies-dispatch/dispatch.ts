@@ -1,5 +1,5 @@
 /**
- * The 24-hour dispatch LP of an integrated energy system (MODEL.md), built
+ * The 24-hour dispatch LP of an integrated energy system (docs/model.md), built
  * as a list of component functions over a validated {@link IesCase}:
  *
  *   addGrid, addHub (addChp, addBoiler, addStorage), addElectricNetwork,
@@ -18,7 +18,7 @@
 import type { Hub, IesCase, Storage } from "./case.ts";
 import { LpBuilder, type SparseLp, withObjective } from "../../lp/lp.ts";
 
-/** Largest error the piecewise-linear CHP cost may add to a day's cost, in $ (MODEL.md: under one cent). */
+/** Largest error the piecewise-linear CHP cost may add to a day's cost, in $ (docs/model.md: under one cent). */
 export const PWL_MAX_ERROR_USD_PER_DAY = 0.005;
 
 /**
@@ -31,13 +31,13 @@ export const GENEROUS_LIMIT_FACTOR = 2;
 /** Sides of the inner polygon that stands for the CHP capability quarter-circle P² + Q² <= S². */
 export const CHP_CIRCLE_SIDES = 16;
 
-/** Grid-import weight of the published selfish objective (MODEL.md). */
+/** Grid-import weight of the published selfish objective (docs/model.md). */
 export const SELFISH_GRID_WEIGHT = 1.5;
 
-/** Reward, in $ per kWh, that the selfish objective gives its own hub's electricity (MODEL.md). */
+/** Reward, in $ per kWh, that the selfish objective gives its own hub's electricity (docs/model.md). */
 export const SELFISH_REWARD_USD_PER_KWH = 1;
 
-/** The hub whose electricity the published selfish objective rewards (MODEL.md): hub 3. */
+/** The hub whose electricity the published selfish objective rewards (docs/model.md): hub 3. */
 const PUBLISHED_SELFISH_HUB = 3;
 
 /** The objective variants a leader may solve. */
@@ -269,7 +269,7 @@ function addBoiler(ctx: Ctx, hub: Hub, tag: string): number[] {
 }
 
 /**
- * Battery or heat tank with the published dynamics (MODEL.md), kept exactly:
+ * Battery or heat tank with the published dynamics (docs/model.md), kept exactly:
  * battery  E[t] = ret E[t-1] + In[t-1] - Out[t-1] (t = 2..T), E[1] = ret E[T] + In[T] - Out[T];
  * tank     S[t] = ret S[t-1] + In[t]   - Out[t]   (t = 2..T), S[1] = ret S[T] + In[T] - Out[T];
  * E[1] fixed at the initial energy; injection = eff × Out - In / eff.
@@ -434,7 +434,7 @@ function addHeatNetwork(ctx: Ctx): void {
 /**
  * Gas balance at every node in m³/h; lossless pipe flows of free sign; the
  * source node supplies without limit or cost. Gas loads are not scaled by the
- * load factor (MODEL.md scales electric and heat loads only).
+ * load factor (docs/model.md: electric and heat loads only).
  */
 function addGasNetwork(ctx: Ctx): void {
   const { ies, b } = ctx;
@@ -471,7 +471,7 @@ function systemScaleKw(ies: IesCase): number {
 }
 
 /**
- * Builds the dispatch LP of MODEL.md for a case.
+ * Builds the dispatch LP of docs/model.md for a case.
  *
  * @example
  * ```ts

@@ -5,7 +5,7 @@
  *
  * Everything is read from the dispatch vector x through the model's
  * {@link DispatchLayout} and from the case the model was built for, so the
- * series obey exactly the balances of the linear model (MODEL.md):
+ * series obey exactly the balances of the linear model (docs/model.md):
  *
  * - electricity, summed over every bus (the linearised DistFlow network is
  *   lossless, so branch flows cancel):
@@ -18,7 +18,7 @@
  *
  * Storage flows are taken on the network side, efficiency included:
  * "discharge delivered" is efficiency × discharge, "charging drawn" is
- * charge / efficiency (MODEL.md: injection = out × eff − in / eff). Reactive
+ * charge / efficiency (docs/model.md: injection = out × eff − in / eff). Reactive
  * power, gas and the network's internal flows are not part of the series.
  * A dispatch that satisfies every row makes each hour's `residualKw` zero up
  * to the solver's rounding; `toleranceKw` is the most a dispatch the
@@ -72,7 +72,7 @@ export interface StorageSeries {
   /** Id of the hub it belongs to (dimensionless). */
   hub: number;
   /**
-   * The model's energy variable of each hour, kWh (MODEL.md dynamics: a battery's E[t] is held at
+   * The model's energy variable of each hour, kWh (docs/model.md, storage dynamics: a battery's E[t] is held at
    * the start of hour t; a tank's S[t] after hour t's flows, S[1] being the fixed initial energy).
    */
   kwh: number[];

@@ -2,7 +2,7 @@
  * The dispatches a leader may propose, each with its certificate:
  *
  * - `optimal`:  the optimum of the true LP with its own duals;
- * - `selfish`:  the optimum of the published biased objective (MODEL.md);
+ * - `selfish`:  the optimum of the published biased objective (docs/model.md);
  * - `feasible`: a grid-heavy dispatch (the optimum when grid import is free);
  * - `corrupt`:  the optimum with its costliest hour of grid import deleted,
  *               a cheaper-looking day that breaks the grid bus's power balance;
