@@ -53,6 +53,9 @@
 // Problems as plug-ins: the contract, the registry, the days' schedule.
 export * from "./problems/types.ts";
 export * from "./problems/registry.ts";
+// What every kind's CSV and case reader share.
+export * from "./problems/csv.ts";
+export * from "./problems/case_json.ts";
 export * from "./problems/schedule.ts";
 export * from "./problems/ies-dispatch/kind.ts";
 export * from "./problems/ies-dispatch/verifier.ts";
@@ -74,6 +77,8 @@ export * from "./problems/ies-dispatch/summary.ts";
 // Bigger cases for scaling studies, and a dispatch's hourly series as CSV.
 export * from "./problems/ies-dispatch/scale.ts";
 export * from "./problems/ies-dispatch/csv.ts";
+// What `poso solve` shows of a dispatch.
+export * from "./problems/ies-dispatch/details.ts";
 
 // The protocol core (pure state machines) and its trace.
 export * from "./consensus/types.ts";
@@ -107,6 +112,8 @@ export {
   type SupervisorOptions,
   WORKER_MODULE,
 } from "./actors/supervisor.ts";
+// The "did you mean" of an unknown key in a scenario or a case.
+export { nearestKey } from "./actors/files.ts";
 // Ed25519 keys of the participants (a key directory or a seed), signing and verifying.
 export * from "./actors/keys.ts";
 // Message authentication: the shells sign what their machines send and check what they receive.

@@ -55,14 +55,22 @@ import {
   proposalDigest,
 } from "../consensus/signing.ts";
 import type { NodeId } from "../consensus/types.ts";
-import { type Certificate, describeVerdict } from "../lp/certificate.ts";
+import { type Certificate, describeVerdict, withSymbol } from "../lp/certificate.ts";
 import { problemKind, problemKinds, readCaseFile } from "../problems/registry.ts";
 import { DAILY_LOAD_VARIATION, dayLoadFactor } from "../problems/schedule.ts";
-import type { CaseFile, Problem, ProblemKind } from "../problems/types.ts";
+import {
+  type CaseFile,
+  type CostUnit,
+  formatAmount,
+  type Problem,
+  type ProblemKind,
+} from "../problems/types.ts";
 import { publicKeyFile, readPublicKey, verifySignature } from "./keys.ts";
 
 /**
- * Largest accepted difference between a block's `costUsd` and the recomputed true cost, $ per day.
+ * The dispatch's largest accepted difference between a block's `costUsd` and the recomputed true
+ * cost, $ per day. A recheck allows each problem kind its own cost unit's `claimTolerance` (this
+ * for `ies-dispatch`).
  *
  * @example
  * ```ts
@@ -394,8 +402,8 @@ async function evidenceProblem(c: Chain, b: BlockRecord): Promise<Reason> {
 interface CertificateChecks {
   /** The certificate's verdict against the day's LP (undefined when accepted). */
   verdict(loadFactor: number, day: number, cert: Certificate): Promise<Reason>;
-  /** The dispatch's true cost, $ per day. */
-  cost(loadFactor: number, cert: Certificate): Promise<number>;
+  /** The solution's true cost, and the unit of the day's problem it is measured in. */
+  cost(loadFactor: number, cert: Certificate): Promise<{ cost: number; unit: CostUnit }>;
 }
 
 function certificateChecks(source: () => Promise<{ kind: ProblemKind; case: unknown }>): CertificateChecks {
@@ -415,7 +423,7 @@ function certificateChecks(source: () => Promise<{ kind: ProblemKind; case: unkn
     return m;
   };
   const verdicts = new Map<string, Promise<Reason>>();
-  const costs = new Map<string, Promise<number>>();
+  const costs = new Map<string, Promise<{ cost: number; unit: CostUnit }>>();
   const key = (factor: number, cert: Certificate) => `${factor}|${certificateDigest(cert)}`;
   return {
     verdict(factor, day, cert) {
@@ -429,7 +437,9 @@ function certificateChecks(source: () => Promise<{ kind: ProblemKind; case: unkn
               return `the certificate is for LP ${short(cert.lpId)}, day ${day}'s LP is ${short(m.id)}`;
             }
             const verdict = m.verifier.verify(cert);
-            return verdict.verdict === "accepted" ? undefined : `certificate ${describeVerdict(verdict)}`;
+            return verdict.verdict === "accepted"
+              ? undefined
+              : `certificate ${describeVerdict(verdict, m.verifier.cost)}`;
           }),
         );
       }
@@ -438,7 +448,12 @@ function certificateChecks(source: () => Promise<{ kind: ProblemKind; case: unkn
     cost(factor, cert) {
       const k = key(factor, cert);
       let v = costs.get(k);
-      if (!v) costs.set(k, v = model(factor).then((m) => m.verifier.costUsd(cert)));
+      if (!v) {
+        costs.set(
+          k,
+          v = model(factor).then((m) => ({ cost: m.verifier.costUsd(cert), unit: m.verifier.cost })),
+        );
+      }
       return v;
     },
   };
@@ -448,10 +463,12 @@ async function certificateProblem(c: Chain, b: BlockRecord, cert: Certificate): 
   if (!c.certificates) return undefined;
   const bad = await c.certificates.verdict(b.loadFactor, b.day, cert);
   if (bad || !c.recheck) return bad;
-  const cost = await c.certificates.cost(b.loadFactor, cert);
-  if (!(Math.abs(cost - b.costUsd) <= COST_TOLERANCE_USD)) {
-    return `recheck: costUsd is $${b.costUsd}, the dispatch's true cost is $${cost.toFixed(4)} ` +
-      `(tolerance $${COST_TOLERANCE_USD})`;
+  const { cost, unit } = await c.certificates.cost(b.loadFactor, cert);
+  if (!(Math.abs(cost - b.costUsd) <= unit.claimTolerance)) {
+    return `recheck: costUsd is ${withSymbol(unit.symbol, String(b.costUsd))}, the ${unit.solution}'s true ` +
+      `${unit.quantity} is ${formatAmount(unit, cost, 4)} (tolerance ${
+        withSymbol(unit.symbol, String(unit.claimTolerance))
+      })`;
   }
   return undefined;
 }

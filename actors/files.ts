@@ -11,6 +11,8 @@
  *   (`<name>.ledger.jsonl`): 1 to {@link MAX_NODE_NAME_CHARS} characters from
  *   `A-Z a-z 0-9 _ -`, and not a Windows device name. No such name can hold a
  *   path separator or a dot, so a file named after it never leaves its directory.
+ * - {@link nearestKey}: the "did you mean" of an unknown key, shared by the
+ *   scenario loader and every problem kind's case reader.
  *
  * @module
  */
@@ -216,4 +218,46 @@ export function nodeNameProblem(name: unknown): string | undefined {
  */
 export function isSafeName(name: unknown): name is string {
   return nodeNameProblem(name) === undefined;
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions), two rows at a time. */
+function editDistance(a: string, b: string): number {
+  let prev2: number[] = [], prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j], prev2[j - 2] + 1);
+      }
+    }
+    [prev2, prev] = [prev, row];
+  }
+  return prev[b.length];
+}
+
+/**
+ * The known key nearest to `key` (a typo's likely meaning), or undefined when none is close: a known
+ * key `k` is close when at most a third of its letters differ (at least one), edit distance ignoring
+ * the case of `key`, adjacent transpositions counting one. Of several close keys the nearest (the
+ * first listed on a tie) is taken. Keys whose length differs by more than that are skipped unread,
+ * so a long key costs nothing.
+ *
+ * @example
+ * ```ts
+ * import { nearestKey } from "./files.ts";
+ * console.log(nearestKey("folower_ignore", ["follower_ignore", "delay_ms"]), nearestKey("xyz", ["delay_ms"]));
+ * // follower_ignore undefined
+ * ```
+ */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined, bestDistance = Infinity;
+  const lower = key.toLowerCase();
+  for (const k of known) {
+    const allowed = Math.max(1, Math.floor(k.length / 3));
+    if (Math.abs(key.length - k.length) > allowed) continue; // the distance is at least this
+    const d = editDistance(lower, k);
+    if (d <= allowed && d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
 }

@@ -57,7 +57,7 @@ import { type KeyPair, seedKeyPair } from "./keys.ts";
 export interface BookEntry {
   /** The variant's dispatch and certificate (one object for the whole process). */
   certificate: Certificate;
-  /** True cost, $ per day (what the leader claims). */
+  /** True cost, in the problem kind's cost unit (what the leader claims). */
   costUsd: number;
 }
 

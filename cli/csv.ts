@@ -1,19 +1,52 @@
 /**
  * The files of `--csv DIR` (`poso solve`, `poso run`): the directory is made and checked
- * before any work starts, and the CSV text of problems/ies-dispatch/csv.ts is written
- * into it after the work.
+ * before any work starts, and after the work the problem kind's own CSV file (problems/types.ts
+ * ProblemCsv: `dispatch.csv` for the dispatch, `values.csv` for SimpleSum) and, for a run,
+ * `days.csv` (problems/csv.ts) are written into it.
  *
  * @module
  */
 import { join } from "node:path";
 import type { RunReport } from "../consensus/report.ts";
-import { type DayRow, daysCsv, dispatchCsv, runDispatchCsv } from "../problems/ies-dispatch/csv.ts";
-import { type DispatchSeries, isDispatchSeries } from "../problems/ies-dispatch/series.ts";
+import { type DayRow, DAYS_CSV, daysCsv } from "../problems/csv.ts";
+import { problemKind, problemKinds } from "../problems/registry.ts";
+import type { ProblemKind, ProblemSummary } from "../problems/types.ts";
 
-/** The hourly dispatch, per source and hub. */
-export const DISPATCH_CSV = "dispatch.csv";
-/** One record per day of a run. */
-export const DAYS_CSV = "days.csv";
+export { DAYS_CSV };
+
+/**
+ * The files a `--csv` directory may receive from a command of any kind: `days.csv` (runs only) and
+ * every registered kind's own file, for checking the directory before the kind is known.
+ *
+ * @example
+ * ```ts
+ * import { csvFilesOfAnyKind } from "./csv.ts";
+ * console.log(csvFilesOfAnyKind(true)); // [ "days.csv", "dispatch.csv", "values.csv" ]
+ * ```
+ */
+export function csvFilesOfAnyKind(run: boolean): string[] {
+  const own = problemKinds().flatMap((k) => problemKind(k).csv?.file ?? []);
+  return [...new Set([...(run ? [DAYS_CSV] : []), ...own])];
+}
+
+/**
+ * What `--csv` writes, for a command's help: `days.csv` for a run, then each kind's file (or that it
+ * writes none).
+ *
+ * @example
+ * ```ts
+ * import { csvHelp } from "./csv.ts";
+ * console.log(csvHelp(false).startsWith("ies-dispatch: dispatch.csv")); // true
+ * ```
+ */
+export function csvHelp(run: boolean): string {
+  const kinds = problemKinds().map((name) => {
+    const csv = problemKind(name).csv;
+    return `${name}: ${csv ? `${csv.file} (${csv.title})` : "no file of its own"}`;
+  });
+  return (run ? `${DAYS_CSV} (one row per day: round, leader, cost, gap) and, by problem kind, ` : "") +
+    kinds.join("; ");
+}
 
 /**
  * A `--csv` directory that cannot be used; the message names it and says why.
@@ -79,16 +112,23 @@ export async function prepareCsvDir(dir: string, files: readonly string[]): Prom
 export type WriteFile = (path: string, text: string) => Promise<void>;
 
 /**
- * Writes `dispatch.csv` of one dispatch into `dir`; returns the path written.
+ * Writes the kind's CSV of one solution (its summary's series) into `dir`; returns the path
+ * written, or undefined for a kind that has no CSV of its own.
  *
  * @example
  * ```ts ignore
- * const file = await writeSolveCsv("out/x4", series, (p, t) => Deno.writeTextFile(p, t));
+ * const file = await writeSolveCsv("out/x4", kind, summary, (p, t) => Deno.writeTextFile(p, t));
  * ```
  */
-export async function writeSolveCsv(dir: string, series: DispatchSeries, write: WriteFile): Promise<string> {
-  const file = join(dir, DISPATCH_CSV);
-  await write(file, dispatchCsv(series));
+export async function writeSolveCsv(
+  dir: string,
+  kind: ProblemKind,
+  summary: ProblemSummary,
+  write: WriteFile,
+): Promise<string | undefined> {
+  if (!kind.csv) return undefined;
+  const file = join(dir, kind.csv.file);
+  await write(file, kind.csv.solution(summary.series));
   return file;
 }
 
@@ -106,29 +146,34 @@ export function dayRow(r: RunReport, position: number): DayRow {
 }
 
 /**
- * Writes a run's CSV files into `dir`: `days.csv` (one record per day) and, when a block was
- * accepted and the run's problem has an hourly dispatch series (`ies-dispatch`), `dispatch.csv`
- * (every hour of every day whose block was accepted). Returns the paths written.
+ * Writes a run's CSV files into `dir`: the kind's own file (`dispatch.csv` for the dispatch: every
+ * hour of every day whose block was accepted), when the kind has one and a block was accepted, and
+ * `days.csv` (one record per day, amounts named after the kind's cost unit). Returns the paths
+ * written.
  *
  * @example
  * ```ts ignore
- * const files = await writeRunCsv("out/week", reports, (p, t) => Deno.writeTextFile(p, t));
+ * const files = await writeRunCsv("out/week", reports, (p, t) => Deno.writeTextFile(p, t), problemKind("ies-dispatch"));
  * ```
  */
-export async function writeRunCsv(dir: string, reports: RunReport[], write: WriteFile): Promise<string[]> {
+export async function writeRunCsv(
+  dir: string,
+  reports: RunReport[],
+  write: WriteFile,
+  kind: ProblemKind,
+): Promise<string[]> {
   const rows = reports.map((r, i) => dayRow(r, i + 1));
-  const days = reports.flatMap((r, i) => {
-    const series = r.outcome ? r.dispatch?.series : undefined;
-    return isDispatchSeries(series) ? [{ day: rows[i].day, series }] : [];
-  });
+  const days = reports.flatMap((r, i) =>
+    r.outcome && r.dispatch ? [{ day: rows[i].day, series: r.dispatch.series }] : []
+  );
   const written: string[] = [];
-  if (days.length > 0) {
-    const file = join(dir, DISPATCH_CSV);
-    await write(file, runDispatchCsv(days));
+  if (kind.csv && days.length > 0) {
+    const file = join(dir, kind.csv.file);
+    await write(file, kind.csv.days(days));
     written.push(file);
   }
   const file = join(dir, DAYS_CSV);
-  await write(file, daysCsv(rows));
+  await write(file, daysCsv(rows, reports.find((r) => r.costUnit)?.costUnit ?? kind.cost));
   written.push(file);
   return written;
 }

@@ -4,14 +4,17 @@
  * @module
  */
 import type { RunReport } from "../consensus/report.ts";
+import { problemKind } from "../problems/registry.ts";
+import { formatAmount } from "../problems/types.ts";
 import { renderTable } from "./table.ts";
 
 const ms = (v: number | undefined) => v === undefined ? "—" : v.toFixed(0);
 
 /**
  * One row per day: block height, load factor, round and leader of the
- * accepted block, its cost, the ledger blocks written and their size, and
- * where the day's time went (ms).
+ * accepted block, its cost (in the run's cost unit; a report without one is
+ * the dispatch's), the ledger blocks written and their size, and where the
+ * day's time went (ms).
  *
  * @example
  * ```ts
@@ -19,6 +22,7 @@ const ms = (v: number | undefined) => v === undefined ? "—" : v.toFixed(0);
  * ```
  */
 export function renderDays(reports: RunReport[]): string {
+  const unit = reports.find((r) => r.costUnit)?.costUnit ?? problemKind().cost;
   const rows = reports.map((r) => {
     const t = r.timings;
     return [
@@ -26,7 +30,7 @@ export function renderDays(reports: RunReport[]): string {
       r.day ? r.day.loadFactor.toFixed(4) : "—",
       r.outcome ? `${r.outcome.round}` : "—",
       r.outcome?.leader ?? "—",
-      r.outcome ? `$${r.outcome.costUsd}` : "no block",
+      r.outcome ? formatAmount(unit, r.outcome.costUsd, 0) : "no block",
       r.day ? `${r.day.blocksWritten}` : "—",
       r.day ? `${r.day.blockBytes}` : "—",
       ms(t?.total),
@@ -45,7 +49,7 @@ export function renderDays(reports: RunReport[]): string {
         "load ×",
         "round",
         "leader",
-        "cost/day",
+        unit.per ? `${unit.quantity}/${unit.per}` : unit.quantity,
         "ledgers",
         "bytes/block",
         "total ms",

@@ -33,9 +33,9 @@ import { CaseError, loadCaseFile, MAX_CASE_BYTES, UOM_CASE_URL } from "../proble
 import { MAX_SCALE_COPIES, MAX_SCALE_DAYS, scaleCase, ScaleError } from "../problems/ies-dispatch/scale.ts";
 import { SolverError } from "../lp/glpk.ts";
 import { DEFAULT_SOLVER, type SolverName, SOLVERS } from "../lp/solver.ts";
-import { CaseFileError } from "../problems/registry.ts";
+import { CaseFileError, DEFAULT_PROBLEM, problemKind, problemKinds } from "../problems/registry.ts";
+import { PROPOSAL_VARIANTS, type ProposalVariant } from "../consensus/types.ts";
 import { ChainCaseError } from "../actors/chain_check.ts";
-import { type Variant, VARIANTS } from "../problems/ies-dispatch/variants.ts";
 import { renderTrace } from "../scenarios/render.ts";
 import {
   isDays,
@@ -49,7 +49,15 @@ import {
   secondsToMs,
 } from "../scenarios/loader.ts";
 import { caseSummary } from "./case.ts";
-import { CsvDirError, DAYS_CSV, DISPATCH_CSV, prepareCsvDir, writeRunCsv, writeSolveCsv } from "./csv.ts";
+import {
+  CsvDirError,
+  csvFilesOfAnyKind,
+  csvHelp,
+  DAYS_CSV,
+  prepareCsvDir,
+  writeRunCsv,
+  writeSolveCsv,
+} from "./csv.ts";
 import { renderDays } from "./days.ts";
 import { defaultKeyDir, formatKeys, generateKeys, showKeys } from "./keys.ts";
 import { formatLedgerVerdict, verifyLedgerDir } from "./ledger.ts";
@@ -161,7 +169,8 @@ Examples:
   poso run scenarios/scenario1.yaml              run the article's Scenario I on Worker actors
   poso run scenarios/scenario2.yaml --simulate --json > run.json
   poso report run.json -o run.html               the run as a self-contained HTML page
-  poso solve                                     solve the day's dispatch LP and check its certificate
+  poso solve                                     solve the bundled dispatch case and check its certificate
+  poso solve --problem simple-sum                the tutorial kind's bundled case (docs/adding-a-problem.md)
   poso case check my-case.json                   validate your own case (docs/case-format.md)
   poso ledger verify poso-data/scenario1 --recheck   check the ledgers a run wrote
   poso keys generate my-keys --scenario scenarios/scenario1.yaml
@@ -170,6 +179,17 @@ Run 'poso <command> --help' for a command's options, defaults and examples.
 Exit status: 0 success, 1 failure (the message names the file), 2 usage error.
 Output is plain text, never coloured (NO_COLOR is always honoured); progress notes go to stderr,
 only when it is a terminal, and never with --json.`;
+
+/** Help of `--case` for `poso solve` and `poso verify`. */
+const CASE_OPTION_HELP = "the case (JSON) of the problem (default: the problem kind's bundled case; " +
+  "for ies-dispatch the University of Manchester case)";
+
+/** `--problem <kind>` of `poso solve` and `poso verify`: a registered kind; `defaultText` says what applies without it. */
+function problemOption(
+  defaultText = `the kind whose validator accepts --case, else ${DEFAULT_PROBLEM}`,
+): Option {
+  return new Option("--problem <kind>", `the problem kind (default: ${defaultText})`).choices(problemKinds());
+}
 
 function buildProgram(io: CliIo): Command {
   const program = new Command("poso")
@@ -257,7 +277,7 @@ function buildProgram(io: CliIo): Command {
     )
     .option(
       "--csv <dir>",
-      `also write ${DISPATCH_CSV} (hourly dispatch of every accepted day) and ${DAYS_CSV} (one row per day) in this directory (made if missing)`,
+      `also write CSV files in this directory (made if missing): ${csvHelp(true)}`,
     )
     .addHelpText(
       "after",
@@ -363,7 +383,7 @@ function buildProgram(io: CliIo): Command {
           if (!opts.json) io.out(`report written to ${opts.report}`);
         }
         if (opts.csv) {
-          const written = await writeRunCsv(opts.csv, reports, io.writeFile);
+          const written = await writeRunCsv(opts.csv, reports, io.writeFile, problemKind(scenario.problem));
           if (!opts.json) io.out(`CSV written to ${written.join(", ")}`);
         }
         if (!last?.outcome) throw new ExitStatus(EXIT_FAILURE);
@@ -429,56 +449,82 @@ function buildProgram(io: CliIo): Command {
 
   program
     .command("solve")
-    .summary("solve the 24-hour dispatch LP with GLPK and check its certificate")
+    .summary("solve a case's problem with an LP solver and check its certificate")
     .description(
-      "Build the 24-hour dispatch LP of the case (docs/model.md), solve it with GLPK, check the solution's\n" +
-        "optimality certificate against the LP, and report the true cost, energy by source and timings.",
+      "Build day 1's problem of a case (any problem kind: " + problemKinds().join(", ") +
+        "), solve it with\n" +
+        "the chosen LP solver, check the solution's optimality certificate against the LP as a follower\n" +
+        "would, and report its true cost, what the kind adds (the dispatch, docs/model.md: cost and energy\n" +
+        "by source) and timings.",
     )
     .addOption(
-      new Option("--variant <name>", "which dispatch to produce (the proposals a leader can make)")
-        .choices([...VARIANTS])
+      new Option("--variant <name>", "which proposal to produce (the proposals a leader can make)")
+        .choices([...PROPOSAL_VARIANTS])
         .default("optimal"),
     )
-    .option("--case <file>", "case data (JSON) (default: the bundled UoM case)")
+    .addOption(problemOption())
+    .option("--case <file>", CASE_OPTION_HELP)
+    .addOption(
+      new Option("--solver <name>", "the LP solver").choices([...SOLVERS]).default(DEFAULT_SOLVER),
+    )
     .option("--out <file>", "also write the certificate (x, y) to this JSON file, for `poso verify`")
     .option("--json", "print one JSON object instead of the readable summary")
-    .option(
-      "--csv <dir>",
-      `also write ${DISPATCH_CSV}, the hourly dispatch per source and hub, in this directory`,
-    )
+    .option("--csv <dir>", `also write the solution as CSV in this directory: ${csvHelp(false)}`)
     .addHelpText(
       "after",
       epilogue([
-        "poso solve",
-        "poso solve --variant selfish --out selfish.json",
-        "poso solve --case my-case.json --json",
+        "poso solve                                    # the bundled dispatch case, with " + DEFAULT_SOLVER,
+        "poso solve --variant selfish --out selfish.json --solver glpk",
+        "poso solve --case my-case.json --json         # the kind is the one the case fits",
         "poso solve --case out/x4.json --csv out/x4",
+        "poso solve --problem simple-sum --csv out/sum # SimpleSum's bundled case: values.csv",
       ]),
     )
-    .action(async (opts: { variant: Variant; case?: string; out?: string; json?: boolean; csv?: string }) => {
-      if (opts.csv) await prepareCsvDir(opts.csv, [DISPATCH_CSV]);
-      if (opts.out !== undefined) {
-        await checkOutputFile(opts.out, "--out");
-        await checkDistinct(
-          [
-            { path: opts.out, what: "--out" },
-            ...(opts.csv === undefined
-              ? []
-              : [{ path: `${opts.csv}/${DISPATCH_CSV}`, what: `--csv's ${DISPATCH_CSV}` }]),
-          ],
-          opts.case === undefined ? [] : [{ path: opts.case, what: "the case file" }],
+    .action(
+      async (
+        opts: {
+          variant: ProposalVariant;
+          problem?: string;
+          case?: string;
+          solver: SolverName;
+          out?: string;
+          json?: boolean;
+          csv?: string;
+        },
+      ) => {
+        if (opts.csv) await prepareCsvDir(opts.csv, csvFilesOfAnyKind(false));
+        if (opts.out !== undefined) {
+          await checkOutputFile(opts.out, "--out");
+          await checkDistinct(
+            [
+              { path: opts.out, what: "--out" },
+              ...csvFilesOfAnyKind(false).flatMap((name) =>
+                opts.csv === undefined ? [] : [{ path: `${opts.csv}/${name}`, what: `--csv's ${name}` }]
+              ),
+            ],
+            opts.case === undefined ? [] : [{ path: opts.case, what: "the case file" }],
+          );
+        }
+        progressOf(io, opts.json)?.(
+          `building ${
+            opts.problem ?? "the case's"
+          } problem and solving the ${opts.variant} variant with ${opts.solver}`,
         );
-      }
-      progressOf(io, opts.json)?.(
-        `building the dispatch LP and solving the ${opts.variant} variant with GLPK`,
-      );
-      const { report, certificate, series } = await runSolve(opts.variant, opts.case);
-      if (opts.out) await io.writeFile(opts.out, JSON.stringify(certificate) + "\n");
-      const csvFile = opts.csv ? await writeSolveCsv(opts.csv, series, io.writeFile) : undefined;
-      io.out(opts.json ? JSON.stringify(report) : formatSolveReport(report));
-      if (opts.out && !opts.json) io.out(`Certificate written to ${opts.out}`);
-      if (csvFile && !opts.json) io.out(`CSV written to ${csvFile}`);
-    });
+        const { report, details, certificate, summary, kind } = await runSolve({
+          variant: opts.variant,
+          solver: opts.solver,
+          ...(opts.problem === undefined ? {} : { problem: opts.problem }),
+          ...(opts.case === undefined ? {} : { casePath: opts.case }),
+        });
+        if (opts.out) await io.writeFile(opts.out, JSON.stringify(certificate) + "\n");
+        const csvFile = opts.csv ? await writeSolveCsv(opts.csv, kind, summary, io.writeFile) : undefined;
+        io.out(opts.json ? JSON.stringify(report) : formatSolveReport(report, details));
+        if (opts.out && !opts.json) io.out(`Certificate written to ${opts.out}`);
+        if (opts.csv && !opts.json) {
+          io.out(csvFile ? `CSV written to ${csvFile}` : `${kind.name} writes no CSV of a solution`);
+        }
+      },
+    );
 
   addCaseCommand(program, io);
 
@@ -486,21 +532,35 @@ function buildProgram(io: CliIo): Command {
     .command("verify")
     .summary("check a certificate file against the LP this program builds itself")
     .description(
-      "Check a certificate file (x, y; as `poso solve --out` writes) against the dispatch LP this\n" +
-        "program builds itself from the case data: feasibility, then the duality gap.",
+      "Check a certificate file (x, y; as `poso solve --out` writes) against day 1's LP that this\n" +
+        "program builds itself from the case: feasibility, then the duality gap. Without --problem and\n" +
+        "--case, the bundled case of the kind whose LP the certificate names.",
     )
     .argument("<certificate>", "certificate JSON file, as written by `poso solve --out`")
-    .option("--case <file>", "case data (JSON) (default: the bundled UoM case)")
+    .addOption(
+      problemOption(
+        "with --case, the kind whose validator accepts it; else the kind whose bundled case's LP the " +
+          `certificate names, else ${DEFAULT_PROBLEM}`,
+      ),
+    )
+    .option("--case <file>", CASE_OPTION_HELP)
     .option("--json", "print one JSON object")
     .addHelpText(
       "after",
       epilogue(
-        ["poso verify cert.json", "poso verify cert.json --case my-case.json --json"],
+        [
+          "poso verify cert.json",
+          "poso verify cert.json --case my-case.json --json",
+          "poso verify sum.json --problem simple-sum",
+        ],
         "Exit status: 0 accepted, 1 rejected or unreadable.",
       ),
     )
-    .action(async (file: string, opts: { case?: string; json?: boolean }) => {
-      const report = await runVerify(file, opts.case);
+    .action(async (file: string, opts: { problem?: string; case?: string; json?: boolean }) => {
+      const report = await runVerify(file, {
+        ...(opts.problem === undefined ? {} : { problem: opts.problem }),
+        ...(opts.case === undefined ? {} : { casePath: opts.case }),
+      });
       io.out(opts.json ? JSON.stringify(report) : formatVerifyReport(report));
       if (report.verdict.verdict !== "accepted") throw new ExitStatus(EXIT_FAILURE);
     });
@@ -733,8 +793,10 @@ async function checkRunOutputs(
     }
   }
   if (opts.csv !== undefined) {
-    await prepareCsvDir(opts.csv, [DISPATCH_CSV, DAYS_CSV]);
-    for (const name of [DISPATCH_CSV, DAYS_CSV]) {
+    const own = problemKind(scenario.problem).csv?.file;
+    const files = [DAYS_CSV, ...(own === undefined ? [] : [own])];
+    await prepareCsvDir(opts.csv, files);
+    for (const name of files) {
       outputs.push({ path: `${opts.csv}/${name}`, what: `--csv's ${name}` });
     }
   }

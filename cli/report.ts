@@ -25,6 +25,8 @@ import type {
   StorageSeries,
 } from "../problems/ies-dispatch/series.ts";
 import { isDispatchSeries } from "../problems/ies-dispatch/series.ts";
+import { problemKind } from "../problems/registry.ts";
+import { cellAmount, type CostUnit, formatAmount, perPeriod } from "../problems/types.ts";
 import { describeMisbehaviour, type Scenario } from "../scenarios/loader.ts";
 
 /** Options of {@link renderReportHtml}. */
@@ -83,9 +85,7 @@ const LIMIT_DASH = "3 3";
 const ZERO_KW = 1e-6;
 /** Lightness range of the shades given to the hubs of one source type, % (darkest, lightest). */
 const SHADE_LIGHTNESS_PCT = [30, 70] as const;
-/** Decimals of a dollar amount. */
-const USD_DECIMALS = 2;
-/** Decimals of an optimality gap, $ (the checker's tolerance is $0.01). */
+/** Decimals of an optimality gap, in the cost unit (the checker's tolerance is 0.01 of it). */
 const GAP_DECIMALS = 4;
 /** Decimals of a power or energy value in a tooltip, kW or kWh. */
 const TOOLTIP_DECIMALS = 1;
@@ -142,7 +142,18 @@ function num(v: number, decimals = 0): string {
   return `${sign}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${frac ? `.${frac}` : ""}`;
 }
 
-const usd = (v: number, decimals = USD_DECIMALS) => `$${num(v, decimals)}`;
+/**
+ * What a report's amounts are measured in: its own `costUnit`, else (a report of an older version)
+ * the scenario's problem kind's, else the dispatch's $ per day.
+ */
+function reportUnit(report: RunReport, scenario?: Scenario): CostUnit {
+  if (report.costUnit) return report.costUnit;
+  try {
+    return problemKind(scenario?.problem).cost;
+  } catch {
+    return problemKind().cost; // a scenario naming a kind this build lacks: never throw
+  }
+}
 
 /** `13:00–14:00` for hour index 13. */
 const hourSpan = (t: number) => `${String(t).padStart(2, "0")}:00–${String(t + 1).padStart(2, "0")}:00`;
@@ -664,13 +675,8 @@ function flowTable(report: RunReport, scenario?: Scenario): string {
     `</table></div>`;
 }
 
-/** Whole-dollar cost of a cell such as `<$744>E`, or undefined. */
-function cellCost(cell: string): number | undefined {
-  const m = /^<\$(-?\d+)>/.exec(cell);
-  return m ? Number(m[1]) : undefined;
-}
-
 function normalTable(report: RunReport, scenario?: Scenario): string {
+  const unit = reportUnit(report, scenario);
   const normals = normalNames(report, scenario);
   if (normals.length === 0) return `<p class="nothing">No normal node took part.</p>`;
   const received = report.normal?.received ?? {};
@@ -682,17 +688,20 @@ function normalTable(report: RunReport, scenario?: Scenario): string {
       ? `<span class="nothing">nothing received</span>`
       : `<ul class="msgs">${
         cells.map((c) => {
-          const agrees = typeof a === "number" && cellCost(c) === a;
+          const agrees = typeof a === "number" && cellAmount(c) === a;
+          const accepted = typeof a === "number"
+            ? `the accepted ${formatAmount(unit, a, 0)} ${unit.solution}`
+            : "";
           const title = typeof a !== "number"
             ? `${n} received ${c}`
             : agrees
-            ? `${n} received ${c}: matches the accepted $${a} dispatch`
-            : `${n} received ${c}: not the accepted $${a} dispatch`;
+            ? `${n} received ${c}: matches ${accepted}`
+            : `${n} received ${c}: not ${accepted}`;
           return `<li class="msg ${agrees ? "ok" : "other"}" title="${esc(title)}">${esc(c)}</li>`;
         }).join("")
       }</ul>`;
     const acc = typeof a === "number"
-      ? `<td class="accepted">$${esc(num(a))}</td>`
+      ? `<td class="accepted">${esc(formatAmount(unit, a, 0))}</td>`
       : `<td class="accepted none">none</td>`;
     return `<tr><th scope="row">${esc(n)}</th><td>${chips}</td>${acc}</tr>`;
   });
@@ -704,22 +713,25 @@ function normalTable(report: RunReport, scenario?: Scenario): string {
 // ---------------------------------------------------------------------------
 // Page
 
-/** A gap in dollars with four decimals, and its exact size when that rounds to zero: `$0.0000 ($1.2e-8)`. */
-function gapText(gapUsd: number): string {
-  const rounded = usd(gapUsd, GAP_DECIMALS);
+/** A gap with four decimals, and its exact size when that rounds to zero: `$0.0000 ($1.2e-8)`. */
+function gapText(unit: CostUnit, gapUsd: number): string {
+  const rounded = formatAmount(unit, gapUsd, GAP_DECIMALS);
   return gapUsd !== 0 && Math.abs(gapUsd) < 10 ** -GAP_DECIMALS / 2
-    ? `${rounded} ($${gapUsd.toExponential(1)})`
+    ? `${rounded} (${unit.symbol}${gapUsd.toExponential(1)})`
     : rounded;
 }
 
 function headerHtml(report: RunReport, scenario: Scenario | undefined, title: string): string {
   const o = report.outcome;
   const normals = normalNames(report, scenario);
+  const unit = reportUnit(report, scenario);
   const agreeing = o ? normals.filter((n) => own(report.normal?.accepted, n) === o.costUsd).length : 0;
   const outcome = o
-    ? `round ${esc(o.round)}, leader ${esc(o.leader)}, ${esc(usd(o.costUsd, 0))} per day, ` +
+    ? `round ${esc(o.round)}, leader ${esc(o.leader)}, ${esc(formatAmount(unit, o.costUsd, 0))}${
+      esc(perPeriod(unit))
+    }, ` +
       `accepted by ${agreeing} of ${normals.length} normal node${normals.length === 1 ? "" : "s"}`
-    : "no block: no dispatch was accepted by a normal node";
+    : `no block: no ${esc(unit.solution)} was accepted by a normal node`;
   const facts: [string, string][] = [
     [
       "Scenario",
@@ -733,8 +745,8 @@ function headerHtml(report: RunReport, scenario: Scenario | undefined, title: st
   const d = report.dispatch;
   if (d) {
     facts.push(
-      ["Certified cost", `${esc(usd(d.costUsd))} per day`],
-      ["Optimality gap", esc(gapText(d.gapUsd))],
+      [`Certified ${unit.quantity}`, esc(`${formatAmount(unit, d.costUsd)}${perPeriod(unit)}`)],
+      ["Optimality gap", esc(gapText(unit, d.gapUsd))],
       ["Certificate", esc(d.verdict)],
     );
   }
@@ -902,6 +914,7 @@ export function renderReportHtml(report: RunReport, options: ReportHtmlOptions =
   const scenario = options.scenario;
   const name = report.scenario || scenario?.name || "(unnamed scenario)";
   const title = options.title ?? `PoSo run report: ${name}`;
+  const unit = reportUnit(report, scenario);
   const scriptHash = createHash("sha256").update(PAGE_SCRIPT).digest("base64");
   const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${scriptHash}'; ` +
     `img-src data:; base-uri 'none'; form-action 'none'`;
@@ -920,15 +933,24 @@ export function renderReportHtml(report: RunReport, options: ReportHtmlOptions =
 ${headerHtml(report, scenario, title)}
 ${chartsHtml(report)}
 <section><h2>Delegate phase: messages received in every round</h2>
-<p class="key">A cell lists what the delegate received, <code>&lt;$OBJ&gt;PATH</code>: OBJ the dispatch's true
-cost in whole dollars, PATH the leader then the relayers. <span class="msg ok">green</span> passed the
+<p class="key">A cell lists what the delegate received, <code>&lt;${
+    esc(unit.symbol)
+  }OBJ&gt;PATH</code>: OBJ the
+${esc(unit.solution)}'s true ${esc(unit.quantity)}${
+    esc(perPeriod(unit))
+  }, rounded to a whole number, PATH the leader
+then the relayers. <span class="msg ok">green</span> passed the
 certificate check, <span class="msg bad">red</span> was rejected (the verdict follows; hover for details).
 Then the delegate's decision and its blacklist after the round.</p>
 ${flowTable(report, scenario)}
 </section>
 <section><h2>Normal-node phase</h2>
-<p class="key">The decisions each normal node received (<code>&lt;$744&gt;E</code>: from delegate E) and the
-dispatch it accepted; <span class="msg ok">green</span> decisions match the accepted one.</p>
+<p class="key">The decisions each normal node received (<code>&lt;${
+    esc(unit.symbol)
+  }OBJ&gt;E</code>: from delegate E)
+and the ${
+    esc(unit.solution)
+  } it accepted; <span class="msg ok">green</span> decisions match the accepted one.</p>
 ${normalTable(report, scenario)}
 </section>
 <footer>PoSo-TS run report. Self-contained: no script, style, font or image is loaded from anywhere.${

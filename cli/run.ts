@@ -10,6 +10,7 @@ import { loadProposalBook, simConfigFor, simulate } from "../actors/simulator.ts
 import { InputFileError, readCappedText } from "../actors/files.ts";
 import type { RoundReport, RunReport, RunTimings } from "../consensus/report.ts";
 import type { SolverName } from "../lp/solver.ts";
+import { type CostUnit, readCostUnit } from "../problems/types.ts";
 import type { DispatchSummary } from "../problems/ies-dispatch/summary.ts";
 import type { BalanceSeries, PowerSeries, StorageSeries } from "../problems/ies-dispatch/series.ts";
 import {
@@ -172,7 +173,7 @@ const MAX_REPORT_VALUES = 100_000;
 const MAX_REPORT_CHARS = 1_000_000;
 /** Most periods of a dispatch series, h: a year of hours. */
 const MAX_SERIES_HOURS = 8760;
-/** Largest magnitude of a power, energy, cost or time in a run report (kW, kWh, $, ms). */
+/** Largest magnitude of a power, energy, cost or time in a run report (kW, kWh, the run's cost unit, ms). */
 const MAX_REPORT_MAGNITUDE = 1e12;
 /** Largest block height (u32). */
 const MAX_HEIGHT = 0xffff_ffff;
@@ -353,6 +354,15 @@ function readDispatch(d: Field): DispatchSummary {
   };
 }
 
+/** The run's cost unit (problems/types.ts readCostUnit: every field checked, a fresh object). */
+function readUnit(u: Field): CostUnit {
+  try {
+    return readCostUnit(u.value);
+  } catch (e) {
+    u.fail(e instanceof Error ? e.message : String(e));
+  }
+}
+
 function readRound(r: Field): RoundReport {
   r.object();
   const failures = r.at("signatureFailures").optional((l) =>
@@ -420,6 +430,7 @@ function readRunReport(f: Field): RunReport {
     };
   });
   const timings = f.at("timings").optional(readTimings);
+  const costUnit = f.at("costUnit").optional(readUnit);
   const dispatch = f.at("dispatch").optional(readDispatch);
   return {
     scenario: f.at("scenario").text(),
@@ -438,6 +449,7 @@ function readRunReport(f: Field): RunReport {
     notices: texts(f.at("notices")),
     ...(day === undefined ? {} : { day }),
     ...(timings === undefined ? {} : { timings }),
+    ...(costUnit === undefined ? {} : { costUnit }),
     ...(dispatch === undefined ? {} : { dispatch }),
   };
 }

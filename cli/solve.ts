@@ -1,155 +1,167 @@
 /**
- * `poso solve`: build the dispatch LP, solve a variant, check its
- * certificate, and report cost, energy by source and timings.
+ * `poso solve`: build day 1's problem of a case (of any problem kind), solve a
+ * variant with a chosen LP back end, check its certificate as a follower
+ * would, and report its true cost, the kind's own details and timings.
  *
  * @module
  */
-import { type Certificate, checkCertificate, describeVerdict, type Verdict } from "../lp/certificate.ts";
-import { type IesCase, loadCaseFile, loadUomCase } from "../problems/ies-dispatch/case.ts";
-import { buildDispatchModel, type DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
+import { type Certificate, describeVerdict, type Verdict } from "../lp/certificate.ts";
 import { type LpSize, lpSize } from "../lp/lp.ts";
-import { type DispatchSeries, dispatchSeries } from "../problems/ies-dispatch/series.ts";
-import { solveVariant, type Variant } from "../problems/ies-dispatch/variants.ts";
-import { renderTable, usd, whole } from "./table.ts";
+import { DEFAULT_SOLVER, type SolverName } from "../lp/solver.ts";
+import type { ProposalVariant } from "../consensus/types.ts";
+import { problemKind, readCaseFile, readCaseFileOfAnyKind } from "../problems/registry.ts";
+import {
+  type CaseFile,
+  type CostUnit,
+  formatAmount,
+  perPeriod,
+  type Problem,
+  type ProblemKind,
+  type ProblemSummary,
+  type SolutionDetails,
+} from "../problems/types.ts";
+import { renderTable } from "./table.ts";
 
-/** Published reference costs (docs/model.md, "Reference figures"), $ per day. */
-export const PUBLISHED_COST_USD: Partial<Record<Variant, number>> = { optimal: 744.09, selfish: 904.17 };
-
-/** Hourly values of one hub, kW. */
-export interface HubReport {
-  id: number;
-  chpElectricKw: number[];
-  chpHeatKw: number[];
-  boilerHeatKw: number[];
-  /** Battery injection into its bus (discharge × eff − charge / eff). */
-  batteryInjectionKw: number[];
-  /** Heat-tank injection into its heat node. */
-  tankInjectionKw: number[];
+/** Where `poso solve` and `poso verify` take their problem from. */
+export interface ProblemChoice {
+  /** The problem kind (`--problem`); default: the kind whose validator accepts `casePath`, else `ies-dispatch`. */
+  problem?: string;
+  /** The case file (`--case`); default: the kind's bundled case. */
+  casePath?: string;
 }
 
-/** What `poso solve --json` prints. */
+/**
+ * The case a command names: `--case` of `--problem`'s kind; `--case` alone, of the kind whose
+ * validator accepts it; `--problem` alone, that kind's bundled case; neither, the default kind's.
+ */
+export function caseOf(choice: ProblemChoice): Promise<CaseFile> {
+  if (choice.problem !== undefined) return readCaseFile(problemKind(choice.problem), choice.casePath);
+  if (choice.casePath !== undefined) return readCaseFileOfAnyKind(choice.casePath);
+  return readCaseFile(problemKind());
+}
+
+/** Whether a case file is its kind's bundled case (published figures apply to it). */
+async function isBundled(c: CaseFile): Promise<boolean> {
+  const bundled = await readCaseFile(c.kind);
+  return bundled.digest === c.digest;
+}
+
+/** Day 1 of a case: block height 1, load factor 1 (what `poso run` poses first). */
+export function dayOne(c: CaseFile): Problem {
+  return c.kind.problemFor(c.case, { height: 1, loadFactor: 1 });
+}
+
+/** What `poso solve --json` prints; a kind adds its own fields ({@link Problem.details}). */
 export interface SolveReport {
-  variant: Variant;
+  /** The problem kind. */
+  problem: string;
+  /** The case's name. */
   case: string;
-  /** Periods of the case's horizon, h (24 for a day). */
-  hours: number;
+  /** The proposal variant solved. */
+  variant: ProposalVariant;
+  /** The LP back end that solved it. */
+  solver: SolverName;
+  /** What the amounts are measured in. */
+  costUnit: CostUnit;
+  /** True cost of the solution, in {@link SolveReport.costUnit}. */
   trueCostUsd: number;
-  lpObjectiveUsd: number;
-  publishedCostUsd: number | null;
-  costBreakdownUsd: { grid: number; chp: number; boiler: number };
-  gridImportKw: number[];
-  hubs: HubReport[];
+  /** The certificate check, as a follower does it. */
   certificate: {
     verdict: Verdict["verdict"];
+    /** Certified gap, in the cost unit (null when malformed). */
     gapUsd: number | null;
+    /** Largest violation relative to its scale (null when malformed). */
     maxViolation: number | null;
+    /** The verdict in words. */
     detail: string;
   };
+  /** Wall times: building the problem, solving the variant, checking the certificate, ms. */
   timingsMs: { build: number; solve: number; check: number };
-  size: LpSize;
+  /** The LP's size (variables and constraints from the proposal's shape when the kind has no LP). */
+  size: LpSize | { variables: number; constraints: number };
+  /** The kind's own fields ({@link Problem.details}), e.g. the dispatch's hubs. */
+  [field: string]: unknown;
 }
 
-/** The case named on the command line, or the bundled UoM case. */
-export function loadCase(path?: string): Promise<IesCase> {
-  return path ? loadCaseFile(path) : loadUomCase();
+/** Options of {@link runSolve}. */
+export interface SolveOptions extends ProblemChoice {
+  /** The variant to produce (default `optimal`). */
+  variant?: ProposalVariant;
+  /** The LP back end (default lp/solver.ts DEFAULT_SOLVER). */
+  solver?: SolverName;
 }
 
-function hubReports(model: DispatchModel, x: ArrayLike<number>): HubReport[] {
-  const at = (cols: number[]) => cols.map((j) => x[j]);
-  return model.layout.hubs.map((h, k) => {
-    const hub = model.ies.hubs[k];
-    const inject = (out: number[], inn: number[], eff: number) =>
-      out.map((j, t) => x[j] * eff - x[inn[t]] / eff);
-    return {
-      id: h.id,
-      chpElectricKw: at(h.chpElectricKw),
-      chpHeatKw: at(h.chpElectricKw).map((p) => p * hub.chp.heat_to_power_ratio),
-      boilerHeatKw: at(h.boilerHeatKw),
-      batteryInjectionKw: inject(h.batteryDischargeKw, h.batteryChargeKw, hub.battery.efficiency),
-      tankInjectionKw: inject(h.tankDischargeKw, h.tankChargeKw, hub.heat_tank.efficiency),
-    };
-  });
-}
-
-/** Builds, solves and checks; returns the report, the certificate and the dispatch's hourly series. */
-export async function runSolve(
-  variant: Variant,
-  casePath?: string,
-): Promise<{ report: SolveReport; certificate: Certificate; series: DispatchSeries }> {
-  const ies = await loadCase(casePath);
+/**
+ * Builds day 1's problem of the case, solves the variant, checks its certificate against the LP
+ * the problem built itself; returns the report, the kind's details (for the readable summary),
+ * the certificate, the solution's summary (its series, for CSV) and the kind.
+ */
+export async function runSolve(options: SolveOptions = {}): Promise<{
+  report: SolveReport;
+  details?: SolutionDetails;
+  certificate: Certificate;
+  summary: ProblemSummary;
+  kind: ProblemKind;
+}> {
+  const variant = options.variant ?? "optimal", solver = options.solver ?? DEFAULT_SOLVER;
+  const c = await caseOf(options);
   let t0 = performance.now();
-  const model = buildDispatchModel(ies);
+  const problem = dayOne(c);
   const build = performance.now() - t0;
-  const sol = await solveVariant(model, variant);
   t0 = performance.now();
-  const verdict = checkCertificate(model.lp, sol.certificate);
+  const { certificate, costUsd } = await problem.solve(variant, { solver });
+  const solve = performance.now() - t0;
+  t0 = performance.now();
+  const verdict = problem.verifier.verify(certificate);
   const check = performance.now() - t0;
-  const x = sol.certificate.x;
+  const unit = problem.verifier.cost;
   const figures = verdict.verdict === "malformed" ? null : verdict;
-  return {
-    certificate: sol.certificate,
-    series: dispatchSeries(model, x),
-    report: {
-      variant,
-      case: ies.name,
-      hours: model.layout.hours,
-      trueCostUsd: sol.cost.total,
-      lpObjectiveUsd: sol.lpObjectiveUsd,
-      publishedCostUsd: casePath ? null : PUBLISHED_COST_USD[variant] ?? null,
-      costBreakdownUsd: { grid: sol.cost.grid, chp: sol.cost.chp, boiler: sol.cost.boiler },
-      gridImportKw: model.layout.gridImportKw.map((j) => x[j]),
-      hubs: hubReports(model, x),
-      certificate: {
-        verdict: verdict.verdict,
-        gapUsd: figures?.gapUsd ?? null,
-        maxViolation: figures?.maxViolation ?? null,
-        detail: describeVerdict(verdict),
-      },
-      timingsMs: { build, solve: sol.solveMs, check },
-      size: lpSize(model.lp),
+  const details = problem.details?.(certificate, { variant, bundledCase: await isBundled(c) });
+  const report: SolveReport = {
+    ...details?.fields,
+    problem: c.kind.name,
+    case: c.kind.caseName(c.case),
+    variant,
+    solver,
+    costUnit: unit,
+    trueCostUsd: costUsd,
+    certificate: {
+      verdict: verdict.verdict,
+      gapUsd: figures?.gapUsd ?? null,
+      maxViolation: figures?.maxViolation ?? null,
+      detail: describeVerdict(verdict, unit),
     },
+    timingsMs: { build, solve, check },
+    size: problem.lp ? lpSize(problem.lp) : { variables: problem.shape.x, constraints: problem.shape.y },
+  };
+  return {
+    report,
+    ...(details ? { details } : {}),
+    certificate,
+    summary: problem.summary(certificate),
+    kind: c.kind,
   };
 }
 
-const sum = (a: number[]) => a.reduce((s, v) => s + v, 0);
-
-/** Hours of a day: a horizon this long is called a day. */
-const HOURS_PER_DAY = 24;
-
-/** The human-readable summary of a solve. */
-export function formatSolveReport(r: SolveReport): string {
-  const pub = r.publishedCostUsd;
-  const vsPub = pub === null
-    ? ""
-    : `   (published: ${usd(pub)}, ${(((r.trueCostUsd - pub) / pub) * 100).toFixed(3)} %)`;
-  const energy = r.hubs.map((h) => [
-    `hub ${h.id}`,
-    whole(sum(h.chpElectricKw)),
-    whole(sum(h.chpHeatKw)),
-    whole(sum(h.boilerHeatKw)),
-    whole(sum(h.batteryInjectionKw)),
-    whole(sum(h.tankInjectionKw)),
-  ]);
-  energy.push(["grid", whole(sum(r.gridImportKw)), "", "", "", ""]);
+/** The human-readable summary of a solve, with the kind's details (its lines and tables) when given. */
+export function formatSolveReport(r: SolveReport, details?: SolutionDetails): string {
+  const unit = r.costUnit;
+  const tables = (details?.tables ?? []).map((t) => `${t.title}\n${renderTable(t.header, t.rows, t.align)}`);
+  const quantity = `True ${unit.quantity}`.padEnd(13);
+  const size = r.size as Partial<LpSize>;
   const t = r.timingsMs;
   return [
-    `${r.case}, ${r.hours}-hour dispatch, variant: ${r.variant}`,
+    `${r.case}: ${r.problem}, variant ${r.variant}, solved with ${r.solver}`,
     "",
-    `True cost     ${usd(r.trueCostUsd)} per ${r.hours === HOURS_PER_DAY ? "day" : `${r.hours} h`}${vsPub}`,
-    `  grid import ${usd(r.costBreakdownUsd.grid)}`,
-    `  CHP units   ${usd(r.costBreakdownUsd.chp)}`,
-    `  gas boilers ${usd(r.costBreakdownUsd.boiler)}`,
-    `LP objective  ${usd(r.lpObjectiveUsd)} (piecewise-linear CHP cost)`,
-    "",
-    `Energy over the ${r.hours === HOURS_PER_DAY ? "day" : "horizon"}, kWh (storage: net injection)`,
-    renderTable(
-      ["source", "CHP elec", "CHP heat", "boiler heat", "battery", "heat tank"],
-      energy,
-      ["left", "right", "right", "right", "right", "right"],
-    ),
+    `${quantity} ${formatAmount(unit, r.trueCostUsd)}${perPeriod(unit)}${
+      details?.costNote ? `   ${details.costNote}` : ""
+    }`,
+    ...details?.lines ?? [],
+    ...tables.flatMap((table) => ["", table]),
     "",
     `Certificate   ${r.certificate.detail}`,
-    `Model         ${r.size.variables} variables, ${r.size.constraints} constraints, ${r.size.nonzeros} nonzeros`,
+    `Model         ${size.variables} variables, ${size.constraints} constraints` +
+    (size.nonzeros === undefined ? "" : `, ${size.nonzeros} nonzeros`),
     `Times         build ${t.build.toFixed(0)} ms, solve ${t.solve.toFixed(0)} ms, check ${
       t.check.toFixed(2)
     } ms`,

@@ -26,13 +26,3 @@ export function renderTable(header: string[], rows: string[][], align: Align[] =
       .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
-
-/** A dollar amount with two decimals, e.g. `$743.91`. */
-export function usd(v: number): string {
-  return `${v < 0 ? "-" : ""}$${Math.abs(v).toFixed(2)}`;
-}
-
-/** A number with thousands separators and no decimals, e.g. `12,345`. */
-export function whole(v: number): string {
-  return Math.round(v).toLocaleString("en-US");
-}

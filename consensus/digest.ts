@@ -14,6 +14,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Certificate } from "../lp/certificate.ts";
+import { formatAmount, perPeriod } from "../problems/types.ts";
 import type { Proposal, Verifier } from "./types.ts";
 
 const digests = new WeakMap<object, string>();
@@ -58,18 +59,17 @@ export function float64Bytes(v: ArrayLike<number>): Uint8Array {
 }
 
 /**
- * Largest accepted difference between the daily cost a leader claims for its
- * dispatch and the dispatch's true cost as the receiver computes it, $ per day
- * (one cent, the certificate checker's gap tolerance). Receivers compute the
- * same true cost from the same model; the tolerance covers only rounding in
- * other implementations. A claim further off is rejected.
+ * The dispatch's claim tolerance, $ per day (one cent, the certificate checker's gap tolerance): the
+ * `claimTolerance` of the `ies-dispatch` kind's cost unit, kept for callers that name it. Receivers
+ * check a claim against their problem's own {@link Verifier.cost} tolerance (claimProblem).
  */
 export const CLAIM_TOLERANCE_USD = 0.01;
 
 /**
- * Why a proposal's claimed daily cost is wrong, or undefined when it is within
- * {@link CLAIM_TOLERANCE_USD} of the dispatch's true cost (`env.costUsd`).
- * Call it only on a certificate that passed the check (its x has the right shape).
+ * Why a proposal's claimed cost is wrong, or undefined when it is within the cost unit's
+ * `claimTolerance` (`env.cost`) of the solution's true cost (`env.costUsd`). Call it only on a
+ * certificate that passed the check (its x has the right shape). The words and the symbol are the
+ * unit's.
  *
  * @example
  * ```ts
@@ -80,16 +80,24 @@ export const CLAIM_TOLERANCE_USD = 0.01;
  * const proposal = { height: 1, round: 1, leader: 8, certificate, claimedCostUsd: cost.total };
  * console.log(claimProblem(env, proposal)); // undefined
  * console.log(claimProblem(env, { ...proposal, claimedCostUsd: 1 }));
- * // claims $1.00 per day, the dispatch costs $743.91: off by $742.91 (tolerance $0.01)
+ * // claims $1.00 per day, the true cost is $743.91: off by $742.91 (tolerance $0.01)
  * ```
  */
 export function claimProblem(env: Verifier, proposal: Proposal): string | undefined {
   const claimed = proposal.claimedCostUsd, cost = env.costUsd(proposal.certificate);
-  const off = Math.abs(claimed - cost);
-  if (off <= CLAIM_TOLERANCE_USD) return undefined; // false for NaN and infinities: rejected
-  const usd = (v: number) => Number.isFinite(v) ? `$${v.toFixed(2)}` : String(v);
-  return `claims ${usd(claimed)} per day, the dispatch costs ${usd(cost)}: off by ${usd(off)} ` +
-    `(tolerance $${CLAIM_TOLERANCE_USD})`;
+  const unit = env.cost, off = Math.abs(claimed - cost);
+  if (off <= unit.claimTolerance) return undefined; // false for NaN and infinities: rejected
+  const amount = (v: number) => formatAmount(unit, v);
+  return `claims ${amount(claimed)}${perPeriod(unit)}, the true ${unit.quantity} is ${amount(cost)}: ` +
+    `off by ${amount(off)} (tolerance ${formatAmount(unit, unit.claimTolerance, toleranceDecimals(unit))})`;
+}
+
+/** Decimals that show a tolerance exactly (up to 10), at least the unit's own. */
+function toleranceDecimals(unit: { decimals: number; claimTolerance: number }): number {
+  for (let d = unit.decimals; d < 10; d++) {
+    if (Number(unit.claimTolerance.toFixed(d)) === unit.claimTolerance) return d;
+  }
+  return 10;
 }
 
 /**

@@ -184,9 +184,9 @@ export interface BlockRecord {
   dispatch: string;
   /** proposalDigest of {@link blockProposal} (consensus/signing.ts). */
   proposal: string;
-  /** True cost of the dispatch, $ per day. */
+  /** True cost of the solution, in the problem kind's cost unit ($ per day for the dispatch). */
   costUsd: number;
-  /** Cost the leader claimed, $ per day. */
+  /** Cost the leader claimed, in the same unit. */
   claimedCostUsd: number;
   /** The leader's signature of leaderStatement(chain, height, round, leader, proposal), base64url. */
   leaderSig: string;

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { costCell } from "../problems/types.ts";
 import { parseMessage } from "./messages.ts";
 import type { Outcome, RoundReport, RunReport } from "./report.ts";
 import type {
@@ -34,7 +35,7 @@ export interface RecorderOptions {
   env: Verifier;
   /** Notices about the scenario, copied into the report (default none). */
   notices?: string[];
-  /** Describes the accepted dispatch for the report (hourly series, cost, gap); omitted when not given. */
+  /** Describes the accepted solution for the report (the kind's series, cost, gap); omitted when not given. */
   dispatchOf?: (proposal: Proposal) => RunReport["dispatch"];
 }
 
@@ -99,9 +100,12 @@ export class Recorder {
     }
   }
 
-  /** A trace cell `<$OBJ>PATH` for a dispatch digest received along `path`. */
+  /**
+   * A trace cell `<$OBJ>PATH` (problems/types.ts costCell: the symbol and the grouping of the
+   * problem's cost unit) for a solution digest received along `path`.
+   */
   private cell(digest: string, path: NodeId[]): string {
-    return `<$${this.costByDigest.get(digest) ?? "?"}>${path.map((id) => this.name(id)).join("")}`;
+    return costCell(this.o.env.cost, this.costByDigest.get(digest), path.map((id) => this.name(id)).join(""));
   }
 
   /** Round `round` starts; `leader` is the leader most delegates follow. */
@@ -256,6 +260,8 @@ export class Recorder {
       outcome,
       notices: this.o.notices ?? [],
       evidence: this.evidence,
+      // A verifier made for a doc example may lack a unit; every problem kind's has one.
+      ...(this.o.env.cost ? { costUnit: this.o.env.cost } : {}),
       ...(dispatch ? { dispatch } : {}),
     };
   }

@@ -4,14 +4,16 @@
  * outcome. Both shells (Worker supervisor and simulator) produce it; the
  * CLI prints it as a table or as JSON.
  *
- * A cell string is `<$OBJ>PATH`: OBJ the dispatch's true cost in whole
- * dollars, PATH the participants' names from leader to last relayer
- * (`<$744>DE`: D's proposal relayed by E). In the normal-node phase PATH is
- * the deciding delegate (`<$744>E`).
+ * A cell string is `<$OBJ>PATH` (problems/types.ts costCell): OBJ the
+ * solution's true cost rounded to a whole number, after the symbol of the
+ * problem kind's cost unit (`$` for the dispatch, `Σ` for SimpleSum), PATH the
+ * participants' names from leader to last relayer (`<$744>DE`: D's proposal
+ * relayed by E). In the normal-node phase PATH is the deciding delegate
+ * (`<$744>E`). The report's `costUnit` names the unit.
  *
  * @module
  */
-import type { ProblemSummary } from "../problems/types.ts";
+import type { CostUnit, ProblemSummary } from "../problems/types.ts";
 
 import type { EquivocationEvidence } from "./types.ts";
 
@@ -44,7 +46,7 @@ export interface RoundReport {
 export interface NormalReport {
   /** Normal node name → decisions received (`<$744>E`). */
   received: Record<string, string[]>;
-  /** Normal node name → accepted cost in whole dollars, or null. */
+  /** Normal node name → accepted cost rounded to a whole number (in the run's cost unit), or null. */
   accepted: Record<string, number | null>;
 }
 
@@ -54,7 +56,7 @@ export interface Outcome {
   round: number;
   /** Name of that round's leader. */
   leader: string;
-  /** True cost of the accepted dispatch, whole dollars. */
+  /** True cost of the accepted solution, rounded to a whole number (in the run's cost unit). */
   costUsd: number;
 }
 
@@ -64,7 +66,7 @@ export interface RunTimings {
   total: number;
   /** Starting the Workers (the first day's report only; 0 on later days), ms. */
   startup: number;
-  /** Leaders' GLPK solves, summed over the rounds, ms. */
+  /** Leaders' LP solves, summed over the rounds, ms. */
   solving: number;
   /** Certificate checks (the busiest Worker's, per round), ms. */
   checking: number;
@@ -119,8 +121,15 @@ export interface RunReport {
   /** Where the wall time went (Worker runs). */
   timings?: RunTimings;
   /**
-   * The accepted dispatch, when the runtime has it: its hourly series, its true cost ($ per day),
-   * the certificate's optimality gap ($) and the checker's verdict in words.
+   * What the run's amounts (cells, `outcome.costUsd`, `normal.accepted`, `dispatch`) are measured
+   * in: the problem kind's cost unit. Absent in reports of older versions, whose amounts are the
+   * dispatch's $ per day.
+   */
+  costUnit?: CostUnit;
+  /**
+   * The accepted solution, when the runtime has it: the kind's series (a dispatch's hourly series),
+   * its true cost and the certificate's optimality gap (in {@link RunReport.costUnit}) and the
+   * checker's verdict in words.
    */
   dispatch?: ProblemSummary;
 }

@@ -9,6 +9,7 @@
  * @module
  */
 import type { Certificate, Verdict } from "../lp/certificate.ts";
+import type { CostUnit } from "../problems/types.ts";
 
 /** A participant's numeric id (u32). */
 export type NodeId = number;
@@ -53,9 +54,10 @@ export interface Proposal {
   /** The dispatch and its duality certificate. */
   certificate: Certificate;
   /**
-   * Daily cost the leader claims, $ per day. Receivers that check the proposal compute the true
-   * cost themselves and reject a claim off by more than `CLAIM_TOLERANCE_USD` (consensus/digest.ts);
-   * it is part of what the leader signs, so two claims are two proposals.
+   * Cost the leader claims, in the problem kind's cost unit ($ per day for the dispatch). Receivers
+   * that check the proposal compute the true cost themselves and reject a claim off by more than the
+   * unit's `claimTolerance` (consensus/digest.ts claimProblem); it is part of what the leader signs,
+   * so two claims are two proposals.
    */
   claimedCostUsd: number;
 }
@@ -136,16 +138,21 @@ export interface Verifier {
    * participants decide on is the whole proposal (`proposalDigest`, consensus/signing.ts).
    */
   digest(cert: Certificate): string;
-  /** True cost of a dispatch, $ per day: shown in the trace, and checked against a proposal's claim. */
+  /** True cost of a solution, in {@link Verifier.cost}'s unit: shown in the trace, and checked against a proposal's claim. */
   costUsd(cert: Certificate): number;
   /** A tampered copy of a certificate (for `follower_trick_error`): another x, same y. */
   tamper(cert: Certificate): Certificate;
+  /**
+   * What {@link Verifier.costUsd} is measured in (the problem kind's cost unit): the claim
+   * tolerance and the wording of trace cells and claim verdicts.
+   */
+  readonly cost: CostUnit;
 }
 
 /**
  * What a delegate's check of a received proposal said: the certificate checker's verdict, or
- * `misclaimed` when the certificate passed but the claimed daily cost is off (by more than
- * `CLAIM_TOLERANCE_USD`).
+ * `misclaimed` when the certificate passed but the claimed cost is off (by more than the cost
+ * unit's `claimTolerance`).
  */
 export type ReceivedVerdict = Verdict["verdict"] | "misclaimed";
 

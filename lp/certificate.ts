@@ -1,5 +1,6 @@
 /**
- * The LP-duality certificate of a dispatch and its checker (docs/model.md, "The certificate").
+ * The LP-duality certificate of a solution (a dispatch, a sum, ...) and its checker (docs/model.md,
+ * "The certificate").
  *
  * A certificate is a primal vector x and a dual vector y for the LP
  *   min c'x + c0,  rl <= A x <= ru,  l <= x <= u.
@@ -39,7 +40,7 @@
 import { createHash } from "node:crypto";
 import type { SparseLp } from "./lp.ts";
 
-/** Largest accepted optimality gap, $ per day. */
+/** Largest accepted optimality gap, in the unit of the LP's objective ($ per day for the dispatch). */
 export const GAP_TOLERANCE_USD = 0.01;
 
 /** Relative primal feasibility tolerance: a row or bound may be off by this × (1 + |bound|). */
@@ -361,21 +362,78 @@ export function checkCertificate(lp: SparseLp, cert: unknown, options: CheckOpti
 }
 
 /**
- * One line a person can read, e.g. `accepted: gap $0.0012 (tolerance $0.01)`.
+ * How {@link describeVerdict} words amounts: the symbol written before each, what the objective
+ * is called and what a solution is called. A problem kind's cost unit (problems/types.ts CostUnit)
+ * is one. The default writes bare numbers: `the objective is 4.5000`.
+ */
+export interface VerdictWording {
+  /** Written right before an amount, e.g. `$`; default none. */
+  symbol?: string;
+  /** The objective in words, e.g. `cost`; default `objective`. */
+  quantity?: string;
+  /** What a solution is called, e.g. `dispatch`; default `solution`. */
+  solution?: string;
+}
+
+/**
+ * `v` with `decimals` decimals and a comma between groups of three digits, the sign first:
+ * `-1,234.50`; `NaN`, `Infinity` and `-Infinity` as JavaScript writes them.
+ *
+ * @example
+ * ```ts
+ * import { groupedFixed } from "./certificate.ts";
+ * console.log(groupedFixed(1686957.149, 2), groupedFixed(-744, 0), groupedFixed(NaN, 2)); // 1,686,957.15 -744 NaN
+ * ```
+ */
+export function groupedFixed(v: number, decimals: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const text = Math.abs(v).toFixed(decimals);
+  const [int, frac] = text.split(".");
+  const sign = v < 0 && Number(text) !== 0 ? "-" : "";
+  return `${sign}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${frac === undefined ? "" : `.${frac}`}`;
+}
+
+/**
+ * An amount as people read it: the sign, then `symbol`, then the number (already written, e.g. by
+ * {@link groupedFixed}): `-$1,234.50`.
+ *
+ * @example
+ * ```ts
+ * import { withSymbol } from "./certificate.ts";
+ * console.log(withSymbol("$", "-0.25"), withSymbol("¥", "1,686,957")); // -$0.25 ¥1,686,957
+ * ```
+ */
+export function withSymbol(symbol: string, number: string): string {
+  return number.startsWith("-") ? `-${symbol}${number.slice(1)}` : `${symbol}${number}`;
+}
+
+/**
+ * One line a person can read, e.g. `accepted: gap $0.0012 (tolerance $0.01)` with the
+ * dispatch's wording. Amounts are in the LP objective's unit, written as `wording` says.
  *
  * @example
  * ```ts
  * console.log(describeVerdict({ verdict: "malformed", reason: "x is not an array" }));
  * // rejected as malformed: x is not an array
+ * const v = { verdict: "suboptimal" as const, objective: 904.17, lowerBound: 744.05, gapUsd: 160.12, maxViolation: 0 };
+ * console.log(describeVerdict(v, { symbol: "$", quantity: "cost" }));
+ * // rejected as suboptimal: the cost is $904.17, the certificate proves only >= $744.05 (gap $160.12)
  * ```
  */
-export function describeVerdict(v: Verdict): string {
+export function describeVerdict(v: Verdict, wording: VerdictWording = {}): string {
+  const symbol = wording.symbol ?? "", quantity = wording.quantity ?? "objective";
+  const solution = wording.solution ?? "solution";
+  /** An amount with `decimals` decimals, or with `digits` significant digits. */
+  const fixed = (n: number, decimals: number) => withSymbol(symbol, groupedFixed(n, decimals));
+  const precise = (n: number, digits: number) => withSymbol(symbol, n.toPrecision(digits));
   switch (v.verdict) {
     case "accepted":
-      return `accepted: gap $${v.gapUsd.toFixed(4)} (tolerance $${GAP_TOLERANCE_USD})`;
+      return `accepted: gap ${fixed(v.gapUsd, 4)} (tolerance ${
+        withSymbol(symbol, String(GAP_TOLERANCE_USD))
+      })`;
     case "suboptimal":
-      return `rejected as suboptimal: the dispatch costs $${v.objective.toFixed(2)}, ` +
-        `the certificate proves only >= $${v.lowerBound.toFixed(2)} (gap $${v.gapUsd.toFixed(2)})`;
+      return `rejected as suboptimal: the ${quantity} is ${fixed(v.objective, 2)}, ` +
+        `the certificate proves only >= ${fixed(v.lowerBound, 2)} (gap ${fixed(v.gapUsd, 2)})`;
     case "infeasible": {
       const w = v.worst;
       const side = w.value < w.lower
@@ -384,10 +442,10 @@ export function describeVerdict(v: Verdict): string {
       const worst = `${w.kind} ${w.name} = ${w.value.toPrecision(8)} is ${w.amount.toPrecision(4)} ${side}`;
       const below = v.belowBound;
       if (!below) return `rejected as infeasible: ${worst}`;
-      return `rejected as infeasible: the dispatch costs $${v.objective.toFixed(4)}, $${
-        below.usd.toPrecision(3)
-      } below the proven lower bound $${v.lowerBound.toFixed(4)} on every feasible dispatch (rounding ` +
-        `explains at most $${below.roundingBoundUsd.toPrecision(3)}), though each violation is within the ` +
+      return `rejected as infeasible: the ${quantity} is ${fixed(v.objective, 4)}, ${
+        precise(below.usd, 3)
+      } below the proven lower bound ${fixed(v.lowerBound, 4)} on every feasible ${solution} (rounding ` +
+        `explains at most ${precise(below.roundingBoundUsd, 3)}), though each violation is within the ` +
         `feasibility tolerance; the largest (${v.maxViolation.toPrecision(3)} of its scale): ${worst}`;
     }
     case "malformed":

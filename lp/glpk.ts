@@ -124,11 +124,11 @@ export interface LpSolution {
   status: "optimal";
   /** c'x + c0 at the solution. */
   objective: number;
-  /** Primal values, one per column. */
+  /** Primal values, one per column (every zero +0, never -0). */
   x: Float64Array;
-  /** Row duals (Lagrange multipliers), one per row; z = c - A'y. */
+  /** Row duals (Lagrange multipliers), one per row; z = c - A'y (every zero +0). */
   y: Float64Array;
-  /** Reduced costs z = c - A'y, one per column. */
+  /** Reduced costs z = c - A'y, one per column (every zero +0). */
   reducedCosts: Float64Array;
   /** Simplex time reported by GLPK, in ms. */
   solverMs: number;
@@ -314,14 +314,17 @@ export async function solveLp(lp: SparseLp, options: SolveOptions = {}): Promise
   const n = lp.colNames.length, m = lp.rowNames.length;
   const x = new Float64Array(n), y = new Float64Array(m);
   const vars = res.result.vars, dual = res.result.dual ?? {};
-  for (let j = 0; j < n; j++) x[j] = vars[lp.colNames[j]] ?? 0;
-  for (let i = 0; i < m; i++) y[i] = dual[lp.rowNames[i]] ?? 0;
+  // `+ 0` turns GLPK's -0s (24 in the UoM case's duals) into +0 (IEEE 754: -0 + 0 is +0
+  // when rounding to nearest): a -0 is stored as a value by the ledger's sparse encoding.
+  for (let j = 0; j < n; j++) x[j] = (vars[lp.colNames[j]] ?? 0) + 0;
+  for (let i = 0; i < m; i++) y[i] = (dual[lp.rowNames[i]] ?? 0) + 0;
   const reducedCosts = Float64Array.from(lp.c);
   for (let i = 0; i < m; i++) {
     for (let k = lp.rowStart[i]; k < lp.rowStart[i + 1]; k++) {
       reducedCosts[lp.colIndex[k]] -= lp.values[k] * y[i];
     }
   }
+  for (let j = 0; j < n; j++) reducedCosts[j] += 0;
   return {
     status: "optimal",
     objective: res.result.z + lp.c0,

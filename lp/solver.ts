@@ -51,8 +51,9 @@ export function isSolverName(v: unknown): v is SolverName {
 }
 
 /**
- * Solves `lp` with back end `name`. HiGHS's solutions hold no -0; GLPK's are as GLPK gives
- * them (its duals hold a few -0). Throws `LpInfeasibleError`, `LpUnboundedError` or `SolverFailedError`
+ * Solves `lp` with back end `name`. Neither back end's x, y or reduced costs hold a -0 (every
+ * zero is +0, so a certificate's bytes and ledger encoding do not depend on the solver's signs
+ * of zero). Throws `LpInfeasibleError`, `LpUnboundedError` or `SolverFailedError`
  * when there is no optimum, and an `Error` naming the back ends for an unknown `name`.
  *
  * @example

@@ -7,6 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import { InputFileError, readCapped } from "../actors/files.ts";
+import { CaseError } from "./case_error.ts";
+import { jsonSyntaxDetail } from "./case_json.ts";
 import { IES_DISPATCH } from "./ies-dispatch/kind.ts";
 import { SIMPLE_SUM } from "./simple-sum/kind.ts";
 import type { CaseFile, ProblemKind } from "./types.ts";
@@ -113,23 +115,66 @@ export async function readCaseFile<Case>(
   path: string | URL = kind.defaultCase,
 ): Promise<CaseFile<Case>> {
   const file = path instanceof URL ? path.pathname : path;
-  let bytes: Uint8Array;
+  const bytes = await caseBytes(path, file);
+  return {
+    kind,
+    case: kind.parseCase(caseJson(bytes, file, kind.name), file),
+    digest: caseDigest(bytes),
+    file,
+  };
+}
+
+/** A case file's bytes as JSON; a {@link CaseFileError} (never echoing the content) when they are not. */
+function caseJson(bytes: Uint8Array, file: string, what: string): unknown {
   try {
-    bytes = await readCapped(path, MAX_CASE_FILE_BYTES, "case files");
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (e) {
+    const why = e instanceof SyntaxError ? jsonSyntaxDetail(e) : "not UTF-8 text";
+    throw new CaseFileError(file, `not a JSON case file of ${what}: ${why}`);
+  }
+}
+
+/** Reads a case file at most {@link MAX_CASE_FILE_BYTES} long; a {@link CaseFileError} when it cannot. */
+async function caseBytes(path: string | URL, file: string): Promise<Uint8Array> {
+  try {
+    return await readCapped(path, MAX_CASE_FILE_BYTES, "case files");
   } catch (e) {
     if (!(e instanceof InputFileError)) throw e;
     throw new CaseFileError(file, `cannot read case file: ${e.detail}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch (e) {
-    // V8 quotes the text around an unexpected token; a case path may name any readable file, so an
-    // error never echoes the file's content.
-    const why = e instanceof SyntaxError
-      ? e.message.replace(/, ".*" is not valid JSON$/s, "")
-      : "not UTF-8 text";
-    throw new CaseFileError(file, `not a JSON case file of ${kind.name}: ${why}`);
+}
+
+/**
+ * Reads a case file whose kind is not named: the kind is the one whose validator accepts it (the
+ * first of `kinds` that does, in registry order). When none does, a {@link CaseFileError} gives each
+ * kind's objection (naming the field) and says how to name the kind; a file that cannot be read or
+ * is not JSON is refused as {@link readCaseFile} refuses it.
+ *
+ * @example
+ * ```ts
+ * import { readCaseFileOfAnyKind } from "../mod.ts";
+ * const c = await readCaseFileOfAnyKind("problems/simple-sum/data/simple-sum.json");
+ * console.log(c.kind.name); // simple-sum
+ * ```
+ */
+export async function readCaseFileOfAnyKind(
+  path: string | URL,
+  kinds: readonly ProblemKind[] = [...KINDS.values()],
+): Promise<CaseFile> {
+  const file = path instanceof URL ? path.pathname : path;
+  const bytes = await caseBytes(path, file);
+  const json = caseJson(bytes, file, "any problem kind");
+  const objections: string[] = [];
+  for (const kind of kinds) {
+    try {
+      return { kind, case: kind.parseCase(json), digest: caseDigest(bytes), file };
+    } catch (e) {
+      if (!(e instanceof CaseError)) throw e;
+      objections.push(`${kind.name}: ${e.message}`);
+    }
   }
-  return { kind, case: kind.parseCase(json, file), digest: caseDigest(bytes), file };
+  throw new CaseFileError(
+    file,
+    `not a case of any problem kind (name its kind with --problem): ${objections.join("; ")}`,
+  );
 }

@@ -32,6 +32,7 @@ import process from "node:process";
 import {
   InputFileError,
   MAX_NODE_NAME_CHARS,
+  nearestKey,
   nodeNameProblem,
   readCappedText,
   readFailure,
@@ -1082,43 +1083,6 @@ function readBool(ctx: Context, e: Entry, path: string): boolean | undefined {
   }
   ctx.fail(e.at, path, `${BOOLEAN_EXPECTED}, found ${describe(node)}`);
   return undefined;
-}
-
-/** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.length][b.length];
-}
-
-/**
- * The known key nearest to `key`, or undefined when none is close (at most a third of its letters differ).
- *
- * @example
- * ```ts
- * console.log(nearestKey("folower_ignore", ["follower_ignore", "delay_ms"]), nearestKey("xyz", ["delay_ms"]));
- * // follower_ignore undefined
- * ```
- */
-export function nearestKey(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const k of known) {
-    // The distance is at least the difference in length: skip what cannot be close (and long keys).
-    if (Math.abs(key.length - k.length) > Math.max(1, Math.floor(k.length / 3))) continue;
-    const d = editDistance(key.toLowerCase(), k);
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  return best !== undefined && bestD <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
 }
 
 /** Where `level` is, in messages; `nodePath` (`nodes.8`) points into the node a key is in or under. */

@@ -6,6 +6,8 @@
  * @module
  */
 import type { RoundReport, RunReport } from "../consensus/report.ts";
+import { problemKind } from "../problems/registry.ts";
+import { type CostUnit, formatAmount, perPeriod } from "../problems/types.ts";
 import { describeMisbehaviour, type Scenario } from "./loader.ts";
 
 /** Options of {@link renderTrace}. */
@@ -26,9 +28,11 @@ const NOTHING = "—";
  * seed, behaviours of every dishonest participant, notices), the delegate
  * phase as a table (a row per delegate, a column per round; each cell lists
  * the proposals received, `✗` marking those that failed the check, then the
- * decision), the normal-node phase (decisions received, dispatch accepted),
+ * decision), the normal-node phase (decisions received, solution accepted),
  * the outcome, dropped messages, notes and, when present, the timings.
- * Never throws, whatever part of the report is empty.
+ * Amounts are written in the report's cost unit (`costUnit`; without one, the
+ * scenario's problem kind's, else the dispatch's $ per day). Never throws,
+ * whatever part of the report is empty.
  *
  * @example
  * ```ts
@@ -49,6 +53,7 @@ const NOTHING = "—";
 export function renderTrace(report: RunReport, scenario?: Scenario, options: RenderOptions = {}): string {
   const width = Math.max(8, options.cellWidth ?? DEFAULT_CELL_WIDTH);
   const rounds = report.rounds ?? [];
+  const unit = reportUnit(report, scenario);
   const out: string[] = [];
 
   out.push(...header(report, scenario));
@@ -87,7 +92,7 @@ export function renderTrace(report: RunReport, scenario?: Scenario, options: Ren
       const cells = received[n] ?? [];
       const a = accepted[n];
       return [[n], cells.length > 0 ? wrap(cells, width) : [NOTHING], [
-        typeof a === "number" ? `$${a}` : NOTHING,
+        typeof a === "number" ? formatAmount(unit, a, 0) : NOTHING,
       ]];
     });
     out.push(...grid(["Normal node", "Decisions received", "Accepted"], rows).map((l) => `  ${l}`));
@@ -100,11 +105,13 @@ export function renderTrace(report: RunReport, scenario?: Scenario, options: Ren
     const total = normals.length;
     const agreeing = normals.filter((n) => report.normal?.accepted?.[n] === o.costUsd).length;
     out.push(
-      `Outcome: round ${o.round}, leader ${o.leader}, $${o.costUsd} per day, ` +
+      `Outcome: round ${o.round}, leader ${o.leader}, ${formatAmount(unit, o.costUsd, 0)}${
+        perPeriod(unit)
+      }, ` +
         `accepted by ${agreeing} of ${total} normal node${total === 1 ? "" : "s"}`,
     );
   } else {
-    out.push("Outcome: no block (no dispatch was accepted by a normal node)");
+    out.push(`Outcome: no block (no ${unit.solution} was accepted by a normal node)`);
   }
 
   // Dropped messages and notes, by round.
@@ -151,6 +158,19 @@ export function renderTrace(report: RunReport, scenario?: Scenario, options: Ren
     );
   }
   return out.join("\n");
+}
+
+/**
+ * What a report's amounts are measured in: its own `costUnit`, else (a report of an older version)
+ * the scenario's problem kind's, else the default kind's (the dispatch's $ per day).
+ */
+function reportUnit(report: RunReport, scenario?: Scenario): CostUnit {
+  if (report.costUnit) return report.costUnit;
+  try {
+    return problemKind(scenario?.problem).cost;
+  } catch {
+    return problemKind().cost; // a scenario naming a kind this build lacks: never throw
+  }
 }
 
 function header(report: RunReport, scenario?: Scenario): string[] {

@@ -187,3 +187,125 @@ Deno.test("poso run --days 2 --csv on Workers: a day per record, every hour of b
     }
   });
 });
+
+// ---------------------------------------------------------------------------
+// Every problem kind through `poso solve`, `poso verify` and `--csv`
+
+/** SimpleSum's bundled case: the seven nodes of scenario 1, summing to 1000. */
+const SUM_CASE = "problems/simple-sum/data/simple-sum.json";
+
+Deno.test("poso solve takes the kind from --problem or from the case, with either solver", async () => {
+  await withTmpDir(async (dir) => {
+    for (const args of [["--problem", "simple-sum"], ["--case", SUM_CASE]]) {
+      for (const solver of ["glpk", "highs"]) {
+        const r = await cli(["solve", ...args, "--solver", solver, "--json"]);
+        assert.equal(r.status, 0, r.err);
+        const report = JSON.parse(r.out);
+        assert.deepEqual(
+          [
+            report.problem,
+            report.solver,
+            report.trueCostUsd,
+            report.certificate.verdict,
+            report.costUnit.symbol,
+          ],
+          ["simple-sum", solver, 1000, "accepted", "Σ"],
+          args.join(" "),
+        );
+        assert.deepEqual(report.values, [120, 85, 40, 230, 60, 150, 315], "the kind's own fields");
+      }
+    }
+    // The readable summary is in the kind's unit, with its own lines and table.
+    const text = await cli([
+      "solve",
+      "--problem",
+      "simple-sum",
+      "--variant",
+      "selfish",
+      "--out",
+      `${dir}/sum.json`,
+    ]);
+    assert.equal(text.status, 0, text.err);
+    assert.match(text.out, /^True sum {6}Σ1,100\.00$/m);
+    assert.match(text.out, /^ {2}7 numbers adding up to Σ1,000\.00; the proposal says Σ1,100\.00$/m);
+    assert.match(
+      text.out,
+      /^Certificate {3}rejected as suboptimal: the sum is Σ1,100\.00, .* \(gap Σ100\.00\)$/m,
+    );
+    assert.ok(!text.out.includes("$"), text.out);
+    // poso verify finds the kind by the certificate's LP, and says why it is rejected.
+    const v = await cli(["verify", `${dir}/sum.json`]);
+    assert.equal(v.status, EXIT_FAILURE);
+    assert.match(v.out, /: rejected as suboptimal: the sum is Σ1,100\.00/);
+    assert.match(v.out, /^Checked against day 1 of SimpleSum: .* \(simple-sum\) in /m);
+    assert.match(v.out, /^True sum: Σ1,100\.00$/m);
+    const ok = await cli(["solve", "--problem", "simple-sum", "--out", `${dir}/ok.json`]);
+    assert.equal(ok.status, 0, ok.err);
+    const accepted = await cli(["verify", `${dir}/ok.json`, "--case", SUM_CASE, "--json"]);
+    assert.equal(accepted.status, 0, accepted.err);
+    assert.deepEqual([JSON.parse(accepted.out).problem, JSON.parse(accepted.out).trueCostUsd], [
+      "simple-sum",
+      1000,
+    ]);
+    // A SimpleSum certificate checked against the dispatch is for another LP.
+    const wrong = await cli(["verify", `${dir}/ok.json`, "--problem", "ies-dispatch"]);
+    assert.equal(wrong.status, EXIT_FAILURE);
+    assert.match(wrong.out, /rejected as malformed: .*LP/);
+  });
+});
+
+Deno.test("poso solve: the dispatch by default with HiGHS, in dollars per day, its published cost beside", async () => {
+  const r = await cli(["solve"]);
+  assert.equal(r.status, 0, r.err);
+  assert.match(r.out, /^University of Manchester.*: ies-dispatch, variant optimal, solved with highs$/m);
+  assert.match(r.out, /^True cost {5}\$743\.9\d per day {3}\(published: \$744\.09, -0\.02\d %\)$/m);
+  assert.match(r.out, /^Energy over the day, kWh \(storage: net injection\)$/m);
+  assert.match(r.out, /^Certificate {3}accepted: gap \$0\.0000 \(tolerance \$0\.01\)$/m);
+});
+
+Deno.test("a case no kind accepts is refused with each kind's objection; --problem names one", async () => {
+  await withTmpDir(async (dir) => {
+    const file = `${dir}/typo.json`;
+    await Deno.writeTextFile(file, JSON.stringify({ name: "n", valeus: { A: 1 } }));
+    const r = await cli(["solve", "--case", file]);
+    assertFailure(
+      r,
+      `${file}: not a case of any problem kind (name its kind with --problem): ies-dispatch: `,
+    );
+    assert.match(r.err, /; simple-sum: valeus: unknown field; did you mean values\?$/);
+    assertFailure(
+      await cli(["solve", "--problem", "simple-sum", "--case", file]),
+      `${file}: valeus: unknown field; did you mean values?`,
+    );
+    // V8's message quotes the text it could not parse; a file named as a case or a certificate may be
+    // any readable file, so the message never echoes it.
+    await Deno.writeTextFile(file, "secretword");
+    for (const args of [["solve", "--case", file], ["verify", file]]) {
+      const notJson = await cli(args);
+      assertFailure(notJson, `${file}: not`);
+      assert.ok(!notJson.err.includes("secretword"), notJson.err);
+    }
+  });
+});
+
+Deno.test("--csv of SimpleSum: values.csv of a solve; values.csv and days.csv of a run, named in its unit", async () => {
+  await withTmpDir(async (dir) => {
+    const solve = await cli(["solve", "--problem", "simple-sum", "--csv", `${dir}/solve`]);
+    assert.equal(solve.status, 0, solve.err);
+    assert.match(solve.out, new RegExp(`CSV written to ${dir}/solve/values.csv`));
+    assert.deepEqual(table(await Deno.readTextFile(`${dir}/solve/values.csv`))[6], {
+      node: "G",
+      value: "315.0",
+    });
+
+    const run = await cli(["run", "scenarios/simple-sum.yaml", "--simulate", "--csv", `${dir}/run`]);
+    assert.equal(run.status, 0, run.err);
+    assert.match(run.out, /^Outcome: round 2, leader D, Σ1,000, accepted by 7 of 7 normal nodes$/m);
+    const days = table(await Deno.readTextFile(`${dir}/run/days.csv`));
+    assert.deepEqual(Object.keys(days[0]), ["day", "load_factor", "round", "leader", "sum", "gap"]);
+    assert.deepEqual([days[0].leader, days[0].sum], ["D", "1000.0"]);
+    const values = table(await Deno.readTextFile(`${dir}/run/values.csv`));
+    assert.deepEqual(values.map((v) => [v.day, v.node]), [..."ABCDEFG"].map((n) => ["1", n]));
+    await assert.rejects(Deno.stat(`${dir}/run/dispatch.csv`), Deno.errors.NotFound, "no dispatch of a sum");
+  });
+});

@@ -311,7 +311,15 @@ Deno.test("hand-made LP: a violation within the feasibility tolerance is accepte
     `rounding bound ${cheaper.belowBound.roundingBoundUsd}`,
   );
   assert.equal(cheaper.worst.name, "demand");
-  assert.match(describeVerdict(cheaper), /\$8\.00e-9 below the proven lower bound \$4\.5000/);
+  assert.match(
+    describeVerdict(cheaper),
+    /the objective is 4\.5000, 8\.00e-9 below the proven lower bound 4\.5000/,
+  );
+  // In a kind's words: its symbol before every amount, its names for the objective and a solution.
+  assert.match(
+    describeVerdict(cheaper, { symbol: "$", quantity: "cost", solution: "dispatch" }),
+    /^rejected as infeasible: the cost is \$4\.5000, \$8\.00e-9 below the proven lower bound \$4\.5000 on every feasible dispatch /,
+  );
 });
 
 Deno.test("hand-made LP: a dual of the wrong sign on an infinite side never lifts the bound above the optimum", () => {

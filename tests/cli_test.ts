@@ -99,7 +99,7 @@ const LEAF_HELP: [string[], string][] = [
   [["run"], "--data <dir>"],
   [["report"], "(default: <run.json> with .html"],
   [["solve"], 'default: "optimal"'],
-  [["verify"], "(default: the bundled UoM case)"],
+  [["verify"], "(default: the problem kind's bundled case"],
   [["ledger", "verify"], '(default: "poso-data")'],
   [["keys", "generate"], "(default: the scenario's keys: directory"],
   [["keys", "show"], "(default: the scenario's keys: directory"],
@@ -323,6 +323,15 @@ Deno.test("poso report on a bad file fails with one line naming the file and the
       `${dir}/wrong.json: [0].outcome.costUsd: expected a number, got string`,
     );
 
+    // The run's cost unit is read field by field: a symbol that would make cells ambiguous is refused.
+    const unit = structuredClone(report) as { costUnit: { symbol: unknown } };
+    unit.costUnit.symbol = "<9";
+    await Deno.writeTextFile(`${dir}/unit.json`, JSON.stringify(unit));
+    assertFailure(
+      await cli(["report", `${dir}/unit.json`]),
+      `${dir}/unit.json: costUnit: symbol: "<9" holds a digit`,
+    );
+
     assertFailure(await cli(["report", `${dir}/missing.json`]), `${dir}/missing.json: no such file`);
     await Deno.writeTextFile(`${dir}/empty.json`, "[]");
     assertFailure(await cli(["report", `${dir}/empty.json`]), `${dir}/empty.json: holds an empty array`);
@@ -331,6 +340,25 @@ Deno.test("poso report on a bad file fails with one line naming the file and the
     const written = [];
     for await (const e of Deno.readDir(dir)) if (e.name.endsWith(".html")) written.push(e.name);
     assert.deepEqual(written, []);
+  });
+});
+
+Deno.test("poso report speaks the run's cost unit: a SimpleSum run's page in Σ, without a period", async () => {
+  await withTmpDir("cli-report-unit", async (dir) => {
+    const run = await cli(["run", "scenarios/simple-sum.yaml", "--simulate", "--json"]);
+    assert.equal(run.status, 0, run.err);
+    const report = JSON.parse(run.out) as RunReport;
+    assert.equal(report.costUnit?.symbol, "Σ");
+    // The page's charts are the dispatch's; a SimpleSum report is drawn without its series.
+    const { dispatch: _, ...flow } = report;
+    await Deno.writeTextFile(`${dir}/sum.json`, JSON.stringify(flow));
+    const r = await cli(["report", `${dir}/sum.json`, "-o", `${dir}/sum.html`]);
+    assert.equal(r.status, 0, r.err);
+    const html = await Deno.readTextFile(`${dir}/sum.html`);
+    assert.match(html, /round 2, leader D, Σ1,000, accepted by 7 of 7 normal nodes/);
+    assert.match(html, /<td class="accepted">Σ1,000<\/td>/);
+    assert.match(html, /title="A received &lt;Σ1,000&gt;[D-G]: matches the accepted Σ1,000 sum"/);
+    assert.ok(!html.includes("per day") && !html.includes("&lt;$"), "no dollars per day");
   });
 });
 

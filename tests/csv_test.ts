@@ -10,6 +10,7 @@ import {
   csvNumber,
   csvText,
   daysCsv,
+  DISPATCH_COST,
   dispatchCsv,
   type DispatchSeries,
   dispatchSeries,
@@ -38,7 +39,7 @@ Deno.test("numbers are written as floats, text as RFC 4180 fields", () => {
     if (v !== undefined && Number.isFinite(v)) assert.equal(Number(text), v === 0 ? 0 : v);
   }
   for (const s of ["D", "a,b", 'say "hi"', "two\r\nlines", " padded", "lf\nonly"]) {
-    const text = daysCsv([{ day: 1, leader: s }]);
+    const text = daysCsv([{ day: 1, leader: s }], DISPATCH_COST);
     assert.equal(parseCsv(text)[1][3], s, JSON.stringify(s));
   }
   assert.equal(csvText("node_7-B"), "node_7-B");
@@ -91,7 +92,7 @@ Deno.test("days.csv: one record per day, an empty field for what a day lacks", (
   const rows = table(daysCsv([
     { day: 1, loadFactor: 1, round: 2, leader: "D", costUsd: 743.91, gapUsd: 0 },
     { day: 2, loadFactor: 1.0312 },
-  ]));
+  ], DISPATCH_COST));
   assert.deepEqual(rows, [
     { day: "1", load_factor: "1.0", round: "2", leader: "D", cost_usd: "743.91", gap_usd: "0.0" },
     { day: "2", load_factor: "1.0312", round: "", leader: "", cost_usd: "", gap_usd: "" },

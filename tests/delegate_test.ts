@@ -36,7 +36,7 @@ import type {
   Proposal,
   Verifier,
 } from "../consensus/types.ts";
-import type { Certificate } from "../mod.ts";
+import { type Certificate, DISPATCH_COST } from "../mod.ts";
 import { consensusFixture, proposalMsg, proposalOf } from "./consensus_fixture.ts";
 
 const DELEGATES = [8, 9, 10, 11, 12];
@@ -63,6 +63,7 @@ const nullEnv: Verifier = {
   digest: () => assert.fail("digest called"),
   costUsd: () => 0,
   tamper: (c) => c,
+  cost: DISPATCH_COST,
 };
 
 // ---------------------------------------------------------------------------
@@ -617,7 +618,7 @@ Deno.test("defect 3: a claimed cost off by more than the tolerance is rejected, 
   assert.equal(rec.verdict, "misclaimed");
   assert.match(
     rec.reason ?? "",
-    /^misclaimed: claims \$1\.00 per day, the dispatch costs \$743\.91: off by \$742\.91 \(tolerance \$0\.01\)$/,
+    /^misclaimed: claims \$1\.00 per day, the true cost is \$743\.91: off by \$742\.91 \(tolerance \$0\.01\)$/,
   );
   assert.deepEqual(sends(fx), [], "not relayed");
   // Just outside the tolerance is rejected too; NaN and infinite claims never get past the parser.

@@ -24,7 +24,8 @@ import {
 import { SIMPLE_SUM, sumProblem } from "../problems/simple-sum/kind.ts";
 import { buildSumModel } from "../problems/simple-sum/model.ts";
 import { ALTERNATIVE_SLACK, markup } from "../problems/simple-sum/variants.ts";
-import type { SumSeries } from "../problems/simple-sum/verifier.ts";
+import { SUM_COST, type SumSeries } from "../problems/simple-sum/verifier.ts";
+import { renderTrace } from "../scenarios/render.ts";
 import {
   type Certificate,
   describeVerdict,
@@ -92,7 +93,7 @@ Deno.test("SimpleSum case: every bad field is refused by name", () => {
     [[1, 2], "", /expected an object, found an array/],
     [{ values: { A: 1 } }, "name", /missing field/],
     [{ name: "n" }, "values", /missing field/],
-    [{ ...ok, valeus: { A: 1 } }, "valeus", /unknown key/],
+    [{ ...ok, valeus: { A: 1 } }, "valeus", /unknown field; did you mean values\?/],
     [{ ...ok, name: "" }, "name", /non-empty string/],
     [{ ...ok, name: 7 }, "name", /non-empty string, found 7/],
     [{ ...ok, name: "x".repeat(201) }, "name", /201 characters, at most 200/],
@@ -251,7 +252,10 @@ Deno.test("SimpleSum: a delegate rejects a valid sum whose claim is off by more 
   assert.equal(received(costUsd + CLAIM_TOLERANCE_USD / 2).verdict, "accepted");
   const lie = received(costUsd + 2 * CLAIM_TOLERANCE_USD);
   assert.equal(lie.verdict, "misclaimed");
-  assert.match(lie.reason ?? "", /claims \$1000\.02 per day, the dispatch costs \$1000\.00: off by \$0\.02/);
+  assert.match(
+    lie.reason ?? "",
+    /^misclaimed: claims Σ1,000\.02, the true sum is Σ1,000\.00: off by Σ0\.02 \(tolerance Σ0\.01\)$/,
+  );
   assert.equal(received(costUsd - 1).verdict, "misclaimed");
 });
 
@@ -267,8 +271,8 @@ Deno.test("SimpleSum in the simulator under Scenario I: C blacklisted, D's sum a
     );
     const [r1, r2] = report.rounds;
     assert.equal(r1.leader, "C");
-    assert.deepEqual(r1.received.F, ["<$1100>C"], `${solver}: F gets C's padded sum`);
-    assert.match(r1.rejected.F[0], /<\$1100>C suboptimal/);
+    assert.deepEqual(r1.received.F, ["<Σ1,100>C"], `${solver}: F gets C's padded sum`);
+    assert.match(r1.rejected.F[0], /<Σ1,100>C suboptimal/);
     for (const d of ["D", "E", "F", "G"]) {
       assert.equal(r1.decision[d], "blacklist", `${solver}: ${d} in round 1`);
       assert.ok(r1.blacklist[d].includes("C"), `${d} blacklists C`);
@@ -277,13 +281,19 @@ Deno.test("SimpleSum in the simulator under Scenario I: C blacklisted, D's sum a
     for (const d of ["D", "E", "F", "G"]) {
       assert.equal(r2.decision[d], "commit", `${solver}: ${d} in round 2`);
     }
-    assert.ok(r2.received.G.includes(`<$${BUNDLED_SUM}>D`), `G's cell: ${r2.received.G}`);
+    assert.ok(r2.received.G.includes("<Σ1,000>D"), `G's cell: ${r2.received.G}`);
     assert.deepEqual(report.outcome, { round: 2, leader: "D", costUsd: BUNDLED_SUM });
     allAccept(report, BUNDLED_SUM);
     for (const n of Object.values(facts.normals)) assert.equal(n.accepted?.leader, 9);
     assert.equal(report.dispatch?.costUsd, BUNDLED_SUM);
     assert.match(report.dispatch?.verdict ?? "", /^accepted/);
     assert.equal((report.dispatch?.series as SumSeries).expectedSum, BUNDLED_SUM);
+    // The trace speaks SimpleSum's unit (Σ, no period), never the dispatch's dollars per day.
+    assert.deepEqual(report.costUnit, SUM_COST);
+    const text = renderTrace(report, scenario);
+    assert.ok(!text.includes("$") && !text.includes("per day"), text);
+    assert.match(text, /^Outcome: round 2, leader D, Σ1,000, accepted by 7 of 7 normal nodes$/m);
+    assert.match(text, / {4}R1 F: <Σ1,100>C suboptimal$/m);
   }
 });
 
@@ -307,7 +317,7 @@ Deno.test("SimpleSum on Workers under Scenario I: D's sum in every ledger, and t
   const [report] = await runDays(scenario, { dataDir });
   assert.equal(report.runtime, "workers");
   assert.equal(report.rounds[0].leader, "C");
-  assert.deepEqual(report.rounds[0].received.F, ["<$1100>C"]);
+  assert.deepEqual(report.rounds[0].received.F, ["<Σ1,100>C"]);
   assert.deepEqual(report.outcome, { round: 2, leader: "D", costUsd: BUNDLED_SUM });
   allAccept(report, BUNDLED_SUM);
   assert.equal(report.dispatch?.costUsd, BUNDLED_SUM);

@@ -17,7 +17,7 @@
  * @module
  */
 import { CaseError } from "../case_error.ts";
-import { InputFileError, readCappedText } from "../../actors/files.ts";
+import { describeJson, isJsonObject, loadJsonCase, shownText, unknownFieldDetail } from "../case_json.ts";
 
 /** CHP cost coefficients: cost = a p² + b p + c h² + d h + e p h in $/h, p and h in MW. */
 export interface ChpCost {
@@ -269,9 +269,6 @@ export const MAX_CASE_NAME_CHARS = 256;
 /** Longest `$schema` reference (a path or URL for editors), characters. */
 const MAX_SCHEMA_REF_CHARS = 4096;
 
-/** Longest key shown in an error message, characters (a longer one is cut, with an ellipsis). */
-const MAX_SHOWN_KEY_CHARS = 64;
-
 /** An inclusive or exclusive range of a number field (always within ±{@link MAX_CASE_NUMBER}). */
 interface Range {
   /** Smallest value allowed. */
@@ -338,53 +335,8 @@ function join(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
-  if (typeof v === "string") return `the string ${JSON.stringify(shownKey(v))}`;
-  return typeof v;
-}
-
-/** A key as an error message shows it: cut to {@link MAX_SHOWN_KEY_CHARS} characters. */
-function shownKey(key: string): string {
-  return key.length > MAX_SHOWN_KEY_CHARS ? `${key.slice(0, MAX_SHOWN_KEY_CHARS)}…` : key;
-}
-
-/** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
-function editDistance(a: string, b: string): number {
-  let prev2: number[] = [], prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        row[j] = Math.min(row[j], prev2[j - 2] + 1);
-      }
-    }
-    [prev2, prev] = [prev, row];
-  }
-  return prev[b.length];
-}
-
-/** The known key closest to `key` when at most a third of its letters differ (ignoring case), else undefined. */
-function closestKey(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined, bestDistance = Infinity;
-  for (const k of known) {
-    const allowed = Math.max(1, Math.floor(k.length / 3));
-    if (Math.abs(key.length - k.length) > allowed) continue; // cannot be close (and keeps long keys cheap)
-    const d = editDistance(key.toLowerCase(), k);
-    if (d <= allowed && d < bestDistance) [best, bestDistance] = [k, d];
-  }
-  return best;
-}
-
 function unknownField(path: string, key: string, known: readonly string[]): CaseError {
-  const near = closestKey(key, known);
-  return new CaseError(
-    join(path, shownKey(key)),
-    near ? `unknown field; did you mean ${near}?` : `unknown field; the fields here are ${known.join(", ")}`,
-  );
+  return new CaseError(join(path, shownText(key)), unknownFieldDetail(key, known));
 }
 
 function rangeText(r: Range): string {
@@ -396,7 +348,7 @@ function rangeText(r: Range): string {
 
 function checkNum(v: unknown, path: string, r: Range): number {
   if (typeof v !== "number" || !Number.isFinite(v)) {
-    throw new CaseError(path, `expected a finite number, found ${describe(v)}`);
+    throw new CaseError(path, `expected a finite number, found ${describeJson(v)}`);
   }
   const tooLow = (r.min !== undefined && v < r.min) || (r.above !== undefined && v <= r.above);
   if (tooLow || (r.max !== undefined && v > r.max)) {
@@ -406,10 +358,6 @@ function checkNum(v: unknown, path: string, r: Range): number {
     throw new CaseError(path, `expected a number from -${MAX_CASE_NUMBER} to ${MAX_CASE_NUMBER}, found ${v}`);
   }
   return v;
-}
-
-function isObject(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -435,7 +383,7 @@ class Reader {
   }
 
   static root(value: unknown, trace?: Set<string>): Reader {
-    if (!isObject(value)) throw new CaseError("", `expected an object, found ${describe(value)}`);
+    if (!isJsonObject(value)) throw new CaseError("", `expected an object, found ${describeJson(value)}`);
     return new Reader(value, "", "", FIELDS.case, trace);
   }
 
@@ -490,7 +438,7 @@ class Reader {
   bool(key: string): boolean {
     const v = this.raw(key);
     if (typeof v !== "boolean") {
-      throw new CaseError(join(this.path, key), `expected true or false, found ${describe(v)}`);
+      throw new CaseError(join(this.path, key), `expected true or false, found ${describeJson(v)}`);
     }
     return v;
   }
@@ -502,7 +450,7 @@ class Reader {
   str(key: string, maxChars: number): string {
     const v = this.raw(key);
     if (typeof v !== "string") {
-      throw new CaseError(join(this.path, key), `expected a string, found ${describe(v)}`);
+      throw new CaseError(join(this.path, key), `expected a string, found ${describeJson(v)}`);
     }
     if (v.length > maxChars) {
       throw new CaseError(join(this.path, key), `${v.length} characters; at most ${maxChars} are allowed`);
@@ -514,7 +462,7 @@ class Reader {
   sub<T>(key: string, known: readonly string[], read: (r: Reader) => T): T {
     const v = this.raw(key);
     const p = join(this.path, key);
-    if (!isObject(v)) throw new CaseError(p, `expected an object, found ${describe(v)}`);
+    if (!isJsonObject(v)) throw new CaseError(p, `expected an object, found ${describeJson(v)}`);
     return new Reader(v, p, join(this.shape, key), known, this.trace).read(read);
   }
 
@@ -523,14 +471,14 @@ class Reader {
     if (minLength === 0 && !this.has(key)) return [];
     const v = this.raw(key);
     const p = join(this.path, key);
-    if (!Array.isArray(v)) throw new CaseError(p, `expected an array, found ${describe(v)}`);
+    if (!Array.isArray(v)) throw new CaseError(p, `expected an array, found ${describeJson(v)}`);
     if (v.length < minLength) {
       throw new CaseError(p, `expected at least ${minLength} entries, found ${v.length}`);
     }
     const shape = `${join(this.shape, key)}[]`;
     return v.map((item, i) => {
       const ip = join(p, i);
-      if (!isObject(item)) throw new CaseError(ip, `expected an object, found ${describe(item)}`);
+      if (!isJsonObject(item)) throw new CaseError(ip, `expected an object, found ${describeJson(item)}`);
       return new Reader(item, ip, shape, known, this.trace).read(each);
     });
   }
@@ -539,7 +487,7 @@ class Reader {
   numbers(key: string, length: number, range: Range = ANY): number[] {
     const v = this.raw(key);
     const p = join(this.path, key);
-    if (!Array.isArray(v)) throw new CaseError(p, `expected an array, found ${describe(v)}`);
+    if (!Array.isArray(v)) throw new CaseError(p, `expected an array, found ${describeJson(v)}`);
     if (v.length !== length) {
       throw new CaseError(p, `expected ${length} numbers, found ${v.length}`);
     }
@@ -951,22 +899,8 @@ export const MAX_CASE_BYTES = 16 * 1024 * 1024;
  * console.log(ies.hubs.length); // 8
  * ```
  */
-export async function loadCaseFile(path: string | URL): Promise<IesCase> {
-  const file = path instanceof URL ? path.pathname : path;
-  let text: string;
-  try {
-    text = await readCappedText(path, MAX_CASE_BYTES, "case files");
-  } catch (e) {
-    if (!(e instanceof InputFileError)) throw e;
-    throw new CaseError("", `cannot read case file: ${e.detail}`, file);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new CaseError("", `not valid JSON: ${(e as Error).message}`, file);
-  }
-  return parseCase(json, file);
+export function loadCaseFile(path: string | URL): Promise<IesCase> {
+  return loadJsonCase(path, MAX_CASE_BYTES, "case files", parseCase);
 }
 
 /** URL of the bundled University of Manchester case file (`problems/ies-dispatch/data/uom-ies.json`). */

@@ -1,16 +1,8 @@
 /**
- * A dispatch's hourly series and a run's days as CSV text, for spreadsheets and pandas
- * (`poso solve --csv DIR`, `poso run … --csv DIR`). Pure: every function returns text.
- *
- * - RFC 4180: a header line, comma-separated fields, CRLF after every record, a field
- *   quoted (its quotes doubled) when it holds a comma, a quote, CR or LF, or starts or ends
- *   with a space.
- * - Numbers are written so that a reader takes them as floats: shortest round-trip form,
- *   with `.0` after a whole number (`150.0`), `0.0` for -0, an empty field for a value
- *   that is missing or not a number (pandas reads it as NaN), `inf`/`-inf` for infinities.
- *   Counts (`day`, `hour`, `round`) are whole numbers.
- * - Every column name carries its unit: `_kw` (average power over the hour, kW), `_kwh`
- *   (energy held, kWh), `_usd` ($).
+ * A dispatch's hourly series as CSV text, for spreadsheets and pandas: the `ies-dispatch`
+ * kind's {@link DISPATCH_CSV} (`poso solve --csv DIR`, `poso run … --csv DIR`). Pure: every
+ * function returns text. Fields follow the rules of problems/csv.ts; every column name carries
+ * its unit: `_kw` (average power over the hour, kW), `_kwh` (energy held, kWh).
  *
  * `dispatch.csv` columns, after `hour` (the period's start, hours from the start of the
  * horizon: 0 is 00:00-01:00) and, for a run, `day` before it: `electric_load_kw`,
@@ -24,44 +16,9 @@
  *
  * @module
  */
-import type { BalanceSeries, DispatchSeries } from "./series.ts";
-
-/** Line end of every CSV record (RFC 4180). */
-const CRLF = "\r\n";
-
-/** Largest magnitude JavaScript writes without an exponent; below it a whole number gets `.0`. */
-const PLAIN_LIMIT = 1e21;
-
-/**
- * One CSV field from a number, so that pandas and spreadsheets read a float: `150.0`, `0.25`,
- * `1e-7`; `0.0` for -0; empty for undefined, null or NaN; `inf` / `-inf` for infinities.
- *
- * @example
- * ```ts
- * import { csvNumber } from "./csv.ts";
- * console.log([150, 0.25, -0, NaN, undefined].map(csvNumber).join("|")); // 150.0|0.25|0.0||
- * ```
- */
-export function csvNumber(v: number | null | undefined): string {
-  if (v === undefined || v === null || Number.isNaN(v)) return "";
-  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-  if (Object.is(v, -0)) return "0.0";
-  return Number.isInteger(v) && Math.abs(v) < PLAIN_LIMIT ? v.toFixed(1) : String(v);
-}
-
-/**
- * One CSV field from text (RFC 4180): quoted, its quotes doubled, when it holds a comma, a
- * quote, CR or LF, or starts or ends with a space; else as it is.
- *
- * @example
- * ```ts
- * import { csvText } from "./csv.ts";
- * console.log(csvText("D"), csvText('say "hi", then')); // D "say ""hi"", then"
- * ```
- */
-export function csvText(s: string): string {
-  return /[",\r\n]|^ | $/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
+import { csvNumber, csvRecord as record, csvText } from "../csv.ts";
+import type { ProblemCsv } from "../types.ts";
+import { type BalanceSeries, type DispatchSeries, isDispatchSeries } from "./series.ts";
 
 /** A column of a dispatch CSV: its header and one value per hour. */
 interface Column {
@@ -137,8 +94,6 @@ function dispatchColumns(s: DispatchSeries): Column[] {
   return columns;
 }
 
-const record = (fields: string[]): string => fields.join(",") + CRLF;
-
 /**
  * `dispatch.csv` of one dispatch: a header, then one record per hour (`hour`, then every
  * column of the module comment).
@@ -189,42 +144,25 @@ export function runDispatchCsv(days: { day: number; series: DispatchSeries }[]):
   return record(["day", "hour", ...first.map(csvText)]) + body.join("");
 }
 
-/** One day (block) of a run, as `days.csv` shows it; a missing figure is an empty field. */
-export interface DayRow {
-  /** Block height = day number (1-based). */
-  day: number;
-  /** The day's load factor (dimensionless). */
-  loadFactor?: number;
-  /** Round (1-based) in which the accepted block was committed; absent when no block was. */
-  round?: number;
-  /** That round's leader. */
-  leader?: string;
-  /** True cost of the accepted dispatch, $ per horizon (a day for the bundled case). */
-  costUsd?: number;
-  /** Optimality gap its certificate proves, $. */
-  gapUsd?: number;
-}
-
 /**
- * `days.csv`: `day,load_factor,round,leader,cost_usd,gap_usd`, one record per day.
+ * The `ies-dispatch` kind's CSV: `dispatch.csv`, {@link dispatchCsv} of one dispatch and
+ * {@link runDispatchCsv} of a run's accepted days.
  *
  * @example
  * ```ts
- * import { daysCsv } from "./csv.ts";
- * const text = daysCsv([{ day: 1, loadFactor: 1, round: 2, leader: "D", costUsd: 743.91, gapUsd: 1e-8 }, { day: 2 }]);
- * console.log(JSON.stringify(text)); // "day,load_factor,round,leader,cost_usd,gap_usd\r\n1,1.0,2,D,743.91,1e-8\r\n2,,,,,\r\n"
+ * import { DISPATCH_CSV } from "../../mod.ts";
+ * console.log(DISPATCH_CSV.file, JSON.stringify(DISPATCH_CSV.days([]))); // dispatch.csv "day,hour\r\n"
  * ```
  */
-export function daysCsv(rows: DayRow[]): string {
-  return record(["day", "load_factor", "round", "leader", "cost_usd", "gap_usd"]) +
-    rows.map((r) =>
-      record([
-        String(r.day),
-        csvNumber(r.loadFactor),
-        r.round === undefined ? "" : String(r.round),
-        csvText(r.leader ?? ""),
-        csvNumber(r.costUsd),
-        csvNumber(r.gapUsd),
-      ])
-    ).join("");
-}
+export const DISPATCH_CSV: ProblemCsv = {
+  file: "dispatch.csv",
+  title: "the hourly dispatch per source and hub",
+  solution(series) {
+    if (!isDispatchSeries(series)) throw new TypeError("dispatch CSV: not a dispatch's hourly series");
+    return dispatchCsv(series);
+  },
+  days: (days) =>
+    runDispatchCsv(
+      days.flatMap((d) => isDispatchSeries(d.series) ? [{ day: d.day, series: d.series }] : []),
+    ),
+};

@@ -10,7 +10,10 @@ import { type Certificate, lpFingerprint } from "../../lp/certificate.ts";
 import { messageShapeOf } from "../../consensus/messages.ts";
 import type { DayParams, Problem, ProblemKind } from "../types.ts";
 import { type IesCase, loadCaseFile, parseCase, UOM_CASE_URL } from "./case.ts";
+import { DISPATCH_COST } from "./cost.ts";
+import { DISPATCH_CSV } from "./csv.ts";
 import { caseForDay } from "./days.ts";
+import { dispatchDetails } from "./details.ts";
 import { buildDispatchModel, type DispatchModel } from "./dispatch.ts";
 import { dispatchModelData, dispatchModelFromData } from "./model_data.ts";
 import { summariseDispatch } from "./summary.ts";
@@ -42,6 +45,8 @@ export function dispatchProblem(model: DispatchModel): Problem & { model: Dispat
       return { certificate: s.certificate, costUsd: s.cost.total };
     },
     summary: (certificate: Certificate) => summariseDispatch(model, certificate),
+    lp,
+    details: (certificate, context) => dispatchDetails(model, certificate, context),
     data: () => dispatchModelData(model),
   };
 }
@@ -60,6 +65,8 @@ export const IES_DISPATCH: ProblemKind<IesCase> = {
   name: "ies-dispatch",
   title: "day-ahead dispatch of an integrated electricity, heat and gas system (LP, duality certificate)",
   defaultCase: UOM_CASE_URL,
+  cost: DISPATCH_COST,
+  csv: DISPATCH_CSV,
   loadCase: (path) => loadCaseFile(path),
   parseCase: (value, file) => parseCase(value, file),
   caseName: (c) => c.name,

@@ -6,7 +6,7 @@
  * @module
  */
 import { type Certificate, checkCertificate, describeVerdict } from "../../lp/certificate.ts";
-import { trueCost } from "./cost.ts";
+import { dispatchCostUnit, trueCost } from "./cost.ts";
 import type { DispatchModel } from "./dispatch.ts";
 import { type DispatchSeries, dispatchSeries } from "./series.ts";
 
@@ -14,9 +14,9 @@ import { type DispatchSeries, dispatchSeries } from "./series.ts";
 export interface DispatchSummary {
   /** Its hourly series (kW and kWh). */
   series: DispatchSeries;
-  /** True cost, $ per day. */
+  /** True cost, $ per day (per the case's horizon). */
   costUsd: number;
-  /** Gap between the dispatch's cost and the certificate's lower bound, $ per day (NaN when not accepted). */
+  /** Gap between the dispatch's cost and the certificate's lower bound, $ (NaN when not accepted). */
   gapUsd: number;
   /** The checker's verdict in words. */
   verdict: string;
@@ -39,6 +39,6 @@ export function summariseDispatch(model: DispatchModel, cert: Certificate): Disp
     series: dispatchSeries(model, cert.x),
     costUsd: trueCost(model, cert.x).total,
     gapUsd: "gapUsd" in v ? v.gapUsd : NaN,
-    verdict: describeVerdict(v),
+    verdict: describeVerdict(v, dispatchCostUnit(model.layout.hours)),
   };
 }

@@ -9,8 +9,8 @@
  * - `name`: text, 1 to {@link MAX_SUM_CASE_NAME_CHARS} characters (recorded in the genesis);
  * - `values`: 1 to {@link MAX_SUM_VALUES} entries; each key is the label of the node that holds
  *   the number (a node name or id: 1-32 letters, digits, `_` or `-`, unique also ignoring case),
- *   each value a finite number in [-{@link MAX_ABS_VALUE}, {@link MAX_ABS_VALUE}] (any unit: the
- *   trace prints it with the dispatch's `$`).
+ *   each value a finite number in [-{@link MAX_ABS_VALUE}, {@link MAX_ABS_VALUE}] (no unit: the
+ *   trace prints the sum after `Σ`, verifier.ts SUM_COST).
  *
  * Nothing else is allowed: an unknown key is an error naming it. Labels are not checked against a
  * scenario's participants (a case does not know the scenario that runs it); they name the numbers
@@ -18,8 +18,14 @@
  *
  * @module
  */
-import { InputFileError, nodeNameProblem, readCappedText } from "../../actors/files.ts";
+import { nodeNameProblem } from "../../actors/files.ts";
 import { CaseError } from "../case_error.ts";
+import {
+  describeJson as describe,
+  isJsonObject as isObject,
+  loadJsonCase,
+  unknownFieldDetail,
+} from "../case_json.ts";
 
 /** A SimpleSum case, as its file holds it (the validated form is the same object shape). */
 export interface SumCase {
@@ -47,16 +53,6 @@ export const MAX_SUM_CASE_BYTES = 64 * 1024;
 
 /** The keys a case may have. */
 const CASE_KEYS = ["name", "values"] as const;
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "number") return String(v);
-  return typeof v === "string" ? `the string ${JSON.stringify(v.slice(0, 40))}` : typeof v;
-}
 
 /** `values.A`, or `values["a b"]` for a label that is not a plain name (in an error message). */
 const valuePath = (label: string) =>
@@ -115,11 +111,7 @@ export function parseSumCase(value: unknown, file?: string): SumCase {
   if (!isObject(value)) throw new CaseError("", `expected an object, found ${describe(value)}`, file);
   for (const key of Object.keys(value)) {
     if (!(CASE_KEYS as readonly string[]).includes(key)) {
-      throw new CaseError(
-        key.slice(0, 40),
-        `unknown key (a SimpleSum case has ${CASE_KEYS.join(" and ")})`,
-        file,
-      );
+      throw new CaseError(key.slice(0, 40), unknownFieldDetail(key, CASE_KEYS), file);
     }
   }
   for (const key of CASE_KEYS) if (!(key in value)) throw new CaseError(key, "missing field", file);
@@ -147,22 +139,8 @@ export function parseSumCase(value: unknown, file?: string): SumCase {
  * console.log(Object.keys(c.values).length); // 7
  * ```
  */
-export async function loadSumCase(path: string | URL): Promise<SumCase> {
-  const file = path instanceof URL ? path.pathname : path;
-  let text: string;
-  try {
-    text = await readCappedText(path, MAX_SUM_CASE_BYTES, "SimpleSum case files");
-  } catch (e) {
-    if (!(e instanceof InputFileError)) throw e;
-    throw new CaseError("", `cannot read case file: ${e.detail}`, file);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new CaseError("", `not valid JSON: ${(e as Error).message}`, file);
-  }
-  return parseSumCase(json, file);
+export function loadSumCase(path: string | URL): Promise<SumCase> {
+  return loadJsonCase(path, MAX_SUM_CASE_BYTES, "SimpleSum case files", parseSumCase);
 }
 
 /** The bundled example case (`problems/simple-sum/data/simple-sum.json`): scenario 1's seven nodes, sum 1000. */

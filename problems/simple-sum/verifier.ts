@@ -4,10 +4,16 @@
  *
  * @module
  */
-import { type Certificate, checkCertificate, describeVerdict, type Verdict } from "../../lp/certificate.ts";
+import {
+  type Certificate,
+  checkCertificate,
+  describeVerdict,
+  GAP_TOLERANCE_USD,
+  type Verdict,
+} from "../../lp/certificate.ts";
 import { dispatchDigest, memoByCertificate } from "../../consensus/digest.ts";
 import type { Verifier } from "../../consensus/types.ts";
-import type { ProblemSummary } from "../types.ts";
+import type { CostUnit, ProblemSummary } from "../types.ts";
 import type { SumModel } from "./model.ts";
 import { markup } from "./variants.ts";
 
@@ -28,10 +34,30 @@ export function proposedSum(cert: Certificate): number {
 }
 
 /**
+ * What a SimpleSum proposal's "cost" is: the sum itself, a plain number (the case's values have no
+ * unit). Written `Σ1,000.00`, in trace cells `<Σ1,000>D`; an amount covers one block, no period; a
+ * claim may be off by the certificate checker's gap tolerance (0.01).
+ *
+ * @example
+ * ```ts
+ * import { formatAmount } from "../types.ts";
+ * import { SUM_COST } from "./verifier.ts";
+ * console.log(formatAmount(SUM_COST, 1000), `the true ${SUM_COST.quantity}`); // Σ1,000.00 the true sum
+ * ```
+ */
+export const SUM_COST: CostUnit = Object.freeze({
+  symbol: "Σ",
+  quantity: "sum",
+  solution: "sum",
+  decimals: 2,
+  claimTolerance: GAP_TOLERANCE_USD,
+});
+
+/**
  * The verifier of a participant that built `model` itself:
  * - `verify`: lp/certificate.ts checkCertificate against `model.lp` (memoised per certificate);
  * - `digest`: the SHA-256 of x (consensus/digest.ts dispatchDigest);
- * - `costUsd`: the proposed sum s (what a leader's claim is checked against);
+ * - `costUsd`: the proposed sum s (what a leader's claim is checked against), in {@link SUM_COST};
  * - `tamper`: the same y with s lowered below the sum by the `corrupt` shortfall (variants.ts
  *   markup), so it is always infeasible and always another x than the one tampered with.
  *
@@ -57,6 +83,7 @@ export function makeSumVerifier(model: SumModel): Verifier {
       x[0] = Math.min(proposedSum(cert), model.sum) - shortfall;
       return { ...cert, variant: "tampered", x };
     }),
+    cost: SUM_COST,
   };
 }
 
@@ -105,7 +132,7 @@ export function summariseSum(model: SumModel, cert: Certificate): ProblemSummary
   return {
     costUsd: proposedSum(cert),
     gapUsd: "gapUsd" in v ? v.gapUsd : NaN,
-    verdict: describeVerdict(v),
+    verdict: describeVerdict(v, SUM_COST),
     series,
   };
 }
