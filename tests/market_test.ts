@@ -21,7 +21,7 @@ import {
   WUZHONG_12_URL,
 } from "../problems/market/case.ts";
 import { buildMarketModel, type MarketModel } from "../problems/market/model.ts";
-import { clearMarket } from "../problems/market/equilibrium.ts";
+import { clearMarket, MarketClearingError } from "../problems/market/equilibrium.ts";
 import {
   checkMarketCertificate,
   CLEARING_TOLERANCE_MW,
@@ -127,6 +127,20 @@ Deno.test("market: the 120-community case clears, its certificate is accepted, z
   const it = priceIteration(m, { keepTrajectory: false });
   assert.ok(it.converged);
   assert.ok(maxPriceGap(it.prices, c.prices) < 0.01, `iteration off by ${maxPriceGap(it.prices, c.prices)}`);
+});
+
+Deno.test("market: a market that cannot clear is an error naming it", async () => {
+  const raw = await raw12();
+  const communities = raw.communities as { heat_zone: number; load_mw: { heat: number } }[];
+  for (const c of communities) if (c.heat_zone === 2) c.load_mw.heat *= 20;
+  const m = day(parseMarketCase(raw));
+  assert.throws(
+    () => clearMarket(m),
+    (e) =>
+      e instanceof MarketClearingError &&
+      /^the heat market of zone 2 does not clear at any price up to 10000000 CNY\/MWh \(demand [\d.]+ MW against a supply of 0 MW\)$/
+        .test(e.message),
+  );
 });
 
 Deno.test("market: the best response is exact: its cost equals the community's Lagrangian bound, at any prices", async () => {

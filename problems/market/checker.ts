@@ -47,7 +47,8 @@
  * maximum −B²/(4A) whenever the computed vertex lies inside its range, which is never
  * below the true maximum; a vertex that rounding puts on the wrong side of an end
  * changes the value by |A|·(rounding)², far below the allowance. On the bundled
- * cases the allowance is about 1e-7 CNY (12 communities). The MW tolerances are far
+ * cases the honest gap, allowance included, is 4e-7 CNY (12 communities) and 4e-5 CNY
+ * (120). The MW tolerances are far
  * above the rounding of the rows (at most about 1e-10 MW at the cases' magnitudes).
  *
  * An accepted allocation may satisfy each row only within its tolerance; that can make

@@ -2,7 +2,8 @@
  * The market outcomes a leader may propose, one per role of
  * consensus/types.ts PROPOSAL_VARIANTS:
  *
- * - `optimal`: the exact clearing (equilibrium.ts) with its prices;
+ * - `optimal`: the exact clearing (equilibrium.ts) with its prices, checked by the leader itself
+ *   before it is proposed (an error if its own check does not accept it);
  * - `selfish`: the published cheat: one community ({@link CHEAT_COMMUNITY_ID}, the
  *   published community 5, or the first one in a case without it) is made to see
  *   {@link CHEAT_ELECTRICITY_FACTOR} times the electricity price; the market cleared
@@ -23,10 +24,10 @@
  *
  * @module
  */
-import { type Certificate, CERTIFICATE_FORMAT } from "../../lp/certificate.ts";
+import { type Certificate, CERTIFICATE_FORMAT, describeVerdict } from "../../lp/certificate.ts";
 import { PROPOSAL_VARIANTS, type ProposalVariant } from "../../consensus/types.ts";
 import { type Clearing, clearMarket, type PriceBias } from "./equilibrium.ts";
-import { marketCost } from "./checker.ts";
+import { checkMarketCertificate, marketCost } from "./checker.ts";
 import type { MarketModel } from "./model.ts";
 
 /** Every role, honest first: the market produces each. */
@@ -144,6 +145,11 @@ export function solveMarketVariant(model: MarketModel, variant: ProposalVariant)
     case "optimal": {
       const c = cleared(model);
       s = solution(model, variant, c, c.x);
+      // The leader checks its own proposal: a clearing whose searches stopped short would fail here.
+      const v = checkMarketCertificate(model, s.certificate);
+      if (v.verdict !== "accepted") {
+        throw new Error(`the market's clearing fails its own check: ${describeVerdict(v)}`);
+      }
       break;
     }
     case "selfish": {
