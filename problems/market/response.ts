@@ -23,9 +23,9 @@
  * a concave quadratic, maximised over [min, max] in closed form:
  * in* = clip(−B / (2A), min, max) (the lower end when A = 0 and B <= 0, the upper when B > 0). The
  * plant produces P* = clip((e − linear) / (2·quadratic), min, max). The cooling the devices then
- * produce, C(μ) = Σ f_cooling(in*(μ)), does not decrease with μ: the best response takes the
- * smallest μ >= 0 with C(μ) >= load_c (a 1-D monotone root, found by bracketing and the Illinois
- * method to a residual of {@link COOLING_RESIDUAL_MW}), runs every device at in*(μ), and dumps
+ * produce, C(μ) = Σ f_cooling(in*(μ)), does not decrease with μ: the best response takes μ = 0
+ * when C(0) covers load_c, else a μ with load_c <= C(μ) <= load_c + {@link COOLING_RESIDUAL_MW}
+ * (a 1-D monotone root, found by bracketing and the Illinois method), runs every device at in*(μ), and dumps
  * the cooling beyond the load (proportionally; none at a positive μ, up to that residual). Every
  * curve is strictly concave (a < 0) and the plant's cost strictly convex, so at positive prices
  * the best response is unique.
@@ -156,7 +156,8 @@ export class ResponseError extends Error {
 }
 
 /**
- * The smallest μ >= 0 at which the devices cover the cooling load (up to {@link COOLING_RESIDUAL_MW}).
+ * The cooling multiplier μ of a community's best response: 0 when its devices cover the cooling load
+ * at μ = 0, else a μ at which they cover it with at most {@link COOLING_RESIDUAL_MW} to spare.
  * C(μ) is continuous and non-decreasing; the load is within the community's capacity (case.ts), which
  * every cooling device reaches at a finite μ because its curve still rises at its largest input.
  */
