@@ -45,7 +45,7 @@ import { loadProposalBook, simConfigFor, simulate } from "../actors/simulator.ts
 import { loadScenarioFile } from "../scenarios/loader.ts";
 import { tmpDir } from "./helpers.ts";
 
-/** The exact equilibrium of the 12-community case (design reference, solved independently): CNY/h and CNY/MWh. */
+/** The exact equilibrium of the 12-community case, solved independently of this code: CNY/h and CNY/MWh. */
 const REFERENCE_12 = {
   costCny: 1_686_957.15,
   electricity: 639.5726,
@@ -55,7 +55,7 @@ const REFERENCE_12 = {
 /** The published iteration's final prices (12 communities, honest), CNY/MWh. */
 const PUBLISHED_FINAL_12 = { electricity: 639.9197, heat: [204.0022, 176.3863, 190.8092] };
 
-/** The gap the published final prices leave on the exact allocation (design reference), CNY/h. */
+/** The gap the published final prices leave on the exact allocation, as measured independently of this code, CNY/h. */
 const PUBLISHED_PRICES_GAP_CNY = 1.0;
 
 const raw12 = async (): Promise<Record<string, unknown>> =>
