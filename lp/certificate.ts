@@ -125,6 +125,16 @@ export type Verdict =
     /** Set when each violation is within the tolerance but the dispatch is cheaper than every feasible one. */
     belowBound?: BelowBound;
   } & CheckFigures)
+  | ({
+    /**
+     * A problem kind whose solution carries prices (problems/market) found them inconsistent with
+     * its allocation: at the proposed prices some participant's best response, or some market's
+     * balance, differs from what is proposed. `reason` names which and by how much.
+     */
+    verdict: "mispriced";
+    /** What does not clear, and by how much, in the kind's words. */
+    reason: string;
+  } & CheckFigures)
   | { verdict: "malformed"; reason: string };
 
 /** Tolerances of a check. */
@@ -448,6 +458,8 @@ export function describeVerdict(v: Verdict, wording: VerdictWording = {}): strin
         `explains at most ${precise(below.roundingBoundUsd, 3)}), though each violation is within the ` +
         `feasibility tolerance; the largest (${v.maxViolation.toPrecision(3)} of its scale): ${worst}`;
     }
+    case "mispriced":
+      return `rejected as mispriced: ${v.reason}`;
     case "malformed":
       return `rejected as malformed: ${v.reason}`;
   }

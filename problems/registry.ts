@@ -10,6 +10,7 @@ import { InputFileError, readCapped } from "../actors/files.ts";
 import { CaseError } from "./case_error.ts";
 import { jsonSyntaxDetail } from "./case_json.ts";
 import { IES_DISPATCH } from "./ies-dispatch/kind.ts";
+import { ENERGY_MARKET } from "./market/kind.ts";
 import { SIMPLE_SUM } from "./simple-sum/kind.ts";
 import type { CaseFile, ProblemKind } from "./types.ts";
 
@@ -18,7 +19,7 @@ export const DEFAULT_PROBLEM = "ies-dispatch";
 
 /** The kinds, by name. */
 const KINDS: ReadonlyMap<string, ProblemKind> = new Map<string, ProblemKind>(
-  ([IES_DISPATCH, SIMPLE_SUM] as ProblemKind[]).map((k) => [k.name, k]),
+  ([IES_DISPATCH, SIMPLE_SUM, ENERGY_MARKET] as ProblemKind[]).map((k) => [k.name, k]),
 );
 
 /**
