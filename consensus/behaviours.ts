@@ -15,7 +15,9 @@ import type {
   Message,
   Misbehaviour,
   NodeId,
+  Proposal,
   ProposalVariant,
+  Screening,
   Verifier,
 } from "./types.ts";
 import type { Certificate, Verdict } from "../lp/certificate.ts";
@@ -100,9 +102,18 @@ const UNCHECKED: Verdict = {
   maxViolation: NaN,
 };
 
+/** Under the published rules (`protocol: published`) a layer's delegate follows the published semantics of its key. */
+const publishedRules = (s: DelegateState) => s.config.protocol === "published";
+
+const TRUST: Screening = { take: "trust" };
+
 /**
  * `follower_collusion`: a proposal straight from a leader in `ids` (path of length 1) is
- * taken as valid without calling the verifier, marked `unchecked`, and relayed.
+ * taken as valid without calling the verifier, marked `unchecked`, and relayed. Under the
+ * published rules (`protocol: published`, the published code's
+ * `distributed_consensus/scene/scene_type_poo.py`, `solve_data_validate`) it also refuses
+ * everything else, unchecked: relayed copies, and every proposal of a leader not in `ids`,
+ * its own included.
  *
  * @example
  * ```ts
@@ -112,6 +123,17 @@ const UNCHECKED: Verdict = {
  */
 export function followerCollusion(ids: NodeId[]): Layer {
   return (inner) => (env, s, ev) => {
+    if (publishedRules(s)) {
+      const who = ids.map((id) => s.config.names?.[id] ?? String(id)).join(", ");
+      const refuse: Screening = {
+        take: "refuse",
+        reason: `refused unchecked: follower_collusion takes only copies straight from ${who}`,
+      };
+      // An outer layer's say (follower_trick_error) comes first, as in the published code.
+      const screen = (path: NodeId[], p: Proposal) =>
+        env.screen?.(path, p) ?? (path.length === 1 && ids.includes(path[0]) ? TRUST : refuse);
+      return inner({ ...env, screen }, s, ev);
+    }
     const p = ev?.kind === "receive" ? parseMessage(ev.msg) : undefined;
     if (!p?.ok || p.msg.kind !== "proposal" || p.msg.path.length !== 1 || !ids.includes(p.msg.path[0])) {
       return inner(env, s, ev);
@@ -143,6 +165,14 @@ export function followerTrickIgnore(ids: NodeId[]): Layer {
  * `follower_trick_error`: relays and decisions to `ids` carry a tampered certificate
  * (the verifier's `tamper`).
  *
+ * Under the published rules (`protocol: published`, the published code's
+ * `distributed_consensus/scene/scene_type_poo.py`: `solve_data_validate`,
+ * `solve_forward_getter`, `get_error_solve`, `optimal_getter`) it takes every copy it
+ * receives unchecked (the last one is what it commits), and what it relays and decides to
+ * `ids` is the leader's non-optimal solution: the `selfish` variant, which it solves itself at
+ * each round start (the published leader copied its files to every delegate). Until that solve
+ * is back it falls back on the tampered certificate.
+ *
  * @example
  * ```ts
  * import { stepDelegate } from "./delegate.ts";
@@ -150,11 +180,41 @@ export function followerTrickIgnore(ids: NodeId[]): Layer {
  * ```
  */
 export function followerTrickError(ids: NodeId[]): Layer {
-  return mapEffects((e, _ev, env) => {
+  const paper = mapEffects((e, _ev, env) => {
     if (!(isRelay(e) || isDecision(e)) || !ids.includes(e.msg.to)) return e;
     const proposal = { ...e.msg.proposal, certificate: env.tamper(e.msg.proposal.certificate) };
     return { ...e, msg: { ...e.msg, proposal } as Message };
   });
+  return (inner) => {
+    const paperStep = paper(inner);
+    /** The round's selfish solution, once solved. */
+    let kept: { height: number; round: number; proposal: Proposal } | undefined;
+    return (env, s, ev) => {
+      if (!publishedRules(s)) return paperStep(env, s, ev);
+      const height = s.config.height ?? 1;
+      if (ev?.kind === "solved" && ev.proposals?.selfish && ev.round === s.round) {
+        kept = { height, round: ev.round, proposal: ev.proposals.selfish };
+      }
+      const out = inner({ ...env, screen: () => TRUST }, s, ev);
+      if (ev?.kind === "roundStart" && ev.round === s.round && !s.committed && !s.decided) {
+        const solve = out.findIndex((e) => e.kind === "solve");
+        const asked = out[solve];
+        if (asked?.kind !== "solve") out.push({ kind: "solve", round: s.round, variants: ["selfish"] });
+        else if (!asked.variants.includes("selfish")) {
+          out[solve] = { ...asked, variants: [...asked.variants, "selfish"] };
+        }
+      }
+      const selfish = kept?.height === height && kept.round === s.round ? kept.proposal : undefined;
+      return out.map((e) => {
+        if (!(isRelay(e) || isDecision(e)) || !ids.includes(e.msg.to)) return e;
+        const p = e.msg.proposal;
+        const proposal = selfish
+          ? { ...selfish, height: p.height, round: p.round, leader: p.leader }
+          : { ...p, certificate: env.tamper(p.certificate) };
+        return { ...e, msg: { ...e.msg, proposal } as Message };
+      });
+    };
+  };
 }
 
 /**
