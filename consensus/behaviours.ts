@@ -539,6 +539,23 @@ export function crashAtRound(round: number, alreadyCrashed = false): Layer {
       : inner(env, s, ev);
 }
 
+/**
+ * One layer under the `paper` and `strict` rules, another under the `published` ones (the
+ * protocol is read from the delegate's configuration at every step).
+ *
+ * @example
+ * ```ts
+ * import { stepDelegate } from "./delegate.ts";
+ * const step = byProtocol(followerTrickIgnore([9]), (inner) => inner)(stepDelegate); // published: relays to 9 too
+ * ```
+ */
+export function byProtocol(otherwise: Layer, published: Layer): Layer {
+  return (inner) => {
+    const a = otherwise(inner), b = published(inner);
+    return (env, s, ev) => (publishedRules(s) ? b : a)(env, s, ev);
+  };
+}
+
 /** Options of {@link withMisbehaviour}. */
 export interface MisbehaviourOptions {
   /** The shell restarted this node after its `crash_at_round` crash. */
@@ -546,7 +563,9 @@ export interface MisbehaviourOptions {
 }
 
 /**
- * The honest `step` wrapped by every behaviour `m` configures, innermost first:
+ * The honest `step` wrapped by every behaviour `m` configures, innermost first (under the
+ * `published` rules a delegate listed under both `follower_error` and `follower_feasible` gets
+ * the selfish dispatch, as in the published code; otherwise the feasible one):
  * leader substitutions (error, feasible, equivocate, equivocate_metadata), follower_ignore,
  * collusion, trick_ignore, trick_error, forge_leader, oversize, impersonate, junk, replay_old,
  * delay_ms, delay_to, crash.
@@ -573,7 +592,17 @@ export function withMisbehaviour(
   const layers: Layer[] = [];
   const some = (ids?: NodeId[]): ids is NodeId[] => !!ids?.length;
   if (some(m.follower_error)) layers.push(leaderSends(self, m.follower_error, "selfish"));
-  if (some(m.follower_feasible)) layers.push(leaderSends(self, m.follower_feasible, "feasible"));
+  if (some(m.follower_feasible)) {
+    // The published code sends a delegate listed under both the non-optimal (error) solution.
+    const feasibleOnly = m.follower_feasible.filter((id) => !m.follower_error?.includes(id));
+    const paper = leaderSends(self, m.follower_feasible, "feasible");
+    layers.push(
+      feasibleOnly.length === m.follower_feasible.length ? paper : byProtocol(
+        paper,
+        feasibleOnly.length ? leaderSends(self, feasibleOnly, "feasible") : (inner) => inner,
+      ),
+    );
+  }
   if (some(m.equivocate)) layers.push(leaderSends(self, m.equivocate, "alternative"));
   if (some(m.equivocate_metadata)) layers.push(equivocateMetadata(self, m.equivocate_metadata));
   if (some(m.follower_ignore)) layers.push(followerIgnore(self, m.follower_ignore));

@@ -9,7 +9,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type DelegateConfig, initDelegate, stepDelegate } from "../consensus/delegate.ts";
-import { followerCollusion, followerTrickError, METADATA_CLAIM_OFFSET_USD } from "../consensus/behaviours.ts";
+import {
+  followerCollusion,
+  followerTrickError,
+  METADATA_CLAIM_OFFSET_USD,
+  withMisbehaviour,
+} from "../consensus/behaviours.ts";
 import { proposalDigest } from "../consensus/signing.ts";
 import type {
   DelegateEffect,
@@ -279,6 +284,33 @@ Deno.test("published follower_trick_error: takes anything unchecked, relays and 
     NORMALS.map((n) => [n, which(decided[n])]),
     NORMALS.map((n) => [n, n === 6 || n === 9 ? "selfish" : "optimal"]),
   );
+});
+
+Deno.test("published: a delegate listed under follower_error and follower_feasible gets the error (selfish) dispatch", async () => {
+  const { book } = await consensusFixture();
+  const m = { follower_error: [11], follower_feasible: [11, 12] };
+  const variantTo = (protocol: ProtocolVariant) => {
+    const step = withMisbehaviour(m, 8, stepDelegate);
+    const s = initDelegate(cfg(8, protocol));
+    const [solve] = ofKind(step(NO_CHECKS, s, { kind: "roundStart", round: 1 }), "solve");
+    const proposals = Object.fromEntries(solve.variants.map((v) => [v, proposalOf(book, v, 1, 8)]));
+    const fx = step(NO_CHECKS, s, { kind: "solved", round: 1, proposals });
+    return Object.fromEntries(sends(fx).map((e) => [e.msg.to, e.msg.proposal.certificate.variant]));
+  };
+  assert.deepEqual(variantTo("published"), {
+    8: "optimal",
+    9: "optimal",
+    10: "optimal",
+    11: "selfish",
+    12: "feasible",
+  });
+  assert.deepEqual(variantTo("paper"), {
+    8: "optimal",
+    9: "optimal",
+    10: "optimal",
+    11: "feasible",
+    12: "feasible",
+  });
 });
 
 // ---------------------------------------------------------------------------
