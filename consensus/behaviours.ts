@@ -169,9 +169,10 @@ export function followerTrickIgnore(ids: NodeId[]): Layer {
  * `distributed_consensus/scene/scene_type_poo.py`: `solve_data_validate`,
  * `solve_forward_getter`, `get_error_solve`, `optimal_getter`) it takes every copy it
  * receives unchecked (the last one is what it commits), and what it relays and decides to
- * `ids` is the leader's non-optimal solution: the `selfish` variant, which it solves itself at
- * each round start (the published leader copied its files to every delegate). Until that solve
- * is back it falls back on the tampered certificate.
+ * `ids` is the leader's non-optimal solution: the `selfish` variant, which it solves itself once
+ * a day, at its first round start (the published leader copied its files to every delegate).
+ * Until that solve is back it falls back on the tampered certificate. Each application of the
+ * layer keeps its own solution: build one per delegate.
  *
  * @example
  * ```ts
@@ -187,16 +188,17 @@ export function followerTrickError(ids: NodeId[]): Layer {
   });
   return (inner) => {
     const paperStep = paper(inner);
-    /** The round's selfish solution, once solved. */
-    let kept: { height: number; round: number; proposal: Proposal } | undefined;
+    /** The day's selfish solution, once solved (it depends on the day's problem only). */
+    let kept: { height: number; proposal: Proposal } | undefined;
     return (env, s, ev) => {
       if (!publishedRules(s)) return paperStep(env, s, ev);
       const height = s.config.height ?? 1;
       if (ev?.kind === "solved" && ev.proposals?.selfish && ev.round === s.round) {
-        kept = { height, round: ev.round, proposal: ev.proposals.selfish };
+        kept = { height, proposal: ev.proposals.selfish };
       }
       const out = inner({ ...env, screen: () => TRUST }, s, ev);
-      if (ev?.kind === "roundStart" && ev.round === s.round && !s.committed && !s.decided) {
+      const selfish = kept?.height === height ? kept.proposal : undefined;
+      if (ev?.kind === "roundStart" && ev.round === s.round && !s.committed && !s.decided && !selfish) {
         const solve = out.findIndex((e) => e.kind === "solve");
         const asked = out[solve];
         if (asked?.kind !== "solve") out.push({ kind: "solve", round: s.round, variants: ["selfish"] });
@@ -204,7 +206,6 @@ export function followerTrickError(ids: NodeId[]): Layer {
           out[solve] = { ...asked, variants: [...asked.variants, "selfish"] };
         }
       }
-      const selfish = kept?.height === height && kept.round === s.round ? kept.proposal : undefined;
       return out.map((e) => {
         if (!(isRelay(e) || isDecision(e)) || !ids.includes(e.msg.to)) return e;
         const p = e.msg.proposal;

@@ -243,17 +243,32 @@ Deno.test("published follower_collusion: takes its leader's own copies unchecked
 Deno.test("published follower_trick_error: takes anything unchecked, relays and decides the leader's non-optimal solution", async () => {
   const { env: base, book } = await consensusFixture();
   const { env, counter } = counting(base);
-  const step = followerTrickError([9, 6])(stepDelegate);
+  // One layer per delegate: each keeps its own day's selfish solution.
+  const trickster = () => followerTrickError([9, 6])(stepDelegate);
+  const step = trickster();
   const s = initDelegate(cfg(10));
   // It solves the non-optimal (selfish) solution itself at the round start.
   assert.deepEqual(ofKind(step(env, s, { kind: "roundStart", round: 1 }), "solve"), [
     { kind: "solve", round: 1, variants: ["selfish"] },
   ]);
   assert.deepEqual(step(env, s, { kind: "solved", round: 1, proposals: {} }), [], "nothing to do yet");
+  // Once a day: the next round of the same block asks for no solve.
+  {
+    const step = trickster();
+    const other = initDelegate(cfg(10));
+    step(env, other, { kind: "roundStart", round: 1 });
+    step(env, other, {
+      kind: "solved",
+      round: 1,
+      proposals: { selfish: proposalOf(book, "selfish", 1, 10) },
+    });
+    assert.deepEqual(ofKind(step(env, other, END), "blacklist").map((e) => e.leader), [8]);
+    assert.deepEqual(ofKind(step(env, other, { kind: "roundStart", round: 2 }), "solve"), []);
+  }
   // Before the solve is back, it falls back on the tampered certificate.
-  const early = initDelegate(cfg(10));
-  step(env, early, { kind: "roundStart", round: 1 });
-  const tampered = sends(step(env, early, receive(proposalMsg(book, "optimal", 1, 10, [8]))));
+  const early = initDelegate(cfg(10)), earlyStep = trickster();
+  earlyStep(env, early, { kind: "roundStart", round: 1 });
+  const tampered = sends(earlyStep(env, early, receive(proposalMsg(book, "optimal", 1, 10, [8]))));
   assert.equal(
     base.verify(tampered.find((e) => e.msg.to === 9)!.msg.proposal.certificate).verdict,
     "infeasible",
