@@ -14,6 +14,7 @@ import type {
   Misbehaviour,
   NodeId,
   NormalEffect,
+  ProtocolVariant,
 } from "../consensus/types.ts";
 import type { BlockFields, GenesisRecord } from "../consensus/ledger.ts";
 import type { SolverName } from "../lp/solver.ts";
@@ -58,7 +59,7 @@ export interface WorkerInit {
   delegate?: {
     delegates: NodeId[];
     normals: NodeId[];
-    protocol: "paper" | "strict";
+    protocol: ProtocolVariant;
     f?: number;
     misbehaviour: Misbehaviour;
     /** Resume from this persisted state (after a crash). */

@@ -47,6 +47,7 @@ import type {
   NodeId,
   Proposal,
   ProposalVariant,
+  ProtocolVariant,
   Verifier,
 } from "../consensus/types.ts";
 import type { Scenario } from "../scenarios/loader.ts";
@@ -142,8 +143,8 @@ export interface SimConfig {
   maxRounds?: number;
   /** Downtime after a crash (default 100). */
   restartMs?: number;
-  /** `paper` (default) or `strict` (Dolev-Strong relay phases, consensus/delegate.ts). */
-  protocol?: "paper" | "strict";
+  /** `paper` (default), `strict` (Dolev-Strong relay phases) or `published` (the published code's rules); consensus/delegate.ts. */
+  protocol?: ProtocolVariant;
   /** Strict mode: dishonest delegates tolerated (default: the largest number below half of the delegates). */
   f?: number;
   /**

@@ -15,7 +15,9 @@ import type {
   Message,
   Misbehaviour,
   NodeId,
+  Proposal,
   ProposalVariant,
+  Screening,
   Verifier,
 } from "./types.ts";
 import type { Certificate, Verdict } from "../lp/certificate.ts";
@@ -100,9 +102,18 @@ const UNCHECKED: Verdict = {
   maxViolation: NaN,
 };
 
+/** Under the published rules (`protocol: published`) a layer's delegate follows the published semantics of its key. */
+const publishedRules = (s: DelegateState) => s.config.protocol === "published";
+
+const TRUST: Screening = { take: "trust" };
+
 /**
  * `follower_collusion`: a proposal straight from a leader in `ids` (path of length 1) is
- * taken as valid without calling the verifier, marked `unchecked`, and relayed.
+ * taken as valid without calling the verifier, marked `unchecked`, and relayed. Under the
+ * published rules (`protocol: published`, the published code's
+ * `distributed_consensus/scene/scene_type_poo.py`, `solve_data_validate`) it also refuses
+ * everything else, unchecked: relayed copies, and every proposal of a leader not in `ids`,
+ * its own included.
  *
  * @example
  * ```ts
@@ -112,6 +123,17 @@ const UNCHECKED: Verdict = {
  */
 export function followerCollusion(ids: NodeId[]): Layer {
   return (inner) => (env, s, ev) => {
+    if (publishedRules(s)) {
+      const who = ids.map((id) => s.config.names?.[id] ?? String(id)).join(", ");
+      const refuse: Screening = {
+        take: "refuse",
+        reason: `refused unchecked: follower_collusion takes only copies straight from ${who}`,
+      };
+      // An outer layer's say (follower_trick_error) comes first, as in the published code.
+      const screen = (path: NodeId[], p: Proposal) =>
+        env.screen?.(path, p) ?? (path.length === 1 && ids.includes(path[0]) ? TRUST : refuse);
+      return inner({ ...env, screen }, s, ev);
+    }
     const p = ev?.kind === "receive" ? parseMessage(ev.msg) : undefined;
     if (!p?.ok || p.msg.kind !== "proposal" || p.msg.path.length !== 1 || !ids.includes(p.msg.path[0])) {
       return inner(env, s, ev);
@@ -143,6 +165,15 @@ export function followerTrickIgnore(ids: NodeId[]): Layer {
  * `follower_trick_error`: relays and decisions to `ids` carry a tampered certificate
  * (the verifier's `tamper`).
  *
+ * Under the published rules (`protocol: published`, the published code's
+ * `distributed_consensus/scene/scene_type_poo.py`: `solve_data_validate`,
+ * `solve_forward_getter`, `get_error_solve`, `optimal_getter`) it takes every copy it
+ * receives unchecked (the last one is what it commits), and what it relays and decides to
+ * `ids` is the leader's non-optimal solution: the `selfish` variant, which it solves itself once
+ * a day, at its first round start (the published leader copied its files to every delegate).
+ * Until that solve is back it falls back on the tampered certificate. Each application of the
+ * layer keeps its own solution: build one per delegate.
+ *
  * @example
  * ```ts
  * import { stepDelegate } from "./delegate.ts";
@@ -150,11 +181,41 @@ export function followerTrickIgnore(ids: NodeId[]): Layer {
  * ```
  */
 export function followerTrickError(ids: NodeId[]): Layer {
-  return mapEffects((e, _ev, env) => {
+  const paper = mapEffects((e, _ev, env) => {
     if (!(isRelay(e) || isDecision(e)) || !ids.includes(e.msg.to)) return e;
     const proposal = { ...e.msg.proposal, certificate: env.tamper(e.msg.proposal.certificate) };
     return { ...e, msg: { ...e.msg, proposal } as Message };
   });
+  return (inner) => {
+    const paperStep = paper(inner);
+    /** The day's selfish solution, once solved (it depends on the day's problem only). */
+    let kept: { height: number; proposal: Proposal } | undefined;
+    return (env, s, ev) => {
+      if (!publishedRules(s)) return paperStep(env, s, ev);
+      const height = s.config.height ?? 1;
+      if (ev?.kind === "solved" && ev.proposals?.selfish && ev.round === s.round) {
+        kept = { height, proposal: ev.proposals.selfish };
+      }
+      const out = inner({ ...env, screen: () => TRUST }, s, ev);
+      const selfish = kept?.height === height ? kept.proposal : undefined;
+      if (ev?.kind === "roundStart" && ev.round === s.round && !s.committed && !s.decided && !selfish) {
+        const solve = out.findIndex((e) => e.kind === "solve");
+        const asked = out[solve];
+        if (asked?.kind !== "solve") out.push({ kind: "solve", round: s.round, variants: ["selfish"] });
+        else if (!asked.variants.includes("selfish")) {
+          out[solve] = { ...asked, variants: [...asked.variants, "selfish"] };
+        }
+      }
+      return out.map((e) => {
+        if (!(isRelay(e) || isDecision(e)) || !ids.includes(e.msg.to)) return e;
+        const p = e.msg.proposal;
+        const proposal = selfish
+          ? { ...selfish, height: p.height, round: p.round, leader: p.leader }
+          : { ...p, certificate: env.tamper(p.certificate) };
+        return { ...e, msg: { ...e.msg, proposal } as Message };
+      });
+    };
+  };
 }
 
 /**
@@ -479,6 +540,23 @@ export function crashAtRound(round: number, alreadyCrashed = false): Layer {
       : inner(env, s, ev);
 }
 
+/**
+ * One layer under the `paper` and `strict` rules, another under the `published` ones (the
+ * protocol is read from the delegate's configuration at every step).
+ *
+ * @example
+ * ```ts
+ * import { stepDelegate } from "./delegate.ts";
+ * const step = byProtocol(followerTrickIgnore([9]), (inner) => inner)(stepDelegate); // published: relays to 9 too
+ * ```
+ */
+export function byProtocol(otherwise: Layer, published: Layer): Layer {
+  return (inner) => {
+    const a = otherwise(inner), b = published(inner);
+    return (env, s, ev) => (publishedRules(s) ? b : a)(env, s, ev);
+  };
+}
+
 /** Options of {@link withMisbehaviour}. */
 export interface MisbehaviourOptions {
   /** The shell restarted this node after its `crash_at_round` crash. */
@@ -486,7 +564,9 @@ export interface MisbehaviourOptions {
 }
 
 /**
- * The honest `step` wrapped by every behaviour `m` configures, innermost first:
+ * The honest `step` wrapped by every behaviour `m` configures, innermost first (under the
+ * `published` rules a delegate listed under both `follower_error` and `follower_feasible` gets
+ * the selfish dispatch, as in the published code; otherwise the feasible one):
  * leader substitutions (error, feasible, equivocate, equivocate_metadata), follower_ignore,
  * collusion, trick_ignore, trick_error, forge_leader, oversize, impersonate, junk, replay_old,
  * delay_ms, delay_to, crash.
@@ -513,7 +593,17 @@ export function withMisbehaviour(
   const layers: Layer[] = [];
   const some = (ids?: NodeId[]): ids is NodeId[] => !!ids?.length;
   if (some(m.follower_error)) layers.push(leaderSends(self, m.follower_error, "selfish"));
-  if (some(m.follower_feasible)) layers.push(leaderSends(self, m.follower_feasible, "feasible"));
+  if (some(m.follower_feasible)) {
+    // The published code sends a delegate listed under both the non-optimal (error) solution.
+    const feasibleOnly = m.follower_feasible.filter((id) => !m.follower_error?.includes(id));
+    const paper = leaderSends(self, m.follower_feasible, "feasible");
+    layers.push(
+      feasibleOnly.length === m.follower_feasible.length ? paper : byProtocol(
+        paper,
+        feasibleOnly.length ? leaderSends(self, feasibleOnly, "feasible") : (inner) => inner,
+      ),
+    );
+  }
   if (some(m.equivocate)) layers.push(leaderSends(self, m.equivocate, "alternative"));
   if (some(m.equivocate_metadata)) layers.push(equivocateMetadata(self, m.equivocate_metadata));
   if (some(m.follower_ignore)) layers.push(followerIgnore(self, m.follower_ignore));

@@ -19,6 +19,7 @@ import type {
   NodeId,
   Proposal,
   ProposalMessage,
+  ProtocolVariant,
   Verifier,
 } from "./types.ts";
 
@@ -47,9 +48,10 @@ export interface DelegateConfig {
   height?: number;
   /**
    * `paper` (default): the article's rules, relays accepted until the round's timeout.
-   * `strict`: Dolev-Strong relay phases 1..f+1 (see {@link stepDelegate}).
+   * `strict`: Dolev-Strong relay phases 1..f+1. `published`: the rules of the article's published
+   * code (see {@link stepDelegate} and docs/protocol.md).
    */
-  protocol?: "paper" | "strict";
+  protocol?: ProtocolVariant;
   /** Strict mode: dishonest delegates tolerated (default: the largest number below half of the delegates). */
   f?: number;
   /** Leader rotation across days: the first leader is the first non-blacklisted delegate after this id. */
@@ -99,7 +101,13 @@ export interface DelegateState {
   valid: Map<string, { proposal: Proposal; digest: string; leaderSig?: string }>;
   /** Strict mode: the current relay phase (1 .. f+1). */
   phase: number;
-  /** Proposal digests relayed this round (at most two). */
+  /**
+   * Published rules: the proposal this delegate would commit now (its proposal digest), its true
+   * daily cost in $ (the dispatch's, as `Verifier.costUsd` computes it), and whether it was taken
+   * unchecked (then no checked copy displaces it).
+   */
+  chosen?: { id: string; costUsd: number; unchecked: boolean };
+  /** Proposal digests relayed this round (at most two; one under the published rules). */
   relayed: Set<string>;
   /** Set after resuming: `valid`/`relayed` must be rebuilt from `received` (needs the verifier). */
   stale: boolean;
@@ -107,6 +115,9 @@ export interface DelegateState {
 
 /** Most distinct proposals a delegate relays per round: a second one already proves equivocation. */
 export const MAX_RELAYED_PER_ROUND = 2;
+
+/** Under the published rules a delegate relays only the first valid copy of the round's leader's proposals. */
+export const PUBLISHED_RELAYED_PER_ROUND = 1;
 
 /**
  * The leader a delegate with this blacklist follows: the lowest delegate id
@@ -229,6 +240,7 @@ function peers(s: DelegateState, except: NodeId[] = []): NodeId[] {
 }
 
 const strict = (s: DelegateState) => s.config.protocol === "strict";
+const published = (s: DelegateState) => s.config.protocol === "published";
 const faults = (s: DelegateState) => s.config.f ?? defaultFaults(s.config.delegates.length);
 
 /**
@@ -245,20 +257,28 @@ function accept(
   out: DelegateEffect[],
 ) {
   const me = s.config.id;
-  const checked = env.verify(proposal.certificate).verdict;
-  const claim = checked === "accepted" ? claimProblem(env, proposal) : undefined;
+  const pub = published(s);
   const digest = env.digest(proposal.certificate);
   const id = proposalDigest(proposal);
-  out.push({
-    kind: "received",
-    round: s.round,
-    path,
-    digest,
-    proposalDigest: id,
-    verdict: claim ? "misclaimed" : checked,
-    ...(claim ? { reason: `misclaimed: ${claim}` } : {}),
-  });
-  if (checked !== "accepted" || claim) return;
+  const received = { kind: "received", round: s.round, path, digest, proposalDigest: id } as const;
+  // Published rules: a behaviour layer may trust or refuse a copy before any check, and a leader
+  // takes its own proposal unchecked.
+  const screen = pub ? env.screen?.(path, proposal) : undefined;
+  if (screen?.take === "refuse") {
+    return void out.push({ ...received, verdict: "refused", reason: screen.reason });
+  }
+  const unchecked = pub && (screen?.take === "trust" || path[0] === me);
+  if (unchecked) out.push({ ...received, verdict: "accepted", unchecked: true });
+  else {
+    const checked = env.verify(proposal.certificate).verdict;
+    const claim = checked === "accepted" ? claimProblem(env, proposal) : undefined;
+    out.push({
+      ...received,
+      verdict: claim ? "misclaimed" : checked,
+      ...(claim ? { reason: `misclaimed: ${claim}` } : {}),
+    });
+    if (checked !== "accepted" || claim) return;
+  }
   const leaderSig = sigs?.[0];
   if (!s.valid.has(id)) {
     const first = s.valid.entries().next().value;
@@ -274,17 +294,39 @@ function accept(
       out.push({ kind: "evidence", evidence });
     }
   }
+  if (pub) choose(env, s, id, proposal, unchecked);
   // A delegate already on the path (the leader's copy to itself) has sent this proposal already.
-  if (s.relayed.has(id) || s.relayed.size >= MAX_RELAYED_PER_ROUND || path.includes(me)) return;
+  if (path.includes(me)) return;
+  if (
+    pub
+      ? s.relayed.size >= PUBLISHED_RELAYED_PER_ROUND
+      : s.relayed.has(id) || s.relayed.size >= MAX_RELAYED_PER_ROUND
+  ) {
+    return;
+  }
   // Strict mode: what is accepted in the last phase (f+1) would reach others too late to count.
   if (strict(s) && s.phase > faults(s)) return;
   s.relayed.add(id);
   const relayPath = [...path, me];
-  for (const to of peers(s, path)) {
+  // Published rules: to every other non-blacklisted delegate but the leader, the sender included.
+  for (const to of peers(s, pub ? [path[0]] : path)) {
     out.push({
       kind: "send",
       msg: { kind: "proposal", round: s.round, to, path: relayPath, sigs: [...(sigs ?? [])], proposal },
     });
+  }
+}
+
+/**
+ * Published rules: the proposal to commit is the one with the largest true cost among the valid
+ * copies (the first of equal ones), unless one was taken unchecked: the last such one is kept
+ * whatever follows.
+ */
+function choose(env: Verifier, s: DelegateState, id: string, proposal: Proposal, unchecked: boolean): void {
+  const costUsd = env.costUsd(proposal.certificate);
+  if (unchecked) s.chosen = { id, costUsd, unchecked };
+  else if (!s.chosen || (!s.chosen.unchecked && costUsd > s.chosen.costUsd)) {
+    s.chosen = { id, costUsd, unchecked };
   }
 }
 
@@ -335,7 +377,15 @@ function onRoundStart(s: DelegateState, round: number, out: DelegateEffect[]): b
   const fresh = round > s.round;
   if (!fresh && s.decided) return false;
   if (fresh) {
-    Object.assign(s, { round, received: [], decided: false, valid: new Map(), relayed: new Set(), phase: 1 });
+    Object.assign(s, {
+      round,
+      received: [],
+      decided: false,
+      valid: new Map(),
+      relayed: new Set(),
+      phase: 1,
+      chosen: undefined,
+    });
   }
   s.leader = leaderOf(s.config, s.blacklist);
   if (s.leader === s.config.id) out.push({ kind: "solve", round, variants: ["optimal"] });
@@ -359,8 +409,14 @@ function onRoundEnd(s: DelegateState, round: number, out: DelegateEffect[]): boo
   if (s.committed || s.decided || round !== s.round || s.leader === undefined) return false;
   s.decided = true;
   const leader = s.leader;
-  if (s.valid.size === 1) {
-    const [[id, { proposal, digest, leaderSig }]] = s.valid;
+  // Published rules: commit the chosen proposal if there is one, however many valid ones came.
+  const pick = published(s)
+    ? (s.chosen ? [s.chosen.id, s.valid.get(s.chosen.id)!] as const : undefined)
+    : s.valid.size === 1
+    ? [...s.valid][0]
+    : undefined;
+  if (pick) {
+    const [id, { proposal, digest, leaderSig }] = pick;
     s.committed = { round, leader, digest, proposalDigest: id };
     out.push({ kind: "commit", round, leader, digest, proposalDigest: id, proposal });
     for (const to of s.config.normals) {
@@ -407,6 +463,17 @@ function onRoundEnd(s: DelegateState, round: number, out: DelegateEffect[]): boo
  * honest delegate takes, every honest delegate holds by the end of phase
  * f+1, and all of them reach the same decision (commit exactly when they
  * hold one distinct valid proposal).
+ *
+ * Published rules (`protocol: "published"`, the article's published code;
+ * docs/protocol.md cites the file of each rule): the leader takes its own
+ * proposal unchecked; a delegate relays only the first valid copy of the
+ * round (to every other non-blacklisted delegate but the leader); at the
+ * round's end it commits if it holds any valid proposal, the one with the
+ * largest true cost (the first of equal ones; one taken unchecked is kept
+ * whatever follows), and blacklists the leader only when it holds none.
+ * Equivocation is not a reason to blacklist (evidence is still reported).
+ * Behaviour layers may trust or refuse copies before the check
+ * (`Verifier.screen`).
  *
  * @example
  * ```ts

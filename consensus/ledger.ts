@@ -37,7 +37,13 @@
  */
 import { createHash } from "node:crypto";
 import { type Certificate, CERTIFICATE_FORMAT } from "../lp/certificate.ts";
-import type { EquivocationEvidence, NodeId, Proposal } from "./types.ts";
+import {
+  type EquivocationEvidence,
+  type NodeId,
+  type Proposal,
+  PROTOCOLS,
+  type ProtocolVariant,
+} from "./types.ts";
 
 /** Format tag of a ledger (in the genesis record). */
 export const LEDGER_FORMAT = "poso-ledger/3";
@@ -138,8 +144,8 @@ export interface GenesisRecord {
   caseDigest: string;
   /** Largest relative daily load change (dimensionless, problems/ies-dispatch/days.ts DAILY_LOAD_VARIATION). */
   loadVariation: number;
-  /** The protocol variant of the run: the article's rules or Dolev-Strong relay phases. */
-  protocol: "paper" | "strict";
+  /** The protocol variant of the run: the article's rules, Dolev-Strong relay phases or the published code's rules. */
+  protocol: ProtocolVariant;
   /**
    * Leader rotation across days (scenario `days.rotate_leader`): day d + 1's
    * first leader is the first non-blacklisted delegate after day d's leader.
@@ -297,8 +303,10 @@ function genesisProblem(g: Obj, where = "genesis"): string | undefined {
   if (!isFiniteNumber(g.loadVariation) || g.loadVariation < 0) {
     return `${where}.loadVariation is not a number >= 0`;
   }
-  if (g.protocol !== "paper" && g.protocol !== "strict") {
-    return `${where}.protocol is ${show(g.protocol)}, expected "paper" or "strict"`;
+  if (!(PROTOCOLS as readonly unknown[]).includes(g.protocol)) {
+    return `${where}.protocol is ${show(g.protocol)}, expected one of ${
+      PROTOCOLS.map((p) => `"${p}"`).join(", ")
+    }`;
   }
   if (typeof g.rotateLeader !== "boolean") return `${where}.rotateLeader is not true or false`;
   if (!Array.isArray(g.participants) || g.participants.length === 0) {

@@ -17,6 +17,12 @@ import type {
   Verifier,
 } from "./types.ts";
 
+/** Hex digits of a digest shown where delegates committed different proposals. */
+const SHORT_DIGEST_CHARS = 8;
+
+/** Decimals of the $ per day costs shown there: two optima can differ by a tenth of a cent. */
+const SPLIT_COST_DECIMALS = 4;
+
 /** What a {@link Recorder} needs to know about a run. */
 export interface RecorderOptions {
   /** Scenario name, for the report. */
@@ -70,6 +76,11 @@ export class Recorder {
   /** Accepted proposals by proposal digest. */
   private readonly proposals = new Map<string, Proposal>();
   private readonly evidenceKeys = new Set<string>();
+  /** Round → the delegates' commits in it: who, the dispatch digest, the proposal digest, true and claimed cost. */
+  private readonly commits = new Map<
+    number,
+    { who: string; digest: string; proposalDigest: string; costUsd: number; claimedUsd: number }[]
+  >();
 
   /** A recorder with no observation yet. */
   constructor(private readonly o: RecorderOptions) {
@@ -149,10 +160,20 @@ export class Recorder {
         if (e.unchecked) r.notes.push(`${me} took ${cell} unchecked`);
         break;
       }
-      case "commit":
+      case "commit": {
         this.learn(e.proposal);
         this.round(e.round).decision[me] = "commit";
+        const list = this.commits.get(e.round) ?? [];
+        this.commits.set(e.round, list);
+        list.push({
+          who: me,
+          digest: e.digest,
+          proposalDigest: e.proposalDigest,
+          costUsd: this.o.env.costUsd(e.proposal.certificate),
+          claimedUsd: e.proposal.claimedCostUsd,
+        });
         break;
+      }
       case "blacklist": {
         const list = [...(this.blacklists.get(id) ?? []), e.leader];
         this.blacklists.set(id, list);
@@ -224,6 +245,25 @@ export class Recorder {
   }
 
   /**
+   * A note when delegates committed different proposals in round `round` (whole dollars cannot tell
+   * two optima apart in the trace): who committed which dispatch, at what true and claimed cost.
+   */
+  private splitNote(round: number): string | undefined {
+    const groups = new Map<string, NonNullable<ReturnType<typeof this.commits.get>>>();
+    for (const c of this.commits.get(round) ?? []) {
+      groups.set(c.proposalDigest, [...groups.get(c.proposalDigest) ?? [], c]);
+    }
+    if (groups.size < 2) return undefined;
+    const short = (d: string) => d.replace(/^sha256:/, "").slice(0, SHORT_DIGEST_CHARS);
+    const parts = [...groups.values()].map((g) =>
+      `${g.map((c) => c.who).join(", ")}: dispatch ${short(g[0].digest)} at $${
+        g[0].costUsd.toFixed(SPLIT_COST_DECIMALS)
+      } (claimed $${g[0].claimedUsd.toFixed(SPLIT_COST_DECIMALS)})`
+    );
+    return `delegates committed ${groups.size} different proposals: ${parts.join("; ")}`;
+  }
+
+  /**
    * The report: the outcome is the proposal (by proposal digest) more than half of the normal
    * nodes accepted, or null.
    */
@@ -255,7 +295,10 @@ export class Recorder {
       scenario: this.o.scenario,
       runtime: this.o.runtime,
       seed: this.o.seed,
-      rounds: this.rounds,
+      rounds: this.rounds.map((r) => {
+        const split = this.splitNote(r.round);
+        return split ? { ...r, notes: [...r.notes, split] } : r;
+      }),
       normal: { received: this.normalReceived, accepted },
       outcome,
       notices: this.o.notices ?? [],

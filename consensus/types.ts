@@ -14,6 +14,22 @@ import type { CostUnit } from "../problems/types.ts";
 /** A participant's numeric id (u32). */
 export type NodeId = number;
 
+/**
+ * The protocol variants (docs/protocol.md): `paper`, the article's rules; `strict`, Dolev-Strong
+ * relay phases; `published`, the rules of the article's published code where they differ from the
+ * article's.
+ *
+ * @example
+ * ```ts
+ * import { PROTOCOLS } from "../mod.ts";
+ * console.log(PROTOCOLS.join(", ")); // paper, strict, published
+ * ```
+ */
+export const PROTOCOLS = ["paper", "strict", "published"] as const;
+
+/** One of {@link PROTOCOLS}. */
+export type ProtocolVariant = typeof PROTOCOLS[number];
+
 /** The proposals a leader can produce (problems/ies-dispatch/variants.ts); `alternative` is another optimum of the same LP. */
 export type ProposalVariant = typeof PROPOSAL_VARIANTS[number];
 
@@ -147,14 +163,24 @@ export interface Verifier {
    * tolerance and the wording of trace cells and claim verdicts.
    */
   readonly cost: CostUnit;
+  /**
+   * Set only by behaviour layers (consensus/behaviours.ts) under the `published` rules: what a
+   * dishonest delegate does with a received copy before any check. `trust` takes it as valid
+   * unchecked; `refuse` rejects it whatever its certificate; undefined checks it as usual.
+   */
+  screen?(path: NodeId[], proposal: Proposal): Screening | undefined;
 }
 
+/** A behaviour layer's say on a received copy under the `published` rules ({@link Verifier.screen}). */
+export type Screening = { take: "trust" } | { take: "refuse"; reason: string };
+
 /**
- * What a delegate's check of a received proposal said: the certificate checker's verdict, or
- * `misclaimed` when the certificate passed but the claimed cost is off (by more than the cost
- * unit's `claimTolerance`).
+ * What a delegate's check of a received proposal said: the certificate checker's verdict,
+ * `misclaimed` when the certificate passed but the claimed cost is off (by more than the cost unit's
+ * `claimTolerance`), or `refused` when a behaviour layer rejected it unchecked (under the
+ * `published` rules a `follower_collusion` delegate takes nothing but its leaders' own copies).
  */
-export type ReceivedVerdict = Verdict["verdict"] | "misclaimed";
+export type ReceivedVerdict = Verdict["verdict"] | "misclaimed" | "refused";
 
 /** Events fed to a delegate. */
 export type DelegateEvent =
@@ -189,7 +215,10 @@ export type DelegateEffect =
     verdict: ReceivedVerdict;
     /** Why it was rejected, when the verdict alone does not say (`misclaimed`: by how much). */
     reason?: string;
-    /** True when the check was skipped (`follower_collusion`). */
+    /**
+     * True when the check was skipped: `follower_collusion`, and under the `published` rules a
+     * leader's own proposal and everything a `follower_trick_error` delegate receives.
+     */
     unchecked?: boolean;
   }
   /** The delegate commits this proposal for the round (`digest`: its dispatch's; `proposalDigest`: its own). */

@@ -45,8 +45,11 @@ export { readFailure } from "../actors/files.ts";
 // ---------------------------------------------------------------------------
 // Types
 
-/** The protocol variants: the article's rules (`paper`) or Dolev-Strong relay phases (`strict`). */
-export type Protocol = "paper" | "strict";
+/**
+ * The protocol variants (docs/protocol.md): the article's rules (`paper`), Dolev-Strong relay
+ * phases (`strict`), or the rules of the article's published code (`published`).
+ */
+export type Protocol = "paper" | "strict" | "published";
 
 /** Where the participants' Ed25519 keys come from (`keys:`). */
 export type ScenarioKeys =
@@ -103,7 +106,7 @@ export interface Scenario {
   description: string;
   /** The file it was read from (as given to the loader). */
   file: string;
-  /** `protocol:`: the article's rules (`paper`, the default) or Dolev-Strong relay phases (`strict`). */
+  /** `protocol:`: the article's rules (`paper`, the default), Dolev-Strong relay phases (`strict`) or the published code's rules (`published`). */
   protocol: Protocol;
   /** Strict mode: length of relay phases 2..f+1, whole ms (phase 1 lasts the round timeout). */
   phaseMs: number;
@@ -1178,11 +1181,11 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
   const protoE = get("protocol");
   if (protoE && !isEmpty(protoE.value)) {
     const v = scalar(protoE.value);
-    if (v !== "paper" && v !== "strict") {
+    if (v !== "paper" && v !== "strict" && v !== "published") {
       ctx.fail(
         protoE.at,
         "protocol",
-        `unknown protocol ${describe(protoE.value)}; use "paper" (the default) or "strict"`,
+        `unknown protocol ${describe(protoE.value)}; use "paper" (the default) or "strict" or "published"`,
       );
     } else protocol = v;
   }
@@ -1236,7 +1239,7 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
         "a majority must be honest",
     );
   }
-  if (protocol === "paper" && (params.faultTolerance !== undefined || params.phaseSet)) {
+  if (protocol !== "strict" && (params.faultTolerance !== undefined || params.phaseSet)) {
     ctx.notice("scene.params", "phase_sec and fault_tolerance only matter with protocol: strict");
   }
   guaranteeNotices(ctx, protocol, params.faultTolerance, delegates);
@@ -1291,8 +1294,9 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
 
 /**
  * Notices when the dishonest delegates ({@link isDishonest}) are more than the
- * protocol tolerates: half or more of the delegates (no guarantee holds), or in
- * strict mode more than f (agreement is lost).
+ * protocol tolerates: half or more of the delegates (no guarantee holds), in
+ * strict mode more than f (agreement is lost), under the published rules any
+ * (agreement is lost).
  */
 function guaranteeNotices(
   ctx: Context,
@@ -1310,6 +1314,16 @@ function guaranteeNotices(
       `${who}: half or more, so no guarantee of the protocol holds (normal nodes accept what more than ` +
         "half of the delegates decide, and the dishonest ones can make or block that majority); " +
         "the outcome is only what these behaviours happen to produce",
+    );
+    return;
+  }
+  if (protocol === "published") {
+    ctx.notice(
+      "protocol",
+      `${who}: under the published rules agreement is not guaranteed with any dishonest delegate (a leader ` +
+        "that sends two valid proposals of equal cost splits the honest delegates by arrival order, and with " +
+        "a dishonest relayer a valid but costlier one; see docs/protocol.md); certificate checks still keep " +
+        "every honest follower from committing an invalid dispatch",
     );
     return;
   }

@@ -14,6 +14,8 @@
  * solve and up to three restarts of T/20 each (f <= 3): under 0.75 T. (With later relays paper
  * mode can split the honest delegates: see the weak-spot test in simulator_test.ts.)
  *
+ * The published rules (`protocol: published`) are run with paper mode's timing.
+ *
  * Strict mode: adversarial timing. A dishonest delegate's messages may be held back any time up
  * to 3 T (past the round's end), per addressee, and sent to any subset; it may also forge a
  * leader's proposal and replay old messages. Only honest hops are bounded (link + check within
@@ -24,7 +26,7 @@
 import fc from "fast-check";
 import type { ProposalBook, SimConfig, SimParticipant, SimResult } from "../actors/simulator.ts";
 import { proposalDigest } from "../consensus/signing.ts";
-import type { Misbehaviour, NodeId } from "../consensus/types.ts";
+import type { Misbehaviour, NodeId, ProtocolVariant } from "../consensus/types.ts";
 import { proposalOf } from "./consensus_fixture.ts";
 
 /** Round timeout of every run, virtual ms. */
@@ -94,7 +96,7 @@ function misbehaviour(
  * console.log(config.protocol, config.dishonest.length < config.participants.length); // strict true
  * ```
  */
-export const runArb = (protocol: "paper" | "strict"): fc.Arbitrary<PropertyConfig> =>
+export const runArb = (protocol: ProtocolVariant): fc.Arbitrary<PropertyConfig> =>
   fc.integer({ min: 5, max: 7 }).chain((n) => {
     const delegates = Array.from({ length: n }, (_, i) => FIRST_DELEGATE + i);
     return fc.record({
