@@ -1478,7 +1478,9 @@ function readSceneClass(ctx: Context, e: Entry): Omit<SceneSetting, "params"> {
       (published.problem === "simple-sum"
         ? " (its numbers come from the case file, by default the bundled one; in the published scene every " +
           "normal node holds 1)"
-        : ""),
+        : "") +
+      ", under the rules protocol: names (default paper, the article's; protocol: published follows the " +
+      "published code's, docs/protocol.md)",
   );
   return { published, classText: v, stops: false };
 }
