@@ -272,7 +272,7 @@ Deno.test("a case no kind accepts is refused with each kind's objection; --probl
       r,
       `${file}: not a case of any problem kind (name its kind with --problem): ies-dispatch: `,
     );
-    assert.match(r.err, /; simple-sum: valeus: unknown field; did you mean values\?$/);
+    assert.match(r.err, /; simple-sum: valeus: unknown field; did you mean values\?(;|$)/);
     assertFailure(
       await cli(["solve", "--problem", "simple-sum", "--case", file]),
       `${file}: valeus: unknown field; did you mean values?`,
