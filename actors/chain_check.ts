@@ -22,7 +22,10 @@
  *   genesis names (its kind, and a case file whose bytes have the genesis'
  *   `caseDigest`: the bundled case, or the one given), and is accepted by the
  *   kind's checker; with `recheck`, `costUsd` is also the true cost within
- *   {@link COST_TOLERANCE_USD}.
+ *   {@link COST_TOLERANCE_USD} (the kind's claim tolerance), and the block's
+ *   settlement (problems/types.ts Settlement: a market's purchases and bills)
+ *   is the one the day's problem computes of the certificate, within
+ *   {@link SETTLEMENT_TOLERANCE}, naming the party and the column that differ.
  *
  * Evidence is not required to name a blacklisted delegate. The blacklist
  * follows from the rounds alone (the leaders of the rounds that did not
@@ -64,6 +67,7 @@ import {
   formatAmount,
   type Problem,
   type ProblemKind,
+  type Settlement,
 } from "../problems/types.ts";
 import { publicKeyFile, readPublicKey, verifySignature } from "./keys.ts";
 
@@ -404,6 +408,8 @@ interface CertificateChecks {
   verdict(loadFactor: number, day: number, cert: Certificate): Promise<Reason>;
   /** The solution's true cost, and the unit of the day's problem it is measured in. */
   cost(loadFactor: number, cert: Certificate): Promise<{ cost: number; unit: CostUnit }>;
+  /** The settlement the day's problem computes of the certificate, or undefined when it settles nothing. */
+  settlement(loadFactor: number, cert: Certificate): Promise<Settlement | undefined>;
 }
 
 function certificateChecks(source: () => Promise<{ kind: ProblemKind; case: unknown }>): CertificateChecks {
@@ -445,6 +451,9 @@ function certificateChecks(source: () => Promise<{ kind: ProblemKind; case: unkn
       }
       return v;
     },
+    settlement(factor, cert) {
+      return model(factor).then((m) => m.settlement?.(cert));
+    },
     cost(factor, cert) {
       const k = key(factor, cert);
       let v = costs.get(k);
@@ -469,6 +478,41 @@ async function certificateProblem(c: Chain, b: BlockRecord, cert: Certificate): 
       `${unit.quantity} is ${formatAmount(unit, cost, 4)} (tolerance ${
         withSymbol(unit.symbol, String(unit.claimTolerance))
       })`;
+  }
+  return settlementRecheck(b.settlement, await c.certificates.settlement(b.loadFactor, cert));
+}
+
+/**
+ * Largest accepted difference between a settlement value a block records and the value recomputed
+ * from its certificate and the case, in the column's own unit (MW or CNY for a market). The
+ * recomputation is the same arithmetic on the same numbers, so an honest block matches exactly;
+ * the tolerance only forgives another implementation's rounding, far below any amount that matters.
+ */
+export const SETTLEMENT_TOLERANCE = 1e-6;
+
+/** Why a block's settlement is not the recomputed one (naming the party and the column), or undefined. */
+function settlementRecheck(stored: Settlement | undefined, want: Settlement | undefined): Reason {
+  if (!want) {
+    return stored ? "recheck: the block records a settlement, but its problem settles nothing" : undefined;
+  }
+  if (!stored) return `recheck: the block records no settlement; its problem settles each ${want.party}`;
+  if (stored.party !== want.party || stored.columns.join() !== want.columns.join()) {
+    return `recheck: settlement of ${stored.party}: ${
+      stored.columns.join(", ")
+    }; expected of ${want.party}: ${want.columns.join(", ")}`;
+  }
+  if (stored.rows.length !== want.rows.length) {
+    return `recheck: settlement has ${stored.rows.length} rows, expected one per ${want.party} (${want.rows.length})`;
+  }
+  for (const [i, w] of want.rows.entries()) {
+    const r = stored.rows[i];
+    if (r.id !== w.id) return `recheck: settlement row ${i + 1} is ${want.party} ${r.id}, expected ${w.id}`;
+    for (const [j, v] of w.values.entries()) {
+      if (!(Math.abs(r.values[j] - v) <= SETTLEMENT_TOLERANCE)) {
+        return `recheck: settlement of ${want.party} ${w.id}: ${want.columns[j]} is ${r.values[j]}, ` +
+          `recomputed from the certificate and the case ${v} (tolerance ${SETTLEMENT_TOLERANCE})`;
+      }
+    }
   }
   return undefined;
 }

@@ -43,7 +43,8 @@ import type {
 } from "../consensus/types.ts";
 import { DEFAULT_SOLVER, isSolverName, loadSolver, SOLVERS } from "../lp/solver.ts";
 import { problemKind } from "../problems/registry.ts";
-import type { DayParams, Problem, ProblemKind } from "../problems/types.ts";
+import type { Certificate } from "../lp/certificate.ts";
+import type { DayParams, Problem, ProblemKind, Settlement } from "../problems/types.ts";
 import { Authenticator } from "./auth.ts";
 import { type ChainChecker, makeChainChecker } from "./chain_check.ts";
 import { type KeyPair, ownKeyPair } from "./keys.ts";
@@ -358,7 +359,13 @@ function blockFields(a: Actor, e: Extract<NormalEffect, { kind: "accept" }>): Bl
     blacklist,
     evidence: a.evidence.filter((ev) => ev.height === a.day.height),
     certificate: encodeCertificate(p.certificate),
+    ...settlementOf(a.problem, p.certificate),
   };
+}
+
+/** The block's settlement field, when the day's problem settles (problems/types.ts Problem.settlement). */
+function settlementOf(problem: Problem, cert: Certificate): { settlement?: Settlement } {
+  return problem.settlement ? { settlement: problem.settlement(cert) } : {};
 }
 
 /** Appends the accepted block to the ledger (durably) before the accept is reported. */

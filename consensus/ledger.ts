@@ -36,6 +36,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import type { Settlement } from "../problems/types.ts";
 import { type Certificate, CERTIFICATE_FORMAT } from "../lp/certificate.ts";
 import {
   type EquivocationEvidence,
@@ -204,6 +205,13 @@ export interface BlockRecord {
   evidence: Evidence[];
   /** The full certificate. */
   certificate: EncodedCertificate;
+  /**
+   * Optional: each party's share of the solution (a market: every community's purchases and bill),
+   * from the day's problem (problems/types.ts Problem.settlement); absent for a problem that settles
+   * nothing. Not signed (the signatures cover the proposal): `poso ledger verify --recheck`
+   * recomputes it from the certificate and the case.
+   */
+  settlement?: Settlement;
   /** `sha256:<hex>` of the canonical record without `hash`. */
   hash: string;
 }
@@ -284,6 +292,55 @@ const EVIDENCE_KEYS = ["leader", "height", "round", "a", "b"] as const;
 const SIGNED_KEYS = ["proposal", "sig"] as const;
 const QUORUM_KEYS = ["id", "sig"] as const;
 const CERTIFICATE_KEYS = ["format", "lpId", "encoding", "xLength", "yLength", "x", "y"] as const;
+const SETTLEMENT_KEYS = ["party", "columns", "rows"] as const;
+const SETTLEMENT_ROW_KEYS = ["id", "values"] as const;
+/** Most columns of a block's settlement. */
+export const MAX_SETTLEMENT_COLUMNS = 16;
+/** Most rows (parties) of a block's settlement. */
+export const MAX_SETTLEMENT_ROWS = 10_000;
+/** A settlement column's name: a letter, then letters and digits, at most 40 characters (`billCny`). */
+const SETTLEMENT_COLUMN_PATTERN = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
+/** A settlement's party word: lower-case letters and spaces, at most 32 characters (`community`). */
+const SETTLEMENT_PARTY_PATTERN = /^[a-z][a-z ]{0,31}$/;
+
+function settlementProblem(st: unknown, where: string): string | undefined {
+  if (!isObject(st)) return `${where} is not an object`;
+  const k = keysProblem(st, where, SETTLEMENT_KEYS);
+  if (k) return k;
+  if (typeof st.party !== "string" || !SETTLEMENT_PARTY_PATTERN.test(st.party)) {
+    return `${where}.party is not 1 to 32 lower-case letters and spaces`;
+  }
+  const cols = st.columns;
+  if (!Array.isArray(cols) || cols.length === 0 || cols.length > MAX_SETTLEMENT_COLUMNS) {
+    return `${where}.columns is not an array of 1 to ${MAX_SETTLEMENT_COLUMNS} names`;
+  }
+  for (const [i, c] of cols.entries()) {
+    if (typeof c !== "string" || !SETTLEMENT_COLUMN_PATTERN.test(c)) {
+      return `${where}.columns[${i}] is not a name (a letter, then letters and digits, at most 40)`;
+    }
+    if (cols.indexOf(c) !== i) return `${where}.columns[${i}] ${show(c)} appears twice`;
+  }
+  if (!Array.isArray(st.rows) || st.rows.length > MAX_SETTLEMENT_ROWS) {
+    return `${where}.rows is not an array of at most ${MAX_SETTLEMENT_ROWS} rows`;
+  }
+  const ids = new Set<number>();
+  for (const [i, r] of st.rows.entries()) {
+    const at = `${where}.rows[${i}]`;
+    if (!isObject(r)) return `${at} is not an object`;
+    const rk = keysProblem(r, at, SETTLEMENT_ROW_KEYS);
+    if (rk) return rk;
+    if (!isU32(r.id)) return `${at}.id is not a u32 id`;
+    if (ids.has(r.id)) return `${at}.id ${r.id} appears twice`;
+    ids.add(r.id);
+    if (!Array.isArray(r.values) || r.values.length !== cols.length) {
+      return `${at}.values is not an array of ${cols.length} numbers (one per column)`;
+    }
+    for (const [j, v] of r.values.entries()) {
+      if (!isFiniteNumber(v)) return `${at}.values[${j}] is not a finite number`;
+    }
+  }
+  return undefined;
+}
 
 function genesisProblem(g: Obj, where = "genesis"): string | undefined {
   // The format first: a ledger of another format version differs in its keys too.
@@ -366,7 +423,7 @@ function signedProblem(s: unknown, where: string): string | undefined {
 }
 
 function blockProblem(b: Obj, where = "block"): string | undefined {
-  const k = keysProblem(b, where, BLOCK_KEYS);
+  const k = keysProblem(b, where, BLOCK_KEYS, ["settlement"]);
   if (k) return k;
   if (!isCount(b.height, 1)) return `${where}.height is not an integer >= 1`;
   for (const f of ["prev", "dispatch", "proposal"] as const) {
@@ -410,7 +467,8 @@ function blockProblem(b: Obj, where = "block"): string | undefined {
     const s = signedProblem(e.a, `${at}.a`) ?? signedProblem(e.b, `${at}.b`);
     if (s) return s;
   }
-  return certificateProblem(b.certificate, `${where}.certificate`);
+  return certificateProblem(b.certificate, `${where}.certificate`) ??
+    ("settlement" in b ? settlementProblem(b.settlement, `${where}.settlement`) : undefined);
 }
 
 // ---------------------------------------------------------------------------
@@ -477,6 +535,13 @@ function canonical(r: UnhashedRecord): UnhashedRecord {
         b: { proposal: e.b.proposal, sig: e.b.sig },
       })),
       certificate: canonicalCertificate(r.certificate),
+      ...(r.settlement === undefined ? {} : {
+        settlement: {
+          party: r.settlement.party,
+          columns: [...r.settlement.columns],
+          rows: r.settlement.rows.map((row) => ({ id: row.id, values: [...row.values] })),
+        },
+      }),
     };
   }
   throw new TypeError(`unknown record kind ${show((r as { kind: unknown }).kind)}`);
@@ -549,6 +614,7 @@ export function makeGenesis(fields: GenesisFields): GenesisRecord {
 export function makeBlock(prev: LedgerRecord, fields: BlockFields): BlockRecord {
   const raw: Obj = { kind: "block", height: prev.height + 1, prev: prev.hash };
   for (const k of BLOCK_KEYS) if (!(k in raw)) raw[k] = (fields as unknown as Obj)[k];
+  if (fields.settlement !== undefined) raw.settlement = fields.settlement;
   const bad = blockProblem(raw);
   if (bad) throw new TypeError(`makeBlock: ${bad}`);
   const body = canonical(raw as unknown as UnhashedRecord) as UnhashedRecord<BlockRecord>;

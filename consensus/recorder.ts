@@ -45,6 +45,15 @@ export interface RecorderOptions {
   dispatchOf?: (proposal: Proposal) => RunReport["dispatch"];
 }
 
+/** The fields every outcome has: a kind's own outcome fields never replace them. */
+const OUTCOME_FIELDS: readonly string[] = ["round", "leader", "costUsd"];
+
+/** A kind's own outcome fields (ProblemSummary.outcome), without any that would replace {@link OUTCOME_FIELDS}. */
+function kindOutcome(fields: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!fields) return {};
+  return Object.fromEntries(Object.entries(fields).filter(([k]) => !OUTCOME_FIELDS.includes(k)));
+}
+
 /**
  * Builds a run's trace from observations; call {@link Recorder.finish} at the end.
  *
@@ -288,6 +297,7 @@ export class Recorder {
           round: v.round,
           leader: this.name(v.leader),
           costUsd: this.costByDigest.get(v.digest) ?? NaN,
+          ...kindOutcome(dispatch?.outcome),
         };
       }
     }

@@ -58,6 +58,11 @@ export interface Outcome {
   leader: string;
   /** True cost of the accepted solution, rounded to a whole number (in the run's cost unit). */
   costUsd: number;
+  /**
+   * The problem kind's own outcome fields (problems/types.ts ProblemSummary.outcome), when the
+   * runtime has the accepted solution: plain JSON values, e.g. a market's `prices` and `communities`.
+   */
+  [field: string]: unknown;
 }
 
 /** Where a run's wall time went, ms. */

@@ -268,6 +268,38 @@ export interface ProblemSummary {
   verdict: string;
   /** The kind's own series, for its charts and its CSV ({@link ProblemCsv}; `ies-dispatch`: a DispatchSeries). */
   series: unknown;
+  /**
+   * Optional: the kind's own fields of a run's outcome, which the run report copies into its
+   * `outcome` next to `round`, `leader` and `costUsd` (never replacing them): plain JSON values
+   * (numbers, text, lists, objects), e.g. the market's `prices` and `communities`.
+   */
+  outcome?: Record<string, unknown>;
+  /**
+   * Optional: lines the trace prints under its outcome line, for people: the market's clearing
+   * prices (`Prices: electricity 639.5726 CNY/MWh; heat ...`).
+   */
+  outcomeLines?: string[];
+}
+
+/**
+ * What a block records of each party's share of an accepted solution (a market's purchases and
+ * bills): one row per party, the same columns for every row. A problem that settles nothing has
+ * none. `poso ledger verify --recheck` recomputes it from the case ({@link Problem.settlement}).
+ *
+ * @example
+ * ```ts
+ * import type { Settlement } from "../mod.ts";
+ * const s: Settlement = { party: "community", columns: ["electricityMw", "billCny"], rows: [{ id: 5, values: [-560, -353914] }] };
+ * console.log(s.rows[0].values[1]); // -353914
+ * ```
+ */
+export interface Settlement {
+  /** What a row is, in words, lower case: `community`. */
+  party: string;
+  /** Each column's name, with its unit in it: `gasMw`, `billCny` (letters and digits, a letter first). */
+  columns: string[];
+  /** One row per party: its id in the case and its values in column order. */
+  rows: { id: number; values: number[] }[];
 }
 
 /** A table of {@link SolutionDetails}: `poso solve` prints it under its title. */
@@ -349,6 +381,12 @@ export interface Problem {
   solve(variant: ProposalVariant, options?: { solver?: SolverName }): Promise<Solved>;
   /** A solution as a report shows it. */
   summary(certificate: Certificate): ProblemSummary;
+  /**
+   * Optional: what a block of this problem records of each party's share of a solution (a market:
+   * every community's purchases and bill), computed from the certificate and the case alone, the
+   * same on every participant. Cheap: no check of the certificate.
+   */
+  settlement?(certificate: Certificate): Settlement;
   /**
    * Optional: the LP the leader solves and the checker checks against (`poso solve` shows its size);
    * a problem that is not posed as one LP leaves it out.

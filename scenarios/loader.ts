@@ -282,8 +282,11 @@ export const MAX_DURATION_MS = 3_600_000;
 export const MAX_SEED: number = U32_MAX;
 /** Most days one run dispatches (`days:`, `poso run --days`): a year of daily blocks. */
 export const MAX_DAYS = 366;
-/** Most participants of a scenario: each runs in a Worker of its own. */
-export const MAX_PARTICIPANTS = 100;
+/**
+ * Most participants of a scenario: each runs in a Worker of its own. 128 holds the 120 communities of
+ * the Wuzhong market (scenarios/market120.yaml).
+ */
+export const MAX_PARTICIPANTS = 128;
 /** Longest scenario `name:`, characters. */
 const MAX_TITLE_CHARS = 200;
 /** Longest scenario `description:`, characters. */

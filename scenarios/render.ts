@@ -110,6 +110,8 @@ export function renderTrace(report: RunReport, scenario?: Scenario, options: Ren
       }, ` +
         `accepted by ${agreeing} of ${total} normal node${total === 1 ? "" : "s"}`,
     );
+    // The problem kind's own lines (a market's clearing prices).
+    for (const line of report.dispatch?.outcomeLines ?? []) out.push(`  ${line}`);
   } else {
     out.push(`Outcome: no block (no ${unit.solution} was accepted by a normal node)`);
   }

@@ -438,8 +438,8 @@ Deno.test("poso report validates its whole input: one line naming the field, nev
       ["long text", (r) => r.scenario = "s".repeat(20_000), /scenario: 20000 characters; at most 10000/],
       [
         "many rounds",
-        (r) => r.rounds = Array(101).fill((r.rounds as unknown[])[0]),
-        /rounds: 101 items; at most 100/,
+        (r) => r.rounds = Array(129).fill((r.rounds as unknown[])[0]),
+        /rounds: 129 items; at most 128/,
       ],
       [
         "bad decision",

@@ -16,7 +16,7 @@ import { MARKET_COST_UNIT } from "./unit.ts";
 import { loadMarketCase, type MarketCase, parseMarketCase, WUZHONG_12_URL } from "./case.ts";
 import { buildMarketModel, type MarketModel } from "./model.ts";
 import { MARKET_VARIANTS, solveMarketVariant } from "./variants.ts";
-import { makeMarketVerifier, summariseMarket } from "./verifier.ts";
+import { makeMarketVerifier, marketSettlement, summariseMarket } from "./verifier.ts";
 
 /**
  * The day's problem of a market model.
@@ -48,6 +48,7 @@ export function marketProblem(model: MarketModel): Problem & { model: MarketMode
       }
     },
     summary: (certificate: Certificate) => summariseMarket(model, certificate),
+    settlement: (certificate: Certificate) => marketSettlement(model, certificate),
   };
 }
 

@@ -8,7 +8,7 @@
 import { type Certificate, describeVerdict, type Verdict } from "../../lp/certificate.ts";
 import { dispatchDigest, memoByCertificate } from "../../consensus/digest.ts";
 import type { Verifier } from "../../consensus/types.ts";
-import type { ProblemSummary } from "../types.ts";
+import type { ProblemSummary, Settlement } from "../types.ts";
 import { checkMarketCertificate, marketCost } from "./checker.ts";
 import type { MarketModel } from "./model.ts";
 import { MARKET_COST_UNIT } from "./unit.ts";
@@ -168,5 +168,101 @@ export function summariseMarket(model: MarketModel, cert: Certificate): ProblemS
     gapUsd: "gapUsd" in v ? v.gapUsd : NaN,
     verdict: describeVerdict(v, MARKET_COST_UNIT),
     series,
+    outcome: { ...marketOutcome(series) },
+    outcomeLines: [pricesLine(series)],
+  };
+}
+
+/** Decimals of a price in the trace's prices line, CNY/MWh (the test tolerance is 0.01). */
+const PRICE_DECIMALS = 4;
+
+/**
+ * The trace's line of clearing prices: electricity, then heat per zone (zone ids as in the case), CNY/MWh.
+ *
+ * @example
+ * ```ts
+ * import { loadMarketCase, WUZHONG_12_URL } from "./case.ts";
+ * import { buildMarketModel } from "./model.ts";
+ * import { solveMarketVariant } from "./variants.ts";
+ * import { marketSeries, pricesLine } from "./verifier.ts";
+ * const m = buildMarketModel(await loadMarketCase(WUZHONG_12_URL), 1);
+ * console.log(pricesLine(marketSeries(m, solveMarketVariant(m, "optimal").certificate)));
+ * // Prices: electricity 639.5726 CNY/MWh; heat 204.7105 (zone 1), 176.4711 (zone 2), 191.2253 (zone 3) CNY/MWh
+ * ```
+ */
+export function pricesLine(series: MarketSeries): string {
+  const heat = series.prices.heatCnyPerMwh.map((h, k) =>
+    `${h.toFixed(PRICE_DECIMALS)} (zone ${series.heatZones[k]})`
+  );
+  return `Prices: electricity ${series.prices.electricityCnyPerMwh.toFixed(PRICE_DECIMALS)} CNY/MWh; ` +
+    `heat ${heat.join(", ")} CNY/MWh`;
+}
+
+/** What a market run's outcome carries ({@link marketOutcome}). */
+export interface MarketOutcome {
+  /** The clearing prices, CNY/MWh: electricity, and heat per zone in zone order. */
+  prices: { electricityCnyPerMwh: number; heatCnyPerMwh: number[] };
+  /** Every community, in id order: its purchases (MW, negative: sold) and its bill (CNY for the hour). */
+  communities: { id: number; gasMw: number; electricityMw: number; heatMw: number; billCny: number }[];
+}
+
+/**
+ * The kind's fields of a run's outcome (problems/types.ts ProblemSummary.outcome): the clearing
+ * prices and every community's purchases and bill.
+ *
+ * @example
+ * ```ts
+ * import { loadMarketCase, WUZHONG_12_URL } from "./case.ts";
+ * import { buildMarketModel } from "./model.ts";
+ * import { solveMarketVariant } from "./variants.ts";
+ * import { marketOutcome, marketSeries } from "./verifier.ts";
+ * const m = buildMarketModel(await loadMarketCase(WUZHONG_12_URL), 1);
+ * const o = marketOutcome(marketSeries(m, solveMarketVariant(m, "optimal").certificate));
+ * console.log(o.prices.heatCnyPerMwh.map((h) => h.toFixed(2)), o.communities.length); // [ "204.71", "176.47", "191.23" ] 12
+ * ```
+ */
+export function marketOutcome(series: MarketSeries): MarketOutcome {
+  return {
+    prices: {
+      electricityCnyPerMwh: series.prices.electricityCnyPerMwh,
+      heatCnyPerMwh: [...series.prices.heatCnyPerMwh],
+    },
+    communities: series.communities.map((c) => ({
+      id: c.id,
+      gasMw: c.gasMw,
+      electricityMw: c.electricityMw,
+      heatMw: c.heatMw,
+      billCny: c.billCny,
+    })),
+  };
+}
+
+/** The columns of a market block's settlement ({@link marketSettlement}), units in their names. */
+export const MARKET_SETTLEMENT_COLUMNS: readonly string[] = ["gasMw", "electricityMw", "heatMw", "billCny"];
+
+/**
+ * What a block of a market run records (problems/types.ts Settlement): every community's gas,
+ * electricity and heat purchases (MW for the hour, negative: sold) and its bill at the proposed
+ * prices (CNY), read from the certificate with the day's market, without checking it.
+ *
+ * @example
+ * ```ts
+ * import { loadMarketCase, WUZHONG_12_URL } from "./case.ts";
+ * import { buildMarketModel } from "./model.ts";
+ * import { solveMarketVariant } from "./variants.ts";
+ * import { marketSettlement } from "./verifier.ts";
+ * const m = buildMarketModel(await loadMarketCase(WUZHONG_12_URL), 1);
+ * const s = marketSettlement(m, solveMarketVariant(m, "optimal").certificate);
+ * console.log(s.party, s.columns, s.rows[4].id, s.rows[4].values[3].toFixed(0)); // community [ "gasMw", "electricityMw", "heatMw", "billCny" ] 5 -353914
+ * ```
+ */
+export function marketSettlement(model: MarketModel, cert: Certificate): Settlement {
+  return {
+    party: "community",
+    columns: [...MARKET_SETTLEMENT_COLUMNS],
+    rows: marketSeries(model, cert).communities.map((c) => ({
+      id: c.id,
+      values: [c.gasMw, c.electricityMw, c.heatMw, c.billCny],
+    })),
   };
 }
