@@ -8,9 +8,9 @@
 import { runDays, runProblemOf } from "../actors/supervisor.ts";
 import { loadProposalBook, simConfigFor, simulate } from "../actors/simulator.ts";
 import { InputFileError, readCappedText } from "../actors/files.ts";
-import type { RoundReport, RunReport, RunTimings } from "../consensus/report.ts";
+import type { Outcome, RoundReport, RunReport, RunTimings } from "../consensus/report.ts";
 import type { SolverName } from "../lp/solver.ts";
-import { type CostUnit, readCostUnit } from "../problems/types.ts";
+import { type CostUnit, type ProblemSummary, readCostUnit } from "../problems/types.ts";
 import type { DispatchSummary } from "../problems/ies-dispatch/summary.ts";
 import type { BalanceSeries, PowerSeries, StorageSeries } from "../problems/ies-dispatch/series.ts";
 import {
@@ -175,6 +175,8 @@ const MAX_REPORT_CHARS = 1_000_000;
 const MAX_SERIES_HOURS = 8760;
 /** Largest magnitude of a power, energy, cost or time in a run report (kW, kWh, the run's cost unit, ms). */
 const MAX_REPORT_MAGNITUDE = 1e12;
+/** Deepest nesting of a kind's own fields in a run report (a market's outcome: 3). */
+const MAX_JSON_DEPTH = 8;
 /** Largest block height (u32). */
 const MAX_HEIGHT = 0xffff_ffff;
 
@@ -289,6 +291,21 @@ class Field {
     );
   }
 
+  /**
+   * Any JSON value of at most {@link MAX_JSON_DEPTH} levels (a kind's own fields): texts, finite
+   * numbers, booleans, null, lists and objects, each checked as the fields above are.
+   */
+  json(depth = 0): unknown {
+    const v = this.value;
+    if (depth > MAX_JSON_DEPTH) this.fail(`nested more than ${MAX_JSON_DEPTH} levels deep`);
+    if (v === null || typeof v === "boolean") return this.spend(), v;
+    if (typeof v === "string") return this.text();
+    if (typeof v === "number") return this.number();
+    if (Array.isArray(v)) return this.list((f) => f.json(depth + 1));
+    if (typeof v === "object") return this.record((f) => f.json(depth + 1), MAX_REPORT_LIST);
+    this.expected("a JSON value");
+  }
+
   /** `read(this)` when the field is present, else undefined. */
   optional<T>(read: (f: Field) => T): T | undefined {
     return this.value === undefined ? undefined : read(this);
@@ -330,6 +347,27 @@ function readStorage(f: Field, hours: number): StorageSeries {
     kwh: f.at("kwh").list((v) => v.number(), MAX_SERIES_HOURS, hours),
     minKwh: f.at("minKwh").number(),
     capacityKwh: f.at("capacityKwh").number(),
+  };
+}
+
+/**
+ * The accepted solution's summary: a dispatch's series checked field by field (the charts draw
+ * it), any other kind's series, outcome fields and lines as checked JSON.
+ */
+function readSummary(d: Field): ProblemSummary {
+  d.object();
+  const s = d.at("series").object();
+  if (s.at("hours").value !== undefined) return readDispatch(d);
+  const gap = d.at("gapUsd");
+  const outcome = d.at("outcome").optional((o) => o.object().json() as Record<string, unknown>);
+  const lines = d.at("outcomeLines").optional(texts);
+  return {
+    costUsd: d.at("costUsd").number(),
+    gapUsd: gap.value === null ? NaN : gap.number(),
+    verdict: d.at("verdict").text(),
+    series: s.json(),
+    ...(outcome === undefined ? {} : { outcome }),
+    ...(lines === undefined ? {} : { outcomeLines: lines }),
   };
 }
 
@@ -411,6 +449,24 @@ function readTimings(t: Field): RunTimings {
   };
 }
 
+/** The outcome: round, leader and cost, then the problem kind's own fields as checked JSON. */
+function readOutcome(o: Field): Outcome {
+  o.object();
+  const own = Object.keys(o.value as object).filter((k) => !["round", "leader", "costUsd"].includes(k));
+  if (own.length > MAX_OUTCOME_FIELDS) {
+    o.fail(`${own.length} fields of its kind; at most ${MAX_OUTCOME_FIELDS}`);
+  }
+  return {
+    round: o.at("round").int(1, MAX_PARTICIPANTS),
+    leader: o.at("leader").text(),
+    costUsd: o.at("costUsd").number(),
+    ...Object.fromEntries(own.map((k) => [k, o.at(k).json(1)])),
+  };
+}
+
+/** Most fields of its kind an outcome may hold besides round, leader and cost. */
+const MAX_OUTCOME_FIELDS = 32;
+
 /**
  * Reads one run report: every field the HTML report shows, checked for type,
  * range, length and size, into a fresh object (fields it does not show, such
@@ -431,7 +487,7 @@ function readRunReport(f: Field): RunReport {
   });
   const timings = f.at("timings").optional(readTimings);
   const costUnit = f.at("costUnit").optional(readUnit);
-  const dispatch = f.at("dispatch").optional(readDispatch);
+  const dispatch = f.at("dispatch").optional(readSummary);
   return {
     scenario: f.at("scenario").text(),
     runtime: f.at("runtime").oneOf(["workers", "simulator"]),
@@ -441,11 +497,7 @@ function readRunReport(f: Field): RunReport {
       received: normal.at("received").record(texts),
       accepted: normal.at("accepted").record((c) => c.value === null ? null : c.number()),
     },
-    outcome: outcome.value === null ? null : {
-      round: outcome.object().at("round").int(1, MAX_PARTICIPANTS),
-      leader: outcome.at("leader").text(),
-      costUsd: outcome.at("costUsd").number(),
-    },
+    outcome: outcome.value === null ? null : readOutcome(outcome),
     notices: texts(f.at("notices")),
     ...(day === undefined ? {} : { day }),
     ...(timings === undefined ? {} : { timings }),
