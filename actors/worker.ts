@@ -211,7 +211,8 @@ let solverLoaded: Promise<void> | undefined;
  * A delegate may lead: its solver (the scenario's; an unknown name stops the start here) starts
  * loading now, not inside the first round, and the Worker reports ready without waiting for it
  * (measured: 50-100 ms less start-up, the first round no slower). A load that fails ends the run
- * with its error. Participants that are not delegates never load one.
+ * with its error. Participants that are not delegates never load one, nor do delegates of a problem
+ * that is no LP ({@link Problem.lp} absent: the market).
  */
 function preloadSolver(init: WorkerInit): void {
   const name = init.solver ?? DEFAULT_SOLVER;
@@ -227,8 +228,9 @@ function preloadSolver(init: WorkerInit): void {
 
 async function start(sent: WorkerInit): Promise<void> {
   const t0 = performance.now();
-  if (sent.delegate) preloadSolver(sent);
   const problem = problemFor(sent, sent.day, sent.problem.data);
+  // A problem posed as no LP (the market) needs no solver.
+  if (sent.delegate && problem.lp) preloadSolver(sent);
   // The first day's problem data is not kept once the problem is made from it.
   const init: WorkerInit = { ...sent, problem: { kind: sent.problem.kind, case: sent.problem.case } };
   // No checker warm-up here: measured, it cost 0.2-0.3 s of start-up (seven Workers booting on two

@@ -10,6 +10,8 @@
  * @module
  */
 import { claimProblem } from "./digest.ts";
+import type { Verdict } from "../lp/certificate.ts";
+import { formatAmount } from "../problems/types.ts";
 import { type MessageShape, parseMessage } from "./messages.ts";
 import { proposalDigest } from "./signing.ts";
 import type {
@@ -270,12 +272,14 @@ function accept(
   const unchecked = pub && (screen?.take === "trust" || path[0] === me);
   if (unchecked) out.push({ ...received, verdict: "accepted", unchecked: true });
   else {
-    const checked = env.verify(proposal.certificate).verdict;
+    const verdict = env.verify(proposal.certificate);
+    const checked = verdict.verdict;
     const claim = checked === "accepted" ? claimProblem(env, proposal) : undefined;
+    const reason = claim ? `misclaimed: ${claim}` : rejectionReason(env, verdict);
     out.push({
       ...received,
       verdict: claim ? "misclaimed" : checked,
-      ...(claim ? { reason: `misclaimed: ${claim}` } : {}),
+      ...(reason ? { reason } : {}),
     });
     if (checked !== "accepted" || claim) return;
   }
@@ -513,4 +517,28 @@ export function stepDelegate(env: Verifier, state: DelegateState, event: Delegat
   }
   if (changed) out.unshift({ kind: "persist", snapshot: delegateSnapshot(state) });
   return out;
+}
+
+/** Longest detail of a rejection in the trace (a row's name, a mispricing), characters. */
+const MAX_REJECTION_DETAIL_CHARS = 100;
+
+/**
+ * Why a certificate was rejected, for the trace: its verdict and the figure that decided it
+ * (`suboptimal (gap $160.12)`, `infeasible (row bus15.p[t18])`, `mispriced (...)`); undefined
+ * when it was accepted. Amounts in the problem kind's unit.
+ */
+function rejectionReason(env: Verifier, v: Verdict): string | undefined {
+  const cap = (t: string) =>
+    t.length > MAX_REJECTION_DETAIL_CHARS ? `${t.slice(0, MAX_REJECTION_DETAIL_CHARS - 1)}…` : t;
+  switch (v.verdict) {
+    case "accepted":
+      return undefined;
+    case "suboptimal":
+      // A verifier made for a doc example may lack a unit; every problem kind's has one.
+      return `suboptimal (gap ${env.cost ? formatAmount(env.cost, v.gapUsd) : v.gapUsd.toFixed(2)})`;
+    case "infeasible":
+      return `infeasible (${cap(`${v.worst.kind} ${v.worst.name}`)})`;
+    default:
+      return `${v.verdict} (${cap(v.reason)})`;
+  }
 }

@@ -7,8 +7,7 @@
  *
  * @module
  */
-import { type LpSolution, solveLp, type SolveOptions } from "./glpk.ts";
-import { solveLpHighs } from "./highs.ts";
+import type { LpSolution, SolveOptions } from "./glpk.ts";
 import { LpBuilder, type SparseLp } from "./lp.ts";
 
 /**
@@ -72,11 +71,13 @@ export async function solveWith(
   lp: SparseLp,
   options: SolveOptions = {},
 ): Promise<LpSolution> {
+  // Each back end's module is loaded on first use: a process or Worker that never solves (a normal
+  // node, a market participant) never parses glpk.js or HiGHS's glue code.
   switch (name) {
     case "glpk":
-      return await solveLp(lp, options);
+      return await (await import("./glpk.ts")).solveLp(lp, options);
     case "highs":
-      return await solveLpHighs(lp, options);
+      return await (await import("./highs.ts")).solveLpHighs(lp, options);
     default:
       throw new Error(`unknown solver ${JSON.stringify(name)}: expected one of ${SOLVERS.join(", ")}`);
   }

@@ -585,7 +585,10 @@ Deno.test("market kind under Scenario I's leader C in the simulator: C's cheat i
   );
   const [r1, r2] = report.rounds;
   assert.equal(r1.leader, "C");
-  assert.ok(r1.rejected.F.some((t) => / suboptimal$/.test(t)), JSON.stringify(r1.rejected));
+  assert.ok(
+    r1.rejected.F.some((t) => / suboptimal \(gap ¥[\d,]+\.\d\d\)$/.test(t)),
+    JSON.stringify(r1.rejected),
+  );
   assert.equal(r2.leader, "D");
   for (const d of ["D", "E", "F", "G"]) assert.equal(r2.decision[d], "commit", d);
   assert.equal(report.outcome?.leader, "D");

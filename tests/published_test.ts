@@ -348,7 +348,7 @@ Deno.test("published, Scenario I: C commits its own $904 proposal unchecked; the
     assert.ok(r1.notes.includes("C took <$904>C unchecked"), `${r1.notes} ${why}`);
     assert.deepEqual(facts.delegates[8].commit?.certificateValid, false, why);
     for (const d of ["D", "E", "F", "G"]) assert.equal(r1.decision[d], "blacklist", `${d} ${why}`);
-    assert.deepEqual(r1.rejected.F, ["<$904>C suboptimal"], why);
+    assert.deepEqual(r1.rejected.F, ["<$904>C suboptimal (gap $160.12)"], why);
     assert.equal(r2.decision.C, "none", `C already committed ${why}`);
     for (const d of [9, 10, 11, 12]) {
       assert.deepEqual([facts.delegates[d].commit?.round, facts.delegates[d].commit?.leader], [2, 9], why);

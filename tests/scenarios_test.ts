@@ -78,7 +78,7 @@ Deno.test("Scenario III: a colluding follower commits the selfish dispatch; hone
     assert.equal(r1.decision.D, "commit", why);
     for (const d of ["E", "F", "G"]) {
       assert.deepEqual(r1.received[d], ["<$904>CD"], `${d} ${why}`);
-      assert.deepEqual(r1.rejected[d], ["<$904>CD suboptimal"], `${d} ${why}`);
+      assert.deepEqual(r1.rejected[d], ["<$904>CD suboptimal (gap $160.12)"], `${d} ${why}`);
       assert.equal(r1.decision[d], "blacklist", `${d} ${why}`);
     }
     // D has committed and takes no part: its round passes in silence and D is blacklisted.

@@ -293,7 +293,7 @@ Deno.test("SimpleSum in the simulator under Scenario I: C blacklisted, D's sum a
     const text = renderTrace(report, scenario);
     assert.ok(!text.includes("$") && !text.includes("per day"), text);
     assert.match(text, /^Outcome: round 2, leader D, Σ1,000, accepted by 7 of 7 normal nodes$/m);
-    assert.match(text, / {4}R1 F: <Σ1,100>C suboptimal$/m);
+    assert.match(text, / {4}R1 F: <Σ1,100>C suboptimal \(gap Σ100\.00\)$/m);
   }
 });
 

@@ -21,7 +21,7 @@ Deno.test("Scenario I: C is blacklisted in round 1, D's $744 optimum is committe
   assert.equal(r1.leader, "C", msg);
   for (const d of ["D", "E", "G"]) assert.deepEqual(r1.received[d], [], `${d} ${msg}`);
   assert.deepEqual(r1.received.F, ["<$904>C"], msg);
-  assert.deepEqual(r1.rejected.F, ["<$904>C suboptimal"], msg);
+  assert.deepEqual(r1.rejected.F, ["<$904>C suboptimal (gap $160.12)"], msg);
   for (const d of ["C", "D", "E", "F", "G"]) {
     assert.equal(r1.decision[d], "blacklist", `${d} ${msg}`);
     assert.deepEqual(r1.blacklist[d], ["C"], `${d} ${msg}`);
