@@ -21,11 +21,12 @@
  * - the certificate is for the day's problem, rebuilt from the case the
  *   genesis names (its kind, and a case file whose bytes have the genesis'
  *   `caseDigest`: the bundled case, or the one given), and is accepted by the
- *   kind's checker; with `recheck`, `costUsd` is also the true cost within
- *   {@link COST_TOLERANCE_USD} (the kind's claim tolerance), and the block's
- *   settlement (problems/types.ts Settlement: a market's purchases and bills)
- *   is the one the day's problem computes of the certificate, within
- *   {@link SETTLEMENT_TOLERANCE}, naming the party and the column that differ.
+ *   kind's checker; the block's settlement (problems/types.ts Settlement: a
+ *   market's purchases and bills), present exactly when the day's problem
+ *   settles, is the one it computes of the certificate, within
+ *   {@link SETTLEMENT_TOLERANCE}, naming the party and the column that differ
+ *   (cheap: no solve); with `recheck`, `costUsd` is also the true cost within
+ *   {@link COST_TOLERANCE_USD} (the kind's claim tolerance).
  *
  * Evidence is not required to name a blacklisted delegate. The blacklist
  * follows from the rounds alone (the leaders of the rounds that did not
@@ -470,7 +471,8 @@ function certificateChecks(source: () => Promise<{ kind: ProblemKind; case: unkn
 
 async function certificateProblem(c: Chain, b: BlockRecord, cert: Certificate): Promise<Reason> {
   if (!c.certificates) return undefined;
-  const bad = await c.certificates.verdict(b.loadFactor, b.day, cert);
+  const bad = await c.certificates.verdict(b.loadFactor, b.day, cert) ??
+    settlementProblem(b.settlement, await c.certificates.settlement(b.loadFactor, cert));
   if (bad || !c.recheck) return bad;
   const { cost, unit } = await c.certificates.cost(b.loadFactor, cert);
   if (!(Math.abs(cost - b.costUsd) <= unit.claimTolerance)) {
@@ -479,7 +481,7 @@ async function certificateProblem(c: Chain, b: BlockRecord, cert: Certificate): 
         withSymbol(unit.symbol, String(unit.claimTolerance))
       })`;
   }
-  return settlementRecheck(b.settlement, await c.certificates.settlement(b.loadFactor, cert));
+  return undefined;
 }
 
 /**
@@ -491,25 +493,25 @@ async function certificateProblem(c: Chain, b: BlockRecord, cert: Certificate): 
 export const SETTLEMENT_TOLERANCE = 1e-6;
 
 /** Why a block's settlement is not the recomputed one (naming the party and the column), or undefined. */
-function settlementRecheck(stored: Settlement | undefined, want: Settlement | undefined): Reason {
+function settlementProblem(stored: Settlement | undefined, want: Settlement | undefined): Reason {
   if (!want) {
-    return stored ? "recheck: the block records a settlement, but its problem settles nothing" : undefined;
+    return stored ? "the block records a settlement, but its problem settles nothing" : undefined;
   }
-  if (!stored) return `recheck: the block records no settlement; its problem settles each ${want.party}`;
+  if (!stored) return `the block records no settlement; its problem settles each ${want.party}`;
   if (stored.party !== want.party || stored.columns.join() !== want.columns.join()) {
-    return `recheck: settlement of ${stored.party}: ${
+    return `settlement of ${stored.party}: ${
       stored.columns.join(", ")
     }; expected of ${want.party}: ${want.columns.join(", ")}`;
   }
   if (stored.rows.length !== want.rows.length) {
-    return `recheck: settlement has ${stored.rows.length} rows, expected one per ${want.party} (${want.rows.length})`;
+    return `settlement has ${stored.rows.length} rows, expected one per ${want.party} (${want.rows.length})`;
   }
   for (const [i, w] of want.rows.entries()) {
     const r = stored.rows[i];
-    if (r.id !== w.id) return `recheck: settlement row ${i + 1} is ${want.party} ${r.id}, expected ${w.id}`;
+    if (r.id !== w.id) return `settlement row ${i + 1} is ${want.party} ${r.id}, expected ${w.id}`;
     for (const [j, v] of w.values.entries()) {
       if (!(Math.abs(r.values[j] - v) <= SETTLEMENT_TOLERANCE)) {
-        return `recheck: settlement of ${want.party} ${w.id}: ${want.columns[j]} is ${r.values[j]}, ` +
+        return `settlement of ${want.party} ${w.id}: ${want.columns[j]} is ${r.values[j]}, ` +
           `recomputed from the certificate and the case ${v} (tolerance ${SETTLEMENT_TOLERANCE})`;
       }
     }

@@ -26,10 +26,10 @@
  *   `caseDigest`: the bundled case, or the one `casePath` names; any other is
  *   refused before a block is checked, saying which digests differ or that a
  *   case file must be given);
+ *   A block's settlement (a market's purchases and bills per community) is
+ *   checked against the one recomputed from its certificate and the case;
  * - with `recheck`, also `costUsd` against the true cost within the kind's
- *   claim tolerance ({@link COST_TOLERANCE_USD} for the dispatch), and a
- *   block's settlement (a market's purchases and bills per community) against
- *   the one recomputed from its certificate and the case.
+ *   claim tolerance ({@link COST_TOLERANCE_USD} for the dispatch).
  *
  * Across files: a ledger that verifies but holds fewer blocks than the
  * longest one that verifies is **lagging** (a failure: the next `poso run` on
@@ -427,7 +427,7 @@ function summaryOf(files: FileVerdict[], forks: string[], options: VerifyOptions
     parts.push(
       `${plural(files.length, "ledger")} verified (${heights.join("-")} blocks each; links, digests, ` +
         `signatures, derived blacklists and certificates against each day's LP checked${
-          options.recheck ? ", costs and settlements rechecked" : ""
+          options.recheck ? ", costs rechecked" : ""
         })`,
     );
   }

@@ -123,7 +123,7 @@ Deno.test("market120 in the simulator: five delegates clear the 120-community ma
   assert.ok(prices.heatCnyPerMwh.every((h) => h > 0 && Number.isFinite(h)));
 });
 
-Deno.test("Workers: market12 commits the exact clearing; every block settles each community's purchases and bill, and a tampered bill fails --recheck", async () => {
+Deno.test("Workers: market12 commits the exact clearing; every block settles each community's purchases and bill, and a tampered bill fails verify", async () => {
   // One Worker first, so that the Worker module is type-checked once rather than by 12 Workers at once.
   const warm = workerHarness();
   warm.worker.postMessage({ type: "deliver", seq: 1, msg: null });
@@ -155,8 +155,10 @@ Deno.test("Workers: market12 commits the exact clearing; every block settles eac
     communities.map((c) => ({ id: c.id, values: [c.gasMw, c.electricityMw, c.heatMw, c.billCny] })),
   );
 
-  // The attack: community 5's bill halved, the block re-hashed (the signatures cover the proposal,
-  // not the settlement). Links, signatures and the certificate still verify; the recheck does not.
+  // The attack: community 5's bill halved and the block re-hashed. The signatures cover the
+  // proposal, not the settlement, so links and signatures still verify; the settlement, recomputed
+  // from the certificate and the case (no solve), does not: with --recheck and without (what a
+  // participant does with a block it takes from another ledger).
   const tampered = makeBlock(genesis, {
     ...block,
     settlement: {
@@ -167,15 +169,29 @@ Deno.test("Workers: market12 commits the exact clearing; every block settles eac
     },
   });
   await Deno.writeTextFile(ledger, encodeRecord(genesis) + encodeRecord(tampered));
-  const plain = await verifyLedgerDir(dataDir);
-  assert.equal(plain.files.find((f) => f.participant === "N3")?.ok, true, plain.summary);
-  const v = await verifyLedgerDir(dataDir, { recheck: true });
-  assert.equal(v.ok, false);
-  const bad = v.files.find((f) => f.participant === "N3")?.firstBad;
-  assert.equal(bad?.height, 1, "the tampered block is named");
+  for (const recheck of [true, false]) {
+    const v = await verifyLedgerDir(dataDir, { recheck });
+    assert.equal(v.ok, false);
+    const bad = v.files.find((f) => f.participant === "N3")?.firstBad;
+    assert.equal(bad?.height, 1, "the tampered block is named");
+    assert.match(
+      bad?.reason ?? "",
+      /^settlement of community 5: billCny is -176956\.\d+, recomputed from the certificate and the case -353913\.\d+ \(tolerance 0\.000001\)$/,
+    );
+    assert.ok(v.summary.includes("N3"), v.summary);
+    assert.deepEqual(
+      v.files.filter((f) => !f.ok).map((f) => f.participant),
+      ["N3"],
+      "the other ledgers verify",
+    );
+  }
+  // A block without its settlement is refused too.
+  const { settlement: _, ...bare } = block;
+  await Deno.writeTextFile(ledger, encodeRecord(genesis) + encodeRecord(makeBlock(genesis, bare)));
+  const v = await verifyLedgerDir(dataDir);
   assert.match(
-    bad?.reason ?? "",
-    /recheck: settlement of community 5: billCny is -176956\.\d+, recomputed from the certificate and the case -353913\.\d+/,
+    v.files.find((f) => f.participant === "N3")?.firstBad?.reason ?? "",
+    /the block records no settlement; its problem settles each community/,
   );
   await Deno.remove(dataDir, { recursive: true });
 });
