@@ -499,9 +499,9 @@ function settlementProblem(stored: Settlement | undefined, want: Settlement | un
   }
   if (!stored) return `the block records no settlement; its problem settles each ${want.party}`;
   if (stored.party !== want.party || stored.columns.join() !== want.columns.join()) {
-    return `settlement of ${stored.party}: ${
-      stored.columns.join(", ")
-    }; expected of ${want.party}: ${want.columns.join(", ")}`;
+    return `settlement of ${stored.party}: ${stored.columns.join(", ")}; expected of ${want.party}: ${
+      want.columns.join(", ")
+    }`;
   }
   if (stored.rows.length !== want.rows.length) {
     return `settlement has ${stored.rows.length} rows, expected one per ${want.party} (${want.rows.length})`;
