@@ -762,7 +762,9 @@ function headerHtml(report: RunReport, scenario: Scenario | undefined, title: st
     ]);
   }
   const behaviours = scenario
-    ? scenario.participants.flatMap((p) => describeMisbehaviour(p.misbehaviour, scenario.participants, p.id))
+    ? scenario.participants.flatMap((p) =>
+      describeMisbehaviour(p.misbehaviour, scenario.participants, p.id, report.costUnit?.solution)
+    )
     : [];
   const notices = [...new Set([...(report.notices ?? []), ...(scenario?.notices ?? [])])];
   return `<header><h1>${esc(title)}</h1>` +

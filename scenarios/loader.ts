@@ -2360,7 +2360,8 @@ function nameOf(names: NameLookup, id: NodeId): string {
 /**
  * Short English lines describing a participant's behaviours, one per role
  * (as leader, as follower) and one per other behaviour; `[]` when honest.
- * `self` names the participant at the start of each line.
+ * `self` names the participant at the start of each line; `solution` is what the problem kind
+ * calls a proposal's solution (its cost unit's `solution`: `dispatch`, `sum`, `market clearing`).
  *
  * @example
  * ```ts
@@ -2370,15 +2371,20 @@ function nameOf(names: NameLookup, id: NodeId): string {
  * // ["C as leader: sends nothing to D, E, G; sends the selfish dispatch to C, F"]
  * ```
  */
-export function describeMisbehaviour(m: Misbehaviour, names: NameLookup, self?: NodeId): string[] {
+export function describeMisbehaviour(
+  m: Misbehaviour,
+  names: NameLookup,
+  self?: NodeId,
+  solution = "dispatch",
+): string[] {
   const who = self === undefined ? "" : `${nameOf(names, self)} `;
   const list = (ids: NodeId[]) => ids.map((id) => nameOf(names, id)).join(", ");
   const lines: string[] = [];
   const leader: string[] = [];
   if (m.follower_ignore?.length) leader.push(`sends nothing to ${list(m.follower_ignore)}`);
-  if (m.follower_error?.length) leader.push(`sends the selfish dispatch to ${list(m.follower_error)}`);
+  if (m.follower_error?.length) leader.push(`sends the selfish ${solution} to ${list(m.follower_error)}`);
   if (m.follower_feasible?.length) {
-    leader.push(`sends a feasible but non-optimal dispatch to ${list(m.follower_feasible)}`);
+    leader.push(`sends a feasible but non-optimal ${solution} to ${list(m.follower_feasible)}`);
   }
   if (m.equivocate?.length) leader.push(`sends another valid optimum (equivocates) to ${list(m.equivocate)}`);
   if (m.equivocate_metadata?.length) {

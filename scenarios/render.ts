@@ -182,7 +182,7 @@ function header(report: RunReport, scenario?: Scenario): string[] {
   if (scenario?.description) lines.push(scenario.description);
   if (scenario) {
     const behaviours = scenario.participants.flatMap((p) =>
-      describeMisbehaviour(p.misbehaviour, scenario.participants, p.id)
+      describeMisbehaviour(p.misbehaviour, scenario.participants, p.id, report.costUnit?.solution)
     );
     if (behaviours.length === 0) lines.push("Behaviours: every participant is honest");
     else lines.push("Behaviours:", ...behaviours.map((b) => `  ${b}`));

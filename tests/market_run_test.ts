@@ -86,6 +86,12 @@ Deno.test("market12 in the simulator: the cheat and the costlier allocation are 
     text,
   );
   assert.ok(text.includes("R1 N11: <¥1,785,276>N10 suboptimal (gap ¥"), text);
+  assert.ok(
+    text.includes(
+      "N10 as leader: sends the selfish market clearing to N11; sends a feasible but non-optimal market clearing to N12",
+    ),
+    text,
+  );
 
   // --json round trip: `poso report` reads the market's outcome fields back unchanged.
   const dir = await tmpDir("market-json");
