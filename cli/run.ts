@@ -398,6 +398,7 @@ function readTimings(t: Field): RunTimings {
   const signing = t.at("signing").optional((f) => f.number());
   const ledger = t.at("ledger").optional((f) => f.number());
   const skipped = t.at("skipped").optional((f) => f.number());
+  const building = t.at("building").optional((f) => f.number());
   return {
     total: ms("total"),
     startup: ms("startup"),
@@ -408,6 +409,7 @@ function readTimings(t: Field): RunTimings {
     ...(signing === undefined ? {} : { signing }),
     ...(ledger === undefined ? {} : { ledger }),
     ...(skipped === undefined ? {} : { skipped }),
+    ...(building === undefined ? {} : { building }),
   };
 }
 

@@ -153,6 +153,7 @@ export function renderTrace(report: RunReport, scenario?: Scenario, options: Ren
       `Time: start-up ${ms(t.startup)}, solving ${ms(t.solving)}, checking ${ms(t.checking)}, ` +
         (t.signing === undefined ? "" : `signing ${ms(t.signing)}, `) +
         (t.ledger === undefined ? "" : `ledger ${ms(t.ledger)}, `) +
+        (t.building === undefined ? "" : `building problems ${ms(t.building)}, `) +
         `waiting ${ms(t.waiting)}, other ${ms(t.other)}, total ${ms(t.total)}` +
         (t.skipped ? ` (idle round time not waited out: ${ms(t.skipped)})` : ""),
     );
