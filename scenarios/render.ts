@@ -165,7 +165,7 @@ export function renderTrace(report: RunReport, scenario?: Scenario, options: Ren
  * What a report's amounts are measured in: its own `costUnit`, else (a report of an older version)
  * the scenario's problem kind's, else the default kind's (the dispatch's $ per day).
  */
-function reportUnit(report: RunReport, scenario?: Scenario): CostUnit {
+export function reportUnit(report: RunReport, scenario?: Scenario): CostUnit {
   if (report.costUnit) return report.costUnit;
   try {
     return problemKind(scenario?.problem).cost;
