@@ -2,8 +2,9 @@
  * The HTML run report and the hourly dispatch series behind its charts:
  * the series balance hour by hour as the model's rows do, the page loads
  * nothing from the network and escapes every string of the report, and a
- * headless Chromium (Debian's `chromium`, which `.ci/run` installs) draws
- * all four charts without a script error.
+ * headless Chromium (Debian's `/usr/bin/chromium`, which `.ci/run` installs)
+ * draws all four charts without a script error. Without a Chromium the run may
+ * start, the browser test is ignored and its name says why (tests/chromium.ts).
  *
  * @module
  */
@@ -17,6 +18,7 @@ import { type DispatchSummary, summariseDispatch } from "../problems/ies-dispatc
 import { type DispatchSeries, dispatchSeries } from "../problems/ies-dispatch/series.ts";
 import { costliestImportHour, solveVariant, type Variant } from "../problems/ies-dispatch/variants.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
+import { findChromium } from "./chromium.ts";
 import { consensusFixture } from "./consensus_fixture.ts";
 
 /** Where the browser test writes, inside the suite's only writable folder. */
@@ -270,8 +272,13 @@ Deno.test("report HTML: every string of the report is escaped", () => {
   assert.ok(html.includes("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
 });
 
-/** Runs Debian's `chromium` headless on `args`; fails with what to do when it is missing. */
-async function chromium(args: string[]): Promise<{ stdout: string; stderr: string }> {
+/** The browser, found once per run of this file; none: the browser test is ignored. */
+const browser = await findChromium();
+/** The browser test's name; when it is ignored, the one line saying why and how to run it. */
+const BROWSER_TEST = "report in headless Chromium: four charts drawn, no script error, a screenshot";
+
+/** Runs the headless browser on `args`. */
+async function chromium(command: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
   const common = [
     "--headless",
     "--no-sandbox",
@@ -281,33 +288,23 @@ async function chromium(args: string[]): Promise<{ stdout: string; stderr: strin
     "--disable-extensions",
     `--user-data-dir=${path(PROFILE_DIR)}`,
   ];
-  let result: Deno.CommandOutput;
-  try {
-    result = await new Deno.Command("chromium", {
-      args: [...common, ...args],
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(BROWSER_KILL_AFTER_MS),
-    }).output();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new Error(
-        "chromium is not installed: this test needs Debian's headless Chromium (/usr/bin/chromium). " +
-          ".ci/run installs it; by hand: sudo apt-get install -y chromium",
-      );
-    }
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      throw new Error(`running chromium needs --allow-run=chromium (deno task test grants it): ${e}`);
-    }
-    throw e;
-  }
+  const result = await new Deno.Command(command, {
+    args: [...common, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(BROWSER_KILL_AFTER_MS),
+  }).output();
   const dec = new TextDecoder();
   const out = { stdout: dec.decode(result.stdout), stderr: dec.decode(result.stderr) };
-  assert.equal(result.code, 0, `chromium exited with ${result.code}:\n${out.stderr}`);
+  assert.equal(result.code, 0, `${command} exited with ${result.code}:\n${out.stderr}`);
   return out;
 }
 
-Deno.test("report in headless Chromium: four charts drawn, no script error, a screenshot", async () => {
+Deno.test({
+  name: browser.command === undefined ? `${BROWSER_TEST}: ignored, ${browser.why}` : BROWSER_TEST,
+  ignore: browser.command === undefined,
+}, async () => {
+  const command = browser.command!;
   const { env, book, model } = await consensusFixture();
   const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
   const { report } = await simulate(env, book, simConfigFor(scenario));
@@ -315,7 +312,7 @@ Deno.test("report in headless Chromium: four charts drawn, no script error, a sc
   await Deno.remove(OUT_DIR, { recursive: true }).catch(() => {});
   await writeReport(report, HTML_FILE, { scenario });
 
-  const { stdout: dom } = await chromium(["--dump-dom", HTML_FILE.href]);
+  const { stdout: dom } = await chromium(command, ["--dump-dom", HTML_FILE.href]);
   const body = /<body\b[^>]*>/.exec(dom)?.[0];
   assert.ok(body, `no <body> in the dumped DOM:\n${dom.slice(0, 500)}`);
   assert.match(body, new RegExp(`data-charts="${EXPECTED_CHARTS}"`), `charts drawn: ${body}`);
@@ -324,7 +321,7 @@ Deno.test("report in headless Chromium: four charts drawn, no script error, a sc
     assert.ok(dom.includes(`Round ${r.round}<span class="sub">`), `round ${r.round}`);
   }
 
-  const { stdout } = await chromium([
+  const { stdout } = await chromium(command, [
     `--screenshot=${path(PNG_FILE)}`,
     `--window-size=${WINDOW_WIDTH_PX},${WINDOW_HEIGHT_PX}`,
     HTML_FILE.href,
