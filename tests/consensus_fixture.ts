@@ -34,7 +34,8 @@ import {
 } from "../consensus/types.ts";
 import { loadProposalBook, type ProposalBook } from "../actors/simulator.ts";
 import { decodeCertificate, encodeCertificate, type EncodedCertificate } from "../consensus/ledger.ts";
-import { lpFingerprint } from "../lp/certificate.ts";
+import { type Certificate, lpFingerprint } from "../lp/certificate.ts";
+import { objectiveValue } from "../lp/lp.ts";
 
 /** The cached proposal book of the bundled case (see the module doc). */
 export const BOOK_FIXTURE = new URL("./fixtures/proposal-book.json", import.meta.url);
@@ -125,6 +126,20 @@ export function consensusFixture(): Promise<ConsensusFixture> {
     return { model, env: makeVerifier(model), book };
   })();
   return shared;
+}
+
+/** The fixture's dispatch model (the bundled case's), built on first use. */
+export async function fixtureModel(): Promise<DispatchModel> {
+  return (await consensusFixture()).model;
+}
+
+/** A variant of the book with the figures a solve reports: its true cost and LP objective, $ per day. */
+export async function bookVariant(
+  variant: ProposalVariant,
+): Promise<{ certificate: Certificate; costUsd: number; lpObjectiveUsd: number }> {
+  const { model, book } = await consensusFixture();
+  const { certificate, costUsd } = book[variant];
+  return { certificate, costUsd, lpObjectiveUsd: objectiveValue(model.lp, certificate.x) };
 }
 
 /** A proposal of `variant` from the book. */
