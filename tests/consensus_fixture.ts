@@ -63,10 +63,12 @@ export const REMAKE_BOOK = "deno run --allow-read --allow-write=tests/fixtures t
 
 /** A solved book in {@link BOOK_FIXTURE}'s form. */
 export function bookFixtureOf(model: DispatchModel, book: ProposalBook): BookFixture {
+  const entry = (e: ProposalBook[ProposalVariant]) => ({
+    costUsd: e.costUsd,
+    certificate: encodeCertificate(e.certificate),
+  });
   const variants = Object.fromEntries(
-    Object.entries(book).map((
-      [v, e],
-    ) => [v, { costUsd: e.costUsd, certificate: encodeCertificate(e.certificate) }]),
+    PROPOSAL_VARIANTS.map((v) => [v, entry(book[v])]),
   ) as BookFixture["variants"];
   return {
     format: BOOK_FIXTURE_FORMAT,
