@@ -20,8 +20,12 @@ import {
 } from "../problems/market/iteration_protocol.ts";
 import { buildMarketModel } from "../problems/market/model.ts";
 import { bestResponse } from "../problems/market/response.ts";
+import { loadScenarioFile, parseScenario, ScenarioError } from "../scenarios/loader.ts";
+import { renderIterationTrace, runIterationScenario } from "../cli/iteration.ts";
 
-const assert = (v: unknown, msg?: string) => nodeAssert.ok(v, msg);
+function assert(v: unknown, msg?: string): void {
+  nodeAssert.ok(v, msg);
+}
 const assertEquals = (a: unknown, b: unknown) => nodeAssert.deepStrictEqual(a, b);
 const assertAlmostEquals = (a: number, b: number, tol: number) =>
   nodeAssert.ok(Math.abs(a - b) <= tol, `${a} is not within ${tol} of ${b}`);
@@ -295,4 +299,132 @@ Deno.test("attacks on the machines: forged senders, malformed and oversized vect
   assert(
     note(stepCommunity(c, { type: "message", message: { kind: "demand", round: 0, from: 8, values: [6] } })),
   );
+});
+
+// ---------------------------------------------------------------------------
+// Scenario files (scenarios/loader.ts, cli/iteration.ts)
+
+Deno.test("market12-iteration.yaml: the honest market as a scenario; --json's outcome fields", async () => {
+  const s = await loadScenarioFile("scenarios/market12-iteration.yaml");
+  const r = await runIterationScenario(s);
+  assertEquals(pricesOf(r), pricesOf(honest));
+  assertEquals(r.delegates, [10, 11, 12]);
+  assertEquals(r.behaviours, []);
+  const json = JSON.parse(JSON.stringify(r));
+  assertEquals(Object.keys(json.outcome.prices).sort(), [
+    "electricityCnyPerMwh",
+    "gasCnyPerMwh",
+    "heatCnyPerMwh",
+  ]);
+  assertEquals(json.outcome.prices.heatCnyPerMwh.length, 3);
+  for (const c of json.outcome.communities) {
+    for (const k of ["id", "gasMw", "electricityMw", "heatMw", "billCny"]) {
+      assertEquals(typeof c[k], "number");
+    }
+  }
+  assertEquals(json.trajectory.length, r.rounds + 1);
+  const trace = renderIterationTrace(r);
+  assert(trace.includes("converged after 78 rounds"), trace);
+  assert(trace.includes("electricity 639.5678"), trace);
+});
+
+Deno.test("market12-iteration-cheat.yaml and -blacklist.yaml do what their comments say", async () => {
+  const cheat = await runIterationScenario(await loadScenarioFile("scenarios/market12-iteration-cheat.yaml"));
+  assertEquals(cheat.rounds, 299);
+  assertAlmostEquals(cheat.outcome.prices.electricityCnyPerMwh, 730.58, 0.005);
+  assertAlmostEquals(community(cheat, 5).seenCnyPerMwh.electricity, 292.23, 0.005);
+  assertAlmostEquals(community(cheat, 5).electricityMw, -334.176, 0.001);
+  assertEquals(cheat.blacklists, []);
+  assertEquals(cheat.behaviours, [
+    "delegate 10 shows communities 5 electricity price × 0.4",
+    "delegate 11 shows communities 5 electricity price × 0.4",
+  ]);
+  const bl = await runIterationScenario(
+    await loadScenarioFile("scenarios/market12-iteration-blacklist.yaml"),
+  );
+  assertEquals(bl.rounds, 41);
+  assertEquals(bl.blacklists.map((b) => [b.delegate, b.community, b.round]).sort((a, b) => a[0] - b[0]), [
+    [10, 1, 0],
+    [11, 1, 0],
+    [12, 1, 0],
+  ]);
+  assertAlmostEquals(bl.outcome.prices.electricityCnyPerMwh, 667.74, 0.005);
+  assert(renderIterationTrace(bl).includes("(blacklisted: not counted)"));
+});
+
+Deno.test("normal_evil and delegate_evil are checked: ids of the right role, rates, components, keys", () => {
+  const file = (node1: string, node10: string) =>
+    [
+      "scene: {class: a.MultiEnergyPark, params: {price_tolerance: 0.01}}",
+      "nodes:",
+      `  1: {is_delegate: no, is_normal: yes${node1}}`,
+      `  10: {is_delegate: yes, is_normal: yes${node10}}`,
+      "  11: {is_delegate: yes, is_normal: yes}",
+    ].join("\n") + "\n";
+  const s = parseScenario(
+    file(", normal_evil: {demand_ignore: [11]}", ", delegate_evil: {price_components: [gas]}"),
+    "x.yaml",
+  );
+  assertEquals(s.iteration?.tolerance, 0.01);
+  assertEquals(s.participants[0].normalEvil?.demandIgnore, [11]);
+  // Empty lists configure nothing: honest.
+  assertEquals(s.participants[1].delegateEvil, undefined);
+  const bad: [string, string, RegExp, string][] = [
+    [
+      ", normal_evil: {demand_target: [1]}",
+      "",
+      /1 is not a delegate \(10, 11\)/,
+      "nodes.1.normal_evil.demand_target[0]",
+    ],
+    [
+      ", normal_evil: {demand_rate: -1}",
+      "",
+      /expected a number from 0 to 1000/,
+      "nodes.1.normal_evil.demand_rate",
+    ],
+    [", normal_evil: {demand_rat: 2}", "", /did you mean demand_rate\?/, "nodes.1.normal_evil.demand_rat"],
+    [
+      "",
+      ", delegate_evil: {price_target: [99]}",
+      /99 is not a normal node/,
+      "nodes.10.delegate_evil.price_target[0]",
+    ],
+    [
+      "",
+      ", delegate_evil: {price_components: [cooling]}",
+      /expected one of gas, electricity, heat/,
+      "nodes.10.delegate_evil.price_components[0]",
+    ],
+    [
+      "",
+      ", delegate_evil: {broadcast_target: 11}",
+      /expected a list/,
+      "nodes.10.delegate_evil.broadcast_target",
+    ],
+    [", delegate_evil: {price_ignore: [10]}", "", /only a delegate/, "nodes.1.delegate_evil"],
+  ];
+  for (const [n1, n10, detail, keyPath] of bad) {
+    try {
+      parseScenario(file(n1, n10), "x.yaml");
+      assert(false, `${n1}${n10} loaded`);
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      assertEquals(e.keyPath, keyPath);
+      assert(detail.test(e.detail), e.detail);
+    }
+  }
+  // price_tolerance out of range; outside an iteration scene normal_evil is only a notice.
+  nodeAssert.throws(
+    () => parseScenario(file("", "").replace("price_tolerance: 0.01", "price_tolerance: 0"), "x.yaml"),
+    /price_tolerance: expected a number from 1e-9 to 1000/,
+  );
+  const poso = parseScenario(
+    file(", normal_evil: {demand_target: [10]}", "").replace(
+      "a.MultiEnergyPark, params: {price_tolerance: 0.01}",
+      "a.SimpleSum",
+    ),
+    "x.yaml",
+  );
+  assertEquals(poso.participants[0].normalEvil, undefined);
+  assert(poso.notices.some((n) => /normal_evil.*not implemented/.test(n)));
 });

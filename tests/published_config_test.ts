@@ -133,9 +133,32 @@ Deno.test("a SimpleSum file runs PoSo on simple-sum: step_timeout_sec is the rou
   assert.deepEqual(Object.keys(report.normal.accepted).sort(), ["N4", "N6"]);
 });
 
-Deno.test("MultiEnergyPark, SimpleAdd and SimpleAddEvilNormal stop with the class and what it needs", async () => {
+Deno.test("MultiEnergyPark loads as the price iteration, with its normal_evil and delegate_evil", async () => {
+  const s = await loadScenarioFile(`${DIR}/market.yaml`);
+  assert.equal(s.problem, "energy-market");
+  assert.deepEqual(s.iteration, { kind: "market", tolerance: 1e-3, finalRound: 50 });
+  const n = (id: number) => s.participants.find((p) => p.id === id)!;
+  assert.deepEqual(n(31).normalEvil, { demandIgnore: [], demandTarget: [33], demandRate: 0.5 });
+  assert.deepEqual(n(32).delegateEvil, {
+    priceIgnore: [],
+    priceTarget: [31],
+    priceRate: 0.2,
+    priceComponents: [0, 1, 2],
+    broadcastIgnore: [],
+    broadcastCollusion: [],
+    broadcastTarget: [],
+    broadcastRate: 0.2,
+  });
+  assert.ok(
+    s.notices.some((x) =>
+      /^scene\.class: MultiEnergyPark, .*runs here as that iteration \(not PoSo\)/.test(x)
+    ),
+  );
+  assert.ok(s.notices.some((x) => /^nodes\.\*\.hub \(nodes 31-34\): ignored/.test(x)));
+});
+
+Deno.test("SimpleAdd and SimpleAddEvilNormal stop with the class and what it needs", async () => {
   const cases = [
-    ["market.yaml", "MultiEnergyPark", /price iteration of an energy market .*a later feature/],
     ["simple-add.yaml", "SimpleAdd", /the SimpleAdd iteration, in which no solution is proposed or checked/],
     ["simple-add-evil-normal.yaml", "SimpleAddEvilNormal", /the SimpleAdd iteration/],
   ] as const;
@@ -174,7 +197,7 @@ Deno.test("every published scene class is known; a class that is none of them is
     [
       ["MultiEnergyPoo", "ies-dispatch"],
       ["SimpleSum", "simple-sum"],
-      ["MultiEnergyPark", "stops"],
+      ["MultiEnergyPark", "energy-market"],
       ["SimpleAdd", "stops"],
       ["SimpleAddEvilNormal", "stops"],
     ],
@@ -186,7 +209,7 @@ Deno.test("every published scene class is known; a class that is none of them is
   expectError(
     cls("distributed_consensus.scene.scene_type_IV.Auction"),
     { line: 5, column: 16, keyPath: "scene.class" },
-    /^Auction is not a scene class of the published code, so nothing can run it; the published code's scene classes are MultiEnergyPoo .*SimpleSum .*, and MultiEnergyPark, SimpleAdd, SimpleAddEvilNormal \(cannot run here\)\. A file without scene\.class runs PoSo on its problem: \(default ies-dispatch\)$/,
+    /^Auction is not a scene class of the published code, so nothing can run it; the published code's scene classes are MultiEnergyPoo .*SimpleSum .*MultiEnergyPark .*runs here as that iteration\), and SimpleAdd, SimpleAddEvilNormal \(cannot run here\)\. A file without scene\.class runs PoSo on its problem: \(default ies-dispatch\)$/,
   );
   expectError(
     cls("a.MultiEnergyPo"),
@@ -603,7 +626,7 @@ Deno.test("bench:published reports, per file of a directory, what loads and runs
   const { outcomes, skipped } = await loadConfigs(DIR);
   assert.equal(skipped, 0);
   assert.deepEqual(outcomes.map((o) => [o.file, o.scenario ? o.scenario.problem : "stops"]), [
-    ["market.yaml", "stops"],
+    ["market.yaml", "energy-market"],
     ["poso-dispatch.yaml", "ies-dispatch"],
     ["simple-add-evil-normal.yaml", "stops"],
     ["simple-add.yaml", "stops"],
@@ -617,9 +640,9 @@ Deno.test("bench:published reports, per file of a directory, what loads and runs
   );
   assert.match(
     text,
-    /\nmarket\.yaml: stops \([\d.]+ ms\)\n {2}tests\/fixtures\/published\/market\.yaml:\d+:12: scene\.class: MultiEnergyPark, /,
+    /\nmarket\.yaml: loads \([\d.]+ ms, \d+ notices\)\n {2}runs: the published price iteration on energy-market \(bundled case\), scene class MultiEnergyPark; 4 nodes N31 N32 N33 N34 \(3 delegates, 4 communities\), dishonest: N31 N32; stops below 0\.001 CNY\/MWh or after 50 rounds\n/,
   );
-  assert.match(text, /\n2 load, 3 stop$/);
+  assert.match(text, /\n3 load, 2 stop$/);
   assert.equal(
     whatRuns(outcomes[4].scenario!),
     "PoSo on simple-sum (bundled case), scene class SimpleSum; 3 nodes N4 N5 N6 (2 delegates, 2 normal), all " +
