@@ -119,40 +119,11 @@ export function simulateIteration(setup: IterationSetup): IterationRun {
   for (const c of setup.communities) communities.set(c.id, newCommunity(c));
   for (const d of setup.delegates) delegates.set(d.id, newIterationDelegate(d));
   const queue: { to: NodeId; message: IterationMessage }[] = [];
-  let head = 0, messages = 0, bytes = 0, timeouts = 0;
-  const notes: string[] = [];
-  const blacklists: IterationRun["blacklists"] = [];
-  const computed = new Map<number, { delegate: NodeId; prices: number[]; change: number }[]>();
-  const noMajority = new Map<NodeId, number>();
-  computed.set(0, setup.delegates.map((d) => ({ delegate: d.id, prices: [...d.startPrices], change: 0 })));
-  let lastRound = 0;
-
-  const handle = (from: NodeId, effects: IterationEffect[]) => {
-    for (const e of effects) {
-      switch (e.type) {
-        case "send":
-          messages++;
-          bytes += JSON.stringify(e.message).length;
-          queue.push({ to: e.to, message: e.message });
-          break;
-        case "note":
-          if (notes.length < MAX_NOTES) notes.push(`round ${e.round}: ${e.text}`);
-          break;
-        case "blacklist":
-          blacklists.push({ delegate: from, community: e.community, round: e.round });
-          break;
-        case "prices": {
-          let list = computed.get(e.round);
-          if (!list) computed.set(e.round, list = []);
-          list.push({ delegate: from, prices: e.prices, change: e.change });
-          lastRound = Math.max(lastRound, e.round);
-          break;
-        }
-        case "accept":
-          if (!e.majority) noMajority.set(from, (noMajority.get(from) ?? 0) + 1);
-          break;
-      }
-    }
+  let head = 0;
+  const tally = new IterationTally(setup.delegates.map((d) => ({ id: d.id, startPrices: d.startPrices })));
+  const handle = (from: NodeId, effects: IterationEffect[], timeout = false) => {
+    tally.record(from, effects, timeout);
+    for (const e of effects) if (e.type === "send") queue.push({ to: e.to, message: e.message });
   };
   const deliver = (to: NodeId, message: IterationMessage) => {
     if (message.kind === "prices") {
@@ -163,10 +134,23 @@ export function simulateIteration(setup: IterationSetup): IterationRun {
       if (d) handle(to, stepIterationDelegate(d, { type: "message", message }));
     }
   };
+  const status = (): IterationStatus => ({
+    communities: [...communities.values()].map((c) => ({
+      id: c.config.id,
+      round: c.round,
+      finished: c.finished,
+    })),
+    delegates: [...delegates.values()].map((d) => ({
+      id: d.config.id,
+      round: d.round,
+      finished: d.finished,
+    })),
+  });
 
-  for (const [id, c] of communities) handle(id, stepCommunity(c, { type: "start" }));
-  const allDone = () => [...communities.values()].every((c) => c.finished);
-  const overRounds = () => [...communities.values()].some((c) => c.round > setup.maxRounds);
+  for (const [id, c] of communities) {
+    handle(id, stepCommunity(c, { type: "start" }));
+    tally.started(id, c.prices, c.answer);
+  }
   for (;;) {
     while (head < queue.length) {
       const { to, message } = queue[head++];
@@ -176,60 +160,135 @@ export function simulateIteration(setup: IterationSetup): IterationRun {
       }
       deliver(to, message);
     }
-    if (allDone() || overRounds()) break;
-    if ([...delegates.values()].every((d) => d.finished)) break;
-    // Virtual timeouts, in lockstep: with R the lowest round of a delegate still at work, a community
-    // waiting for prices of round R or earlier has all it will get (every such delegate sent them);
-    // otherwise the delegates of round R wait for copies that were withheld.
-    const active = [...delegates.entries()].filter(([, d]) => !d.finished);
-    const lowest = Math.min(...active.map(([, d]) => d.round));
-    const late = [...communities.entries()].filter(([, c]) => !c.finished && c.round + 1 <= lowest);
-    if (late.length > 0) {
-      for (const [id, c] of late) {
-        timeouts++;
-        handle(id, stepCommunity(c, { type: "timeout" }));
-      }
-    } else {
-      for (const [id, d] of active.filter(([, d]) => d.round === lowest)) {
-        timeouts++;
-        handle(id, stepIterationDelegate(d, { type: "timeout" }));
+    const next = nextTimeouts(status(), setup.maxRounds);
+    if (next === "stop") break;
+    for (const id of next.communities) {
+      handle(id, stepCommunity(communities.get(id)!, { type: "timeout" }), true);
+    }
+    for (const id of next.delegates) {
+      handle(id, stepIterationDelegate(delegates.get(id)!, { type: "timeout" }), true);
+    }
+  }
+  return tally.result(status(), performance.now() - t0);
+}
+
+/** Where every machine is: what {@link nextTimeouts} decides from. */
+export interface IterationStatus {
+  /** Every community's round and whether it finished. */
+  communities: { id: NodeId; round: number; finished: boolean }[];
+  /** Every delegate's round and whether it finished. */
+  delegates: { id: NodeId; round: number; finished: boolean }[];
+}
+
+/**
+ * When nothing is left to deliver: `stop` (every community finished, every delegate finished, or a
+ * community passed `maxRounds`), or the machines to time out, in lockstep: with R the lowest round of a
+ * delegate still at work, every community still waiting for prices of round R or earlier (every
+ * delegate that will send them did), else the delegates of round R (they wait for withheld copies).
+ */
+export function nextTimeouts(
+  s: IterationStatus,
+  maxRounds: number,
+): "stop" | { communities: NodeId[]; delegates: NodeId[] } {
+  if (s.communities.every((c) => c.finished) || s.communities.some((c) => c.round > maxRounds)) return "stop";
+  const active = s.delegates.filter((d) => !d.finished);
+  if (active.length === 0) return "stop";
+  const lowest = Math.min(...active.map((d) => d.round));
+  const late = s.communities.filter((c) => !c.finished && c.round + 1 <= lowest).map((c) => c.id);
+  if (late.length > 0) return { communities: late, delegates: [] };
+  return { communities: [], delegates: active.filter((d) => d.round === lowest).map((d) => d.id) };
+}
+
+/** Counts and records a run's effects (messages, bytes, trajectory, blacklists, notes, final answers). */
+export class IterationTally {
+  /** Messages sent. */
+  messages = 0;
+  /** Their size as JSON, bytes. */
+  bytes = 0;
+  /** Timeout events fired. */
+  timeouts = 0;
+  private notes: string[] = [];
+  private blacklists: IterationRun["blacklists"] = [];
+  private computed = new Map<number, { delegate: NodeId; prices: number[]; change: number }[]>();
+  private noMajority = new Map<NodeId, number>();
+  private last = new Map<NodeId, { prices: number[]; answer: number[] }>();
+  private lastRound = 0;
+
+  /** A tally whose round 0 holds the delegates' starting prices. */
+  constructor(delegates: { id: NodeId; startPrices: number[] }[]) {
+    this.computed.set(0, delegates.map((d) => ({ delegate: d.id, prices: [...d.startPrices], change: 0 })));
+  }
+
+  /** Records the effects of one step of `from`'s machines (and counts a timeout step with `timeout`). */
+  record(from: NodeId, effects: IterationEffect[], timeout = false): void {
+    if (timeout) this.timeouts++;
+    for (const e of effects) {
+      switch (e.type) {
+        case "send":
+          this.messages++;
+          this.bytes += JSON.stringify(e.message).length;
+          break;
+        case "note":
+          if (this.notes.length < MAX_NOTES) this.notes.push(`round ${e.round}: ${e.text}`);
+          break;
+        case "blacklist":
+          this.blacklists.push({ delegate: from, community: e.community, round: e.round });
+          break;
+        case "prices": {
+          let list = this.computed.get(e.round);
+          if (!list) this.computed.set(e.round, list = []);
+          list.push({ delegate: from, prices: e.prices, change: e.change });
+          this.lastRound = Math.max(this.lastRound, e.round);
+          break;
+        }
+        case "accept":
+          if (!e.majority) this.noMajority.set(from, (this.noMajority.get(from) ?? 0) + 1);
+          this.last.set(from, { prices: e.prices, answer: e.answer });
+          break;
       }
     }
   }
 
-  const trajectory: TrajectoryPoint[] = [];
-  for (let r = 0; r <= lastRound; r++) {
-    const list = computed.get(r) ?? [];
-    const groups: { prices: number[]; change: number; members: NodeId[] }[] = [];
-    for (const p of list) {
-      const g = groups.find((x) => sameVector(x.prices, p.prices));
-      if (g) g.members.push(p.delegate);
-      else groups.push({ prices: p.prices, change: p.change, members: [p.delegate] });
-    }
-    groups.sort((a, b) => b.members.length - a.members.length);
-    if (groups.length === 0) continue;
-    trajectory.push({
-      round: r,
-      prices: groups[0].prices,
-      change: groups[0].change,
-      dissenters: groups.slice(1).flatMap((g) => g.members),
-    });
+  /** Records a community's answer to its starting prices (before any accept). */
+  started(id: NodeId, prices: number[], answer: number[]): void {
+    if (!this.last.has(id)) this.last.set(id, { prices, answer });
   }
-  return {
-    converged: allDone(),
-    rounds: lastRound,
-    messages,
-    bytes,
-    timeouts,
-    trajectory,
-    communities: [...communities.values()].map((c) => ({
-      id: c.config.id,
-      prices: c.prices,
-      answer: c.answer,
-      noMajorityRounds: noMajority.get(c.config.id) ?? 0,
-    })),
-    blacklists,
-    notes,
-    wallMs: performance.now() - t0,
-  };
+
+  /** The run's outcome. */
+  result(status: IterationStatus, wallMs: number): IterationRun {
+    const trajectory: TrajectoryPoint[] = [];
+    for (let r = 0; r <= this.lastRound; r++) {
+      const groups: { prices: number[]; change: number; members: NodeId[] }[] = [];
+      for (const p of this.computed.get(r) ?? []) {
+        const g = groups.find((x) => sameVector(x.prices, p.prices));
+        if (g) g.members.push(p.delegate);
+        else groups.push({ prices: p.prices, change: p.change, members: [p.delegate] });
+      }
+      groups.sort((a, b) => b.members.length - a.members.length);
+      if (groups.length === 0) continue;
+      trajectory.push({
+        round: r,
+        prices: groups[0].prices,
+        change: groups[0].change,
+        dissenters: groups.slice(1).flatMap((g) => g.members),
+      });
+    }
+    return {
+      converged: status.communities.every((c) => c.finished),
+      rounds: this.lastRound,
+      messages: this.messages,
+      bytes: this.bytes,
+      timeouts: this.timeouts,
+      trajectory,
+      communities: status.communities.map((c) => ({
+        id: c.id,
+        prices: this.last.get(c.id)?.prices ?? [],
+        answer: this.last.get(c.id)?.answer ?? [],
+        noMajorityRounds: this.noMajority.get(c.id) ?? 0,
+      })),
+      blacklists: this.blacklists,
+      notes: this.notes,
+      wallMs,
+    };
+  }
 }
