@@ -9,9 +9,14 @@ import type { Scenario } from "../scenarios/loader.ts";
 import { ENERGY_MARKET } from "../problems/market/kind.ts";
 import {
   caseOfCommunities,
+  type MarketIterationOptions,
   type MarketIterationReport,
-  runMarketIteration,
+  marketIterationReport,
+  marketIterationSetup,
 } from "../problems/market/iteration_protocol.ts";
+import { buildMarketModel } from "../problems/market/model.ts";
+import { simulateIteration } from "../actors/iteration_runner.ts";
+import { runMarketIterationOnWorkers } from "../actors/iteration_workers.ts";
 import type { DelegateEvil, NormalEvil } from "../consensus/iteration.ts";
 import type { NodeId } from "../consensus/types.ts";
 
@@ -19,8 +24,8 @@ import type { NodeId } from "../consensus/types.ts";
 export interface IterationRunReport extends MarketIterationReport {
   /** The scenario's name. */
   scenario: string;
-  /** The runtime: the deterministic simulator. */
-  runtime: "simulator";
+  /** The runtime: the deterministic simulator, or one Worker per participant. */
+  runtime: "simulator" | "workers";
   /** Node ids of the delegates. */
   delegates: number[];
   /** What each dishonest participant was configured to do, one line each. */
@@ -62,11 +67,20 @@ export function describeDelegateEvil(id: NodeId, e: DelegateEvil): string {
   return `delegate ${id} ${parts.join("; ")}`;
 }
 
+/** Options of {@link runIterationScenario}. */
+export interface IterationScenarioOptions {
+  /** Run on Workers, one per participant (default: the deterministic simulator). */
+  workers?: boolean;
+}
+
 /**
- * Runs an iteration scenario (`scenario.iteration` set) in the deterministic simulator: every normal
- * node is the case community with its id, every delegate a delegate.
+ * Runs an iteration scenario (`scenario.iteration` set) in the deterministic simulator or on Workers:
+ * every normal node is the case community with its id, every delegate a delegate.
  */
-export async function runIterationScenario(scenario: Scenario): Promise<IterationRunReport> {
+export async function runIterationScenario(
+  scenario: Scenario,
+  options: IterationScenarioOptions = {},
+): Promise<IterationRunReport> {
   const settings = scenario.iteration;
   if (!settings) throw new Error(`${scenario.file}: its scene class does not run the published iteration`);
   const full = await ENERGY_MARKET.loadCase(scenario.casePath ?? ENERGY_MARKET.defaultCase);
@@ -93,14 +107,25 @@ export async function runIterationScenario(scenario: Scenario): Promise<Iteratio
       behaviours.push(describeDelegateEvil(p.id, p.delegateEvil));
     }
   }
-  const report = runMarketIteration(theCase, {
+  const runOptions: MarketIterationOptions = {
     delegates,
     tolerance: settings.tolerance,
     maxRounds: settings.finalRound,
     normalEvil,
     delegateEvil,
-  });
-  return { ...report, scenario: scenario.name, runtime: "simulator", delegates, behaviours };
+  };
+  const model = buildMarketModel(theCase, 1);
+  const run = options.workers
+    ? await runMarketIterationOnWorkers(theCase, runOptions)
+    : simulateIteration(marketIterationSetup(model, runOptions));
+  const report = marketIterationReport(model, run, settings.tolerance);
+  return {
+    ...report,
+    scenario: scenario.name,
+    runtime: options.workers ? "workers" : "simulator",
+    delegates,
+    behaviours,
+  };
 }
 
 /** A number with fixed decimals, right-aligned in `width`. */

@@ -335,7 +335,7 @@ function buildProgram(io: CliIo): Command {
           solver: opts.solver,
         });
         if (scenario.iteration) {
-          // The published iteration (not PoSo): one run in the simulator, no ledger, no report page.
+          // The published iteration (not PoSo): one run, on Workers or in the simulator; no ledger, no report page.
           if (workerOnly || opts.report || opts.csv) {
             cmd.error(
               "error: --days, --until, --data, --full-rounds, --report and --csv apply to PoSo runs; this scene " +
@@ -343,7 +343,7 @@ function buildProgram(io: CliIo): Command {
               { exitCode: EXIT_USAGE },
             );
           }
-          const report = await runIterationScenario(scenario);
+          const report = await runIterationScenario(scenario, { workers: !opts.simulate });
           io.out(opts.json ? JSON.stringify(report) : renderIterationTrace(report));
           if (!report.converged) throw new ExitStatus(EXIT_FAILURE);
           return;

@@ -16,8 +16,10 @@ import { priceIteration } from "../problems/market/iteration.ts";
 import {
   type MarketIterationOptions,
   type MarketIterationReport,
+  marketIterationSetup,
   runMarketIteration,
 } from "../problems/market/iteration_protocol.ts";
+import { runMarketIterationOnWorkers } from "../actors/iteration_workers.ts";
 import { buildMarketModel } from "../problems/market/model.ts";
 import { bestResponse } from "../problems/market/response.ts";
 import { loadScenarioFile, parseScenario, ScenarioError } from "../scenarios/loader.ts";
@@ -427,4 +429,30 @@ Deno.test("normal_evil and delegate_evil are checked: ids of the right role, rat
   );
   assertEquals(poso.participants[0].normalEvil, undefined);
   assert(poso.notices.some((n) => /normal_evil.*not implemented/.test(n)));
+});
+
+// ---------------------------------------------------------------------------
+// Workers (actors/iteration_workers.ts)
+
+Deno.test("on Workers: the same run as the simulator, timeouts and blacklisting included", async () => {
+  const options: MarketIterationOptions = {
+    delegates: DELEGATES,
+    normalEvil: new Map([
+      [1, { demandIgnore: [], demandTarget: [10], demandRate: 0.1 }],
+      [2, { demandIgnore: [11], demandTarget: [], demandRate: 1 }],
+    ]),
+  };
+  const onWorkers = await runMarketIterationOnWorkers(theCase, options);
+  const simulated = simulateIteration(marketIterationSetup(buildMarketModel(theCase, 1), options));
+  assert(onWorkers.converged);
+  assertGreater(onWorkers.timeouts, 0);
+  assertEquals(onWorkers.blacklists.map((b) => b.community), [1, 1, 1]);
+  assertEquals(onWorkers.trajectory, simulated.trajectory);
+  assertEquals(onWorkers.communities, simulated.communities);
+  assertEquals([onWorkers.rounds, onWorkers.messages, onWorkers.bytes, onWorkers.timeouts], [
+    simulated.rounds,
+    simulated.messages,
+    simulated.bytes,
+    simulated.timeouts,
+  ]);
 });

@@ -64,8 +64,8 @@ export function caseOfCommunities(c: MarketCase, ids: readonly number[]): Market
   return { ...c, communities, heat_plants: c.heat_plants.filter((p) => zones.has(p.heat_zone)) };
 }
 
-/** A delegate's price vector from the iteration's prices. */
-function toVector(p: IterationPrices): number[] {
+/** A delegate's price vector (`[gas, electricity, heat of every zone]`) from the iteration's prices. */
+export function toVector(p: IterationPrices): number[] {
   return [p.gas, p.electricity, ...p.heat];
 }
 

@@ -1,0 +1,129 @@
+/**
+ * The Worker of one participant of the published price iteration (see
+ * actors/iteration_workers.ts): it builds its machines (a community, a
+ * delegate, or both) from the market it is sent, steps them on every input
+ * and posts back their effects with its status. It never sees another
+ * participant's state; what it receives comes through the runner, which
+ * stamps every message with the Worker that sent it.
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import {
+  type CommunityState,
+  type DelegateEvil,
+  type IterationDelegateState,
+  type IterationEffect,
+  type IterationMessage,
+  newCommunity,
+  newIterationDelegate,
+  type NormalEvil,
+  stepCommunity,
+  stepIterationDelegate,
+} from "../consensus/iteration.ts";
+import type { NodeId } from "../consensus/types.ts";
+import type { MarketCase } from "../problems/market/case.ts";
+import { type MarketIterationOptions, marketIterationSetup } from "../problems/market/iteration_protocol.ts";
+import { buildMarketModel } from "../problems/market/model.ts";
+
+/** What the runner sends a Worker. */
+export type ToIterationWorker =
+  | {
+    type: "init";
+    id: NodeId;
+    theCase: MarketCase;
+    options: Omit<MarketIterationOptions, "normalEvil" | "delegateEvil"> & {
+      normalEvil?: [NodeId, NormalEvil][];
+      delegateEvil?: [NodeId, DelegateEvil][];
+    };
+  }
+  | { type: "start" }
+  | { type: "deliver"; message: IterationMessage }
+  | { type: "timeout"; role: "community" | "delegate" };
+
+/** A Worker's status after an input: where its machines are. */
+export interface WorkerStatus {
+  /** Its community's round and whether it finished (absent: not a community). */
+  community?: { round: number; finished: boolean; prices: number[]; answer: number[] };
+  /** Its delegate's round and whether it finished (absent: not a delegate). */
+  delegate?: { round: number; finished: boolean };
+}
+
+/** What a Worker posts back: after `init`, `ready`; after every other input, its effects and status. */
+export type FromIterationWorker =
+  | { type: "ready"; status: WorkerStatus }
+  | { type: "out"; effects: IterationEffect[]; status: WorkerStatus }
+  | { type: "error"; message: string };
+
+let community: CommunityState | undefined;
+let delegate: IterationDelegateState | undefined;
+
+function status(): WorkerStatus {
+  return {
+    ...(community
+      ? {
+        community: {
+          round: community.round,
+          finished: community.finished,
+          prices: community.prices,
+          answer: community.answer,
+        },
+      }
+      : {}),
+    ...(delegate ? { delegate: { round: delegate.round, finished: delegate.finished } } : {}),
+  };
+}
+
+function post(msg: FromIterationWorker): void {
+  self.postMessage(msg);
+}
+
+function onInput(input: ToIterationWorker): void {
+  switch (input.type) {
+    case "init": {
+      const model = buildMarketModel(input.theCase, 1);
+      const { normalEvil, delegateEvil, ...rest } = input.options;
+      const setup = marketIterationSetup(model, {
+        ...rest,
+        normalEvil: new Map(normalEvil ?? []),
+        delegateEvil: new Map(delegateEvil ?? []),
+      });
+      const c = setup.communities.find((x) => x.id === input.id);
+      const d = setup.delegates.find((x) => x.id === input.id);
+      community = c ? newCommunity(c) : undefined;
+      delegate = d ? newIterationDelegate(d) : undefined;
+      post({ type: "ready", status: status() });
+      return;
+    }
+    case "start":
+      post({
+        type: "out",
+        effects: community ? stepCommunity(community, { type: "start" }) : [],
+        status: status(),
+      });
+      return;
+    case "timeout": {
+      const effects = input.role === "community"
+        ? (community ? stepCommunity(community, { type: "timeout" }) : [])
+        : (delegate ? stepIterationDelegate(delegate, { type: "timeout" }) : []);
+      post({ type: "out", effects, status: status() });
+      return;
+    }
+    case "deliver": {
+      const m = input.message;
+      const effects = m.kind === "prices"
+        ? (community ? stepCommunity(community, { type: "message", message: m }) : [])
+        : (delegate ? stepIterationDelegate(delegate, { type: "message", message: m }) : []);
+      post({ type: "out", effects, status: status() });
+      return;
+    }
+  }
+}
+
+self.onmessage = (e: MessageEvent<ToIterationWorker>) => {
+  try {
+    onInput(e.data);
+  } catch (err) {
+    post({ type: "error", message: err instanceof Error ? err.message : String(err) });
+  }
+};
