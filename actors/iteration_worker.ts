@@ -11,32 +11,20 @@
 /// <reference lib="deno.worker" />
 import {
   type CommunityState,
-  type DelegateEvil,
   type IterationDelegateState,
   type IterationEffect,
   type IterationMessage,
   newCommunity,
   newIterationDelegate,
-  type NormalEvil,
   stepCommunity,
   stepIterationDelegate,
 } from "../consensus/iteration.ts";
 import type { NodeId } from "../consensus/types.ts";
-import type { MarketCase } from "../problems/market/case.ts";
-import { type MarketIterationOptions, marketIterationSetup } from "../problems/market/iteration_protocol.ts";
-import { buildMarketModel } from "../problems/market/model.ts";
+import { iterationSetupOf, type IterationSpec } from "./iteration_spec.ts";
 
 /** What the runner sends a Worker. */
 export type ToIterationWorker =
-  | {
-    type: "init";
-    id: NodeId;
-    theCase: MarketCase;
-    options: Omit<MarketIterationOptions, "normalEvil" | "delegateEvil"> & {
-      normalEvil?: [NodeId, NormalEvil][];
-      delegateEvil?: [NodeId, DelegateEvil][];
-    };
-  }
+  | { type: "init"; id: NodeId; spec: IterationSpec }
   | { type: "start" }
   | { type: "deliver"; message: IterationMessage }
   | { type: "timeout"; role: "community" | "delegate" };
@@ -81,13 +69,7 @@ function post(msg: FromIterationWorker): void {
 function onInput(input: ToIterationWorker): void {
   switch (input.type) {
     case "init": {
-      const model = buildMarketModel(input.theCase, 1);
-      const { normalEvil, delegateEvil, ...rest } = input.options;
-      const setup = marketIterationSetup(model, {
-        ...rest,
-        normalEvil: new Map(normalEvil ?? []),
-        delegateEvil: new Map(delegateEvil ?? []),
-      });
+      const setup = iterationSetupOf(input.spec);
       const c = setup.communities.find((x) => x.id === input.id);
       const d = setup.delegates.find((x) => x.id === input.id);
       community = c ? newCommunity(c) : undefined;

@@ -20,10 +20,9 @@
  */
 import type { IterationEffect, IterationMessage } from "../consensus/iteration.ts";
 import type { NodeId } from "../consensus/types.ts";
+import { iterationSetupOf, type IterationSpec } from "./iteration_spec.ts";
 import type { MarketCase } from "../problems/market/case.ts";
-import { type MarketIterationOptions, toVector } from "../problems/market/iteration_protocol.ts";
-import { startPrices } from "../problems/market/iteration.ts";
-import { buildMarketModel } from "../problems/market/model.ts";
+import type { MarketIterationOptions } from "../problems/market/iteration_protocol.ts";
 import { type IterationRun, type IterationStatus, IterationTally, nextTimeouts } from "./iteration_runner.ts";
 import type { FromIterationWorker, ToIterationWorker, WorkerStatus } from "./iteration_worker.ts";
 
@@ -43,23 +42,22 @@ export interface WorkerIterationOptions {
 }
 
 /**
- * Runs the market iteration of `theCase` with `options` on Workers (see the module documentation);
- * the same outcome as the simulator's {@link simulateIteration} for the same inputs.
+ * Runs the iteration `spec` describes on Workers (see the module documentation); the same outcome as
+ * the simulator's {@link simulateIteration} for the same inputs.
  */
-export function runMarketIterationOnWorkers(
-  theCase: MarketCase,
-  options: MarketIterationOptions,
+export function runIterationOnWorkers(
+  spec: IterationSpec,
   runOptions: WorkerIterationOptions = {},
 ): Promise<IterationRun> {
   const t0 = performance.now();
-  const communityIds = theCase.communities.map((c) => c.id).sort((a, b) => a - b);
-  const delegateIds = [...options.delegates].sort((a, b) => a - b);
+  const setup = iterationSetupOf(spec);
+  const communityIds = setup.communities.map((c) => c.id);
+  const delegateIds = setup.delegates.map((d) => d.id);
   const ids = [...new Set([...communityIds, ...delegateIds])].sort((a, b) => a - b);
-  const maxRounds = options.maxRounds ?? Number.MAX_SAFE_INTEGER;
+  const maxRounds = setup.maxRounds;
   const workers = new Map<NodeId, Worker>();
   const statuses = new Map<NodeId, WorkerStatus>();
-  const start = toVector(startPrices(buildMarketModel(theCase, 1)));
-  const tally = new IterationTally(delegateIds.map((id) => ({ id, startPrices: start })));
+  const tally = new IterationTally(setup.delegates.map((d) => ({ id: d.id, startPrices: d.startPrices })));
   let inflight = 0, ready = 0;
 
   return new Promise<IterationRun>((resolve, reject) => {
@@ -162,18 +160,7 @@ export function runMarketIterationOnWorkers(
       route(id, msg.effects);
       settle();
     };
-    const init = (id: NodeId): ToIterationWorker => ({
-      type: "init",
-      id,
-      theCase,
-      options: {
-        delegates: delegateIds,
-        ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance }),
-        ...(options.maxRounds === undefined ? {} : { maxRounds: options.maxRounds }),
-        normalEvil: [...(options.normalEvil ?? new Map()).entries()],
-        delegateEvil: [...(options.delegateEvil ?? new Map()).entries()],
-      },
-    });
+    const init = (id: NodeId): ToIterationWorker => ({ type: "init", id, spec });
     for (const id of ids) {
       const w = new Worker(WORKER_MODULE, { type: "module", name: `participant ${id}` });
       w.onmessage = (e: MessageEvent<FromIterationWorker>) => onMessage(id, e.data);
@@ -185,4 +172,21 @@ export function runMarketIterationOnWorkers(
       w.postMessage(init(id));
     }
   });
+}
+
+/** Runs the market iteration of `theCase` with `options` on Workers ({@link runIterationOnWorkers}). */
+export function runMarketIterationOnWorkers(
+  theCase: MarketCase,
+  options: MarketIterationOptions,
+  runOptions: WorkerIterationOptions = {},
+): Promise<IterationRun> {
+  return runIterationOnWorkers({
+    kind: "market",
+    theCase,
+    delegates: options.delegates,
+    ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance }),
+    ...(options.maxRounds === undefined ? {} : { maxRounds: options.maxRounds }),
+    normalEvil: [...(options.normalEvil ?? new Map()).entries()],
+    delegateEvil: [...(options.delegateEvil ?? new Map()).entries()],
+  }, runOptions);
 }

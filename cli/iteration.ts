@@ -16,7 +16,9 @@ import {
 } from "../problems/market/iteration_protocol.ts";
 import { buildMarketModel } from "../problems/market/model.ts";
 import { simulateIteration } from "../actors/iteration_runner.ts";
-import { runMarketIterationOnWorkers } from "../actors/iteration_workers.ts";
+import { runIterationOnWorkers, runMarketIterationOnWorkers } from "../actors/iteration_workers.ts";
+import { iterationSetupOf } from "../actors/iteration_spec.ts";
+import { type SimpleAddReport, simpleAddReport } from "../problems/simple-add/protocol.ts";
 import type { DelegateEvil, NormalEvil } from "../consensus/iteration.ts";
 import type { NodeId } from "../consensus/types.ts";
 
@@ -65,6 +67,81 @@ export function describeDelegateEvil(id: NodeId, e: DelegateEvil): string {
     );
   }
   return `delegate ${id} ${parts.join("; ")}`;
+}
+
+/** The report of a SimpleAdd scene's run. */
+export interface SimpleAddRunReport extends SimpleAddReport {
+  /** The scenario's name. */
+  scenario: string;
+  /** The runtime. */
+  runtime: "simulator" | "workers";
+  /** Node ids of the delegates. */
+  delegates: number[];
+  /** What each dishonest participant was configured to do, one line each. */
+  behaviours: string[];
+}
+
+/** Runs a SimpleAdd scene (`scenario.iteration.kind` `simple-add`). */
+export async function runSimpleAddScenario(
+  scenario: Scenario,
+  options: IterationScenarioOptions = {},
+): Promise<SimpleAddRunReport> {
+  const settings = scenario.iteration;
+  if (settings?.kind !== "simple-add") throw new Error(`${scenario.file}: not a SimpleAdd scene`);
+  const normals = scenario.participants.filter((p) => p.normal).map((p) => p.id);
+  const delegates = scenario.participants.filter((p) => p.delegate).map((p) => p.id);
+  const evil = scenario.participants.filter((p) => p.normalEvil).map((p) =>
+    [p.id, p.normalEvil!] as [NodeId, NormalEvil]
+  );
+  const spec = {
+    kind: "simple-add" as const,
+    normals,
+    delegates,
+    finalRound: settings.finalRound,
+    normalEvil: evil,
+  };
+  const run = options.workers ? await runIterationOnWorkers(spec) : simulateIteration(iterationSetupOf(spec));
+  return {
+    ...simpleAddReport(run),
+    scenario: scenario.name,
+    runtime: options.workers ? "workers" : "simulator",
+    delegates,
+    behaviours: evil.map(([id, e]) =>
+      describeNormalEvil(id, e).replace(/^community/, "normal node").replace(/demand/g, "number")
+    ),
+  };
+}
+
+/** The readable trace of a SimpleAdd run. */
+export function renderSimpleAddTrace(r: SimpleAddRunReport): string {
+  const out = [
+    `${r.scenario}: the published SimpleAdd iteration (${r.runtime}), ${r.outcome.nodes.length} normal nodes, ` +
+    `delegates ${r.delegates.join(", ")}`,
+    `${
+      r.converged ? "ended" : "did NOT end"
+    } after ${r.rounds} sums; ${r.messages} messages, ${r.bytes} bytes, ` +
+    `${r.timeouts} timeouts`,
+    "",
+    "Behaviours:",
+    ...(r.behaviours.length ? r.behaviours.map((b) => `  ${b}`) : ["  everyone honest"]),
+    "",
+    `Sums by round: ${
+      r.trajectory.map((t) =>
+        `${t.sum}${t.dissenters.length ? ` (delegates ${t.dissenters.join(", ")} differ)` : ""}`
+      ).join(", ")
+    }`,
+    `Final sum: ${r.outcome.sum}`,
+    "Normal nodes (the sum each took last, its number now):",
+    ...r.outcome.nodes.map((n) => `  ${n.id}: took ${n.took}, holds ${n.value}`),
+    "",
+    "Blacklists:",
+    ...(r.blacklists.length
+      ? r.blacklists.map((b) =>
+        `  delegate ${b.delegate} blacklisted node ${b.community} in round ${b.round} (its copies differed)`
+      )
+      : ["  none"]),
+  ];
+  return out.join("\n");
 }
 
 /** Options of {@link runIterationScenario}. */

@@ -69,7 +69,12 @@ import {
   type NamedPath,
   OutputPathError,
 } from "./outputs.ts";
-import { renderIterationTrace, runIterationScenario } from "./iteration.ts";
+import {
+  renderIterationTrace,
+  renderSimpleAddTrace,
+  runIterationScenario,
+  runSimpleAddScenario,
+} from "./iteration.ts";
 import { loadRunScenario, readRunReportFile, ReportFileError, runLoadedScenario } from "./run.ts";
 import { formatSolveReport, runSolve } from "./solve.ts";
 import { CertificateFileError, formatVerifyReport, runVerify } from "./verify.ts";
@@ -343,7 +348,14 @@ function buildProgram(io: CliIo): Command {
               { exitCode: EXIT_USAGE },
             );
           }
-          const report = await runIterationScenario(scenario, { workers: !opts.simulate });
+          const workers = !opts.simulate;
+          if (scenario.iteration.kind === "simple-add") {
+            const report = await runSimpleAddScenario(scenario, { workers });
+            io.out(opts.json ? JSON.stringify(report) : renderSimpleAddTrace(report));
+            if (!report.converged) throw new ExitStatus(EXIT_FAILURE);
+            return;
+          }
+          const report = await runIterationScenario(scenario, { workers });
           io.out(opts.json ? JSON.stringify(report) : renderIterationTrace(report));
           if (!report.converged) throw new ExitStatus(EXIT_FAILURE);
           return;

@@ -96,8 +96,8 @@ export interface Participant {
 
 /** What the published iteration (a scene class with {@link PublishedScene.iteration}) runs with. */
 export interface IterationSettings {
-  /** What is iterated. */
-  kind: "market";
+  /** What is iterated: the market's prices, or the SimpleAdd counter. */
+  kind: "market" | "simple-add";
   /** Stop when the norm of the price change is below this, CNY/MWh (`scene.params.price_tolerance`). */
   tolerance: number;
   /** Stop after this many rounds whatever the prices do (`scene.params.final_round`). */
@@ -541,7 +541,8 @@ const MICRONET_INIT =
  * ```ts
  * import { PUBLISHED_SCENES } from "./loader.ts";
  * console.log(PUBLISHED_SCENES.filter((s) => s.problem).map((s) => `${s.className}: ${s.problem}`));
- * // [ "MultiEnergyPoo: ies-dispatch", "SimpleSum: simple-sum" ]
+ * // [ "MultiEnergyPoo: ies-dispatch", "SimpleSum: simple-sum", "MultiEnergyPark: energy-market",
+ * //   "SimpleAdd: simple-add", "SimpleAddEvilNormal: simple-add" ]
  * ```
  */
 export interface PublishedScene {
@@ -559,15 +560,10 @@ export interface PublishedScene {
    * Set when it runs as the published iteration protocol (consensus/iteration.ts) rather than PoSo:
    * `market` is the price iteration on the problem's market.
    */
-  iteration?: "market";
+  iteration?: "market" | "simple-add";
   /** The `scene.params` keys its constructor takes (the published code passes them as keyword arguments). */
   params: readonly string[];
 }
-
-/** What the SimpleAdd scenes need (both stop with it). */
-const SIMPLE_ADD_NEEDS =
-  "the SimpleAdd iteration, in which no solution is proposed or checked (so it is not " +
-  "PoSo) and which this program does not have; the published code's own run command refuses this class too";
 
 /**
  * The scene classes of the published code (`distributed_consensus/scene/**`): the two that are PoSo run here
@@ -616,14 +612,16 @@ export const PUBLISHED_SCENES: readonly PublishedScene[] = [
     className: "SimpleAdd",
     module: "distributed_consensus.scene.scene_type_I",
     what: "SimpleAdd counter (normal nodes and delegates add to one number in turns, for final_round rounds)",
-    needs: SIMPLE_ADD_NEEDS,
+    problem: "simple-add",
+    iteration: "simple-add",
     params: ["final_round", "round_timeout_sec"],
   },
   {
     className: "SimpleAddEvilNormal",
     module: "distributed_consensus.scene.evil",
     what: "SimpleAdd counter with a dishonest normal node (it sends some delegates another number)",
-    needs: SIMPLE_ADD_NEEDS,
+    problem: "simple-add",
+    iteration: "simple-add",
     params: ["final_round", "round_timeout_sec", "behaviour", "delegates_to_forward"],
   },
 ];
@@ -1248,7 +1246,8 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
 
   // nodes
   const iteration = scene.published?.iteration;
-  const participants = readNodes(ctx, get("nodes"), rootNode, resolve, !scene.stops, iteration !== undefined);
+  const participants = readNodes(ctx, get("nodes"), rootNode, resolve, !scene.stops, iteration === "market");
+  if (scene.published?.className === "SimpleAddEvilNormal") simpleAddBehaviour(ctx, params, participants);
 
   for (const e of top) {
     if (e.key === "transport") readTransport(ctx, e, resolve);
@@ -1410,6 +1409,10 @@ interface Params {
   priceTolerance?: number;
   /** `final_round` (iteration scenes). */
   finalRound?: number;
+  /** `behaviour` (SimpleAddEvilNormal). */
+  behaviour?: SimpleAddBehaviour;
+  /** `delegates_to_forward` (SimpleAddEvilNormal), with the list's position. */
+  delegatesToForward?: { ids: NodeId[]; at: unknown[]; listAt: unknown };
 }
 
 /** `scene:` as read: its parameters, and its published scene class, if it names one. */
@@ -1471,7 +1474,8 @@ function sceneClassesSentence(): string {
     `${s.className} (${s.what}: runs here${s.iteration ? " as that iteration" : ""})`
   );
   const not = PUBLISHED_SCENES.filter((s) => !s.problem).map((s) => s.className);
-  return `the published code's scene classes are ${runs.join(", ")}, and ${not.join(", ")} (cannot run here)`;
+  return `the published code's scene classes are ${runs.join(", ")}` +
+    (not.length ? `, and ${not.join(", ")} (cannot run here)` : "");
 }
 
 /**
@@ -1514,6 +1518,15 @@ function readSceneClass(ctx: Context, e: Entry): Omit<SceneSetting, "params"> {
         `Nothing was run. Files whose scene class is ${runs.join(" or ")} run here`,
     );
     return { classText: v, stops: true };
+  }
+  if (published.iteration === "simple-add") {
+    ctx.notice(
+      "scene.class",
+      `${className}, the published code's ${published.what}: runs here as that iteration (not PoSo): normal ` +
+        "nodes send a number to every delegate, delegates forward and sum, normal nodes add one and resend " +
+        "(scenarios/README.md)",
+    );
+    return { published, classText: v, stops: false };
   }
   if (published.iteration !== undefined) {
     ctx.notice(
@@ -1624,6 +1637,38 @@ function readParams(
       case "normal_verify": {
         const b = readBool(ctx, e, path);
         if (b !== undefined) out.normalVerify = b;
+        break;
+      }
+      case "behaviour":
+        if (published?.className !== "SimpleAddEvilNormal") defaultParam(ctx, e, path, published);
+        else if (typeof v !== "string" || !(SIMPLE_ADD_BEHAVIOURS as readonly string[]).includes(v)) {
+          ctx.fail(
+            e.at,
+            path,
+            `expected one of ${SIMPLE_ADD_BEHAVIOURS.join(", ")}, found ${describe(e.value)}`,
+          );
+        } else out.behaviour = v as SimpleAddBehaviour;
+        break;
+      case "delegates_to_forward": {
+        if (published?.className !== "SimpleAddEvilNormal") {
+          defaultParam(ctx, e, path, published);
+          break;
+        }
+        if (!isSeq(e.value)) {
+          ctx.fail(e.at, path, `expected a list of delegate ids, found ${describe(e.value)}`);
+          break;
+        }
+        const ids: NodeId[] = [], at: unknown[] = [];
+        items(ctx, e.value, resolve).forEach((item, i) => {
+          const id = scalar(item);
+          if (!isU32(id)) {
+            ctx.fail(item ?? e.at, `${path}[${i}]`, `expected a delegate id, found ${describe(item)}`);
+          } else if (!ids.includes(id)) {
+            ids.push(id);
+            at.push(item);
+          }
+        });
+        out.delegatesToForward = { ids, at, listAt: e.at };
         break;
       }
       case "price_tolerance":
@@ -1967,6 +2012,51 @@ function readNodes(
   return participants.sort((a, b) => a.id - b.id);
 }
 
+/**
+ * SimpleAddEvilNormal's `behaviour` and `delegates_to_forward`, as every normal node's demand tampering
+ * (in the published scene every node runs the class, and its normal nodes misbehave):
+ * `SendToNoDelegate` sends no delegate anything, `SendToSomeDelegate` only the listed delegates,
+ * `SendToDelegateDifferently` its number to the listed delegates and 0 to the others.
+ */
+function simpleAddBehaviour(ctx: Context, params: Params, participants: Participant[]): void {
+  const delegates = participants.filter((p) => p.delegate).map((p) => p.id);
+  if (params.behaviour === undefined) {
+    ctx.fail(
+      undefined,
+      "scene.params.behaviour",
+      `missing: SimpleAddEvilNormal needs one of ${SIMPLE_ADD_BEHAVIOURS.join(", ")}`,
+    );
+    return;
+  }
+  const forward = params.delegatesToForward;
+  if (params.behaviour !== "SendToNoDelegate" && forward === undefined) {
+    ctx.fail(
+      undefined,
+      "scene.params.delegates_to_forward",
+      `missing: ${params.behaviour} needs the delegates to send to`,
+    );
+    return;
+  }
+  forward?.ids.forEach((id, i) => {
+    if (!delegates.includes(id)) {
+      ctx.fail(
+        forward.at[i],
+        `scene.params.delegates_to_forward[${i}]`,
+        `${id} is not a delegate (${delegates.join(", ") || "none"})`,
+      );
+    }
+  });
+  const others = delegates.filter((d) => !forward?.ids.includes(d));
+  const evil: NormalEvil = params.behaviour === "SendToNoDelegate"
+    ? { demandIgnore: delegates, demandTarget: [], demandRate: 1 }
+    : params.behaviour === "SendToSomeDelegate"
+    ? { demandIgnore: others, demandTarget: [], demandRate: 1 }
+    : { demandIgnore: [], demandTarget: others, demandRate: 0 };
+  for (const p of participants) {
+    if (p.normal && (evil.demandIgnore.length || evil.demandTarget.length)) p.normalEvil = evil;
+  }
+}
+
 /** What a key of `normal_evil:` / `delegate_evil:` holds, and whose ids a list names. */
 type EvilKey = { kind: "list"; of: "delegate" | "normal" } | { kind: "rate" } | { kind: "components" };
 
@@ -1988,6 +2078,15 @@ const DELEGATE_EVIL_KEYS: Record<string, EvilKey> = {
   broadcast_target: { kind: "list", of: "delegate" },
   broadcast_rate: { kind: "rate" },
 };
+
+/** The published `behaviour` values of SimpleAddEvilNormal (its normal nodes' misbehaviour). */
+export const SIMPLE_ADD_BEHAVIOURS = [
+  "SendToNoDelegate",
+  "SendToSomeDelegate",
+  "SendToDelegateDifferently",
+] as const;
+/** One of {@link SIMPLE_ADD_BEHAVIOURS}. */
+export type SimpleAddBehaviour = (typeof SIMPLE_ADD_BEHAVIOURS)[number];
 
 /** Default `scene.params.price_tolerance`, CNY/MWh (the published code's `eps`). */
 export const DEFAULT_PRICE_TOLERANCE = 1e-3;

@@ -23,7 +23,12 @@ import { runMarketIterationOnWorkers } from "../actors/iteration_workers.ts";
 import { buildMarketModel } from "../problems/market/model.ts";
 import { bestResponse } from "../problems/market/response.ts";
 import { loadScenarioFile, parseScenario, ScenarioError } from "../scenarios/loader.ts";
-import { renderIterationTrace, runIterationScenario } from "../cli/iteration.ts";
+import {
+  renderIterationTrace,
+  renderSimpleAddTrace,
+  runIterationScenario,
+  runSimpleAddScenario,
+} from "../cli/iteration.ts";
 
 function assert(v: unknown, msg?: string): void {
   nodeAssert.ok(v, msg);
@@ -455,4 +460,43 @@ Deno.test("on Workers: the same run as the simulator, timeouts and blacklisting 
     simulated.bytes,
     simulated.timeouts,
   ]);
+});
+
+// ---------------------------------------------------------------------------
+// SimpleAdd (problems/simple-add/protocol.ts): the same iteration with a trivial answer
+
+Deno.test("SimpleAdd: sums, plus one, for final_round rounds; SendToDelegateDifferently gets nodes blacklisted", async () => {
+  const nodes = (behaviour: string) =>
+    [
+      "scene:",
+      `  class: x.${behaviour ? "SimpleAddEvilNormal" : "SimpleAdd"}`,
+      `  params: {final_round: 5${behaviour}}`,
+      "nodes:",
+      "  1: {is_delegate: yes, is_normal: yes}",
+      "  2: {is_delegate: yes, is_normal: no}",
+      "  3: {is_delegate: no, is_normal: yes}",
+    ].join("\n") + "\n";
+  const honestRun = await runSimpleAddScenario(parseScenario(nodes(""), "a.yaml"));
+  // Two normal nodes start at 1: sums 2, then 2 × 3 = 6, 2 × 7 = 14, 2 × 15 = 30 (final_round 5: 4 sums).
+  assertEquals(honestRun.trajectory.map((t) => t.sum), [0, 2, 6, 14, 30]);
+  assertEquals(honestRun.outcome.nodes.map((n) => n.value), [31, 31]);
+  const evil = await runSimpleAddScenario(
+    parseScenario(nodes(", behaviour: SendToDelegateDifferently, delegates_to_forward: [2]"), "b.yaml"),
+  );
+  // Both normal nodes send 0 to delegate 1 and their number to 2: every copy pair differs.
+  assertEquals(evil.blacklists.map((b) => `${b.delegate}:${b.community}`).sort(), [
+    "1:1",
+    "1:3",
+    "2:1",
+    "2:3",
+  ]);
+  assertEquals(evil.outcome.sum, 0);
+  const some = await runSimpleAddScenario(
+    parseScenario(nodes(", behaviour: SendToSomeDelegate, delegates_to_forward: [2]"), "c.yaml"),
+  );
+  // Delegate 1 gets the numbers forwarded by 2: nobody is blacklisted, the sums are the honest ones.
+  assertEquals(some.trajectory.map((t) => t.sum), [0, 2, 6, 14, 30]);
+  assertEquals(some.blacklists, []);
+  assertGreater(some.timeouts, 0);
+  assert(renderSimpleAddTrace(some).includes("Sums by round: 0, 2, 6, 14, 30"));
 });
