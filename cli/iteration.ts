@@ -32,6 +32,8 @@ export interface IterationRunReport extends MarketIterationReport {
   delegates: number[];
   /** What each dishonest participant was configured to do, one line each. */
   behaviours: string[];
+  /** The scenario's notices (ignored fields of a published file, the case replacing its spreadsheets, ...). */
+  notices: string[];
 }
 
 /** One line describing a participant's `normal_evil`. */
@@ -79,6 +81,8 @@ export interface SimpleAddRunReport extends SimpleAddReport {
   delegates: number[];
   /** What each dishonest participant was configured to do, one line each. */
   behaviours: string[];
+  /** The scenario's notices (ignored fields of a published file, the case replacing its spreadsheets, ...). */
+  notices: string[];
 }
 
 /** Runs a SimpleAdd scene (`scenario.iteration.kind` `simple-add`). */
@@ -106,6 +110,7 @@ export async function runSimpleAddScenario(
     scenario: scenario.name,
     runtime: options.workers ? "workers" : "simulator",
     delegates,
+    notices: scenario.notices,
     behaviours: evil.map(([id, e]) =>
       describeNormalEvil(id, e).replace(/^community/, "normal node").replace(/demand/g, "number")
     ),
@@ -121,6 +126,7 @@ export function renderSimpleAddTrace(r: SimpleAddRunReport): string {
       r.converged ? "ended" : "did NOT end"
     } after ${r.rounds} sums; ${r.messages} messages, ${r.bytes} bytes, ` +
     `${r.timeouts} timeouts`,
+    ...(r.notices.length ? ["", "Notices:", ...r.notices.map((n) => `  ${n}`)] : []),
     "",
     "Behaviours:",
     ...(r.behaviours.length ? r.behaviours.map((b) => `  ${b}`) : ["  everyone honest"]),
@@ -202,6 +208,7 @@ export async function runIterationScenario(
     runtime: options.workers ? "workers" : "simulator",
     delegates,
     behaviours,
+    notices: scenario.notices,
   };
 }
 
@@ -226,6 +233,7 @@ export function renderIterationTrace(r: IterationRunReport): string {
     `${r.converged ? "converged" : "did NOT converge"} after ${r.rounds} rounds (price change below ` +
       `${r.toleranceCnyPerMwh} CNY/MWh); ${r.messages} messages, ${r.bytes} bytes, ${r.timeouts} timeouts`,
   );
+  if (r.notices.length) out.push("", "Notices:", ...r.notices.map((n) => `  ${n}`));
   out.push("", "Behaviours:");
   out.push(...(r.behaviours.length ? r.behaviours.map((b) => `  ${b}`) : ["  everyone honest"]));
   out.push("", "Prices, CNY/MWh:");

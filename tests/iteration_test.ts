@@ -333,6 +333,10 @@ Deno.test("market12-iteration.yaml: the honest market as a scenario; --json's ou
   const trace = renderIterationTrace(r);
   assert(trace.includes("converged after 78 rounds"), trace);
   assert(trace.includes("electricity 639.5678"), trace);
+  assert(
+    /\nNotices:\n {2}scene\.class: MultiEnergyPark, .*runs here as that iteration \(not PoSo\)/.test(trace),
+    trace,
+  );
 });
 
 Deno.test("market12-iteration-cheat.yaml and -blacklist.yaml do what their comments say", async () => {
