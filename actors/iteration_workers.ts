@@ -96,38 +96,7 @@ export function runIterationOnWorkers(
       workers.get(id)!.postMessage(input);
     };
     const route = (from: NodeId, effects: IterationEffect[]) => {
-      const checked: IterationEffect[] = [];
-      for (const e of effects) {
-        if (e.type !== "send") {
-          checked.push(e);
-          continue;
-        }
-        const m = e.message as Partial<IterationMessage> | null;
-        const size = JSON.stringify(m ?? null).length;
-        if (!ids.includes(e.to) || !m || !KINDS.has(m.kind as string) || size > MAX_ITERATION_MESSAGE_BYTES) {
-          checked.push({
-            type: "note",
-            round: typeof m?.round === "number" ? m.round : -1,
-            text: `the runner dropped a message of ${from} to ${e.to}: ${
-              !ids.includes(e.to)
-                ? "not a participant"
-                : size > MAX_ITERATION_MESSAGE_BYTES
-                ? `${size} bytes, more than ${MAX_ITERATION_MESSAGE_BYTES}`
-                : "not a message of the iteration"
-            }`,
-          });
-          continue;
-        }
-        if (m.from !== from) {
-          checked.push({
-            type: "note",
-            round: m.round ?? -1,
-            text: `${from} sent a message claiming to be ${m.from}`,
-          });
-        }
-        const message = { ...m, from } as IterationMessage;
-        checked.push({ ...e, message });
-      }
+      const checked = checkOutgoing(from, effects, ids);
       tally.record(from, checked);
       for (const e of checked) if (e.type === "send") post(e.to, { type: "deliver", message: e.message });
     };
@@ -189,4 +158,56 @@ export function runMarketIterationOnWorkers(
     normalEvil: [...(options.normalEvil ?? new Map()).entries()],
     delegateEvil: [...(options.delegateEvil ?? new Map()).entries()],
   }, runOptions);
+}
+
+/**
+ * What the runner does with a Worker's effects before routing them: a message to a non-participant, of
+ * an unknown kind or larger than {@link MAX_ITERATION_MESSAGE_BYTES} becomes a note; every other message is
+ * stamped with `from`, the Worker that posted it (a claim to be another sender is noted, not believed).
+ */
+export function checkOutgoing(
+  from: NodeId,
+  effects: IterationEffect[],
+  participants: readonly NodeId[],
+): IterationEffect[] {
+  const checked: IterationEffect[] = [];
+  for (const e of effects) {
+    if (e.type !== "send") {
+      checked.push(e);
+      continue;
+    }
+    let m = e.message as Partial<IterationMessage> | null;
+    let size: number;
+    try {
+      size = JSON.stringify(m ?? null).length;
+    } catch {
+      m = null;
+      size = Infinity;
+    }
+    if (
+      !participants.includes(e.to) || !m || !KINDS.has(m.kind as string) || size > MAX_ITERATION_MESSAGE_BYTES
+    ) {
+      checked.push({
+        type: "note",
+        round: typeof m?.round === "number" ? m.round : -1,
+        text: `the runner dropped a message of ${from} to ${e.to}: ${
+          !participants.includes(e.to)
+            ? "not a participant"
+            : size > MAX_ITERATION_MESSAGE_BYTES
+            ? `${size} bytes, more than ${MAX_ITERATION_MESSAGE_BYTES}`
+            : "not a message of the iteration"
+        }`,
+      });
+      continue;
+    }
+    if (m.from !== from) {
+      checked.push({
+        type: "note",
+        round: m.round ?? -1,
+        text: `${from} sent a message claiming to be ${m.from}`,
+      });
+    }
+    checked.push({ ...e, message: { ...m, from } as IterationMessage });
+  }
+  return checked;
 }

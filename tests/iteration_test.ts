@@ -5,6 +5,7 @@
 import nodeAssert from "node:assert/strict";
 import {
   type DelegateEvil,
+  type IterationEffect,
   newCommunity,
   newIterationDelegate,
   stepCommunity,
@@ -19,9 +20,10 @@ import {
   marketIterationSetup,
   runMarketIteration,
 } from "../problems/market/iteration_protocol.ts";
-import { runMarketIterationOnWorkers } from "../actors/iteration_workers.ts";
+import { checkOutgoing, runMarketIterationOnWorkers } from "../actors/iteration_workers.ts";
 import { buildMarketModel } from "../problems/market/model.ts";
 import { bestResponse } from "../problems/market/response.ts";
+import { simpleAddSetup } from "../problems/simple-add/protocol.ts";
 import { loadScenarioFile, parseScenario, ScenarioError } from "../scenarios/loader.ts";
 import {
   renderIterationTrace,
@@ -503,4 +505,52 @@ Deno.test("SimpleAdd: sums, plus one, for final_round rounds; SendToDelegateDiff
   assertEquals(some.blacklists, []);
   assertGreater(some.timeouts, 0);
   assert(renderSimpleAddTrace(some).includes("Sums by round: 0, 2, 6, 14, 30"));
+});
+
+Deno.test("the Worker runner: a forged sender is stamped with the real one; oversized or stray messages are dropped", () => {
+  const send = (to: number, message: unknown) => ({ type: "send", to, message }) as IterationEffect;
+  const out = checkOutgoing(3, [
+    send(10, { kind: "demand", round: 0, from: 5, values: [1, 2, 3] }),
+    send(10, { kind: "demand", round: 0, from: 3, values: new Array(1000).fill(1.2345) }),
+    send(99, { kind: "demand", round: 0, from: 3, values: [1] }),
+    send(10, { kind: "vote", round: 0, from: 3 }),
+    send(10, null),
+  ], [3, 10]);
+  const sends = out.filter((e) => e.type === "send");
+  assertEquals(sends.length, 1);
+  assertEquals(sends[0].type === "send" && sends[0].message.from, 3);
+  const notes = out.filter((e) => e.type === "note").map((e) => e.type === "note" ? e.text : "");
+  assertEquals(notes.length, 5);
+  assert(notes[0].includes("claiming to be 5"));
+  assert(/bytes, more than 4096/.test(notes[1]));
+  assert(notes[2].includes("not a participant"));
+  assert(notes[3].includes("not a message of the iteration"));
+});
+
+Deno.test("at least half: with two delegates, the prices of one (the other sent none) are taken", async () => {
+  const r = await runSimpleAddScenario(parseScenario(
+    [
+      "scene: {class: x.SimpleAdd, params: {final_round: 4}}",
+      "nodes:",
+      "  1: {is_delegate: yes, is_normal: yes}",
+      "  2: {is_delegate: yes, is_normal: yes}",
+    ].join("\n") + "\n",
+    "a.yaml",
+  ));
+  assertEquals(r.trajectory.map((t) => t.sum), [0, 2, 6, 14]);
+  // The same with delegate 2 sending node 1 nothing: node 1 follows delegate 1 alone (one vote of two).
+  const setup = simpleAddSetup({ normals: [1, 2], delegates: [1, 2], finalRound: 4 });
+  setup.delegates[1].evil = {
+    priceIgnore: [1],
+    priceTarget: [],
+    priceRate: 1,
+    priceComponents: [0],
+    broadcastIgnore: [],
+    broadcastCollusion: [],
+    broadcastTarget: [],
+    broadcastRate: 1,
+  };
+  const run = simulateIteration(setup);
+  assertEquals(run.trajectory.map((t) => t.prices[0]), [0, 2, 6, 14]);
+  assertEquals(run.communities.map((c) => c.noMajorityRounds), [0, 0]);
 });
