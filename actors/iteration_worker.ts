@@ -1,10 +1,9 @@
 /**
- * The Worker of one participant of the published price iteration (see
- * actors/iteration_workers.ts): it builds its machines (a community, a
- * delegate, or both) from the market it is sent, steps them on every input
- * and posts back their effects with its status. It never sees another
- * participant's state; what it receives comes through the runner, which
- * stamps every message with the Worker that sent it.
+ * The Worker of one participant of an iteration (see actors/iteration_workers.ts): it builds its
+ * machines (a community, a delegate, or both) from the job it is sent (the data and the module that
+ * turns it into the setup: the runtime knows no problem), steps them on every input and posts back
+ * their effects with its status. It never sees another participant's state; what it receives comes
+ * through the runner, which stamps every message with the Worker that sent it.
  *
  * @module
  */
@@ -20,11 +19,11 @@ import {
   stepIterationDelegate,
 } from "../consensus/iteration.ts";
 import type { NodeId } from "../consensus/types.ts";
-import { iterationSetupOf, type IterationSpec } from "./iteration_spec.ts";
+import type { IterationSetup } from "./iteration_runner.ts";
 
 /** What the runner sends a Worker. */
 export type ToIterationWorker =
-  | { type: "init"; id: NodeId; spec: IterationSpec }
+  | { type: "init"; id: NodeId; spec: unknown; setupModule: string }
   | { type: "start" }
   | { type: "deliver"; message: IterationMessage }
   | { type: "timeout"; role: "community" | "delegate" };
@@ -66,10 +65,16 @@ function post(msg: FromIterationWorker): void {
   self.postMessage(msg);
 }
 
-function onInput(input: ToIterationWorker): void {
+/** The module a Worker imports to build its machines. */
+interface SetupModule {
+  iterationSetupOf(spec: unknown): IterationSetup;
+}
+
+async function onInput(input: ToIterationWorker): Promise<void> {
   switch (input.type) {
     case "init": {
-      const setup = iterationSetupOf(input.spec);
+      const mod = (await import(input.setupModule)) as SetupModule;
+      const setup = mod.iterationSetupOf(input.spec);
       const c = setup.communities.find((x) => x.id === input.id);
       const d = setup.delegates.find((x) => x.id === input.id);
       community = c ? newCommunity(c) : undefined;
@@ -103,9 +108,7 @@ function onInput(input: ToIterationWorker): void {
 }
 
 self.onmessage = (e: MessageEvent<ToIterationWorker>) => {
-  try {
-    onInput(e.data);
-  } catch (err) {
-    post({ type: "error", message: err instanceof Error ? err.message : String(err) });
-  }
+  onInput(e.data).catch((err) =>
+    post({ type: "error", message: err instanceof Error ? err.message : String(err) })
+  );
 };

@@ -20,9 +20,7 @@
  */
 import type { IterationEffect, IterationMessage } from "../consensus/iteration.ts";
 import type { NodeId } from "../consensus/types.ts";
-import { iterationSetupOf, type IterationSpec } from "./iteration_spec.ts";
-import type { MarketCase } from "../problems/market/case.ts";
-import type { MarketIterationOptions } from "../problems/market/iteration_protocol.ts";
+import type { IterationSetup } from "./iteration_runner.ts";
 import { type IterationRun, type IterationStatus, IterationTally, nextTimeouts } from "./iteration_runner.ts";
 import type { FromIterationWorker, ToIterationWorker, WorkerStatus } from "./iteration_worker.ts";
 
@@ -42,15 +40,29 @@ export interface WorkerIterationOptions {
 }
 
 /**
- * Runs the iteration `spec` describes on Workers (see the module documentation); the same outcome as
- * the simulator's {@link simulateIteration} for the same inputs.
+ * An iteration for the Workers: the setup (built by the caller, who knows the problem), and the data and
+ * module from which each Worker builds the same setup (functions cannot be sent to a Worker): the module
+ * exports `iterationSetupOf(spec)`.
+ */
+export interface WorkerIterationJob {
+  /** The setup, for the runner (ids, starting prices, round guard). */
+  setup: IterationSetup;
+  /** What the Workers build it from (structured-cloneable). */
+  spec: unknown;
+  /** The module exporting `iterationSetupOf(spec): IterationSetup`. */
+  setupModule: URL;
+}
+
+/**
+ * Runs an iteration on Workers (see the module documentation); the same outcome as the simulator's
+ * {@link simulateIteration} for the same setup.
  */
 export function runIterationOnWorkers(
-  spec: IterationSpec,
+  job: WorkerIterationJob,
   runOptions: WorkerIterationOptions = {},
 ): Promise<IterationRun> {
   const t0 = performance.now();
-  const setup = iterationSetupOf(spec);
+  const setup = job.setup;
   const communityIds = setup.communities.map((c) => c.id);
   const delegateIds = setup.delegates.map((d) => d.id);
   const ids = [...new Set([...communityIds, ...delegateIds])].sort((a, b) => a - b);
@@ -129,7 +141,12 @@ export function runIterationOnWorkers(
       route(id, msg.effects);
       settle();
     };
-    const init = (id: NodeId): ToIterationWorker => ({ type: "init", id, spec });
+    const init = (id: NodeId): ToIterationWorker => ({
+      type: "init",
+      id,
+      spec: job.spec,
+      setupModule: job.setupModule.href,
+    });
     for (const id of ids) {
       const w = new Worker(WORKER_MODULE, { type: "module", name: `participant ${id}` });
       w.onmessage = (e: MessageEvent<FromIterationWorker>) => onMessage(id, e.data);
@@ -141,23 +158,6 @@ export function runIterationOnWorkers(
       w.postMessage(init(id));
     }
   });
-}
-
-/** Runs the market iteration of `theCase` with `options` on Workers ({@link runIterationOnWorkers}). */
-export function runMarketIterationOnWorkers(
-  theCase: MarketCase,
-  options: MarketIterationOptions,
-  runOptions: WorkerIterationOptions = {},
-): Promise<IterationRun> {
-  return runIterationOnWorkers({
-    kind: "market",
-    theCase,
-    delegates: options.delegates,
-    ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance }),
-    ...(options.maxRounds === undefined ? {} : { maxRounds: options.maxRounds }),
-    normalEvil: [...(options.normalEvil ?? new Map()).entries()],
-    delegateEvil: [...(options.delegateEvil ?? new Map()).entries()],
-  }, runOptions);
 }
 
 /**

@@ -16,8 +16,11 @@ import {
 } from "../problems/market/iteration_protocol.ts";
 import { buildMarketModel } from "../problems/market/model.ts";
 import { simulateIteration } from "../actors/iteration_runner.ts";
-import { runIterationOnWorkers, runMarketIterationOnWorkers } from "../actors/iteration_workers.ts";
-import { iterationSetupOf } from "../actors/iteration_spec.ts";
+import {
+  iterationSetupOf,
+  runMarketIterationOnWorkers,
+  runSpecOnWorkers,
+} from "../problems/iteration_spec.ts";
 import { type SimpleAddReport, simpleAddReport } from "../problems/simple-add/protocol.ts";
 import type { DelegateEvil, NormalEvil } from "../consensus/iteration.ts";
 import type { NodeId } from "../consensus/types.ts";
@@ -104,7 +107,7 @@ export async function runSimpleAddScenario(
     finalRound: settings.finalRound,
     normalEvil: evil,
   };
-  const run = options.workers ? await runIterationOnWorkers(spec) : simulateIteration(iterationSetupOf(spec));
+  const run = options.workers ? await runSpecOnWorkers(spec) : simulateIteration(iterationSetupOf(spec));
   return {
     ...simpleAddReport(run),
     scenario: scenario.name,

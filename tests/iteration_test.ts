@@ -20,7 +20,8 @@ import {
   marketIterationSetup,
   runMarketIteration,
 } from "../problems/market/iteration_protocol.ts";
-import { checkOutgoing, runMarketIterationOnWorkers } from "../actors/iteration_workers.ts";
+import { checkOutgoing } from "../actors/iteration_workers.ts";
+import { runMarketIterationOnWorkers } from "../problems/iteration_spec.ts";
 import { buildMarketModel } from "../problems/market/model.ts";
 import { bestResponse } from "../problems/market/response.ts";
 import { simpleAddSetup } from "../problems/simple-add/protocol.ts";

@@ -1,17 +1,19 @@
 /**
  * What an iteration run iterates, as data a Worker can be sent (functions cannot cross a Worker
  * boundary): the market of a case, or the SimpleAdd counter. Each side builds the same
- * {@link IterationSetup} from it.
+ * {@link IterationSetup} from it: the Worker runtime (actors/iteration_workers.ts) knows no problem, so a
+ * Worker imports this module ({@link ITERATION_SPEC_MODULE}) to build its machines.
  *
  * @module
  */
 import type { DelegateEvil, NormalEvil } from "../consensus/iteration.ts";
 import type { NodeId } from "../consensus/types.ts";
-import type { MarketCase } from "../problems/market/case.ts";
-import { marketIterationSetup } from "../problems/market/iteration_protocol.ts";
-import { buildMarketModel } from "../problems/market/model.ts";
-import { simpleAddSetup } from "../problems/simple-add/protocol.ts";
-import type { IterationSetup } from "./iteration_runner.ts";
+import type { MarketCase } from "./market/case.ts";
+import { type MarketIterationOptions, marketIterationSetup } from "./market/iteration_protocol.ts";
+import { buildMarketModel } from "./market/model.ts";
+import { simpleAddSetup } from "./simple-add/protocol.ts";
+import type { IterationRun, IterationSetup } from "../actors/iteration_runner.ts";
+import { runIterationOnWorkers, type WorkerIterationOptions } from "../actors/iteration_workers.ts";
 
 /** An iteration, as data. */
 export type IterationSpec =
@@ -44,6 +46,9 @@ export type IterationSpec =
     normalEvil?: [NodeId, NormalEvil][];
   };
 
+/** This module, which a Worker imports to call {@link iterationSetupOf}. */
+export const ITERATION_SPEC_MODULE: URL = new URL(import.meta.url);
+
 /** The setup an {@link IterationSpec} describes. */
 export function iterationSetupOf(spec: IterationSpec): IterationSetup {
   if (spec.kind === "simple-add") {
@@ -61,4 +66,32 @@ export function iterationSetupOf(spec: IterationSpec): IterationSetup {
     normalEvil: new Map(spec.normalEvil ?? []),
     delegateEvil: new Map(spec.delegateEvil ?? []),
   });
+}
+
+/** Runs the iteration `spec` describes on Workers (actors/iteration_workers.ts). */
+export function runSpecOnWorkers(
+  spec: IterationSpec,
+  options: WorkerIterationOptions = {},
+): Promise<IterationRun> {
+  return runIterationOnWorkers(
+    { spec, setupModule: ITERATION_SPEC_MODULE, setup: iterationSetupOf(spec) },
+    options,
+  );
+}
+
+/** Runs the market iteration of `theCase` with `options` on Workers. */
+export function runMarketIterationOnWorkers(
+  theCase: MarketCase,
+  options: MarketIterationOptions,
+  runOptions: WorkerIterationOptions = {},
+): Promise<IterationRun> {
+  return runSpecOnWorkers({
+    kind: "market",
+    theCase,
+    delegates: options.delegates,
+    ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance }),
+    ...(options.maxRounds === undefined ? {} : { maxRounds: options.maxRounds }),
+    normalEvil: [...(options.normalEvil ?? new Map()).entries()],
+    delegateEvil: [...(options.delegateEvil ?? new Map()).entries()],
+  }, runOptions);
 }
