@@ -47,7 +47,7 @@ export type IterationSpec =
   };
 
 /** This module, which a Worker imports to call {@link iterationSetupOf}. */
-export const ITERATION_SPEC_MODULE: URL = new URL(import.meta.url);
+export const ITERATION_SPEC_MODULE: URL = new URL("./iteration_spec.ts", import.meta.url);
 
 /** The setup an {@link IterationSpec} describes. */
 export function iterationSetupOf(spec: IterationSpec): IterationSetup {
