@@ -85,6 +85,8 @@ export * from "./consensus/types.ts";
 export * from "./consensus/messages.ts";
 export * from "./consensus/digest.ts";
 export * from "./consensus/delegate.ts";
+export * from "./consensus/iteration.ts";
+export * from "./actors/iteration_runner.ts";
 export * from "./consensus/normal.ts";
 export * from "./consensus/behaviours.ts";
 export * from "./consensus/report.ts";

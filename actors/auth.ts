@@ -56,7 +56,14 @@ export type AuthResult =
     unverified?: boolean;
   };
 
-const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+/** Two hex digits of every byte value. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, v) => v.toString(16).padStart(2, "0"));
+/** Lower-case hex of `b` (a cache key of every signature made and checked: kept cheap). */
+const toHex = (b: Uint8Array) => {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += HEX_BYTE[b[i]];
+  return s;
+};
 
 /** Who a message says sent it (a proposal's last path entry, a decision's `from`), or -1; never throws. */
 function claimedSender(raw: unknown): NodeId {

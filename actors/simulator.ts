@@ -117,6 +117,8 @@ export interface SimParticipant {
 export interface SimConfig {
   /** Scenario name, for the report (default "simulated"). */
   scenario?: string;
+  /** Called with every message as it is sent (sealed, when messages are signed): e.g. to count messages and bytes. */
+  onSend?: (msg: unknown) => void;
   /** Every participant. */
   participants: SimParticipant[];
   /** Seed of the PRNG (u32): fixes every link delay, drop and interleaving. */
@@ -414,6 +416,7 @@ export async function simulate(env: Verifier, book: ProposalBook, config: SimCon
     if (dropRate > 0 && random() < dropRate) return recorder.dropped(msg.to, "lost on the link");
     const link = minDelayMs + Math.floor(random() * (maxDelayMs - minDelayMs + 1));
     const sealed = auth ? await auth.sealer(from).seal(msg) : msg;
+    config.onSend?.(sealed);
     agenda.push(now + link + delayMs, { kind: "deliver", msg: sealed });
   };
 

@@ -723,10 +723,11 @@ async function runLocked(
     void spawn(slot);
   };
 
-  // The next day's problem, built while a round of this day waits for its timeout with every Worker
-  // idle, so that the next day starts without the build; `buildMs` is how long the last build took.
+  // The next day's problem, built once a round of this day went quiet (every Worker idle) and before
+  // it ends, so that the next day starts without the build; `buildMs` is how long the last build took,
+  // `buildingMs` all builds of the run.
   let prepared: { height: number; problem: Problem } | undefined;
-  let buildMs = 0;
+  let buildMs = 0, buildingMs = 0;
   const buildProblem = (height: number): Problem => {
     const t0 = performance.now();
     const problem = run.kind.problemFor(run.case, {
@@ -734,6 +735,7 @@ async function runLocked(
       loadFactor: dayLoadFactor(scenario.seed, height),
     });
     buildMs = performance.now() - t0;
+    buildingMs += buildMs;
     return problem;
   };
   const problemOfDay = (height: number): Problem => {
@@ -911,7 +913,7 @@ async function runLocked(
     for (let n = 0; n < dayCount; n++) {
       dayStarted = true;
       const tDay = performance.now();
-      const skippedBefore = skippedMs;
+      const skippedBefore = skippedMs, buildingBefore = buildingMs;
       const problem = n === 0 ? firstProblem : problemOfDay(day.height);
       if (n > 0) {
         dayData = problemData(run.kind, problem);
@@ -994,8 +996,9 @@ async function runLocked(
         signing: timings.signing,
         ledger: writeMs,
         waiting: timings.waiting,
+        building: buildingMs - buildingBefore,
         other: total - dayStartup - timings.solving - timings.checking - timings.signing - timings.waiting -
-          writeMs,
+          writeMs - (buildingMs - buildingBefore),
         skipped: skippedMs - skippedBefore,
       };
       const bytes = blocks.length ? Math.max(...blocks.map((b) => b.bytes)) : 0;

@@ -85,6 +85,23 @@ export function whatRuns(s: Scenario): string {
   const names = s.participants.length <= 8
     ? s.participants.map((p) => p.name).join(" ")
     : `${s.participants[0].name} ... ${s.participants[s.participants.length - 1].name}`;
+  if (s.iteration?.kind === "simple-add") {
+    const evil = s.participants.filter((p) => p.normalEvil).map((p) => p.name);
+    return `the published SimpleAdd iteration` +
+      (s.sceneClass === undefined ? "" : `, scene class ${className(s.sceneClass)}`) +
+      `; ${s.participants.length} nodes ${names} (${delegates.length} delegates, ${normals.length} normal)` +
+      (evil.length > 0 ? `, dishonest: ${evil.join(" ")}` : ", all honest") +
+      `; after ${s.iteration.finalRound} rounds`;
+  }
+  if (s.iteration) {
+    const evil = s.participants.filter((p) => p.normalEvil || p.delegateEvil).map((p) => p.name);
+    return `the published price iteration on ${s.problem} (${
+      s.casePath === undefined ? "bundled case" : `case ${s.casePath}`
+    })` + (s.sceneClass === undefined ? "" : `, scene class ${className(s.sceneClass)}`) +
+      `; ${s.participants.length} nodes ${names} (${delegates.length} delegates, ${normals.length} communities)` +
+      (evil.length > 0 ? `, dishonest: ${evil.join(" ")}` : ", all honest") +
+      `; stops below ${s.iteration.tolerance} CNY/MWh or after ${s.iteration.finalRound} rounds`;
+  }
   return `PoSo on ${s.problem} (${s.casePath === undefined ? "bundled case" : `case ${s.casePath}`})` +
     (s.sceneClass === undefined ? "" : `, scene class ${className(s.sceneClass)}`) +
     `; ${s.participants.length} nodes ${names} (${delegates.length} delegates, ${normals.length} normal)` +

@@ -69,6 +69,12 @@ import {
   type NamedPath,
   OutputPathError,
 } from "./outputs.ts";
+import {
+  renderIterationTrace,
+  renderSimpleAddTrace,
+  runIterationScenario,
+  runSimpleAddScenario,
+} from "./iteration.ts";
 import { loadRunScenario, readRunReportFile, ReportFileError, runLoadedScenario } from "./run.ts";
 import { formatSolveReport, runSolve } from "./solve.ts";
 import { CertificateFileError, formatVerifyReport, runVerify } from "./verify.ts";
@@ -333,6 +339,27 @@ function buildProgram(io: CliIo): Command {
           casePath: opts.case,
           solver: opts.solver,
         });
+        if (scenario.iteration) {
+          // The published iteration (not PoSo): one run, on Workers or in the simulator; no ledger, no report page.
+          if (workerOnly || opts.report || opts.csv) {
+            cmd.error(
+              "error: --days, --until, --data, --full-rounds, --report and --csv apply to PoSo runs; this scene " +
+                "class runs the published price iteration (scenarios/README.md)",
+              { exitCode: EXIT_USAGE },
+            );
+          }
+          const workers = !opts.simulate;
+          if (scenario.iteration.kind === "simple-add") {
+            const report = await runSimpleAddScenario(scenario, { workers });
+            io.out(opts.json ? JSON.stringify(report) : renderSimpleAddTrace(report));
+            if (!report.converged) throw new ExitStatus(EXIT_FAILURE);
+            return;
+          }
+          const report = await runIterationScenario(scenario, { workers });
+          io.out(opts.json ? JSON.stringify(report) : renderIterationTrace(report));
+          if (!report.converged) throw new ExitStatus(EXIT_FAILURE);
+          return;
+        }
         const dataDir = opts.data ?? defaultDataDir(scenario);
         await checkRunOutputs(scenario, opts.simulate ? undefined : dataDir, opts);
         const progress = progressOf(io, opts.json);

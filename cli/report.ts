@@ -25,9 +25,9 @@ import type {
   StorageSeries,
 } from "../problems/ies-dispatch/series.ts";
 import { isDispatchSeries } from "../problems/ies-dispatch/series.ts";
-import { problemKind } from "../problems/registry.ts";
 import { cellAmount, type CostUnit, formatAmount, perPeriod } from "../problems/types.ts";
 import { describeMisbehaviour, type Scenario } from "../scenarios/loader.ts";
+import { reportUnit } from "../scenarios/render.ts";
 
 /** Options of {@link renderReportHtml}. */
 export interface ReportHtmlOptions {
@@ -140,19 +140,6 @@ function num(v: number, decimals = 0): string {
   const [int, frac] = Math.abs(v).toFixed(decimals).split(".");
   const sign = v < 0 && Number(Math.abs(v).toFixed(decimals)) !== 0 ? "−" : "";
   return `${sign}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${frac ? `.${frac}` : ""}`;
-}
-
-/**
- * What a report's amounts are measured in: its own `costUnit`, else (a report of an older version)
- * the scenario's problem kind's, else the dispatch's $ per day.
- */
-function reportUnit(report: RunReport, scenario?: Scenario): CostUnit {
-  if (report.costUnit) return report.costUnit;
-  try {
-    return problemKind(scenario?.problem).cost;
-  } catch {
-    return problemKind().cost; // a scenario naming a kind this build lacks: never throw
-  }
 }
 
 /** `13:00–14:00` for hour index 13. */

@@ -436,6 +436,7 @@ function readTimings(t: Field): RunTimings {
   const signing = t.at("signing").optional((f) => f.number());
   const ledger = t.at("ledger").optional((f) => f.number());
   const skipped = t.at("skipped").optional((f) => f.number());
+  const building = t.at("building").optional((f) => f.number());
   return {
     total: ms("total"),
     startup: ms("startup"),
@@ -446,6 +447,7 @@ function readTimings(t: Field): RunTimings {
     ...(signing === undefined ? {} : { signing }),
     ...(ledger === undefined ? {} : { ledger }),
     ...(skipped === undefined ? {} : { skipped }),
+    ...(building === undefined ? {} : { building }),
   };
 }
 

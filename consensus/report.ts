@@ -79,6 +79,11 @@ export interface RunTimings {
   signing?: number;
   /** Appending the block to the ledger with fsync (the slowest participant's). */
   ledger?: number;
+  /**
+   * Building problems (the supervisor builds each day's problem once, and the next day's while a
+   * round of this one is quiet): the problem kind's own cost, like solving, ms.
+   */
+  building?: number;
   /** Idle time: from the moment a round went quiet until its timeout, ms. */
   waiting: number;
   /**

@@ -39,6 +39,7 @@
  */
 import { createHash } from "node:crypto";
 import type { SparseLp } from "./lp.ts";
+import { gamma, SMALLEST_NORMAL, vectorProblem } from "./rounding.ts";
 
 /** Largest accepted optimality gap, in the unit of the LP's objective ($ per day for the dispatch). */
 export const GAP_TOLERANCE_USD = 0.01;
@@ -212,31 +213,6 @@ export function makeCertificate(
   };
 }
 
-const UNIT_ROUNDOFF = 2 ** -53;
-const SMALLEST_NORMAL = 2 ** -1022;
-
-/** Higham's γ_n = n u / (1 - n u): bound on the relative error of an n-term float sum. */
-function gamma(n: number): number {
-  return (n * UNIT_ROUNDOFF) / (1 - n * UNIT_ROUNDOFF);
-}
-
-function vectorProblem(v: unknown, name: string, length: number): string | undefined {
-  if (v === null || typeof v !== "object" || typeof (v as ArrayLike<number>).length !== "number") {
-    return `${name} is not an array`;
-  }
-  const a = v as ArrayLike<unknown>;
-  if (a.length !== length) return `${name} has ${a.length} entries, the LP has ${length}`;
-  for (let k = 0; k < length; k++) {
-    const e = a[k];
-    if (typeof e !== "number" || !Number.isFinite(e)) {
-      return `${name}[${k}] is ${
-        typeof e === "number" ? String(e) : JSON.stringify(e) ?? typeof e
-      }, not a finite number`;
-    }
-  }
-  return undefined;
-}
-
 /**
  * min over v in [vlo, vhi] of min(v lo, v hi): the product is bilinear, so the minimum
  * sits at a corner. A zero v contributes 0 even against an infinite bound.
@@ -286,7 +262,7 @@ export function checkCertificate(lp: SparseLp, cert: unknown, options: CheckOpti
       }…`,
     };
   }
-  const bad = vectorProblem(c.x, "x", n) ?? vectorProblem(c.y, "y", m);
+  const bad = vectorProblem(c.x, "x", n, "the LP") ?? vectorProblem(c.y, "y", m, "the LP");
   if (bad) return { verdict: "malformed", reason: bad };
   const x = c.x!, y = c.y!;
 

@@ -39,6 +39,7 @@ import {
 } from "../actors/files.ts";
 import { defaultFaults } from "../consensus/delegate.ts";
 import type { Misbehaviour, NodeId } from "../consensus/types.ts";
+import type { DelegateEvil, NormalEvil } from "../consensus/iteration.ts";
 
 export { readFailure } from "../actors/files.ts";
 
@@ -87,6 +88,20 @@ export interface Participant {
   ip?: string;
   /** `port:` (1 to 65535), kept like {@link Participant.ip}. */
   port?: number;
+  /** Its `normal_evil:` (the published iteration's demand tampering; only in an iteration scene). */
+  normalEvil?: NormalEvil;
+  /** Its `delegate_evil:` (the published iteration's price and relay tampering; only in an iteration scene). */
+  delegateEvil?: DelegateEvil;
+}
+
+/** What the published iteration (a scene class with {@link PublishedScene.iteration}) runs with. */
+export interface IterationSettings {
+  /** What is iterated: the market's prices, or the SimpleAdd counter. */
+  kind: "market" | "simple-add";
+  /** Stop when the norm of the price change is below this, CNY/MWh (`scene.params.price_tolerance`). */
+  tolerance: number;
+  /** Stop after this many rounds whatever the prices do (`scene.params.final_round`). */
+  finalRound: number;
 }
 
 /**
@@ -143,6 +158,8 @@ export interface Scenario {
    * It decided {@link Scenario.problem} (see {@link PUBLISHED_SCENES}).
    */
   sceneClass?: string;
+  /** Set when the scene class runs the published iteration instead of PoSo (see {@link PublishedScene}). */
+  iteration?: IterationSettings;
   /** Things a person should know but that do not stop the run (ignored original fields, no-op behaviours). */
   notices: string[];
 }
@@ -527,7 +544,8 @@ const MICRONET_INIT =
  * ```ts
  * import { PUBLISHED_SCENES } from "./loader.ts";
  * console.log(PUBLISHED_SCENES.filter((s) => s.problem).map((s) => `${s.className}: ${s.problem}`));
- * // [ "MultiEnergyPoo: ies-dispatch", "SimpleSum: simple-sum" ]
+ * // [ "MultiEnergyPoo: ies-dispatch", "SimpleSum: simple-sum", "MultiEnergyPark: energy-market",
+ * //   "SimpleAdd: simple-add", "SimpleAddEvilNormal: simple-add" ]
  * ```
  */
 export interface PublishedScene {
@@ -541,14 +559,14 @@ export interface PublishedScene {
   problem?: string;
   /** Set when it cannot run here: what running it would need. */
   needs?: string;
+  /**
+   * Set when it runs as the published iteration protocol (consensus/iteration.ts) rather than PoSo:
+   * `market` is the price iteration on the problem's market.
+   */
+  iteration?: "market" | "simple-add";
   /** The `scene.params` keys its constructor takes (the published code passes them as keyword arguments). */
   params: readonly string[];
 }
-
-/** What the SimpleAdd scenes need (both stop with it). */
-const SIMPLE_ADD_NEEDS =
-  "the SimpleAdd iteration, in which no solution is proposed or checked (so it is not " +
-  "PoSo) and which this program does not have; the published code's own run command refuses this class too";
 
 /**
  * The scene classes of the published code (`distributed_consensus/scene/**`): the two that are PoSo run here
@@ -580,10 +598,10 @@ export const PUBLISHED_SCENES: readonly PublishedScene[] = [
     className: "MultiEnergyPark",
     module: "distributed_consensus.scene.scene_type_III",
     what: "energy-market price iteration between microgrids and delegates",
-    needs: "the price iteration of an energy market (every round the microgrids send their demands, the " +
-      "delegates relay them and return new prices, until the prices settle or final_round), a later feature " +
-      "of this program",
+    problem: "energy-market",
+    iteration: "market",
     params: [
+      "price_tolerance",
       "final_round",
       "round_timeout_sec",
       "first_demand",
@@ -597,14 +615,16 @@ export const PUBLISHED_SCENES: readonly PublishedScene[] = [
     className: "SimpleAdd",
     module: "distributed_consensus.scene.scene_type_I",
     what: "SimpleAdd counter (normal nodes and delegates add to one number in turns, for final_round rounds)",
-    needs: SIMPLE_ADD_NEEDS,
+    problem: "simple-add",
+    iteration: "simple-add",
     params: ["final_round", "round_timeout_sec"],
   },
   {
     className: "SimpleAddEvilNormal",
     module: "distributed_consensus.scene.evil",
     what: "SimpleAdd counter with a dishonest normal node (it sends some delegates another number)",
-    needs: SIMPLE_ADD_NEEDS,
+    problem: "simple-add",
+    iteration: "simple-add",
     params: ["final_round", "round_timeout_sec", "behaviour", "delegates_to_forward"],
   },
 ];
@@ -624,6 +644,13 @@ const PUBLISHED_PARAM_NOTES: Record<string, string> = {
     "runtime keeps its own clock",
   init_end_cache: "a file through which the published processes on one machine shared round timing; this " +
     "runtime keeps its own clock",
+  first_demand:
+    "the published market scene's spreadsheet of starting demands; here every community answers " +
+    "the starting prices with its best response",
+  demand: "the published market scene's spreadsheet of demands; here the case data decides them",
+  price_ge: "the published market scene's spreadsheet of gas and grid prices; here they come from the case",
+  initial: "the published market scene's spreadsheet of starting prices; here the published starting rule " +
+    "(docs/market.md) applies",
   normal_phase_timeout_sec: "the published SimpleSum's first phase, in which the normal nodes send their " +
     "numbers to the delegates; here the numbers are in the case file, so there is no such phase",
 };
@@ -1221,7 +1248,9 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
   const days = readDays(ctx, get("days"), resolve);
 
   // nodes
-  const participants = readNodes(ctx, get("nodes"), rootNode, resolve, !scene.stops);
+  const iteration = scene.published?.iteration;
+  const participants = readNodes(ctx, get("nodes"), rootNode, resolve, !scene.stops, iteration === "market");
+  if (scene.published?.className === "SimpleAddEvilNormal") simpleAddBehaviour(ctx, params, participants);
 
   for (const e of top) {
     if (e.key === "transport") readTransport(ctx, e, resolve);
@@ -1291,6 +1320,13 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
     solver,
     participants,
     ...(scene.classText === undefined ? {} : { sceneClass: scene.classText }),
+    ...(iteration === undefined ? {} : {
+      iteration: {
+        kind: iteration,
+        tolerance: params.priceTolerance ?? DEFAULT_PRICE_TOLERANCE,
+        finalRound: params.finalRound ?? DEFAULT_FINAL_ROUND,
+      },
+    }),
     notices: ctx.notices,
   };
 }
@@ -1372,6 +1408,14 @@ interface Params {
   maxRounds?: number;
   linkDelayMs: [number, number];
   normalVerify: boolean;
+  /** `price_tolerance` (iteration scenes). */
+  priceTolerance?: number;
+  /** `final_round` (iteration scenes). */
+  finalRound?: number;
+  /** `behaviour` (SimpleAddEvilNormal). */
+  behaviour?: SimpleAddBehaviour;
+  /** `delegates_to_forward` (SimpleAddEvilNormal), with the list's position. */
+  delegatesToForward?: { ids: NodeId[]; at: unknown[]; listAt: unknown };
 }
 
 /** `scene:` as read: its parameters, and its published scene class, if it names one. */
@@ -1429,14 +1473,18 @@ const CLASS_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** The published scene classes as a sentence: those that run here, then those that cannot. */
 function sceneClassesSentence(): string {
-  const runs = PUBLISHED_SCENES.filter((s) => s.problem).map((s) => `${s.className} (${s.what}: runs here)`);
+  const runs = PUBLISHED_SCENES.filter((s) => s.problem).map((s) =>
+    `${s.className} (${s.what}: runs here${s.iteration ? " as that iteration" : ""})`
+  );
   const not = PUBLISHED_SCENES.filter((s) => !s.problem).map((s) => s.className);
-  return `the published code's scene classes are ${runs.join(", ")}, and ${not.join(", ")} (cannot run here)`;
+  return `the published code's scene classes are ${runs.join(", ")}` +
+    (not.length ? `, and ${not.join(", ")} (cannot run here)` : "");
 }
 
 /**
  * `scene.class`: a scene class of the published code. MultiEnergyPoo and SimpleSum run as PoSo on their
- * problem kind (a notice says so); any other class is an error naming it and what it would need.
+ * problem kind, MultiEnergyPark as the published price iteration (a notice says so); any other class is an
+ * error naming it and what it would need.
  */
 function readSceneClass(ctx: Context, e: Entry): Omit<SceneSetting, "params"> {
   const v = scalar(e.value);
@@ -1473,6 +1521,24 @@ function readSceneClass(ctx: Context, e: Entry): Omit<SceneSetting, "params"> {
         `Nothing was run. Files whose scene class is ${runs.join(" or ")} run here`,
     );
     return { classText: v, stops: true };
+  }
+  if (published.iteration === "simple-add") {
+    ctx.notice(
+      "scene.class",
+      `${className}, the published code's ${published.what}: runs here as that iteration (not PoSo): normal ` +
+        "nodes send a number to every delegate, delegates forward and sum, normal nodes add one and resend " +
+        "(scenarios/README.md)",
+    );
+    return { published, classText: v, stops: false };
+  }
+  if (published.iteration !== undefined) {
+    ctx.notice(
+      "scene.class",
+      `${className}, the published code's ${published.what}: runs here as that iteration (not PoSo) on the ` +
+        `problem kind ${published.problem}, over the communities the nodes are (case: data replaces the hub ` +
+        "spreadsheets), with the nodes' normal_evil and delegate_evil behaviours (scenarios/README.md)",
+    );
+    return { published, classText: v, stops: false };
   }
   ctx.notice(
     "scene.class",
@@ -1576,20 +1642,78 @@ function readParams(
         if (b !== undefined) out.normalVerify = b;
         break;
       }
-      default:
-        if (published?.params.includes(e.key)) {
-          ctx.notice(path, `ignored (${PUBLISHED_PARAM_NOTES[e.key] ?? "no meaning here"})`);
-        } else if (PUBLISHED_PARAM_KEYS.includes(e.key)) {
+      case "behaviour":
+        if (published?.className !== "SimpleAddEvilNormal") defaultParam(ctx, e, path, published);
+        else if (typeof v !== "string" || !(SIMPLE_ADD_BEHAVIOURS as readonly string[]).includes(v)) {
           ctx.fail(
-            e.keyNode,
+            e.at,
             path,
-            `${e.key} is a parameter of ${classesTaking(e.key)} of the published code, ` +
-              (published ? `not of ${published.className}` : "and this file names no scene.class") +
-              (e.key === "step_timeout_sec" ? "; the round timeout is round_timeout_sec" : ""),
+            `expected one of ${SIMPLE_ADD_BEHAVIOURS.join(", ")}, found ${describe(e.value)}`,
           );
-        } else unknownKey(ctx, e, "scene.params", "params", PARAM_KEYS, ORIGINAL_PARAM_KEYS, "scene.params");
+        } else out.behaviour = v as SimpleAddBehaviour;
+        break;
+      case "delegates_to_forward": {
+        if (published?.className !== "SimpleAddEvilNormal") {
+          defaultParam(ctx, e, path, published);
+          break;
+        }
+        if (!isSeq(e.value)) {
+          ctx.fail(e.at, path, `expected a list of delegate ids, found ${describe(e.value)}`);
+          break;
+        }
+        const ids: NodeId[] = [], at: unknown[] = [];
+        items(ctx, e.value, resolve).forEach((item, i) => {
+          const id = scalar(item);
+          if (!isU32(id)) {
+            ctx.fail(item ?? e.at, `${path}[${i}]`, `expected a delegate id, found ${describe(item)}`);
+          } else if (!ids.includes(id)) {
+            ids.push(id);
+            at.push(item);
+          }
+        });
+        out.delegatesToForward = { ids, at, listAt: e.at };
+        break;
+      }
+      case "price_tolerance":
+      case "final_round":
+        if (published?.iteration === undefined) {
+          defaultParam(ctx, e, path, published);
+        } else if (e.key === "price_tolerance") {
+          if (typeof v !== "number" || !(v >= MIN_PRICE_TOLERANCE && v <= MAX_PRICE_TOLERANCE)) {
+            ctx.fail(
+              e.at,
+              path,
+              `expected a number from ${MIN_PRICE_TOLERANCE} to ${MAX_PRICE_TOLERANCE} (CNY/MWh: the iteration ` +
+                `stops when the norm of the price change is below it), found ${describe(e.value)}`,
+            );
+          } else out.priceTolerance = v;
+        } else if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > MAX_FINAL_ROUND) {
+          ctx.fail(
+            e.at,
+            path,
+            `expected an integer from 1 to ${MAX_FINAL_ROUND} (rounds), found ${describe(e.value)}`,
+          );
+        } else out.finalRound = v;
+        break;
+      default:
+        defaultParam(ctx, e, path, published);
     }
   }
+}
+
+/** A `scene.params` key this format does not read itself: a published class's (notice) or an error. */
+function defaultParam(ctx: Context, e: Entry, path: string, published: PublishedScene | undefined): void {
+  if (published?.params.includes(e.key)) {
+    ctx.notice(path, `ignored (${PUBLISHED_PARAM_NOTES[e.key] ?? "no meaning here"})`);
+  } else if (PUBLISHED_PARAM_KEYS.includes(e.key)) {
+    ctx.fail(
+      e.keyNode,
+      path,
+      `${e.key} is a parameter of ${classesTaking(e.key)} of the published code, ` +
+        (published ? `not of ${published.className}` : "and this file names no scene.class") +
+        (e.key === "step_timeout_sec" ? "; the round timeout is round_timeout_sec" : ""),
+    );
+  } else unknownKey(ctx, e, "scene.params", "params", PARAM_KEYS, ORIGINAL_PARAM_KEYS, "scene.params");
 }
 
 /**
@@ -1674,6 +1798,8 @@ interface RawNode {
   port?: number;
   portAt?: unknown;
   behaviours?: Entry;
+  normalEvil?: Entry;
+  delegateEvil?: Entry;
 }
 
 /**
@@ -1708,6 +1834,7 @@ function readNodes(
   root: unknown,
   resolve: Resolve,
   checkRoles: boolean,
+  iteration = false,
 ): Participant[] {
   if (!nodesE) {
     ctx.fail(
@@ -1757,7 +1884,7 @@ function readNodes(
       continue;
     }
     seenIds.set(id, e.keyNode);
-    const node = readNode(ctx, e, id, path, resolve);
+    const node = readNode(ctx, e, id, path, resolve, iteration);
     if (node) raw.push(node);
   }
   uniqueNames(ctx, raw);
@@ -1832,7 +1959,243 @@ function readNodes(
     ...(n.ip === undefined ? {} : { ip: n.ip }),
     ...(n.port === undefined ? {} : { port: n.port }),
   }));
+  const normalIds = new Set(raw.filter((n) => n.normal).map((n) => n.id));
+  for (const n of raw) {
+    const p = participants.find((x) => x.id === n.id)!;
+    if (n.normalEvil) {
+      const path = `nodes.${n.entry.key}.normal_evil`;
+      if (!n.normal) {
+        ctx.fail(n.normalEvil.keyNode, path, "only a normal node (is_normal: true) sends demands");
+      }
+      const ev = readIterationEvil(
+        ctx,
+        n.normalEvil,
+        path,
+        NORMAL_EVIL_KEYS,
+        delegateIds,
+        normalIds,
+        resolve,
+      );
+      if (ev && !isEmptyEvil(ev)) {
+        p.normalEvil = {
+          demandIgnore: ev.lists.demand_ignore ?? [],
+          demandTarget: ev.lists.demand_target ?? [],
+          demandRate: ev.rates.demand_rate ?? 1,
+        };
+      }
+    }
+    if (n.delegateEvil) {
+      const path = `nodes.${n.entry.key}.delegate_evil`;
+      if (!n.delegate) {
+        ctx.fail(n.delegateEvil.keyNode, path, "only a delegate (is_delegate: true) sends prices");
+      }
+      const ev = readIterationEvil(
+        ctx,
+        n.delegateEvil,
+        path,
+        DELEGATE_EVIL_KEYS,
+        delegateIds,
+        normalIds,
+        resolve,
+      );
+      if (ev && !isEmptyEvil(ev)) {
+        p.delegateEvil = {
+          priceIgnore: ev.lists.price_ignore ?? [],
+          priceTarget: ev.lists.price_target ?? [],
+          priceRate: ev.rates.price_rate ?? 1,
+          priceComponents: ev.components ?? [0, 1, 2],
+          broadcastIgnore: ev.lists.broadcast_ignore ?? [],
+          broadcastCollusion: ev.lists.broadcast_collusion ?? [],
+          broadcastTarget: ev.lists.broadcast_target ?? [],
+          broadcastRate: ev.rates.broadcast_rate ?? 1,
+        };
+      }
+    }
+  }
   return participants.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * SimpleAddEvilNormal's `behaviour` and `delegates_to_forward`, as every normal node's demand tampering
+ * (in the published scene every node runs the class, and its normal nodes misbehave):
+ * `SendToNoDelegate` sends no delegate anything, `SendToSomeDelegate` only the listed delegates,
+ * `SendToDelegateDifferently` its number to the listed delegates and 0 to the others.
+ */
+function simpleAddBehaviour(ctx: Context, params: Params, participants: Participant[]): void {
+  const delegates = participants.filter((p) => p.delegate).map((p) => p.id);
+  if (params.behaviour === undefined) {
+    ctx.fail(
+      undefined,
+      "scene.params.behaviour",
+      `missing: SimpleAddEvilNormal needs one of ${SIMPLE_ADD_BEHAVIOURS.join(", ")}`,
+    );
+    return;
+  }
+  const forward = params.delegatesToForward;
+  if (params.behaviour !== "SendToNoDelegate" && forward === undefined) {
+    ctx.fail(
+      undefined,
+      "scene.params.delegates_to_forward",
+      `missing: ${params.behaviour} needs the delegates to send to`,
+    );
+    return;
+  }
+  forward?.ids.forEach((id, i) => {
+    if (!delegates.includes(id)) {
+      ctx.fail(
+        forward.at[i],
+        `scene.params.delegates_to_forward[${i}]`,
+        `${id} is not a delegate (${delegates.join(", ") || "none"})`,
+      );
+    }
+  });
+  const others = delegates.filter((d) => !forward?.ids.includes(d));
+  const evil: NormalEvil = params.behaviour === "SendToNoDelegate"
+    ? { demandIgnore: delegates, demandTarget: [], demandRate: 1 }
+    : params.behaviour === "SendToSomeDelegate"
+    ? { demandIgnore: others, demandTarget: [], demandRate: 1 }
+    : { demandIgnore: [], demandTarget: others, demandRate: 0 };
+  for (const p of participants) {
+    if (p.normal && (evil.demandIgnore.length || evil.demandTarget.length)) p.normalEvil = evil;
+  }
+}
+
+/** What a key of `normal_evil:` / `delegate_evil:` holds, and whose ids a list names. */
+type EvilKey = { kind: "list"; of: "delegate" | "normal" } | { kind: "rate" } | { kind: "components" };
+
+/** The keys of `normal_evil:` (the published code's NormalEvil). */
+const NORMAL_EVIL_KEYS: Record<string, EvilKey> = {
+  demand_ignore: { kind: "list", of: "delegate" },
+  demand_target: { kind: "list", of: "delegate" },
+  demand_rate: { kind: "rate" },
+};
+
+/** The keys of `delegate_evil:` (the published code's DelegateEvil, and `price_components`). */
+const DELEGATE_EVIL_KEYS: Record<string, EvilKey> = {
+  price_ignore: { kind: "list", of: "normal" },
+  price_target: { kind: "list", of: "normal" },
+  price_rate: { kind: "rate" },
+  price_components: { kind: "components" },
+  broadcast_ignore: { kind: "list", of: "delegate" },
+  broadcast_collusion: { kind: "list", of: "normal" },
+  broadcast_target: { kind: "list", of: "delegate" },
+  broadcast_rate: { kind: "rate" },
+};
+
+/** The published `behaviour` values of SimpleAddEvilNormal (its normal nodes' misbehaviour). */
+export const SIMPLE_ADD_BEHAVIOURS = [
+  "SendToNoDelegate",
+  "SendToSomeDelegate",
+  "SendToDelegateDifferently",
+] as const;
+/** One of {@link SIMPLE_ADD_BEHAVIOURS}. */
+export type SimpleAddBehaviour = (typeof SIMPLE_ADD_BEHAVIOURS)[number];
+
+/** Default `scene.params.price_tolerance`, CNY/MWh (the published code's `eps`). */
+export const DEFAULT_PRICE_TOLERANCE = 1e-3;
+/** Default `scene.params.final_round` of an iteration scene (the published market files' value). */
+export const DEFAULT_FINAL_ROUND = 2000;
+/** Largest `*_rate` of `normal_evil:` / `delegate_evil:` (a scale of demands or prices). */
+export const MAX_EVIL_RATE = 1000;
+/** Smallest `scene.params.price_tolerance`, CNY/MWh (below it rounding noise decides when to stop). */
+export const MIN_PRICE_TOLERANCE = 1e-9;
+/** Largest `scene.params.price_tolerance`, CNY/MWh. */
+export const MAX_PRICE_TOLERANCE = 1000;
+/** Largest `scene.params.final_round` of an iteration scene. */
+export const MAX_FINAL_ROUND = 100_000;
+/** The prices a community receives, in order: `price_components` names them (indices 0, 1, 2). */
+export const ITERATION_PRICE_COMPONENTS: readonly string[] = ["gas", "electricity", "heat"];
+
+/** A `normal_evil:` / `delegate_evil:` block as read. */
+interface IterationEvilRead {
+  lists: Record<string, NodeId[]>;
+  rates: Record<string, number>;
+  components?: number[];
+}
+
+/** Whether a block configures nothing that has an effect (every list empty). */
+function isEmptyEvil(ev: IterationEvilRead): boolean {
+  return Object.values(ev.lists).every((l) => l.length === 0);
+}
+
+/** Reads a `normal_evil:` / `delegate_evil:` block; undefined when it is not a mapping (an error said so). */
+function readIterationEvil(
+  ctx: Context,
+  e: Entry,
+  path: string,
+  keys: Record<string, EvilKey>,
+  delegateIds: Set<NodeId>,
+  normalIds: Set<NodeId>,
+  resolve: Resolve,
+): IterationEvilRead | undefined {
+  const out: IterationEvilRead = { lists: {}, rates: {} };
+  if (isEmpty(e.value)) return out;
+  if (!isMap(e.value)) {
+    ctx.fail(e.at, path, `expected a mapping of ${Object.keys(keys).join(", ")}, found ${describe(e.value)}`);
+    return undefined;
+  }
+  for (const f of entries(ctx, e.value, path, resolve)) {
+    const fPath = `${path}.${f.key}`;
+    const spec = keys[f.key];
+    if (!spec) {
+      const near = nearestKey(f.key, Object.keys(keys));
+      ctx.fail(
+        f.keyNode,
+        fPath,
+        `unknown key${near ? `; did you mean ${near}?` : ""} (known: ${Object.keys(keys).join(", ")})`,
+      );
+      continue;
+    }
+    if (spec.kind === "rate") {
+      const v = scalar(f.value);
+      if (typeof v !== "number" || !(v >= 0 && v <= MAX_EVIL_RATE)) {
+        ctx.fail(
+          f.at,
+          fPath,
+          `expected a number from 0 to ${MAX_EVIL_RATE} (a scale), found ${describe(f.value)}`,
+        );
+      } else out.rates[f.key] = v;
+      continue;
+    }
+    if (isEmpty(f.value)) {
+      if (spec.kind === "list") out.lists[f.key] = [];
+      continue;
+    }
+    if (!isSeq(f.value)) {
+      ctx.fail(f.at, fPath, `expected a list, found ${describe(f.value)}`);
+      continue;
+    }
+    const list: number[] = [];
+    items(ctx, f.value, resolve).forEach((item, i) => {
+      const v = scalar(item);
+      const iPath = `${fPath}[${i}]`;
+      if (spec.kind === "components") {
+        const k = typeof v === "string" ? ITERATION_PRICE_COMPONENTS.indexOf(v) : -1;
+        if (k < 0) {
+          ctx.fail(
+            item ?? f.at,
+            iPath,
+            `expected one of ${ITERATION_PRICE_COMPONENTS.join(", ")}, found ${describe(item)}`,
+          );
+        } else if (!list.includes(k)) list.push(k);
+        return;
+      }
+      const allowed = spec.of === "delegate" ? delegateIds : normalIds;
+      const what = spec.of === "delegate" ? "a delegate" : "a normal node";
+      if (!isU32(v)) {
+        ctx.fail(item ?? f.at, iPath, `expected ${what}'s id (an integer), found ${describe(item)}`);
+      } else if (!allowed.has(v)) {
+        ctx.fail(
+          item,
+          iPath,
+          `${v} is not ${what} (${[...allowed].sort((a, b) => a - b).join(", ") || "none"})`,
+        );
+      } else if (!list.includes(v)) list.push(v);
+    });
+    if (spec.kind === "components") out.components = list;
+    else out.lists[f.key] = list;
+  }
+  return out;
 }
 
 /** A mapping key for messages: as written when it is a number (`1e400`, `99999999999999999999`). */
@@ -1845,7 +2208,14 @@ function describeKey(node: unknown): string {
 }
 
 /** One node's mapping (name, roles, address, behaviours); undefined when it is not a mapping. */
-function readNode(ctx: Context, e: Entry, id: NodeId, path: string, resolve: Resolve): RawNode | undefined {
+function readNode(
+  ctx: Context,
+  e: Entry,
+  id: NodeId,
+  path: string,
+  resolve: Resolve,
+  iteration: boolean,
+): RawNode | undefined {
   if (!isMap(e.value)) {
     ctx.fail(
       e.at,
@@ -1908,6 +2278,15 @@ function readNode(ctx: Context, e: Entry, id: NodeId, path: string, resolve: Res
         break;
       case "leader_evil":
         node.behaviours = f;
+        break;
+      case "normal_evil":
+      case "delegate_evil":
+        if (iteration) {
+          if (f.key === "normal_evil") node.normalEvil = f;
+          else node.delegateEvil = f;
+          break;
+        }
+        unknownKey(ctx, f, path, "node", NODE_KEYS, ORIGINAL_NODE_KEYS, "node", { id, path });
         break;
       default:
         unknownKey(ctx, f, path, "node", NODE_KEYS, ORIGINAL_NODE_KEYS, "node", { id, path });

@@ -155,6 +155,7 @@ export function renderTrace(report: RunReport, scenario?: Scenario, options: Ren
       `Time: start-up ${ms(t.startup)}, solving ${ms(t.solving)}, checking ${ms(t.checking)}, ` +
         (t.signing === undefined ? "" : `signing ${ms(t.signing)}, `) +
         (t.ledger === undefined ? "" : `ledger ${ms(t.ledger)}, `) +
+        (t.building === undefined ? "" : `building problems ${ms(t.building)}, `) +
         `waiting ${ms(t.waiting)}, other ${ms(t.other)}, total ${ms(t.total)}` +
         (t.skipped ? ` (idle round time not waited out: ${ms(t.skipped)})` : ""),
     );
@@ -166,7 +167,7 @@ export function renderTrace(report: RunReport, scenario?: Scenario, options: Ren
  * What a report's amounts are measured in: its own `costUnit`, else (a report of an older version)
  * the scenario's problem kind's, else the default kind's (the dispatch's $ per day).
  */
-function reportUnit(report: RunReport, scenario?: Scenario): CostUnit {
+export function reportUnit(report: RunReport, scenario?: Scenario): CostUnit {
   if (report.costUnit) return report.costUnit;
   try {
     return problemKind(scenario?.problem).cost;

@@ -7,35 +7,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { dirname } from "node:path";
-import { type CliIo, EXIT_FAILURE, EXIT_USAGE, runCli } from "../cli/program.ts";
+import { EXIT_FAILURE, EXIT_USAGE } from "../cli/program.ts";
 import { loadCaseFile, loadUomCase, scaleCase, UOM_CASE_URL } from "../mod.ts";
 import { FLOAT_FIELD, table } from "./csv_fixture.ts";
-import { tmpDir } from "./helpers.ts";
-
-/** What one `runCli` call printed, and its exit status. */
-interface Result {
-  status: number;
-  out: string;
-  err: string;
-}
-
-async function cli(args: string[]): Promise<Result> {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    writeFile: async (path, text) => {
-      await Deno.mkdir(dirname(path), { recursive: true });
-      await Deno.writeTextFile(path, text);
-    },
-  };
-  const status = await runCli(args, io);
-  return { status, out: out.join("\n"), err: err.join("\n") };
-}
+import { cli, type CliResult, tmpDir } from "./helpers.ts";
 
 /** Asserts a runtime failure before any output: exit 1, one line `poso: …` containing `what`. */
-function assertFailure(r: Result, what: string): void {
+function assertFailure(r: CliResult, what: string): void {
   assert.equal(r.status, EXIT_FAILURE, r.err);
   assert.equal(r.out, "");
   assert.equal(r.err.split("\n").length, 1, r.err);

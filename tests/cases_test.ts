@@ -18,7 +18,7 @@ import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { genesisOf, runDays, RunError } from "../actors/supervisor.ts";
 import { publicKeysOf } from "../actors/keys.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
-import { type CliIo, EXIT_FAILURE, runCli } from "../cli/program.ts";
+import { EXIT_FAILURE } from "../cli/program.ts";
 import { dispatchDigest } from "../consensus/digest.ts";
 import { type BlockRecord, encodeRecord, LEDGER_FORMAT, makeGenesis } from "../consensus/ledger.ts";
 import type { RunReport } from "../consensus/report.ts";
@@ -26,7 +26,7 @@ import { DEFAULT_SOLVER, type SolverName } from "../lp/solver.ts";
 import { caseDigest, problemKind, problemKinds, readCaseFile } from "../problems/registry.ts";
 import { DAILY_LOAD_VARIATION } from "../problems/schedule.ts";
 import { loadScenarioFile, parseScenario, type Scenario, ScenarioError } from "../scenarios/loader.ts";
-import { tmpDir } from "./helpers.ts";
+import { cli, type CliResult, tmpDir } from "./helpers.ts";
 
 const SCENARIO1 = "scenarios/scenario1.yaml";
 /** Every hour's load of the user case, relative to the bundled case's. */
@@ -80,14 +80,6 @@ async function firstBlock(dataDir: string, name: string): Promise<BlockRecord> {
 function allAccepted(report: RunReport): void {
   const accepted = Object.values(report.normal.accepted).filter((c) => c !== null);
   assert.equal(accepted.length, NORMALS, JSON.stringify(report.normal.accepted));
-}
-
-/** Runs the CLI, capturing what it prints. */
-async function cli(args: string[]): Promise<{ status: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), writeFile: Deno.writeTextFile };
-  const status = await runCli(args, io);
-  return { status, out: out.join("\n"), err: err.join("\n") };
 }
 
 /** The SHA-256 of a file's bytes, computed here without the code under test. */

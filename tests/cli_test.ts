@@ -13,52 +13,16 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { dirname } from "node:path";
-import { type CliIo, EXIT_FAILURE, EXIT_USAGE, runCli } from "../cli/program.ts";
+import { EXIT_FAILURE, EXIT_USAGE, runCli } from "../cli/program.ts";
 import type { RunReport } from "../consensus/report.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { tmpDir } from "./helpers.ts";
+import { cli, type CliResult, tmpDir } from "./helpers.ts";
 
 const SCENARIO = "scenarios/scenario1.yaml";
 /** Participants of scenarios/scenario1.yaml. */
 const SCENARIO1_NAMES = ["A", "B", "C", "D", "E", "F", "G"];
 /** Charts of a report with a dispatch: electricity, heat, battery, heat tank. */
 const EXPECTED_CHARTS = 4;
-
-/** What one `runCli` call printed, and its exit status. */
-interface Result {
-  status: number;
-  out: string;
-  err: string;
-}
-
-/** Runs the CLI with a capturing io; `terminal` says whether stderr is a terminal. */
-async function cli(args: string[], terminal = false): Promise<Result> {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    // As the real io: create the folder only when it is missing.
-    writeFile: async (path, text) => {
-      try {
-        await Deno.writeTextFile(path, text);
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-        await Deno.mkdir(dirname(path), { recursive: true });
-        await Deno.writeTextFile(path, text);
-      }
-    },
-    errIsTerminal: () => terminal,
-  };
-  const status = await runCli(args, io);
-  const result = { status, out: out.join("\n"), err: err.join("\n") };
-  // Never coloured: no escape sequence anywhere, whatever the command.
-  assert.ok(
-    !(result.out + result.err).includes("\x1b"),
-    `escape sequence in the output of poso ${args.join(" ")}`,
-  );
-  return result;
-}
 
 /** Runs `fn` with a fresh directory under out/test-tmp, removed afterwards. */
 async function withTmpDir(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
@@ -71,7 +35,7 @@ async function withTmpDir(prefix: string, fn: (dir: string) => Promise<void>): P
 }
 
 /** Asserts a usage error: exit 2, nothing on stdout, one error line naming `what`, then the usage line. */
-function assertUsageError(r: Result, what: RegExp, usage: string): void {
+function assertUsageError(r: CliResult, what: RegExp, usage: string): void {
   assert.equal(r.status, EXIT_USAGE, r.err);
   assert.equal(r.out, "");
   const lines = r.err.split("\n");
@@ -83,7 +47,7 @@ function assertUsageError(r: Result, what: RegExp, usage: string): void {
 }
 
 /** Asserts a runtime failure: exit 1 and one line `poso: …` on stderr that contains `what`. */
-function assertFailure(r: Result, what: string): void {
+function assertFailure(r: CliResult, what: string): void {
   assert.equal(r.status, EXIT_FAILURE, r.err);
   assert.equal(r.err.split("\n").length, 1, r.err);
   assert.ok(r.err.startsWith("poso: "), r.err);

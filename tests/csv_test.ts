@@ -17,7 +17,7 @@ import {
   runDispatchCsv,
 } from "../mod.ts";
 import { FLOAT_FIELD, parseCsv, table } from "./csv_fixture.ts";
-import { uomModel, variant } from "./helpers.ts";
+import { bookVariant as variant, fixtureModel as uomModel } from "./consensus_fixture.ts";
 
 Deno.test("numbers are written as floats, text as RFC 4180 fields", () => {
   const cases: [number | undefined, string][] = [

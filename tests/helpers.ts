@@ -19,6 +19,9 @@ import {
 } from "../mod.ts";
 import type { FromWorker } from "../actors/protocol.ts";
 import { WORKER_MODULE } from "../actors/supervisor.ts";
+import assert from "node:assert/strict";
+import { dirname } from "node:path";
+import { type CliIo, runCli } from "../cli/program.ts";
 
 let model: Promise<DispatchModel> | undefined;
 
@@ -85,4 +88,41 @@ export function workerHarness(): WorkerHarness {
     },
     error: () => error,
   };
+}
+
+/** What one `runCli` call printed, and its exit status. */
+export interface CliResult {
+  status: number;
+  out: string;
+  err: string;
+}
+
+/**
+ * Runs the CLI in-process with an io that captures what it prints (`terminal`: whether stderr is a
+ * terminal). Never coloured: it asserts that no escape sequence appears, whatever the command.
+ */
+export async function cli(args: string[], terminal = false): Promise<CliResult> {
+  const out: string[] = [], err: string[] = [];
+  const io: CliIo = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    // As the real io: create the folder only when it is missing.
+    writeFile: async (path, text) => {
+      try {
+        await Deno.writeTextFile(path, text);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+        await Deno.mkdir(dirname(path), { recursive: true });
+        await Deno.writeTextFile(path, text);
+      }
+    },
+    errIsTerminal: () => terminal,
+  };
+  const status = await runCli(args, io);
+  const result = { status, out: out.join("\n"), err: err.join("\n") };
+  assert.ok(
+    !(result.out + result.err).includes("\x1b"),
+    `escape sequence in the output of poso ${args.join(" ")}`,
+  );
+  return result;
 }

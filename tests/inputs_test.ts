@@ -14,15 +14,14 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { dirname } from "node:path";
 import { ensureKeyDir, KeyError, publicKeyFile, readKeyPair } from "../actors/keys.ts";
 import { ledgerFileName } from "../actors/ledger_file.ts";
-import { type CliIo, EXIT_FAILURE, EXIT_USAGE, runCli } from "../cli/program.ts";
+import { EXIT_FAILURE, EXIT_USAGE } from "../cli/program.ts";
 import { readRunReportFile, ReportFileError } from "../cli/run.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { CaseError, loadCaseFile } from "../problems/ies-dispatch/case.ts";
 import { loadScenarioFile, parseScenario, type Scenario, ScenarioError } from "../scenarios/loader.ts";
-import { tmpDir } from "./helpers.ts";
+import { cli, type CliResult, tmpDir } from "./helpers.ts";
 import { baseLines as fixtureLines, withLineOf } from "./scenario_fixture.ts";
 
 const FILE = "inputs.yaml";
@@ -63,29 +62,8 @@ function expectError(
   return err;
 }
 
-/** What one `runCli` call printed, and its exit status. */
-interface Result {
-  status: number;
-  out: string;
-  err: string;
-}
-
-async function cli(args: string[]): Promise<Result> {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    writeFile: async (path, text) => {
-      await Deno.mkdir(dirname(path), { recursive: true });
-      await Deno.writeTextFile(path, text);
-    },
-  };
-  const status = await runCli(args, io);
-  return { status, out: out.join("\n"), err: err.join("\n") };
-}
-
 /** A runtime failure: exit 1, one line `poso: …` without a stack trace, mentioning `what`. */
-function assertFailure(r: Result, what: RegExp): void {
+function assertFailure(r: CliResult, what: RegExp): void {
   assert.equal(r.status, EXIT_FAILURE, r.err);
   assert.equal(r.err.split("\n").length, 1, r.err);
   assert.match(r.err, /^poso: /);
@@ -93,7 +71,7 @@ function assertFailure(r: Result, what: RegExp): void {
 }
 
 /** A usage error: exit 2, the first line of stderr mentioning `what`. */
-function assertUsage(r: Result, what: RegExp): void {
+function assertUsage(r: CliResult, what: RegExp): void {
   assert.equal(r.status, EXIT_USAGE, r.err);
   assert.match(r.err.split("\n")[0], what);
 }
@@ -458,7 +436,7 @@ Deno.test("poso report validates its whole input: one line naming the field, nev
       change(r);
       const file = `${dir}/bad.json`;
       await Deno.writeTextFile(file, JSON.stringify(r));
-      let result: Result;
+      let result: CliResult;
       try {
         result = await cli(["report", file, "-o", `${dir}/bad.html`]);
       } catch (e) {

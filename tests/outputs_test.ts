@@ -10,8 +10,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { dirname, join, resolve } from "node:path";
-import { type CliIo, EXIT_FAILURE, EXIT_INTERRUPTED, runCli } from "../cli/program.ts";
+import { join, resolve } from "node:path";
+import { EXIT_FAILURE, EXIT_INTERRUPTED } from "../cli/program.ts";
 import { readRunReportFile, ReportFileError } from "../cli/run.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
 import { defaultDataDir, runDays, RunInterruptedError } from "../actors/supervisor.ts";
@@ -19,7 +19,7 @@ import { lockDataDir } from "../actors/data_lock.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
 import type { RunReport } from "../consensus/report.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { tmpDir } from "./helpers.ts";
+import { cli, type CliResult, tmpDir } from "./helpers.ts";
 
 const SCENARIO1 = "scenarios/scenario1.yaml";
 const MAIN = resolve("main.ts");
@@ -42,26 +42,6 @@ nodes:
   3: { name: C, is_delegate: true, is_normal: true }
   4: { name: D, is_delegate: true, is_normal: true }
 `;
-
-interface Result {
-  status: number;
-  out: string;
-  err: string;
-}
-
-async function cli(args: string[]): Promise<Result> {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    writeFile: async (path, text) => {
-      await Deno.mkdir(dirname(path), { recursive: true });
-      await Deno.writeTextFile(path, text);
-    },
-  };
-  const status = await runCli(args, io);
-  return { status, out: out.join("\n"), err: err.join("\n") };
-}
 
 async function withTmpDir(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await tmpDir(prefix);
@@ -89,7 +69,7 @@ function taskPermissions(task: keyof typeof denoJson.tasks): string[] {
 }
 
 /** A fail-fast run: exit 1, nothing on stdout (no trace: the run never started), one line naming `what`. */
-function assertRefusedBeforeRun(r: Result, what: RegExp): void {
+function assertRefusedBeforeRun(r: CliResult, what: RegExp): void {
   assert.equal(r.status, EXIT_FAILURE, r.err);
   assert.equal(r.out, "", "the run started before its output paths were checked");
   assert.match(r.err, what);

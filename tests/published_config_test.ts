@@ -133,38 +133,68 @@ Deno.test("a SimpleSum file runs PoSo on simple-sum: step_timeout_sec is the rou
   assert.deepEqual(Object.keys(report.normal.accepted).sort(), ["N4", "N6"]);
 });
 
-Deno.test("MultiEnergyPark, SimpleAdd and SimpleAddEvilNormal stop with the class and what it needs", async () => {
-  const cases = [
-    ["market.yaml", "MultiEnergyPark", /price iteration of an energy market .*a later feature/],
-    ["simple-add.yaml", "SimpleAdd", /the SimpleAdd iteration, in which no solution is proposed or checked/],
-    ["simple-add-evil-normal.yaml", "SimpleAddEvilNormal", /the SimpleAdd iteration/],
-  ] as const;
-  for (const [file, cls, needs] of cases) {
-    await assert.rejects(loadScenarioFile(`${DIR}/${file}`), (e: unknown) => {
-      assert.ok(e instanceof ScenarioError);
-      assert.equal(e.keyPath, "scene.class", file);
-      assert.ok(e.detail.startsWith(`${cls}, the published code's `), e.detail);
-      assert.match(e.detail, /cannot run here: it needs /);
-      assert.match(e.detail, needs);
-      assert.match(
-        e.detail,
-        /Nothing was run\. Files whose scene class is MultiEnergyPoo .* or SimpleSum .* run here$/,
-      );
-      // Only the class: the file is otherwise fine (two delegates, nameless nodes, normal_evil, ...).
-      assert.equal(e.problems.length, 1, e.message);
-      return true;
-    });
+Deno.test("MultiEnergyPark loads as the price iteration, with its normal_evil and delegate_evil", async () => {
+  const s = await loadScenarioFile(`${DIR}/market.yaml`);
+  assert.equal(s.problem, "energy-market");
+  assert.deepEqual(s.iteration, { kind: "market", tolerance: 1e-3, finalRound: 50 });
+  const n = (id: number) => s.participants.find((p) => p.id === id)!;
+  assert.deepEqual(n(31).normalEvil, { demandIgnore: [], demandTarget: [33], demandRate: 0.5 });
+  assert.deepEqual(n(32).delegateEvil, {
+    priceIgnore: [],
+    priceTarget: [31],
+    priceRate: 0.2,
+    priceComponents: [0, 1, 2],
+    broadcastIgnore: [],
+    broadcastCollusion: [],
+    broadcastTarget: [],
+    broadcastRate: 0.2,
+  });
+  assert.ok(
+    s.notices.some((x) =>
+      /^scene\.class: MultiEnergyPark, .*runs here as that iteration \(not PoSo\)/.test(x)
+    ),
+  );
+  assert.ok(s.notices.some((x) => /^nodes\.\*\.hub \(nodes 31-34\): ignored/.test(x)));
+});
+
+Deno.test("SimpleAdd and SimpleAddEvilNormal run as the SimpleAdd iteration; behaviour becomes demand tampering", async () => {
+  const plain = await loadScenarioFile(`${DIR}/simple-add.yaml`);
+  assert.deepEqual(plain.iteration, { kind: "simple-add", tolerance: 1e-3, finalRound: 3 });
+  assert.ok(plain.participants.every((p) => p.normalEvil === undefined));
+  const evil = await loadScenarioFile(`${DIR}/simple-add-evil-normal.yaml`);
+  const delegates = evil.participants.filter((p) => p.delegate).map((p) => p.id);
+  const others = delegates.filter((d) => d !== 8 && d !== 9);
+  // SendToSomeDelegate with delegates_to_forward [8, 9]: every normal node sends the others nothing.
+  for (const p of evil.participants.filter((p) => p.normal)) {
+    assert.deepEqual(p.normalEvil, { demandIgnore: others, demandTarget: [], demandRate: 1 });
   }
+  const bad = (params: string) =>
+    three("is_delegate: yes, is_normal: yes", `scene: {class: a.SimpleAddEvilNormal, params: {${params}}}`);
+  expectError(
+    bad("behaviour: Lie"),
+    { line: 5, column: 59, keyPath: "scene.params.behaviour" },
+    /expected one of SendToNoDelegate/,
+  );
+  expectError(
+    bad("behaviour: SendToSomeDelegate, delegates_to_forward: [7]"),
+    { line: 5, column: 102, keyPath: "scene.params.delegates_to_forward[0]" },
+    /7 is not a delegate \(1, 2, 3\)/,
+  );
+  assert.throws(() => parseScenario(bad("final_round: 2"), FILE), /scene\.params\.behaviour: missing/);
 });
 
 Deno.test("a stopped class still reports the file's own mistakes after the class, but no PoSo role checks", () => {
   const text = [
-    "scene: {class: x.SimpleAdd, params: {final_round: 2}}",
+    "scene: {class: x.Auction, params: {final_round: 2}}",
     "nodes:",
     "  1: {is_delegate: maybe, is_normal: no}",
     "  2: {is_delegate: no, is_normal: no}",
   ].join("\n");
-  const err = expectError(text, { line: 1, column: 16, keyPath: "scene.class" }, /^SimpleAdd, /);
+  const err = expectError(
+    text,
+    { line: 1, column: 16, keyPath: "scene.class" },
+    /^Auction is not a scene class/,
+  );
   assert.deepEqual(err.problems.map((p) => p.keyPath), ["scene.class", "nodes.1.is_delegate"]);
 });
 
@@ -174,9 +204,9 @@ Deno.test("every published scene class is known; a class that is none of them is
     [
       ["MultiEnergyPoo", "ies-dispatch"],
       ["SimpleSum", "simple-sum"],
-      ["MultiEnergyPark", "stops"],
-      ["SimpleAdd", "stops"],
-      ["SimpleAddEvilNormal", "stops"],
+      ["MultiEnergyPark", "energy-market"],
+      ["SimpleAdd", "simple-add"],
+      ["SimpleAddEvilNormal", "simple-add"],
     ],
   );
   const cls = (c: string) => three("is_delegate: yes, is_normal: yes", `scene: {class: ${c}}`);
@@ -186,7 +216,7 @@ Deno.test("every published scene class is known; a class that is none of them is
   expectError(
     cls("distributed_consensus.scene.scene_type_IV.Auction"),
     { line: 5, column: 16, keyPath: "scene.class" },
-    /^Auction is not a scene class of the published code, so nothing can run it; the published code's scene classes are MultiEnergyPoo .*SimpleSum .*, and MultiEnergyPark, SimpleAdd, SimpleAddEvilNormal \(cannot run here\)\. A file without scene\.class runs PoSo on its problem: \(default ies-dispatch\)$/,
+    /^Auction is not a scene class of the published code, so nothing can run it; the published code's scene classes are MultiEnergyPoo .*SimpleSum .*MultiEnergyPark .*SimpleAddEvilNormal \(SimpleAdd counter .*: runs here as that iteration\)\. A file without scene\.class runs PoSo on its problem: \(default ies-dispatch\)$/,
   );
   expectError(
     cls("a.MultiEnergyPo"),
@@ -603,10 +633,10 @@ Deno.test("bench:published reports, per file of a directory, what loads and runs
   const { outcomes, skipped } = await loadConfigs(DIR);
   assert.equal(skipped, 0);
   assert.deepEqual(outcomes.map((o) => [o.file, o.scenario ? o.scenario.problem : "stops"]), [
-    ["market.yaml", "stops"],
+    ["market.yaml", "energy-market"],
     ["poso-dispatch.yaml", "ies-dispatch"],
-    ["simple-add-evil-normal.yaml", "stops"],
-    ["simple-add.yaml", "stops"],
+    ["simple-add-evil-normal.yaml", "simple-add"],
+    ["simple-add.yaml", "simple-add"],
     ["simple-sum-two-delegates.yaml", "simple-sum"],
   ]);
   const text = formatOutcomes(DIR, outcomes, skipped);
@@ -617,9 +647,13 @@ Deno.test("bench:published reports, per file of a directory, what loads and runs
   );
   assert.match(
     text,
-    /\nmarket\.yaml: stops \([\d.]+ ms\)\n {2}tests\/fixtures\/published\/market\.yaml:\d+:12: scene\.class: MultiEnergyPark, /,
+    /\nmarket\.yaml: loads \([\d.]+ ms, \d+ notices\)\n {2}runs: the published price iteration on energy-market \(bundled case\), scene class MultiEnergyPark; 4 nodes N31 N32 N33 N34 \(3 delegates, 4 communities\), dishonest: N31 N32; stops below 0\.001 CNY\/MWh or after 50 rounds\n/,
   );
-  assert.match(text, /\n2 load, 3 stop$/);
+  assert.match(text, /\n5 load, 0 stop$/);
+  assert.match(
+    text,
+    /\nsimple-add\.yaml: loads \([\d.]+ ms, \d+ notices\)\n {2}runs: the published SimpleAdd iteration, scene class SimpleAdd; \d nodes .*\(\d delegates, \d normal\), all honest; after 3 rounds\n/,
+  );
   assert.equal(
     whatRuns(outcomes[4].scenario!),
     "PoSo on simple-sum (bundled case), scene class SimpleSum; 3 nodes N4 N5 N6 (2 delegates, 2 normal), all " +

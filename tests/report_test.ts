@@ -2,8 +2,9 @@
  * The HTML run report and the hourly dispatch series behind its charts:
  * the series balance hour by hour as the model's rows do, the page loads
  * nothing from the network and escapes every string of the report, and a
- * headless Chromium (Debian's `chromium`, which `.ci/run` installs) draws
- * all four charts without a script error.
+ * headless Chromium (Debian's `/usr/bin/chromium`, which `.ci/run` installs)
+ * draws all four charts without a script error. Without a Chromium the run may
+ * start, the browser test is ignored and its name says why (tests/chromium.ts).
  *
  * @module
  */
@@ -15,8 +16,10 @@ import { FEASIBILITY_TOLERANCE } from "../lp/certificate.ts";
 import type { DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
 import { type DispatchSummary, summariseDispatch } from "../problems/ies-dispatch/summary.ts";
 import { type DispatchSeries, dispatchSeries } from "../problems/ies-dispatch/series.ts";
-import { costliestImportHour, solveVariant, type Variant } from "../problems/ies-dispatch/variants.ts";
+import { costliestImportHour } from "../problems/ies-dispatch/variants.ts";
+import type { ProposalVariant } from "../consensus/types.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
+import { findChromium } from "./chromium.ts";
 import { consensusFixture } from "./consensus_fixture.ts";
 
 /** Where the browser test writes, inside the suite's only writable folder. */
@@ -49,9 +52,10 @@ const PNG_MAGIC = "PNG";
 
 const path = (u: URL) => decodeURIComponent(u.pathname);
 
-/** The report's dispatch fields for a solved variant, as the runtime fills them. */
-async function dispatchOf(model: DispatchModel, variant: Variant): Promise<DispatchSummary> {
-  return summariseDispatch(model, (await solveVariant(model, variant)).certificate);
+/** The report's dispatch fields for a variant of the proposal book, as the runtime fills them. */
+async function dispatchOf(variant: ProposalVariant): Promise<DispatchSummary> {
+  const { model, book } = await consensusFixture();
+  return summariseDispatch(model, book[variant].certificate);
 }
 
 /** Σ over rows whose name matches `pattern` (hour in group 1, 1-based) of A x and of the row's bound, by hour. */
@@ -122,10 +126,9 @@ function scenarioIIIReport(): RunReport {
 }
 
 Deno.test("dispatch series: every hour's supply meets load, losses and charging as the model's rows do", async () => {
-  const { model } = await consensusFixture();
+  const { model, book } = await consensusFixture();
   for (const variant of ["optimal", "selfish", "feasible"] as const) {
-    const { certificate } = await solveVariant(model, variant);
-    const x = certificate.x;
+    const x = book[variant].certificate.x;
     const s = dispatchSeries(model, x);
     assert.equal(s.hours, model.layout.hours);
     assert.deepEqual(JSON.parse(JSON.stringify(s)), s, "plain JSON-serialisable");
@@ -162,11 +165,11 @@ Deno.test("dispatch series: every hour's supply meets load, losses and charging 
 });
 
 Deno.test("dispatch series: the corrupt dispatch's deleted import shows as that hour's electric shortfall", async () => {
-  const { model } = await consensusFixture();
-  const optimal = await solveVariant(model, "optimal");
+  const { model, book } = await consensusFixture();
+  const optimal = book.optimal;
   const hour = costliestImportHour(model, optimal.certificate.x);
   const deletedKw = optimal.certificate.x[model.layout.gridImportKw[hour]];
-  const s = dispatchSeries(model, (await solveVariant(model, "corrupt")).certificate.x);
+  const s = dispatchSeries(model, book.corrupt.certificate.x);
   const b = s.electricity;
   assert.ok(
     Math.abs(b.residualKw[hour] + deletedKw) <= b.toleranceKw[hour],
@@ -177,8 +180,7 @@ Deno.test("dispatch series: the corrupt dispatch's deleted import shows as that 
 });
 
 Deno.test("report HTML: self-contained, nothing fetched from the network", async () => {
-  const { model } = await consensusFixture();
-  const html = renderReportHtml({ ...scenarioIIIReport(), dispatch: await dispatchOf(model, "optimal") });
+  const html = renderReportHtml({ ...scenarioIIIReport(), dispatch: await dispatchOf("optimal") });
   assert.ok(html.startsWith("<!DOCTYPE html>"));
   assert.doesNotMatch(html, /https?:\/\//, "no http:// or https:// anywhere");
   assert.doesNotMatch(
@@ -194,8 +196,7 @@ Deno.test("report HTML: self-contained, nothing fetched from the network", async
 });
 
 Deno.test("report HTML: the message flow as Table 3, accepted and rejected cells told apart", async () => {
-  const { model } = await consensusFixture();
-  const html = renderReportHtml({ ...scenarioIIIReport(), dispatch: await dispatchOf(model, "optimal") });
+  const html = renderReportHtml({ ...scenarioIIIReport(), dispatch: await dispatchOf("optimal") });
   // Header: outcome, certified cost and gap.
   assert.match(html, /round 2, leader E, \$744 per day, accepted by 1 of 2 normal nodes/);
   assert.match(html, /<dt>Certified cost<\/dt><dd>\$743\.91 per day<\/dd>/);
@@ -270,8 +271,13 @@ Deno.test("report HTML: every string of the report is escaped", () => {
   assert.ok(html.includes("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
 });
 
-/** Runs Debian's `chromium` headless on `args`; fails with what to do when it is missing. */
-async function chromium(args: string[]): Promise<{ stdout: string; stderr: string }> {
+/** The browser, found once per run of this file; none: the browser test is ignored. */
+const browser = await findChromium();
+/** The browser test's name; when it is ignored, the one line saying why and how to run it. */
+const BROWSER_TEST = "report in headless Chromium: four charts drawn, no script error, a screenshot";
+
+/** Runs the headless browser on `args`; fails unless it exits with 0. */
+async function chromium(command: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
   const common = [
     "--headless",
     "--no-sandbox",
@@ -281,41 +287,37 @@ async function chromium(args: string[]): Promise<{ stdout: string; stderr: strin
     "--disable-extensions",
     `--user-data-dir=${path(PROFILE_DIR)}`,
   ];
-  let result: Deno.CommandOutput;
-  try {
-    result = await new Deno.Command("chromium", {
-      args: [...common, ...args],
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(BROWSER_KILL_AFTER_MS),
-    }).output();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new Error(
-        "chromium is not installed: this test needs Debian's headless Chromium (/usr/bin/chromium). " +
-          ".ci/run installs it; by hand: sudo apt-get install -y chromium",
-      );
-    }
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      throw new Error(`running chromium needs --allow-run=chromium (deno task test grants it): ${e}`);
-    }
-    throw e;
-  }
+  const result = await new Deno.Command(command, {
+    args: [...common, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(BROWSER_KILL_AFTER_MS),
+  }).output();
   const dec = new TextDecoder();
   const out = { stdout: dec.decode(result.stdout), stderr: dec.decode(result.stderr) };
-  assert.equal(result.code, 0, `chromium exited with ${result.code}:\n${out.stderr}`);
+  assert.equal(result.code, 0, `${command} exited with ${result.code}:\n${out.stderr}`);
   return out;
 }
 
-Deno.test("report in headless Chromium: four charts drawn, no script error, a screenshot", async () => {
-  const { env, book, model } = await consensusFixture();
+Deno.test({
+  name: browser.command === undefined ? `${BROWSER_TEST}: ignored, ${browser.why}` : BROWSER_TEST,
+  ignore: browser.command === undefined,
+}, async () => {
+  const command = browser.command!;
+  const { env, book } = await consensusFixture();
   const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
   const { report } = await simulate(env, book, simConfigFor(scenario));
-  report.dispatch = await dispatchOf(model, "optimal");
+  report.dispatch = await dispatchOf("optimal");
   await Deno.remove(OUT_DIR, { recursive: true }).catch(() => {});
   await writeReport(report, HTML_FILE, { scenario });
 
-  const { stdout: dom } = await chromium(["--dump-dom", HTML_FILE.href]);
+  // One browser start does both: the DOM after the page's script ran, and the screenshot.
+  const { stdout: dom, stderr } = await chromium(command, [
+    "--dump-dom",
+    `--screenshot=${path(PNG_FILE)}`,
+    `--window-size=${WINDOW_WIDTH_PX},${WINDOW_HEIGHT_PX}`,
+    HTML_FILE.href,
+  ]);
   const body = /<body\b[^>]*>/.exec(dom)?.[0];
   assert.ok(body, `no <body> in the dumped DOM:\n${dom.slice(0, 500)}`);
   assert.match(body, new RegExp(`data-charts="${EXPECTED_CHARTS}"`), `charts drawn: ${body}`);
@@ -324,13 +326,8 @@ Deno.test("report in headless Chromium: four charts drawn, no script error, a sc
     assert.ok(dom.includes(`Round ${r.round}<span class="sub">`), `round ${r.round}`);
   }
 
-  const { stdout } = await chromium([
-    `--screenshot=${path(PNG_FILE)}`,
-    `--window-size=${WINDOW_WIDTH_PX},${WINDOW_HEIGHT_PX}`,
-    HTML_FILE.href,
-  ]);
   const png = await Deno.readFile(PNG_FILE);
-  assert.ok(png.length >= MIN_SCREENSHOT_BYTES, `screenshot of ${png.length} bytes (${stdout.trim()})`);
+  assert.ok(png.length >= MIN_SCREENSHOT_BYTES, `screenshot of ${png.length} bytes (${stderr.trim()})`);
   assert.equal(new TextDecoder().decode(png.subarray(1, 1 + PNG_MAGIC.length)), PNG_MAGIC);
   const ihdr = new DataView(png.buffer, png.byteOffset + PNG_SIZE_OFFSET, 2 * Uint32Array.BYTES_PER_ELEMENT);
   assert.deepEqual([ihdr.getUint32(0), ihdr.getUint32(4)], [WINDOW_WIDTH_PX, WINDOW_HEIGHT_PX]);

@@ -14,6 +14,8 @@ import type { SolverName } from "../lp/solver.ts";
 import { type Problem, problemData, problemKind } from "../mod.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
 import { tmpDir } from "./helpers.ts";
+import { consensusFixture } from "./consensus_fixture.ts";
+import { lpFingerprint } from "../lp/certificate.ts";
 
 const kind = problemKind("ies-dispatch");
 const LEADER = 9;
@@ -131,8 +133,16 @@ Deno.test("Workers: a Worker makes each day's problem from the supervisor's data
 
 Deno.test("Workers: a delegate solves with the solver the scenario names", async () => {
   const day1 = await dayProblem(1);
-  for (const solver of ["glpk", "highs"] as const) {
-    const expected = day1.verifier.digest((await day1.solve("optimal", { solver })).certificate);
+  // GLPK's optimum of this LP is the cached proposal book's (the same LP: same fingerprint).
+  const { model, book } = await consensusFixture();
+  assert.equal(day1.id, lpFingerprint(model.lp), "day 1 is the book's LP");
+  const optimumBy = {
+    glpk: book.optimal.certificate,
+    highs: (await day1.solve("optimal", { solver: "highs" })).certificate,
+  };
+  // Both Workers at once: each solves alone in its own thread.
+  await Promise.all((["glpk", "highs"] as const).map(async (solver) => {
+    const expected = day1.verifier.digest(optimumBy[solver]);
     const w = startWorker(
       await loneDelegate({ kind: kind.name, case: null, data: problemData(kind, day1) }, solver),
     );
@@ -144,7 +154,8 @@ Deno.test("Workers: a delegate solves with the solver the scenario names", async
     } finally {
       w.worker.terminate();
     }
-  }
+  }));
+  assert.notEqual(day1.verifier.digest(optimumBy.glpk), day1.verifier.digest(optimumBy.highs));
 });
 
 Deno.test("Workers: only a delegate loads a solver; an unknown one stops it at start-up, naming it", async () => {

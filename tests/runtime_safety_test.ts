@@ -75,16 +75,36 @@ function acceptedByAll(report: RunReport, normals: number): void {
   assert.equal(accepted.length, normals, `accepted by ${accepted.length} of ${normals}`);
 }
 
-// One day of Scenario I, run twice at once on one data directory: the lock lets exactly one write.
-let base: Promise<string> | undefined;
-function baseDir(): Promise<string> {
+/** How long F holds its messages back in the base run, ms: a minute, far longer than its day. */
+const HELD_BACK_MS = 60_000;
+
+/** The base run: its data directory, its day and how long the run that wrote it took. */
+interface BaseRun {
+  dir: string;
+  day: RunReport;
+  wallMs: number;
+}
+
+// One day of Scenario I with F holding every message back for a minute, run twice at once on one data
+// directory: the lock lets exactly one write. The tests below start from its ledgers; the last one reads
+// its day (one Worker run serves them all).
+let base: Promise<BaseRun> | undefined;
+function baseRun(): Promise<BaseRun> {
   base ??= (async () => {
     const dir = await tmpDir("safety-base");
     const scenario = await scenario1();
-    const runs = await Promise.allSettled([
-      runDays(scenario, { dataDir: dir }),
-      runDays(scenario, { dataDir: dir }),
-    ]);
+    const delayed: Scenario = {
+      ...scenario,
+      participants: scenario.participants.map((p) =>
+        p.name === "F" ? { ...p, misbehaviour: { ...p.misbehaviour, delay_ms: HELD_BACK_MS } } : p
+      ),
+    };
+    const timed = async () => {
+      const t0 = performance.now();
+      const [day] = await runDays(delayed, { dataDir: dir });
+      return { dir, day, wallMs: performance.now() - t0 };
+    };
+    const runs = await Promise.allSettled([timed(), timed()]);
     const failed = runs.filter((r) => r.status === "rejected");
     const done = runs.filter((r) => r.status === "fulfilled");
     assert.equal(failed.length, 1, "exactly one of two runs on one directory fails");
@@ -92,9 +112,14 @@ function baseDir(): Promise<string> {
     const reason = (failed[0] as PromiseRejectedResult).reason;
     assert.ok(reason instanceof RunError, String(reason));
     assert.match(reason.message, /is in use by another run \(pid \d+/);
-    return dir;
+    return (done[0] as PromiseFulfilledResult<BaseRun>).value;
   })();
   return base;
+}
+
+/** The base run's data directory. */
+async function baseDir(): Promise<string> {
+  return (await baseRun()).dir;
 }
 
 Deno.test("Workers: two runs on one data directory: the second fails at once, the ledgers hold each block once", async () => {
@@ -232,18 +257,7 @@ Deno.test("Workers: a Worker that cannot start ends the run with its error inste
 });
 
 Deno.test("Workers: a delegate that holds its messages back for a minute does not stretch the day", async () => {
-  const dir = await tmpDir("safety-delay");
-  const scenario = await scenario1();
-  const HELD_BACK_MS = 60_000;
-  const delayed: Scenario = {
-    ...scenario,
-    participants: scenario.participants.map((p) =>
-      p.name === "F" ? { ...p, misbehaviour: { ...p.misbehaviour, delay_ms: HELD_BACK_MS } } : p
-    ),
-  };
-  const t0 = performance.now();
-  const [day] = await noHang(runDays(delayed, { dataDir: dir }), "the run");
-  const wallMs = performance.now() - t0;
+  const { day, wallMs } = await noHang(baseRun(), "the run");
   assert.deepEqual(day.outcome, { round: 2, leader: "D", costUsd: 744 });
   acceptedByAll(day, 7);
   // Two rounds of the 3 s timeout and start-up: far from the minute F holds its messages back.

@@ -20,7 +20,8 @@
  *
  * @module
  */
-import { InputFileError, readCappedText } from "../../actors/files.ts";
+import { nearestKey } from "../../actors/files.ts";
+import { loadJsonCase } from "../case_json.ts";
 import { CaseError } from "../case_error.ts";
 
 /** A device's conversion curve: output = a·input² + c·input (MW), concave (a < 0) and rising over the input range. */
@@ -265,22 +266,6 @@ function describe(v: unknown): string {
 /** A key as an error shows it (at most 40 characters). */
 const shown = (key: string) => key.length > 40 ? `${key.slice(0, 40)}…` : key;
 
-/** Optimal string alignment distance, for suggesting a close key. */
-function distance(a: string, b: string): number {
-  let prev2: number[] = [], prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        row[j] = Math.min(row[j], prev2[j - 2] + 1);
-      }
-    }
-    [prev2, prev] = [prev, row];
-  }
-  return prev[b.length];
-}
-
 /** A numeric range: `min`/`max` inclusive, `below` exclusive upper bound, `above` exclusive lower bound. */
 interface Range {
   min?: number;
@@ -305,7 +290,7 @@ class Fields {
   ) {
     for (const key of Object.keys(obj)) {
       if (known.includes(key)) continue;
-      const near = known.find((k) => distance(key.toLowerCase(), k) <= Math.max(1, Math.floor(k.length / 3)));
+      const near = nearestKey(key, known);
       throw this.error(
         this.at(shown(key)),
         near ? `unknown key; did you mean ${near}?` : `unknown key (the keys here are ${known.join(", ")})`,
@@ -586,24 +571,8 @@ export function parseMarketCase(value: unknown, file?: string): MarketCase {
  * console.log(c.communities.length, c.heat_plants.length); // 12 3
  * ```
  */
-export async function loadMarketCase(path: string | URL): Promise<MarketCase> {
-  const file = path instanceof URL ? path.pathname : path;
-  let text: string;
-  try {
-    text = await readCappedText(path, MAX_MARKET_CASE_BYTES, "market case files");
-  } catch (e) {
-    if (!(e instanceof InputFileError)) throw e;
-    throw new CaseError("", `cannot read case file: ${e.detail}`, file);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    // V8 quotes the text around an unexpected token: never echo a file's content.
-    const why = (e as Error).message.replace(/, ".*" is not valid JSON$/s, "");
-    throw new CaseError("", `not valid JSON: ${why}`, file);
-  }
-  return parseMarketCase(json, file);
+export function loadMarketCase(path: string | URL): Promise<MarketCase> {
+  return loadJsonCase(path, MAX_MARKET_CASE_BYTES, "market case files", parseMarketCase);
 }
 
 /** The bundled 12-community Wuzhong case (`problems/market/data/wuzhong-12.json`). */

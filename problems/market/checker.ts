@@ -73,6 +73,7 @@ import {
   plantCost,
   ResponseError,
 } from "./response.ts";
+import { gamma, SMALLEST_NORMAL, vectorProblem } from "../../lp/rounding.ts";
 
 /** Largest violation of a row of the allocation (curve, balance, market), MW. */
 export const FEASIBILITY_TOLERANCE_MW = 1e-6;
@@ -94,31 +95,6 @@ export const PRICE_TOLERANCE_CNY_PER_MWH = 1e-6;
 
 /** Largest |price| a certificate may propose, CNY/MWh (a larger one is malformed). */
 export const MAX_PROPOSED_PRICE = 1e6;
-
-const UNIT_ROUNDOFF = 2 ** -53;
-const SMALLEST_NORMAL = 2 ** -1022;
-
-/** Higham's γ_n = n·u / (1 − n·u): bound on the relative error of an n-term floating-point sum. */
-function gamma(n: number): number {
-  return (n * UNIT_ROUNDOFF) / (1 - n * UNIT_ROUNDOFF);
-}
-
-function vectorProblem(v: unknown, name: string, length: number): string | undefined {
-  if (v === null || typeof v !== "object" || typeof (v as ArrayLike<number>).length !== "number") {
-    return `${name} is not an array`;
-  }
-  const a = v as ArrayLike<unknown>;
-  if (a.length !== length) return `${name} has ${a.length} entries, the market has ${length}`;
-  for (let k = 0; k < length; k++) {
-    const e = a[k];
-    if (typeof e !== "number" || !Number.isFinite(e)) {
-      return `${name}[${k}] is ${
-        typeof e === "number" ? String(e) : JSON.stringify(e) ?? typeof e
-      }, not a finite number`;
-    }
-  }
-  return undefined;
-}
 
 /** Tolerances of a market check (defaults: the exported constants). */
 export interface MarketCheckOptions {
@@ -298,7 +274,8 @@ export function checkMarketCertificate(
       }…`,
     };
   }
-  const bad = vectorProblem(c.x, "x", model.xLength) ?? vectorProblem(c.y, "y", model.yLength);
+  const bad = vectorProblem(c.x, "x", model.xLength, "the market") ??
+    vectorProblem(c.y, "y", model.yLength, "the market");
   if (bad) return { verdict: "malformed", reason: bad };
   const x = c.x!, y = c.y!;
   for (let k = 0; k < model.yLength; k++) {

@@ -109,6 +109,44 @@ export function outsideMismatch(seller: OutsideSeller, price: number, demand: nu
   return Math.min(demand - seller.min, 0);
 }
 
+/** The published starting prices of a market (see the module documentation). */
+export function startPrices(model: MarketModel): IterationPrices {
+  return {
+    gas: START_GAS_SHARE * model.gasPrice,
+    electricity: START_ELECTRICITY_SHARE * model.grid.price,
+    heat: model.zones.map(() => START_HEAT_PRICE),
+  };
+}
+
+/**
+ * Update k of the published rule (see the module documentation): the prices of round k from those of
+ * round k − 1 and the answers to them (in model order; null: not counted), and the Euclidean norm of
+ * the change (gas, electricity, every zone's heat), CNY/MWh.
+ */
+export function priceUpdate(
+  model: MarketModel,
+  prices: IterationPrices,
+  answers: readonly (Purchases | null)[],
+  k: number,
+): { next: IterationPrices; change: number } {
+  let electricity = 0;
+  const heat = model.zones.map(() => 0);
+  answers.forEach((a, i) => {
+    if (!a) return;
+    electricity += a.electricity;
+    heat[model.communities[i].zone] += a.heat;
+  });
+  const step = 1 / (STEP_A + STEP_B * k);
+  const next: IterationPrices = {
+    gas: model.gasPrice,
+    electricity: prices.electricity + step * outsideMismatch(model.grid, prices.electricity, electricity),
+    heat: model.zones.map((z, j) => prices.heat[j] + step * outsideMismatch(z, prices.heat[j], heat[j])),
+  };
+  let sq = (next.gas - prices.gas) ** 2 + (next.electricity - prices.electricity) ** 2;
+  next.heat.forEach((h, j) => sq += (h - prices.heat[j]) ** 2);
+  return { next, change: Math.sqrt(sq) };
+}
+
 /**
  * Runs the published price iteration on the day's market (see the module documentation).
  *
@@ -142,30 +180,11 @@ export function priceIteration(model: MarketModel, options: IterationOptions = {
       answer(i, { gas: prices.gas, electricity: prices.electricity, heat: prices.heat[c.zone] }, round)
     );
 
-  let prices: IterationPrices = {
-    gas: START_GAS_SHARE * model.gasPrice,
-    electricity: START_ELECTRICITY_SHARE * model.grid.price,
-    heat: model.zones.map(() => START_HEAT_PRICE),
-  };
+  let prices = startPrices(model);
   let current: IterationRound = { round: 0, prices, answers: answersTo(prices, 0), change: 0 };
   const trajectory: IterationRound[] = [current];
   for (let k = 1; k <= maxRounds; k++) {
-    let electricity = 0;
-    const heat = model.zones.map(() => 0);
-    current.answers.forEach((a, i) => {
-      if (!a) return;
-      electricity += a.electricity;
-      heat[model.communities[i].zone] += a.heat;
-    });
-    const step = 1 / (STEP_A + STEP_B * k);
-    const next: IterationPrices = {
-      gas: model.gasPrice,
-      electricity: prices.electricity + step * outsideMismatch(model.grid, prices.electricity, electricity),
-      heat: model.zones.map((z, j) => prices.heat[j] + step * outsideMismatch(z, prices.heat[j], heat[j])),
-    };
-    let sq = (next.gas - prices.gas) ** 2 + (next.electricity - prices.electricity) ** 2;
-    next.heat.forEach((h, j) => sq += (h - prices.heat[j]) ** 2);
-    const change = Math.sqrt(sq);
+    const { next, change } = priceUpdate(model, prices, current.answers, k);
     prices = next;
     current = { round: k, prices, answers: answersTo(prices, k), change };
     trajectory.push(current);
