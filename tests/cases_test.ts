@@ -26,7 +26,7 @@ import { DEFAULT_SOLVER, type SolverName } from "../lp/solver.ts";
 import { caseDigest, problemKind, problemKinds, readCaseFile } from "../problems/registry.ts";
 import { DAILY_LOAD_VARIATION } from "../problems/schedule.ts";
 import { loadScenarioFile, parseScenario, type Scenario, ScenarioError } from "../scenarios/loader.ts";
-import { cli, type CliResult, tmpDir } from "./helpers.ts";
+import { cli, tmpDir } from "./helpers.ts";
 
 const SCENARIO1 = "scenarios/scenario1.yaml";
 /** Every hour's load of the user case, relative to the bundled case's. */

@@ -13,7 +13,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { EXIT_FAILURE, EXIT_USAGE, runCli } from "../cli/program.ts";
+import { EXIT_FAILURE, EXIT_USAGE } from "../cli/program.ts";
 import type { RunReport } from "../consensus/report.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { cli, type CliResult, tmpDir } from "./helpers.ts";
