@@ -774,9 +774,7 @@ function chartsHtml(report: RunReport): string {
     return `<section><h2>Dispatch</h2><p class="nothing">This report carries no dispatch series.</p></section>`;
   }
   const s = d.series;
-  if (!isDispatchSeries(s)) {
-    return `<section><h2>Result</h2><p class="nothing">This problem kind draws no dispatch charts.</p></section>`;
-  }
+  if (!isDispatchSeries(s)) return resultHtml(report);
   return `<section><h2>Dispatch of the accepted block</h2>` +
     `<p class="muted">${esc(s.caseName)}, ${esc(s.hours)} one-hour periods. Bars are stacked by source ` +
     `(hover for values); storage is shown on the network side, conversion losses included.</p>` +
@@ -785,6 +783,85 @@ function chartsHtml(report: RunReport): string {
     storageChart("chart-battery", "Battery energy over the day", "battery", s.battery, s.hours) +
     storageChart("chart-tank", "Heat-tank energy over the day", "heat tank", s.heatTank, s.hours) +
     `</div></section>`;
+}
+
+/**
+ * Units that a kind's outcome field names end with (`gasMw`, `billCny`, `electricityCnyPerMwh`), for
+ * column headings; the longest suffix wins.
+ */
+const FIELD_UNITS: readonly [suffix: string, unit: string][] = [
+  ["CnyPerMwh", "CNY/MWh"],
+  ["UsdPerKwh", "$/kWh"],
+  ["Cny", "CNY"],
+  ["Usd", "$"],
+  ["Mwh", "MWh"],
+  ["Kwh", "kWh"],
+  ["Mw", "MW"],
+  ["Kw", "kW"],
+];
+/** Decimals of a number in a result table. */
+const RESULT_DECIMALS = 2;
+/** Most rows of a result table (a larger array is cut, saying so). */
+const MAX_RESULT_ROWS = 1000;
+
+/** `electricityCnyPerMwh` → `electricity, CNY/MWh`; `id` → `id`. */
+function fieldHeading(key: string): string {
+  const unit = FIELD_UNITS.find(([suffix]) => key.endsWith(suffix) && key.length > suffix.length);
+  const name = (unit ? key.slice(0, -unit[0].length) : key).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  return unit ? `${name}, ${unit[1]}` : name;
+}
+
+/** A cell of a result table: numbers right-aligned with separators, lists joined, anything else as text. */
+function resultCell(v: unknown): string {
+  if (typeof v === "number") {
+    return `<td class="num">${esc(num(v, Number.isInteger(v) ? 0 : RESULT_DECIMALS))}</td>`;
+  }
+  if (Array.isArray(v)) {
+    return `<td>${v.map((e) => typeof e === "number" ? num(e, RESULT_DECIMALS) : esc(e)).join(", ")}</td>`;
+  }
+  return `<td>${esc(typeof v === "object" && v !== null ? JSON.stringify(v) : v)}</td>`;
+}
+
+/** An array of flat records as a table, a record as a two-column table, else nothing. */
+function resultTable(key: string, value: unknown): string {
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (Array.isArray(value) && value.length > 0 && value.every(isRecord)) {
+    const columns = [...new Set(value.flatMap((r) => Object.keys(r)))];
+    const rows = value.slice(0, MAX_RESULT_ROWS);
+    return `<h3>${esc(fieldHeading(key))}</h3><table class="result"><thead><tr>${
+      columns.map((c) => `<th>${esc(fieldHeading(c))}</th>`).join("")
+    }</tr></thead><tbody>${
+      rows.map((r) => `<tr>${columns.map((c) => resultCell(r[c])).join("")}</tr>`).join("")
+    }</tbody></table>` +
+      (value.length > rows.length
+        ? `<p class="muted">${value.length - rows.length} more rows not shown.</p>`
+        : "");
+  }
+  if (isRecord(value)) {
+    return `<h3>${esc(fieldHeading(key))}</h3><table class="result"><tbody>${
+      Object.entries(value).map(([k, v]) => `<tr><th>${esc(fieldHeading(k))}</th>${resultCell(v)}</tr>`).join(
+        "",
+      )
+    }</tbody></table>`;
+  }
+  return "";
+}
+
+/**
+ * The accepted solution of a kind without dispatch charts (a market, SimpleSum): the kind's outcome
+ * lines, then each of its outcome fields as a table (a market's prices, and its communities'
+ * purchases and bills).
+ */
+function resultHtml(report: RunReport): string {
+  const lines = report.dispatch?.outcomeLines ?? [];
+  const { round: _r, leader: _l, costUsd: _c, ...fields } = report.outcome ?? {};
+  const tables = Object.entries(fields).map(([k, v]) => resultTable(k, v)).join("");
+  if (lines.length === 0 && tables === "") {
+    return `<section><h2>Result</h2><p class="nothing">This problem kind reports no result beyond its cost.</p></section>`;
+  }
+  return `<section><h2>Result of the accepted block</h2>` +
+    lines.map((l) => `<p>${esc(l)}</p>`).join("") + tables + `</section>`;
 }
 
 /** The page's only script: counts drawn charts and records script errors, for tests. */
@@ -852,6 +929,7 @@ th .sub { display: block; font-weight: normal; color: var(--muted); font-size: 1
 tbody th, tfoot th { background: #f8fafc; }
 td.leader { background: #fbfcfe; box-shadow: inset 3px 0 0 #9fb3c8; }
 table.flow td { min-width: 200px; }
+table.result td.num { text-align: right; font-variant-numeric: tabular-nums; }
 ul.msgs { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px; }
 .msg { font: 13px/1.3 "Liberation Mono", "DejaVu Sans Mono", monospace; padding: 2px 6px; border-radius: 4px;
   border: 1px solid; cursor: help; }

@@ -10,6 +10,7 @@ import { runScenarioFile } from "../cli/run.ts";
 import { readRunReportFile } from "../cli/run.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
 import { renderTrace } from "../scenarios/render.ts";
+import { renderReportHtml } from "../cli/report.ts";
 import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { encodeRecord, makeBlock } from "../consensus/ledger.ts";
 import type { RunReport } from "../consensus/report.ts";
@@ -200,4 +201,25 @@ Deno.test("Workers: market12 commits the exact clearing; every block settles eac
     /the block records no settlement; its problem settles each community/,
   );
   await Deno.remove(dataDir, { recursive: true });
+});
+
+Deno.test("the HTML report of a market run shows the prices per zone and each community's purchases and bill", async () => {
+  const { scenario, reports: [report] } = await runScenarioFile("scenarios/market12.yaml", {
+    simulate: true,
+  });
+  const html = renderReportHtml(report, { scenario });
+  const outcome = report.outcome as unknown as MarketOutcome;
+  // The communities' table: a heading with units, then one row per community with its bill.
+  const table = html.match(/<h3>communities<\/h3><table class="result">(.*?)<\/table>/s)?.[1] ?? "";
+  assert.ok(table.includes("<th>bill, CNY</th>") && table.includes("<th>electricity, MW</th>"), table);
+  const rows = [...table.matchAll(/<tr><td class="num">(\d+)<\/td>(.*?)<\/tr>/g)];
+  assert.deepEqual(rows.map((r) => Number(r[1])), outcome.communities.map((c) => c.id));
+  for (const [k, row] of rows.entries()) {
+    const bill = outcome.communities[k].billCny;
+    const shown = [...row[2].matchAll(/<td class="num">([^<]*)<\/td>/g)].at(-1)?.[1] ?? "";
+    assert.equal(Number(shown.replaceAll(",", "").replace("−", "-")), Math.round(bill * 100) / 100, row[0]);
+  }
+  // The prices: electricity and one heat price per zone, in zone order.
+  const heat = outcome.prices.heatCnyPerMwh.map((p) => p.toFixed(2)).join(", ");
+  assert.ok(html.includes(`<th>heat, CNY/MWh</th><td>${heat}</td>`), heat);
 });
