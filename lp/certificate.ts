@@ -204,13 +204,7 @@ export function makeCertificate(
   y: ArrayLike<number>,
   variant?: string,
 ): Certificate {
-  return {
-    format: CERTIFICATE_FORMAT,
-    lpId: lpFingerprint(lp),
-    ...(variant ? { variant } : {}),
-    x: Array.from(x),
-    y: Array.from(y),
-  };
+  return certificateFor(lpFingerprint(lp), x, y, variant);
 }
 
 /**
@@ -221,6 +215,87 @@ function minTerm(vlo: number, vhi: number, lo: number, hi: number): number {
   const a = vlo === 0 ? 0 : Math.min(vlo * lo, vlo * hi);
   const b = vhi === 0 ? 0 : Math.min(vhi * lo, vhi * hi);
   return a < b ? a : b; // -Infinity when an infinite bound faces a dual of the wrong sign
+}
+
+/**
+ * What a certificate must be for a problem, before any check of its numbers: an object of
+ * {@link CERTIFICATE_FORMAT} for the problem `id` (a fingerprint), with `xLength` and `yLength` finite
+ * numbers. `what` names the problem in messages ("LP", "market").
+ */
+export interface CertificateShape {
+  /** The problem's fingerprint, `sha256:<hex>` (a certificate's `lpId` must equal it). */
+  id: string;
+  /** The problem in messages: `LP`, `market`. */
+  what: string;
+  /** Entries of x. */
+  xLength: number;
+  /** Entries of y. */
+  yLength: number;
+}
+
+/**
+ * The vectors of a certificate that has {@link CertificateShape}'s form, or the `malformed` verdict that
+ * says what is wrong (every checker starts here).
+ *
+ * @example
+ * ```ts
+ * import { openCertificate } from "./certificate.ts";
+ * const v = openCertificate({ format: "nope" }, { id: "sha256:0", what: "LP", xLength: 1, yLength: 1 });
+ * console.log("verdict" in v && v.verdict); // malformed
+ * ```
+ */
+export function openCertificate(
+  cert: unknown,
+  shape: CertificateShape,
+): { x: ArrayLike<number>; y: ArrayLike<number> } | Extract<Verdict, { verdict: "malformed" }> {
+  if (cert === null || typeof cert !== "object") {
+    return { verdict: "malformed", reason: "certificate is not an object" };
+  }
+  const c = cert as Partial<Certificate>;
+  if (c.format !== CERTIFICATE_FORMAT) {
+    return {
+      verdict: "malformed",
+      reason: `format is ${JSON.stringify(c.format)}, expected "${CERTIFICATE_FORMAT}"`,
+    };
+  }
+  if (c.lpId !== shape.id) {
+    return {
+      verdict: "malformed",
+      // Another fingerprint: a certificate of another case, or of another day of this one.
+      reason: `wrong ${shape.what === "LP" ? "case" : shape.what}: certificate is for ${shape.what} ${
+        String(c.lpId).slice(0, 20)
+      }…, this ${shape.what} is ${shape.id.slice(0, 20)}…`,
+    };
+  }
+  const of = `the ${shape.what}`;
+  const bad = vectorProblem(c.x, "x", shape.xLength, of) ?? vectorProblem(c.y, "y", shape.yLength, of);
+  if (bad) return { verdict: "malformed", reason: bad };
+  return { x: c.x!, y: c.y! };
+}
+
+/**
+ * A certificate for the problem whose fingerprint is `id`: x and y copied into plain arrays with every
+ * -0 written as 0 (it would only bloat ledgers).
+ *
+ * @example
+ * ```ts
+ * import { certificateFor } from "./certificate.ts";
+ * console.log(certificateFor("sha256:0", [-0, 1], [2]).x); // [ 0, 1 ]
+ * ```
+ */
+export function certificateFor(
+  id: string,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  variant?: string,
+): Certificate {
+  return {
+    format: CERTIFICATE_FORMAT,
+    lpId: id,
+    ...(variant ? { variant } : {}),
+    x: Array.from(x, (v) => v + 0),
+    y: Array.from(y, (v) => v + 0),
+  };
 }
 
 /**
@@ -243,28 +318,9 @@ export function checkCertificate(lp: SparseLp, cert: unknown, options: CheckOpti
   const feasTol = options.feasibilityTolerance ?? FEASIBILITY_TOLERANCE;
   const n = lp.colNames.length, m = lp.rowNames.length;
 
-  if (cert === null || typeof cert !== "object") {
-    return { verdict: "malformed", reason: "certificate is not an object" };
-  }
-  const c = cert as Partial<Certificate>;
-  if (c.format !== CERTIFICATE_FORMAT) {
-    return {
-      verdict: "malformed",
-      reason: `format is ${JSON.stringify(c.format)}, expected "${CERTIFICATE_FORMAT}"`,
-    };
-  }
-  const id = lpFingerprint(lp);
-  if (c.lpId !== id) {
-    return {
-      verdict: "malformed",
-      reason: `wrong case: certificate is for LP ${String(c.lpId).slice(0, 20)}…, this LP is ${
-        id.slice(0, 20)
-      }…`,
-    };
-  }
-  const bad = vectorProblem(c.x, "x", n, "the LP") ?? vectorProblem(c.y, "y", m, "the LP");
-  if (bad) return { verdict: "malformed", reason: bad };
-  const x = c.x!, y = c.y!;
+  const opened = openCertificate(cert, { id: lpFingerprint(lp), what: "LP", xLength: n, yLength: m });
+  if ("verdict" in opened) return opened;
+  const { x, y } = opened;
 
   const { rowStart, colIndex, values } = lp;
   // z = c - A'y and |c| + |A|'|y| (the scale of z's rounding error), by scatter over the rows.

@@ -58,13 +58,7 @@
  *
  * @module
  */
-import {
-  type Certificate,
-  CERTIFICATE_FORMAT,
-  type CheckFigures,
-  type Verdict,
-  type Violation,
-} from "../../lp/certificate.ts";
+import { type CheckFigures, openCertificate, type Verdict, type Violation } from "../../lp/certificate.ts";
 import type { MarketModel } from "./model.ts";
 import {
   bestResponse,
@@ -73,7 +67,7 @@ import {
   plantCost,
   ResponseError,
 } from "./response.ts";
-import { gamma, SMALLEST_NORMAL, vectorProblem } from "../../lp/rounding.ts";
+import { gamma, SMALLEST_NORMAL } from "../../lp/rounding.ts";
 
 /** Largest violation of a row of the allocation (curve, balance, market), MW. */
 export const FEASIBILITY_TOLERANCE_MW = 1e-6;
@@ -256,28 +250,14 @@ export function checkMarketCertificate(
   const feasTol = options.feasibilityToleranceMw ?? FEASIBILITY_TOLERANCE_MW;
   const gapTol = options.gapToleranceCny ?? GAP_TOLERANCE_CNY;
   const clearTol = options.clearingToleranceMw ?? CLEARING_TOLERANCE_MW;
-  if (cert === null || typeof cert !== "object") {
-    return { verdict: "malformed", reason: "certificate is not an object" };
-  }
-  const c = cert as Partial<Certificate>;
-  if (c.format !== CERTIFICATE_FORMAT) {
-    return {
-      verdict: "malformed",
-      reason: `format is ${JSON.stringify(c.format)}, expected "${CERTIFICATE_FORMAT}"`,
-    };
-  }
-  if (c.lpId !== model.id) {
-    return {
-      verdict: "malformed",
-      reason: `wrong market: certificate is for ${String(c.lpId).slice(0, 20)}…, this day's market is ${
-        model.id.slice(0, 20)
-      }…`,
-    };
-  }
-  const bad = vectorProblem(c.x, "x", model.xLength, "the market") ??
-    vectorProblem(c.y, "y", model.yLength, "the market");
-  if (bad) return { verdict: "malformed", reason: bad };
-  const x = c.x!, y = c.y!;
+  const opened = openCertificate(cert, {
+    id: model.id,
+    what: "market",
+    xLength: model.xLength,
+    yLength: model.yLength,
+  });
+  if ("verdict" in opened) return opened;
+  const { x, y } = opened;
   for (let k = 0; k < model.yLength; k++) {
     if (Math.abs(y[k]) > MAX_PROPOSED_PRICE) {
       return {

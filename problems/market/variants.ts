@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { type Certificate, CERTIFICATE_FORMAT, describeVerdict } from "../../lp/certificate.ts";
+import { type Certificate, certificateFor, describeVerdict } from "../../lp/certificate.ts";
 import { MARKET_COST_UNIT } from "./unit.ts";
 import { PROPOSAL_VARIANTS, type ProposalVariant } from "../../consensus/types.ts";
 import { type Clearing, clearMarket, type PriceBias } from "./equilibrium.ts";
@@ -114,13 +114,7 @@ export function makeMarketCertificate(
   y: ArrayLike<number>,
   variant?: string,
 ): Certificate {
-  return {
-    format: CERTIFICATE_FORMAT,
-    lpId: model.id,
-    ...(variant ? { variant } : {}),
-    x: Array.from(x, (v) => v + 0),
-    y: Array.from(y, (v) => v + 0),
-  };
+  return certificateFor(model.id, x, y, variant);
 }
 
 /**
