@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { EXIT_FAILURE, EXIT_USAGE } from "../cli/program.ts";
 import { loadCaseFile, loadUomCase, scaleCase, UOM_CASE_URL } from "../mod.ts";
 import { FLOAT_FIELD, table } from "./csv_fixture.ts";
-import { cli, type CliResult, tmpDir } from "./helpers.ts";
+import { cli, type CliResult, withTmpDir } from "./helpers.ts";
 
 /** Asserts a runtime failure before any output: exit 1, one line `poso: …` containing `what`. */
 function assertFailure(r: CliResult, what: string): void {
@@ -20,14 +20,8 @@ function assertFailure(r: CliResult, what: string): void {
   assert.ok(r.err.startsWith("poso: ") && r.err.includes(what), r.err);
 }
 
-async function withTmpDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await tmpDir("poso-case-cli");
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+/** Runs `fn` with a fresh directory under out/test-tmp, removed afterwards. */
+const withCaseDir = (fn: (dir: string) => Promise<void>) => withTmpDir("poso-case-cli", fn);
 
 const bundled = () => JSON.parse(Deno.readTextFileSync(UOM_CASE_URL));
 
@@ -42,7 +36,7 @@ Deno.test("case, case check and case scale have help with examples; --csv is in 
 });
 
 Deno.test("poso case check: a valid case is summarised; a bad one fails naming the file and the field", async () => {
-  await withTmpDir(async (dir) => {
+  await withCaseDir(async (dir) => {
     const ok = await cli(["case", "check", UOM_CASE_URL.pathname]);
     assert.equal(ok.status, 0, ok.err);
     assert.match(ok.out, /: valid\n"University of Manchester.*"\n24 h, 8 hubs, 15 buses, 14 branches/);
@@ -65,7 +59,7 @@ Deno.test("poso case check: a valid case is summarised; a bad one fails naming t
 });
 
 Deno.test("poso case scale writes a valid scaled case; impossible scalings are refused", async () => {
-  await withTmpDir(async (dir) => {
+  await withCaseDir(async (dir) => {
     const out = `${dir}/nested/x2.json`;
     const r = await cli(["case", "scale", "--copies", "2", "--days", "2", "-o", out]);
     assert.equal(r.status, 0, r.err);
@@ -93,7 +87,7 @@ Deno.test("poso case scale writes a valid scaled case; impossible scalings are r
 });
 
 Deno.test("poso solve --csv makes the directory and writes the hourly dispatch", async () => {
-  await withTmpDir(async (dir) => {
+  await withCaseDir(async (dir) => {
     const csv = `${dir}/a/b`;
     const r = await cli(["solve", "--csv", csv]);
     assert.equal(r.status, 0, r.err);
@@ -108,7 +102,7 @@ Deno.test("poso solve --csv makes the directory and writes the hourly dispatch",
 });
 
 Deno.test("a bad --csv directory fails before the run or solve starts", async () => {
-  await withTmpDir(async (dir) => {
+  await withCaseDir(async (dir) => {
     const file = `${dir}/plain-file`;
     await Deno.writeTextFile(file, "");
     for (const args of [["run", "scenarios/scenario1.yaml", "--simulate"], ["solve"]]) {
@@ -125,7 +119,7 @@ Deno.test("a bad --csv directory fails before the run or solve starts", async ()
 });
 
 Deno.test("poso run --simulate --csv writes the day's dispatch and days.csv", async () => {
-  await withTmpDir(async (dir) => {
+  await withCaseDir(async (dir) => {
     const r = await cli(["run", "scenarios/scenario1.yaml", "--simulate", "--csv", dir]);
     assert.equal(r.status, 0, r.err);
     const days = table(await Deno.readTextFile(`${dir}/days.csv`));
@@ -139,7 +133,7 @@ Deno.test("poso run --simulate --csv writes the day's dispatch and days.csv", as
 });
 
 Deno.test("poso run --days 2 --csv on Workers: a day per record, every hour of both days", async () => {
-  await withTmpDir(async (dir) => {
+  await withCaseDir(async (dir) => {
     const r = await cli([
       "run",
       "scenarios/scenario2.yaml",
@@ -173,7 +167,7 @@ Deno.test("poso run --days 2 --csv on Workers: a day per record, every hour of b
 const SUM_CASE = "problems/simple-sum/data/simple-sum.json";
 
 Deno.test("poso solve takes the kind from --problem or from the case, with either solver", async () => {
-  await withTmpDir(async (dir) => {
+  await withCaseDir(async (dir) => {
     for (const args of [["--problem", "simple-sum"], ["--case", SUM_CASE]]) {
       for (const solver of ["glpk", "highs"]) {
         const r = await cli(["solve", ...args, "--solver", solver, "--json"]);
@@ -242,7 +236,7 @@ Deno.test("poso solve: the dispatch by default with HiGHS, in dollars per day, i
 });
 
 Deno.test("a case no kind accepts is refused with each kind's objection; --problem names one", async () => {
-  await withTmpDir(async (dir) => {
+  await withCaseDir(async (dir) => {
     const file = `${dir}/typo.json`;
     await Deno.writeTextFile(file, JSON.stringify({ name: "n", valeus: { A: 1 } }));
     const r = await cli(["solve", "--case", file]);
@@ -267,7 +261,7 @@ Deno.test("a case no kind accepts is refused with each kind's objection; --probl
 });
 
 Deno.test("--csv of SimpleSum: values.csv of a solve; values.csv and days.csv of a run, named in its unit", async () => {
-  await withTmpDir(async (dir) => {
+  await withCaseDir(async (dir) => {
     const solve = await cli(["solve", "--problem", "simple-sum", "--csv", `${dir}/solve`]);
     assert.equal(solve.status, 0, solve.err);
     assert.match(solve.out, new RegExp(`CSV written to ${dir}/solve/values.csv`));

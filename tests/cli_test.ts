@@ -16,23 +16,13 @@ import assert from "node:assert/strict";
 import { EXIT_FAILURE, EXIT_USAGE } from "../cli/program.ts";
 import type { RunReport } from "../consensus/report.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { cli, type CliResult, tmpDir } from "./helpers.ts";
+import { cli, type CliResult, withTmpDir } from "./helpers.ts";
 
 const SCENARIO = "scenarios/scenario1.yaml";
 /** Participants of scenarios/scenario1.yaml. */
 const SCENARIO1_NAMES = ["A", "B", "C", "D", "E", "F", "G"];
 /** Charts of a report with a dispatch: electricity, heat, battery, heat tank. */
 const EXPECTED_CHARTS = 4;
-
-/** Runs `fn` with a fresh directory under out/test-tmp, removed afterwards. */
-async function withTmpDir(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await tmpDir(prefix);
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** Asserts a usage error: exit 2, nothing on stdout, one error line naming `what`, then the usage line. */
 function assertUsageError(r: CliResult, what: RegExp, usage: string): void {

@@ -126,3 +126,13 @@ export async function cli(args: string[], terminal = false): Promise<CliResult> 
   );
   return result;
 }
+
+/** Runs `fn` with a fresh directory under out/test-tmp, removed afterwards. */
+export async function withTmpDir(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await tmpDir(prefix);
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

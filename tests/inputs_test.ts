@@ -21,7 +21,7 @@ import { readRunReportFile, ReportFileError } from "../cli/run.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { CaseError, loadCaseFile } from "../problems/ies-dispatch/case.ts";
 import { loadScenarioFile, parseScenario, type Scenario, ScenarioError } from "../scenarios/loader.ts";
-import { cli, type CliResult, tmpDir } from "./helpers.ts";
+import { cli, type CliResult, withTmpDir } from "./helpers.ts";
 import { baseLines as fixtureLines, withLineOf } from "./scenario_fixture.ts";
 
 const FILE = "inputs.yaml";
@@ -74,15 +74,6 @@ function assertFailure(r: CliResult, what: RegExp): void {
 function assertUsage(r: CliResult, what: RegExp): void {
   assert.equal(r.status, EXIT_USAGE, r.err);
   assert.match(r.err.split("\n")[0], what);
-}
-
-async function withTmpDir(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await tmpDir(prefix);
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 // ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import { lockDataDir } from "../actors/data_lock.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
 import type { RunReport } from "../consensus/report.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { cli, type CliResult, tmpDir } from "./helpers.ts";
+import { cli, type CliResult, withTmpDir } from "./helpers.ts";
 
 const SCENARIO1 = "scenarios/scenario1.yaml";
 const MAIN = resolve("main.ts");
@@ -42,15 +42,6 @@ nodes:
   3: { name: C, is_delegate: true, is_normal: true }
   4: { name: D, is_delegate: true, is_normal: true }
 `;
-
-async function withTmpDir(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await tmpDir(prefix);
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** True when `path` exists. */
 async function exists(path: string): Promise<boolean> {
