@@ -25,16 +25,8 @@ import {
   readCostUnit,
 } from "../problems/types.ts";
 
-/** A market's unit as the next problem kind will have it: yuan per hour, claims within one yuan. */
-const CNY: CostUnit = {
-  symbol: "¥",
-  currency: "CNY",
-  quantity: "cost",
-  solution: "market clearing",
-  per: "hour",
-  decimals: 2,
-  claimTolerance: 1,
-};
+/** The market's unit (yuan per hour), with a one-yuan claim tolerance so that a claim can fall between kinds. */
+const CNY: CostUnit = { ...problemKind("energy-market").cost, claimTolerance: 1 };
 
 Deno.test("every kind's cost unit is valid, reaches its day's verifier, and names a usable CSV file", async () => {
   for (const name of problemKinds()) {
@@ -105,7 +97,7 @@ Deno.test("a claim is judged by the unit's own tolerance and worded in the unit"
       verifier(unit),
       { height: 1, round: 1, leader: 8, certificate, claimedCostUsd: claimed } as Proposal,
     );
-  // Off by 0.5: within the market's one yuan, beyond the dispatch's cent.
+  // Off by 0.5: within this unit's one yuan, beyond the dispatch's cent.
   assert.equal(claim(CNY, 100.5), undefined);
   assert.equal(
     claim(problemKind("ies-dispatch").cost, 100.5),

@@ -17,8 +17,10 @@ import {
   type Variant,
   type VariantSolution,
 } from "../mod.ts";
-import type { FromWorker } from "../actors/protocol.ts";
-import { WORKER_MODULE } from "../actors/supervisor.ts";
+import type { FromWorker, WorkerInit } from "../actors/protocol.ts";
+import { type KeySource, publicKeysOf } from "../actors/keys.ts";
+import type { Scenario } from "../scenarios/loader.ts";
+import { genesisOf, WORKER_MODULE } from "../actors/supervisor.ts";
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { type CliIo, runCli } from "../cli/program.ts";
@@ -135,4 +137,21 @@ export async function withTmpDir(prefix: string, fn: (dir: string) => Promise<vo
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/**
+ * What every Worker's `init` message of a test shares: the keys (seeded from 1 unless `keys` says
+ * otherwise), every participant's public key, the chain's genesis and the bundled dispatch case.
+ */
+export async function workerInitBase(
+  scenario: Scenario,
+  keys: KeySource = { kind: "seed", seed: 1 },
+): Promise<Pick<WorkerInit, "keys" | "publicKeys" | "genesis" | "problem">> {
+  const publicKeys = await publicKeysOf(keys, scenario.participants);
+  return {
+    keys,
+    publicKeys,
+    genesis: await genesisOf(scenario, publicKeys),
+    problem: { kind: "ies-dispatch", case: await loadUomCase() },
+  };
 }

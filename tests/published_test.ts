@@ -29,11 +29,8 @@ import { simConfigFor, simulate } from "../actors/simulator.ts";
 import { loadScenarioFile, parseScenario } from "../scenarios/loader.ts";
 import { consensusFixture, proposalMsg, proposalOf, SCENARIO_I } from "./consensus_fixture.ts";
 import type { ProposalBook } from "../actors/simulator.ts";
-import { workerHarness } from "./helpers.ts";
+import { workerHarness, workerInitBase } from "./helpers.ts";
 import { runArb } from "./property_configs.ts";
-import { genesisOf } from "../actors/supervisor.ts";
-import { publicKeysOf } from "../actors/keys.ts";
-import { loadUomCase } from "../problems/ies-dispatch/case.ts";
 import { dayLoadFactor } from "../problems/schedule.ts";
 import type { ToWorker } from "../actors/protocol.ts";
 import { DISPATCH_COST } from "../mod.ts";
@@ -462,17 +459,12 @@ Deno.test("Workers: a delegate's Worker runs the protocol its init names", async
   const { worker, replies, until, error } = workerHarness();
   try {
     const scenario = parseScenario(await scenario1As("published"), "scenarios/scenario1.yaml");
-    const keys = { kind: "seed" as const, seed: 1 };
-    const publicKeys = await publicKeysOf(keys, scenario.participants);
     worker.postMessage(
       {
         type: "init",
         id: 10,
         names: { 8: "C", 9: "D", 10: "E" },
-        keys,
-        publicKeys,
-        genesis: await genesisOf(scenario, publicKeys),
-        problem: { kind: "ies-dispatch", case: await loadUomCase() },
+        ...await workerInitBase(scenario),
         day: { height: 1, loadFactor: dayLoadFactor(1, 1), blacklistAtStart: [] },
         delegate: {
           delegates: [8, 9, 10],

@@ -6,14 +6,13 @@
  * the trace with its solve time.
  */
 import assert from "node:assert/strict";
-import { genesisOf, runScenario, WORKER_MODULE } from "../actors/supervisor.ts";
-import { publicKeysOf } from "../actors/keys.ts";
+import { runScenario, WORKER_MODULE } from "../actors/supervisor.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "../actors/protocol.ts";
 import type { DelegateEffect } from "../consensus/types.ts";
 import type { SolverName } from "../lp/solver.ts";
 import { type Problem, problemData, problemKind } from "../mod.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
-import { tmpDir } from "./helpers.ts";
+import { tmpDir, workerInitBase } from "./helpers.ts";
 import { consensusFixture } from "./consensus_fixture.ts";
 import { lpFingerprint } from "../lp/certificate.ts";
 
@@ -61,15 +60,11 @@ function startWorker(init: WorkerInit) {
 /** A lone delegate (D, id 9) that leads every round, and normal node, of day 1. */
 async function loneDelegate(problem: WorkerInit["problem"], solver?: string): Promise<WorkerInit> {
   const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
-  const keys = { kind: "seed" as const, seed: 1 };
-  const publicKeys = await publicKeysOf(keys, scenario.participants);
   return {
     type: "init",
     id: LEADER,
     names: { [LEADER]: "D" },
-    keys,
-    publicKeys,
-    genesis: await genesisOf(scenario, publicKeys),
+    ...await workerInitBase(scenario),
     problem,
     ...(solver === undefined ? {} : { solver: solver as SolverName }),
     day: { height: 1, loadFactor: 1, blacklistAtStart: [] },

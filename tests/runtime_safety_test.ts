@@ -6,20 +6,18 @@
  * 3 s rounds (LOADED_MACHINE_ROUND_TIMEOUT_MS).
  */
 import assert from "node:assert/strict";
-import { loadUomCase } from "../problems/ies-dispatch/case.ts";
 import { lockDataDir } from "../actors/data_lock.ts";
 import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { runDays, RunError } from "../actors/supervisor.ts";
-import { publicKeysOf } from "../actors/keys.ts";
 import type { ToWorker } from "../actors/protocol.ts";
-import { genesisOf, keySourceOf } from "../actors/supervisor.ts";
+import { keySourceOf } from "../actors/supervisor.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
 import { blockProposal, type BlockRecord, encodeRecord, makeBlock } from "../consensus/ledger.ts";
 import { proposalDigest } from "../consensus/signing.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { dayLoadFactor } from "../problems/schedule.ts";
 import { loadScenarioFile, type Scenario } from "../scenarios/loader.ts";
-import { tmpDir, workerHarness } from "./helpers.ts";
+import { tmpDir, workerHarness, workerInitBase } from "./helpers.ts";
 
 /** A run that hangs fails the test after this long instead of blocking the suite (ms). */
 const HANG_LIMIT_MS = 90_000;
@@ -197,8 +195,6 @@ Deno.test("Workers: a participant refuses a catch-up block that does not verify 
   const scenario: Scenario = await scenario1();
   const [block1] = await blocksOf(dir, "C");
   await keepLines(ledgerFileName(dir, "A"), 1);
-  const keys = keySourceOf(scenario, dir);
-  const publicKeys = await publicKeysOf(keys, scenario.participants);
   const { worker, replies, until } = workerHarness();
   try {
     worker.postMessage(
@@ -206,10 +202,7 @@ Deno.test("Workers: a participant refuses a catch-up block that does not verify 
         type: "init",
         id: 6,
         names: Object.fromEntries(scenario.participants.map((p) => [p.id, p.name])),
-        keys,
-        publicKeys,
-        genesis: await genesisOf(scenario, publicKeys),
-        problem: { kind: "ies-dispatch", case: await loadUomCase() },
+        ...await workerInitBase(scenario, keySourceOf(scenario, dir)),
         ledgerFile: ledgerFileName(dir, "A"),
         day: { height: 2, loadFactor: dayLoadFactor(1, 2), blacklistAtStart: [8] },
         normal: { delegates: [8, 9, 10, 11, 12], verifyCertificates: false },

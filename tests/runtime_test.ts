@@ -4,13 +4,11 @@
  * enough for a run's first, cold solves on a busy 2-core machine.
  */
 import assert from "node:assert/strict";
-import { loadUomCase } from "../problems/ies-dispatch/case.ts";
-import { genesisOf, runDays, runScenario } from "../actors/supervisor.ts";
-import { publicKeysOf } from "../actors/keys.ts";
+import { runDays, runScenario } from "../actors/supervisor.ts";
 import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
 import { dayLoadFactor } from "../problems/schedule.ts";
-import { tmpDir, workerHarness } from "./helpers.ts";
+import { tmpDir, workerHarness, workerInitBase } from "./helpers.ts";
 import type { ToWorker } from "../actors/protocol.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
@@ -34,17 +32,12 @@ Deno.test("Workers: junk in the mailbox never crashes an actor", async () => {
   const { worker, replies, until, error } = workerHarness();
   try {
     const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
-    const keys = { kind: "seed" as const, seed: 1 };
-    const publicKeys = await publicKeysOf(keys, scenario.participants);
     worker.postMessage(
       {
         type: "init",
         id: 9,
         names: { 8: "C", 9: "D", 10: "E" },
-        keys,
-        publicKeys,
-        genesis: await genesisOf(scenario, publicKeys),
-        problem: { kind: "ies-dispatch", case: await loadUomCase() },
+        ...await workerInitBase(scenario),
         day: { height: 1, loadFactor: dayLoadFactor(1, 1), blacklistAtStart: [] },
         delegate: {
           delegates: [8, 9, 10],
