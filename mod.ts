@@ -101,6 +101,7 @@ export * from "./scenarios/render.ts";
 export * from "./actors/simulator.ts";
 // The Worker runtime's supervisor: keys, genesis, Workers, days and restarts.
 export {
+  consensusLeader,
   DEFAULT_DATA_DIR,
   defaultDataDir,
   genesisOf,

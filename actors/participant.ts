@@ -454,8 +454,10 @@ export function createParticipant(emit: (msg: FromWorker) => void): Participant 
     const written: BlockWritten[] = [];
     if (!ledger) return { refused: { height: 0, reason: "this participant keeps no ledger" } };
     if (!Array.isArray(blocks)) return { refused: { height: 0, reason: "catch-up blocks are not a list" } };
+    // `recheck`: a block's unsigned figures (its true cost) are recomputed too, not taken from the peer.
     a.checker ??= makeChainChecker(a.init.genesis, {
       problem: { kind: runKind(a.init).kind, case: runCase(a.init) },
+      recheck: true,
     });
     for (const fields of blocks) {
       const tip = ledger.tip;

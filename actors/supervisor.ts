@@ -17,7 +17,13 @@
  * @module
  */
 import { blacklistAfter, defaultFaults, leaderOf } from "../consensus/delegate.ts";
-import { type BlockFields, type BlockRecord, type GenesisRecord, makeGenesis } from "../consensus/ledger.ts";
+import {
+  type BlockFields,
+  type BlockRecord,
+  type GenesisRecord,
+  type GenesisSchedule,
+  makeGenesis,
+} from "../consensus/ledger.ts";
 import { Recorder } from "../consensus/recorder.ts";
 import type { RunReport, RunTimings } from "../consensus/report.ts";
 import type {
@@ -200,8 +206,18 @@ interface Slot {
   preparedHeight?: number;
 }
 
-/** Leader most delegates follow: the first that no majority has blacklisted. */
-function consensusLeader(
+/**
+ * The leader most delegates follow: the first (after `startAfter`) that no majority of delegates
+ * has blacklisted. The trace names it for each round.
+ *
+ * @example
+ * ```ts
+ * import { consensusLeader } from "../mod.ts";
+ * const blacklists = new Map([[9, new Set([8])], [10, new Set([8])], [11, new Set<number>()]]);
+ * console.log(consensusLeader([8, 9, 10, 11], blacklists)); // 9
+ * ```
+ */
+export function consensusLeader(
   delegates: NodeId[],
   blacklists: Map<NodeId, Set<NodeId>>,
   startAfter?: NodeId,
@@ -247,6 +263,7 @@ export async function genesisOf(
   scenario: Scenario,
   publicKeys: Record<NodeId, string>,
   problem?: RunProblem,
+  schedule?: GenesisSchedule,
 ): Promise<GenesisRecord> {
   const { kind, case: theCase, digest } = problem ?? await runProblemOf(scenario);
   return makeGenesis({
@@ -265,6 +282,7 @@ export async function genesisOf(
       normal: p.normal,
       publicKey: publicKeys[p.id],
     })),
+    ...(schedule ? { schedule } : {}),
   });
 }
 

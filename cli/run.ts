@@ -492,7 +492,7 @@ function readRunReport(f: Field): RunReport {
   const dispatch = f.at("dispatch").optional(readSummary);
   return {
     scenario: f.at("scenario").text(),
-    runtime: f.at("runtime").oneOf(["workers", "simulator"]),
+    runtime: f.at("runtime").oneOf(["workers", "simulator", "processes"]),
     seed: f.at("seed").int(0, MAX_SEED),
     rounds: f.at("rounds").list(readRound, MAX_PARTICIPANTS),
     normal: {

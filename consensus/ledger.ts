@@ -155,8 +155,35 @@ export interface GenesisRecord {
   rotateLeader: boolean;
   /** Every participant, sorted by id. */
   participants: GenesisParticipant[];
+  /**
+   * The chain's clock, for participants that run as processes of their own (net/schedule.ts): when
+   * day 1 starts, how far apart days are, how long rounds and relay phases last. Absent for a chain
+   * that one supervisor drives (it keeps the clock itself).
+   */
+  schedule?: GenesisSchedule;
   /** `sha256:<hex>` of the canonical record without `hash`. */
   hash: string;
+}
+
+/**
+ * The schedule every participant of a networked chain keeps by its own clock: day `h` starts at
+ * `startMs + (h - 1) * blockMs`; its round `r` starts `(r - 1) * (roundMs + phases * phaseMs)` later;
+ * a round's relay phase `k` (2 .. phases + 1, strict protocol) starts `roundMs + (k - 2) * phaseMs`
+ * after the round, and the round ends once its phases are over.
+ */
+export interface GenesisSchedule {
+  /** When day 1's first round starts: Unix time, ms (UTC). */
+  startMs: number;
+  /** Time from one day's start to the next's, ms. */
+  blockMs: number;
+  /** A round's timeout (its first phase), ms. */
+  roundMs: number;
+  /** Relay phases after the timeout (the strict protocol's f; 0 otherwise). */
+  phases: number;
+  /** Length of each relay phase, ms. */
+  phaseMs: number;
+  /** Rounds a day may take. */
+  maxRounds: number;
 }
 
 /** Proof that a leader signed two different proposals for one round of one block. */
@@ -270,6 +297,11 @@ const GENESIS_KEYS = [
   "participants",
 ] as const;
 const PARTICIPANT_KEYS = ["id", "name", "delegate", "normal", "publicKey"] as const;
+const SCHEDULE_KEYS = ["startMs", "blockMs", "roundMs", "phases", "phaseMs", "maxRounds"] as const;
+/** Longest a schedule's day, round or phase may be, ms (one week: beyond it a value is a mistake in units). */
+export const MAX_SCHEDULE_SPAN_MS = 7 * 24 * 3600 * 1000;
+/** Most rounds or relay phases a schedule may have. */
+const MAX_SCHEDULE_COUNT = 1000;
 const BLOCK_KEYS = [
   "kind",
   "height",
@@ -345,8 +377,12 @@ function settlementProblem(st: unknown, where: string): string | undefined {
 function genesisProblem(g: Obj, where = "genesis"): string | undefined {
   // The format first: a ledger of another format version differs in its keys too.
   if (g.format !== LEDGER_FORMAT) return `${where}.format is ${show(g.format)}, expected "${LEDGER_FORMAT}"`;
-  const k = keysProblem(g, where, GENESIS_KEYS);
+  const k = keysProblem(g, where, GENESIS_KEYS, ["schedule"]);
   if (k) return k;
+  if (g.schedule !== undefined) {
+    const bad = scheduleProblem(g.schedule, `${where}.schedule`);
+    if (bad) return bad;
+  }
   if (g.height !== 0) return `${where}.height is ${show(g.height)}, expected 0`;
   if (typeof g.scenario !== "string") return `${where}.scenario is not text`;
   if (!Number.isSafeInteger(g.seed)) return `${where}.seed is not an integer`;
@@ -386,6 +422,35 @@ function genesisProblem(g: Obj, where = "genesis"): string | undefined {
     if (names.has(p.name)) return `${at}.name ${show(p.name)} appears twice`;
     ids.add(p.id);
     names.add(p.name);
+  }
+  return undefined;
+}
+
+function scheduleProblem(v: unknown, where: string): string | undefined {
+  if (!isObject(v)) return `${where} is not an object`;
+  const k = keysProblem(v, where, SCHEDULE_KEYS);
+  if (k) return k;
+  if (!Number.isSafeInteger(v.startMs) || (v.startMs as number) < 0) {
+    return `${where}.startMs is not a Unix time in ms`;
+  }
+  for (const key of ["blockMs", "roundMs", "phaseMs"] as const) {
+    const x = v[key];
+    if (!Number.isSafeInteger(x) || (x as number) < 0 || (x as number) > MAX_SCHEDULE_SPAN_MS) {
+      return `${where}.${key} is not a whole number of ms from 0 to ${MAX_SCHEDULE_SPAN_MS}`;
+    }
+  }
+  if (!isCount(v.phases, 0) || (v.phases as number) > MAX_SCHEDULE_COUNT) {
+    return `${where}.phases is not a count from 0 to ${MAX_SCHEDULE_COUNT}`;
+  }
+  if (!isCount(v.maxRounds, 1) || (v.maxRounds as number) > MAX_SCHEDULE_COUNT) {
+    return `${where}.maxRounds is not a count from 1 to ${MAX_SCHEDULE_COUNT}`;
+  }
+  const s = v as unknown as GenesisSchedule;
+  if (s.roundMs === 0) return `${where}.roundMs is 0: a round needs time`;
+  const day = s.maxRounds * (s.roundMs + s.phases * s.phaseMs);
+  if (s.blockMs <= day) {
+    return `${where}.blockMs (${s.blockMs}) leaves no time after ${s.maxRounds} rounds of ` +
+      `${s.roundMs + s.phases * s.phaseMs} ms for the decisions to reach the normal nodes`;
   }
   return undefined;
 }
@@ -509,6 +574,18 @@ function canonical(r: UnhashedRecord): UnhashedRecord {
         normal: p.normal,
         publicKey: p.publicKey,
       })),
+      ...(r.schedule
+        ? {
+          schedule: {
+            startMs: r.schedule.startMs,
+            blockMs: r.schedule.blockMs,
+            roundMs: r.schedule.roundMs,
+            phases: r.schedule.phases,
+            phaseMs: r.schedule.phaseMs,
+            maxRounds: r.schedule.maxRounds,
+          },
+        }
+        : {}),
     };
   }
   if (r.kind === "block") {
@@ -587,6 +664,7 @@ export function makeGenesis(fields: GenesisFields): GenesisRecord {
     rotateLeader: fields.rotateLeader ?? false,
   };
   for (const k of GENESIS_KEYS) if (!(k in raw)) raw[k] = (fields as unknown as Obj)[k];
+  if (fields.schedule !== undefined) raw.schedule = fields.schedule;
   if (Array.isArray(raw.participants)) {
     raw.participants = [...raw.participants].sort((a, b) => (a?.id ?? 0) - (b?.id ?? 0));
   }
@@ -729,7 +807,7 @@ export function chainId(genesis: GenesisRecord): string {
  */
 export function genesisDifferences(a: GenesisRecord, b: GenesisRecord): string[] {
   const ca = canonical(a) as unknown as Obj, cb = canonical(b) as unknown as Obj;
-  return GENESIS_KEYS.filter((k) => JSON.stringify(ca[k]) !== JSON.stringify(cb[k]));
+  return [...GENESIS_KEYS, "schedule"].filter((k) => JSON.stringify(ca[k]) !== JSON.stringify(cb[k]));
 }
 
 // ---------------------------------------------------------------------------

@@ -121,6 +121,15 @@ export class Recorder {
   }
 
   /**
+   * Learns the cost of a solution by its digest, as another process measured it (a shell that
+   * gathers the traces of separate processes passes each sent proposal's digest and cost, not the
+   * proposal).
+   */
+  learnCost(digest: string, cost: number): void {
+    if (!this.costByDigest.has(digest)) this.costByDigest.set(digest, Math.round(cost));
+  }
+
+  /**
    * A trace cell `<$OBJ>PATH` (problems/types.ts costCell: the symbol and the grouping of the
    * problem's cost unit) for a solution digest received along `path`.
    */

@@ -112,8 +112,8 @@ export interface RunTimings {
 export interface RunReport {
   /** Scenario name. */
   scenario: string;
-  /** "workers" (the actor runtime) or "simulator". */
-  runtime: "workers" | "simulator";
+  /** "workers" (the actor runtime), "simulator", or "processes" (one process per participant, net/). */
+  runtime: "workers" | "simulator" | "processes";
   /** The run's seed (u32). */
   seed: number;
   /** The delegate phase, one entry per round started. */

@@ -1,0 +1,72 @@
+/**
+ * What a node process tells of its run, one event per line on its standard output (JSON, with
+ * certificates in wire form: net/wire.ts). `poso net up` gathers every node's events into one
+ * trace (net/collect.ts). Each event says which node, the day (block height) and the round the node
+ * was in by its own clock, and when (Unix ms).
+ *
+ * @module
+ */
+import type { GenesisSchedule } from "../consensus/ledger.ts";
+import type { DelegateEffect, NodeId, NormalEffect } from "../consensus/types.ts";
+import type { BlockWritten, DayInfo, SignatureFailure } from "../actors/protocol.ts";
+
+/** A delegate effect in a trace event: a sent message is its addressee, round, digest and cost. */
+export type TracedDelegateEffect =
+  | Exclude<DelegateEffect, { kind: "send" }>
+  | {
+    kind: "send";
+    to: NodeId;
+    round: number;
+    /** The sent solution's digest and its cost in the kind's unit (absent for junk). */
+    digest?: string;
+    cost?: number;
+    delayMs?: number;
+  };
+
+/** Where and when an event happened. */
+export interface EventPlace {
+  /** The node's id. */
+  node: NodeId;
+  /** The day (block height) it was in. */
+  height: number;
+  /** Its round by its own clock (0 before the day's first round). */
+  round: number;
+  /** Unix time, ms. */
+  at: number;
+}
+
+/** One event of a node. */
+export type NodeEvent =
+  & EventPlace
+  & (
+    | {
+      type: "start";
+      name: string;
+      ledgerHeight: number;
+      truncatedBytes: number;
+      schedule: GenesisSchedule;
+      chain: string;
+    }
+    | { type: "day"; day: DayInfo }
+    | { type: "tick"; tick: "roundStart" }
+    | {
+      type: "effects";
+      delegate: TracedDelegateEffect[];
+      normal: NormalEffect[];
+      unauthentic?: SignatureFailure[];
+      blocks?: BlockWritten[];
+      refused?: { height: number; reason: string };
+      solveMs: number;
+      checkMs: number;
+      signMs: number;
+    }
+    | { type: "dropped"; reason: string; from?: NodeId }
+    | { type: "note"; text: string }
+    | { type: "catchUp"; from: NodeId; blocks: number; refused?: { height: number; reason: string } }
+    | { type: "crash"; why: string }
+    | {
+      type: "stats";
+      stats: { sentBytes: number; sentMessages: number; dropped: Record<string, number> };
+    }
+    | { type: "end"; end: "done" | "stopped" | "crashed"; ledgerHeight: number }
+  );

@@ -1,0 +1,143 @@
+/**
+ * Participants as nodes of their own, on an in-memory network (tests/net_fixture.ts): each keeps
+ * its own clock from the genesis schedule, its own ledger and state; the trace gathered from their
+ * events reads as the Worker runtime's. The real network (libp2p over TCP) and real processes are
+ * tested in tests/net_process_test.ts.
+ */
+import assert from "node:assert/strict";
+import { loadScenarioFile } from "../scenarios/loader.ts";
+import { runProblemOf } from "../actors/supervisor.ts";
+import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
+import type { RunReport } from "../consensus/report.ts";
+import type { BlockRecord } from "../consensus/ledger.ts";
+import { collectTrace } from "../net/collect.ts";
+import type { NodeEvent } from "../net/events.ts";
+import { NodeError, runNode } from "../net/node.ts";
+import { encodeWire } from "../net/wire.ts";
+import { cli, withTmpDir } from "./helpers.ts";
+import { MemoryHub } from "./net_fixture.ts";
+
+const SEED_KEYS = { kind: "seed", seed: 1 } as const;
+/** Time the seven in-process nodes get to start before day 1 (one thread builds seven problems), ms. */
+const BOOT_MS = 3000;
+/** Round timeout of the in-process nodes, ms: one thread runs every node, so the leader's solve shares it. */
+const ROUND_MS = 2000;
+
+/** Every delegate's cells and decision per round, and the outcome: what must match across runtimes. */
+function essence(r: RunReport) {
+  return {
+    rounds: r.rounds.map((x) => ({
+      round: x.round,
+      leader: x.leader,
+      received: Object.fromEntries(Object.entries(x.received).map(([k, v]) => [k, [...v].sort()])),
+      decision: x.decision,
+    })),
+    accepted: r.normal.accepted,
+    outcome: r.outcome,
+  };
+}
+
+Deno.test("scenario I on seven nodes with their own clocks: the same trace as the simulator's; a late node catches up, passing over a peer that serves a forged block", async () => {
+  await withTmpDir("net-node", async (dir) => {
+    // Two rounds a day at most (scenario I needs two): days are 3 round timeouts apart.
+    const scenario = { ...await loadScenarioFile("scenarios/scenario1.yaml"), maxRounds: 2 };
+    const hub = new MemoryHub();
+    const events: NodeEvent[] = [];
+    const stop = new AbortController();
+    const wrote = new Set<number>();
+    const startMs = Date.now() + BOOT_MS;
+    const addresses = Object.fromEntries(
+      scenario.participants.map((q) => [q.id, { host: "mem", port: q.id }]),
+    );
+    const base = { scenario, keys: SEED_KEYS, startMs, roundMs: ROUND_MS, untilHeight: 1, addresses };
+    const results = await Promise.all(scenario.participants.map((p) =>
+      runNode({
+        ...base,
+        id: p.id,
+        dataDir: `${dir}/${p.name}`,
+        transport: hub.transport,
+        signal: stop.signal,
+        events: (e) => {
+          events.push(e);
+          // Every ledger holds block 1: stop now rather than at the day's end.
+          if (e.type === "effects" && e.blocks?.some((b) => b.height === 1)) wrote.add(e.node);
+          if (wrote.size === scenario.participants.length) stop.abort();
+        },
+      })
+    ));
+    assert.deepEqual(results.map((r) => r.height), scenario.participants.map(() => 1));
+    const [net] = collectTrace(scenario, await runProblemOf(scenario), events);
+    const sim = JSON.parse(
+      (await cli(["run", "scenarios/scenario1.yaml", "--simulate", "--json"])).out,
+    ) as RunReport;
+    assert.deepEqual(essence(net), essence(sim));
+    assert.equal(net.runtime, "processes");
+    // Every node's ledger holds the same block 1, and its genesis the schedule.
+    const hashes = new Set<string>();
+    for (const p of scenario.participants) {
+      const { records } = await readLedger(ledgerFileName(`${dir}/${p.name}`, p.name));
+      assert.equal(records[0].kind === "genesis" && records[0].schedule?.startMs, startMs);
+      hashes.add(records[1].hash);
+    }
+    assert.equal(hashes.size, 1);
+
+    // A second A, with an empty disk, joins: B (asked first: a normal node) serves a forged block 1
+    // (its cost lowered by $100), C serves its ledger.
+    const { records } = await readLedger(ledgerFileName(`${dir}/D`, "D"));
+    const good = records.filter((r): r is BlockRecord => r.kind === "block");
+    const fields = (b: BlockRecord) => {
+      const { kind: _k, height: _h, prev: _p, hash: _x, ...f } = b;
+      return f;
+    };
+    const peer = (id: number, blocks: unknown[]) =>
+      hub.nodes.set(
+        id,
+        {
+          id,
+          onRequest: () => Promise.resolve(encodeWire({ blocks })),
+          onMessage: () => {},
+        } as unknown as Parameters<typeof hub.transport>[0],
+      );
+    peer(7, good.map((b) => ({ ...fields(b), costUsd: b.costUsd - 100 })));
+    peer(8, good.map(fields));
+    const late: NodeEvent[] = [];
+    const result = await runNode({
+      ...base,
+      id: 6,
+      dataDir: `${dir}/A2`,
+      transport: hub.transport,
+      events: (e) => late.push(e),
+    });
+    assert.deepEqual(result, { height: 1, end: "done" });
+    const catchUps = late.filter((e) => e.type === "catchUp");
+    assert.deepEqual(catchUps.map((e) => e.type === "catchUp" && [e.from, e.blocks]), [[7, 0], [8, 1]]);
+    assert.match(catchUps[0].type === "catchUp" ? catchUps[0].refused?.reason ?? "" : "", /cost/);
+    const mine = (await readLedger(ledgerFileName(`${dir}/A2`, "A"))).records;
+    assert.equal(mine[1].hash, good[0].hash);
+  });
+});
+
+Deno.test("a node refuses to start without an address for every participant, or a chain start time", async () => {
+  await withTmpDir("net-refuse", async (dir) => {
+    const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
+    const hub = new MemoryHub();
+    const base = {
+      scenario,
+      id: 6,
+      dataDir: `${dir}/A`,
+      keys: SEED_KEYS,
+      transport: hub.transport,
+      events: () => {},
+    };
+    await assert.rejects(runNode({ ...base, startMs: Date.now() }), (e) => {
+      assert.ok(e instanceof NodeError);
+      assert.match(e.message, /participant A \(6\) has no address.*--addr 6=HOST:PORT/);
+      return true;
+    });
+    const addresses = Object.fromEntries(
+      scenario.participants.map((q) => [q.id, { host: "mem", port: q.id }]),
+    );
+    await assert.rejects(runNode({ ...base, addresses }), /holds no chain yet: give the chain's start time/);
+    await assert.rejects(runNode({ ...base, id: 99, addresses }), /participant 99 is not in Scenario I/);
+  });
+});
