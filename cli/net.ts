@@ -1,0 +1,244 @@
+/**
+ * `poso node` (one participant as its own process) and `poso net up` (every participant of a
+ * scenario as a local process, one trace gathered from all).
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { runProblemOf } from "../actors/supervisor.ts";
+import type { NodeId } from "../consensus/types.ts";
+import type { RunReport } from "../consensus/report.ts";
+import { collectTrace } from "../net/collect.ts";
+import type { NodeEvent } from "../net/events.ts";
+import { NODE_CRASH_EXIT, type NodeAddress, NodeError, runNode } from "../net/node.ts";
+import { Transport } from "../net/transport.ts";
+import { netUp } from "../net/up.ts";
+import { encodeWire } from "../net/wire.ts";
+import { renderTrace } from "../scenarios/render.ts";
+import { renderDays } from "./days.ts";
+import { renderReportHtml } from "./report.ts";
+import { loadRunScenario } from "./run.ts";
+
+/** Most days a networked run may plan. */
+const MAX_NET_DAYS = 365;
+/** Largest round timeout a command line may set, ms (one hour). */
+const MAX_ROUND_MS = 3_600_000;
+/** Highest TCP port. */
+const MAX_PORT = 65535;
+
+/** What the commands need of the CLI around them (cli/program.ts). */
+export interface NetCliIo {
+  out(text: string): void;
+  err(text: string): void;
+  writeFile(path: string, text: string): Promise<void>;
+  onInterrupt?(handler: () => void): () => void;
+  /** Ends the command with an exit status (cli/program.ts ExitStatus). */
+  exit(code: number): never;
+}
+
+/** `ID=HOST:PORT` (an IPv6 host in brackets), checked. */
+export function parseAddr(value: string, previous: Record<NodeId, NodeAddress> = {}): Record<NodeId, NodeAddress> {
+  const m = /^(\d{1,10})=(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`"${value}" is not ID=HOST:PORT (e.g. 8=10.0.0.8:9008)`);
+  const id = Number(m[1]), port = Number(m[3]);
+  if (!Number.isSafeInteger(id) || id >= 2 ** 32) throw new InvalidArgumentError(`id ${m[1]} is not a u32`);
+  if (port < 1 || port > MAX_PORT) throw new InvalidArgumentError(`port ${port} is not from 1 to ${MAX_PORT}`);
+  if (id in previous) throw new InvalidArgumentError(`participant ${id} is given two addresses`);
+  return { ...previous, [id]: { host: m[2].replace(/^\[|\]$/g, ""), port } };
+}
+
+/** A whole number from `min` to `max`. */
+function wholeIn(min: number, max: number, what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}, not "${value}"`);
+    }
+    return n;
+  };
+}
+
+/** A chain start: Unix ms, or an ISO 8601 time. */
+function parseStart(value: string): number {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
+    throw new InvalidArgumentError(`"${value}" is not a time (Unix ms, or ISO 8601 like 2026-12-02T18:00:00Z)`);
+  }
+  return ms;
+}
+
+/** A readable line for a node event (what `poso node` prints without --events). */
+function describe(e: NodeEvent, names: Record<NodeId, string>): string | undefined {
+  const where = `day ${e.height}${e.round > 0 ? `, round ${e.round}` : ""}`;
+  switch (e.type) {
+    case "start":
+      return `${e.name} started: ledger at block ${e.ledgerHeight}, chain ${e.chain.slice(0, 15)}…, day 1 at ${
+        new Date(e.schedule.startMs).toISOString()
+      }`;
+    case "tick":
+      return `${where}: started`;
+    case "effects": {
+      const parts = [
+        ...e.delegate.flatMap((d) =>
+          d.kind === "commit"
+            ? [`committed ${names[d.leader]}'s proposal`]
+            : d.kind === "blacklist"
+            ? [`blacklisted ${names[d.leader]} (${d.reason})`]
+            : d.kind === "received"
+            ? [`received ${d.path.map((p) => names[p]).join("→")}: ${d.verdict}`]
+            : []
+        ),
+        ...(e.blocks ?? []).map((b) => `wrote block ${b.height} (${b.bytes} bytes)`),
+        ...(e.refused ? [`refused block ${e.refused.height}: ${e.refused.reason}`] : []),
+      ];
+      return parts.length ? `${where}: ${parts.join("; ")}` : undefined;
+    }
+    case "dropped":
+      return `${where}: dropped: ${e.reason}`;
+    case "note":
+      return `${where}: ${e.text}`;
+    case "catchUp":
+      return `${where}: caught up ${e.blocks} block(s) from ${names[e.from]}${
+        e.refused ? `; refused block ${e.refused.height}: ${e.refused.reason}` : ""
+      }`;
+    case "crash":
+      return `${where}: ${e.why}`;
+    case "stats":
+      return `sent ${e.stats.sentMessages} messages, ${e.stats.sentBytes} bytes`;
+    case "end":
+      return `stopped (${e.end}) with the ledger at block ${e.ledgerHeight}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The `poso node` command. */
+export function nodeCommand(io: NetCliIo): Command {
+  return new Command("node")
+    .summary("run one participant of a scenario as its own process, over the network")
+    .description(
+      "Run participant ID of a scenario as a process of its own: it listens on its address, talks\n" +
+        "libp2p (TCP, Noise, Yamux) with the other participants, keeps the chain's schedule by its own\n" +
+        "clock, and keeps its ledger and state in its data directory (docs/network.md).",
+    )
+    .argument("<scenario>", "scenario file, the same on every machine")
+    .requiredOption("--id <id>", "which participant this process is (its node id)", wholeIn(0, 2 ** 32 - 1, "--id"))
+    .option("--data <dir>", "this node's own directory (default: poso-data/<scenario file name>-net/<name>)")
+    .option("--keys <dir>", "key directory: this node's <name>.key and every participant's <name>.pub")
+    .option("--start <time>", "when day 1 starts, the same for every node (Unix ms or ISO 8601); needed for a new chain", parseStart)
+    .option("--days <n>", `blocks to take part in, 1 to ${MAX_NET_DAYS} (default: the scenario's days)`, wholeIn(1, MAX_NET_DAYS, "--days"))
+    .option("--round-ms <ms>", `round timeout of a new chain, ms (default: the scenario's)`, wholeIn(1, MAX_ROUND_MS, "--round-ms"))
+    .option("--addr <id=host:port>", "a participant's address, replacing the scenario's (repeat it)", parseAddr)
+    .option("--events", "print every event as a JSON line (what `poso net up` reads) instead of readable lines")
+    .action(async (file: string, opts: {
+      id: number;
+      data?: string;
+      keys?: string;
+      start?: number;
+      days?: number;
+      roundMs?: number;
+      addr?: Record<NodeId, NodeAddress>;
+      events?: boolean;
+    }) => {
+      const scenario = await loadRunScenario(file);
+      const me = scenario.participants.find((p) => p.id === opts.id);
+      if (!me) throw new NodeError(`participant ${opts.id} is not in ${file}`);
+      const names = Object.fromEntries(scenario.participants.map((p) => [p.id, p.name]));
+      const stem = file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
+      const stop = new AbortController();
+      const unlisten = io.onInterrupt?.(() => stop.abort());
+      const onTerm = () => stop.abort();
+      try {
+        Deno.addSignalListener("SIGTERM", onTerm);
+      } catch { /* not on this platform */ }
+      const encoder = new TextEncoder();
+      try {
+        const result = await runNode({
+          scenario,
+          id: opts.id,
+          dataDir: opts.data ?? `poso-data/${stem}-net/${me.name}`,
+          ...(opts.keys ? { keys: { kind: "dir" as const, dir: opts.keys } } : {}),
+          ...(opts.start === undefined ? {} : { startMs: opts.start }),
+          ...(opts.roundMs === undefined ? {} : { roundMs: opts.roundMs }),
+          ...(opts.days === undefined ? {} : { untilHeight: opts.days }),
+          ...(opts.addr ? { addresses: opts.addr } : {}),
+          transport: (t) => Transport.start(t),
+          signal: stop.signal,
+          events: (e) => {
+            if (opts.events) Deno.stdout.writeSync(encoder.encode(new TextDecoder().decode(encodeWire(e)) + "\n"));
+            else {
+              const line = describe(e, names);
+              if (line) io.out(`${me.name} ${line}`);
+            }
+          },
+        });
+        if (result.end === "crashed") io.exit(NODE_CRASH_EXIT);
+      } finally {
+        unlisten?.();
+        try {
+          Deno.removeSignalListener("SIGTERM", onTerm);
+        } catch { /* not on this platform */ }
+      }
+    });
+}
+
+/** The `poso net` command (`net up`). */
+export function netCommand(io: NetCliIo): Command {
+  const net = new Command("net").summary("run every participant of a scenario as its own local process");
+  net.command("up")
+    .summary("start every participant as a process on this machine, gather one trace, stop them")
+    .description(
+      "Start every participant of the scenario as its own `poso node` process (127.0.0.1 on free\n" +
+        "ports unless the scenario gives addresses), all on one chain start time; print the trace\n" +
+        "gathered from every node once every ledger holds the planned blocks; stop them. Ctrl-C stops all.",
+    )
+    .argument("<scenario>", "scenario file")
+    .option("--data <dir>", "root directory: one folder per node, and keys/ (default: poso-data/<scenario file name>-net)")
+    .option("--days <n>", `blocks to decide, 1 to ${MAX_NET_DAYS} (default: the scenario's days)`, wholeIn(1, MAX_NET_DAYS, "--days"))
+    .option("--round-ms <ms>", "round timeout, ms (default: the scenario's)", wholeIn(1, MAX_ROUND_MS, "--round-ms"))
+    .option("--json", "print one run report per day as JSON Lines (input of `poso report`)")
+    .option("--report <file>", "also write the HTML report of the last day")
+    .action(async (file: string, opts: { data?: string; days?: number; roundMs?: number; json?: boolean; report?: string }) => {
+      const scenario = await loadRunScenario(file);
+      const stem = file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
+      const stop = new AbortController();
+      const unlisten = io.onInterrupt?.(() => stop.abort());
+      const days = opts.days ?? scenario.days.count;
+      let result;
+      try {
+        result = await netUp({
+          scenarioFile: file,
+          scenario,
+          dataDir: opts.data ?? `poso-data/${stem}-net`,
+          days,
+          ...(opts.roundMs === undefined ? {} : { roundMs: opts.roundMs }),
+          log: (line) => io.err(`  ${line}`),
+          signal: stop.signal,
+        });
+      } finally {
+        unlisten?.();
+      }
+      const reports: RunReport[] = collectTrace(scenario, await runProblemOf(scenario), result.events);
+      const sent = result.events.filter((e) => e.type === "stats");
+      for (const [i, r] of reports.entries()) {
+        if (opts.json) io.out(JSON.stringify(r));
+        else io.out(`${i > 0 ? "\n" : ""}Day ${i + 1}, block ${r.day?.height}\n\n${renderTrace(r, scenario)}`);
+      }
+      if (!opts.json) {
+        if (reports.length > 1) io.out("\n" + renderDays(reports));
+        io.out(
+          `\n${scenario.participants.length} processes; last block written ${
+            (result.wallMs / 1000).toFixed(1)
+          } s after they were started` +
+            (sent.length ? `; sent ${sent.reduce((s, e) => s + (e.type === "stats" ? e.stats.sentBytes : 0), 0)} bytes in all` : ""),
+        );
+      }
+      if (opts.report && reports.length) {
+        await io.writeFile(opts.report, renderReportHtml(reports[reports.length - 1], { scenario }));
+        if (!opts.json) io.out(`report written to ${opts.report}`);
+      }
+      if (stop.signal.aborted) io.exit(130);
+      if (reports.length < days || reports.some((r) => !r.outcome)) io.exit(1);
+    });
+  return net;
+}
