@@ -309,18 +309,31 @@ function markLagging(dir: string, files: FileVerdict[]): void {
  * ```
  */
 export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}): Promise<LedgerVerdict> {
-  const names: string[] = [];
+  // A Worker run's directory holds every ledger; a networked run's (`poso net up`) a folder per node,
+  // `<name>/<name>.ledger.jsonl`.
+  const entries: { dir: string; name: string }[] = [];
+  const folders: string[] = [];
   try {
-    for await (const e of Deno.readDir(dir)) if (e.name.endsWith(LEDGER_FILE_SUFFIX)) names.push(e.name);
+    for await (const e of Deno.readDir(dir)) {
+      if (e.name.endsWith(LEDGER_FILE_SUFFIX)) entries.push({ dir, name: e.name });
+      else if (e.isDirectory) folders.push(e.name);
+    }
+    if (entries.length === 0) {
+      for (const f of folders) {
+        const name = `${f}${LEDGER_FILE_SUFFIX}`;
+        const found = await Deno.lstat(`${dir}/${f}/${name}`).then(() => true, () => false);
+        if (found) entries.push({ dir: `${dir}/${f}`, name });
+      }
+    }
   } catch (e) {
     return { ok: false, files: [], forks: [], summary: `cannot read ${dir}: ${(e as Error).message}` };
   }
-  if (names.length === 0) {
+  if (entries.length === 0) {
     return { ok: false, files: [], forks: [], summary: `no ledger (*${LEDGER_FILE_SUFFIX}) in ${dir}` };
   }
-  names.sort();
+  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const reads: Read[] = [];
-  for (const name of names) reads.push(await readEntry(dir, name));
+  for (const e of entries) reads.push(await readEntry(e.dir, e.name));
   const reference = referenceOf(reads);
   let problem;
   try {
@@ -369,7 +382,8 @@ export async function verifyLedgerDir(dir: string, options: VerifyOptions = {}):
             reference.files.join(", ")
           } (${reference.files.length} of ${reads.length} ledgers)`,
       );
-    } else if (!own?.normal) {
+    } else if (!own || (!own.normal && !reference.genesis.schedule)) {
+      // On a networked chain (a genesis with a schedule) every participant keeps a ledger.
       verdict.ok = false;
       verdict.problem = {
         kind: "extra",

@@ -4,14 +4,13 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { runProblemOf } from "../actors/supervisor.ts";
 import type { NodeId } from "../consensus/types.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { collectTrace } from "../net/collect.ts";
 import type { NodeEvent } from "../net/events.ts";
 import { NODE_CRASH_EXIT, type NodeAddress, NodeError, runNode } from "../net/node.ts";
-import { Transport } from "../net/transport.ts";
 import { netUp } from "../net/up.ts";
 import { encodeWire } from "../net/wire.ts";
 import { renderTrace } from "../scenarios/render.ts";
@@ -37,12 +36,17 @@ export interface NetCliIo {
 }
 
 /** `ID=HOST:PORT` (an IPv6 host in brackets), checked. */
-export function parseAddr(value: string, previous: Record<NodeId, NodeAddress> = {}): Record<NodeId, NodeAddress> {
+export function parseAddr(
+  value: string,
+  previous: Record<NodeId, NodeAddress> = {},
+): Record<NodeId, NodeAddress> {
   const m = /^(\d{1,10})=(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/.exec(value);
   if (!m) throw new InvalidArgumentError(`"${value}" is not ID=HOST:PORT (e.g. 8=10.0.0.8:9008)`);
   const id = Number(m[1]), port = Number(m[3]);
   if (!Number.isSafeInteger(id) || id >= 2 ** 32) throw new InvalidArgumentError(`id ${m[1]} is not a u32`);
-  if (port < 1 || port > MAX_PORT) throw new InvalidArgumentError(`port ${port} is not from 1 to ${MAX_PORT}`);
+  if (port < 1 || port > MAX_PORT) {
+    throw new InvalidArgumentError(`port ${port} is not from 1 to ${MAX_PORT}`);
+  }
   if (id in previous) throw new InvalidArgumentError(`participant ${id} is given two addresses`);
   return { ...previous, [id]: { host: m[2].replace(/^\[|\]$/g, ""), port } };
 }
@@ -58,11 +62,45 @@ function wholeIn(min: number, max: number, what: string) {
   };
 }
 
+/** Longest line `--start -` reads from standard input, bytes. */
+const MAX_START_LINE_BYTES = 64;
+
+/** The chain's start time from the first line of standard input (what `poso net up` writes there). */
+async function startFromStdin(): Promise<number> {
+  const reader = Deno.stdin.readable.getReader();
+  let text = "";
+  try {
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+      if (text.length > MAX_START_LINE_BYTES) break;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const line = text.split("\n")[0].trim();
+  try {
+    return parseStart(line);
+  } catch (e) {
+    throw new NodeError(
+      `--start -: standard input's first line ${JSON.stringify(line.slice(0, 40))}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** A chain start: Unix ms, or an ISO 8601 time ("-": read later from standard input). */
+function parseStartArg(value: string): number | "-" {
+  return value === "-" ? "-" : parseStart(value);
+}
+
 /** A chain start: Unix ms, or an ISO 8601 time. */
 function parseStart(value: string): number {
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isSafeInteger(ms) || ms <= 0) {
-    throw new InvalidArgumentError(`"${value}" is not a time (Unix ms, or ISO 8601 like 2026-12-02T18:00:00Z)`);
+    throw new InvalidArgumentError(
+      `"${value}" is not a time (Unix ms, or ISO 8601 like 2026-12-02T18:00:00Z)`,
+    );
   }
   return ms;
 }
@@ -72,9 +110,9 @@ function describe(e: NodeEvent, names: Record<NodeId, string>): string | undefin
   const where = `day ${e.height}${e.round > 0 ? `, round ${e.round}` : ""}`;
   switch (e.type) {
     case "start":
-      return `${e.name} started: ledger at block ${e.ledgerHeight}, chain ${e.chain.slice(0, 15)}…, day 1 at ${
-        new Date(e.schedule.startMs).toISOString()
-      }`;
+      return `${e.name} started: ledger at block ${e.ledgerHeight}, chain ${
+        e.chain.slice(0, 15)
+      }…, day 1 at ${new Date(e.schedule.startMs).toISOString()}`;
     case "tick":
       return `${where}: started`;
     case "effects": {
@@ -112,9 +150,9 @@ function describe(e: NodeEvent, names: Record<NodeId, string>): string | undefin
   }
 }
 
-/** The `poso node` command. */
-export function nodeCommand(io: NetCliIo): Command {
-  return new Command("node")
+/** Adds the `poso node` command to `program`. */
+export function addNodeCommand(program: Command, io: NetCliIo): void {
+  program.command("node")
     .summary("run one participant of a scenario as its own process, over the network")
     .description(
       "Run participant ID of a scenario as a process of its own: it listens on its address, talks\n" +
@@ -122,19 +160,43 @@ export function nodeCommand(io: NetCliIo): Command {
         "clock, and keeps its ledger and state in its data directory (docs/network.md).",
     )
     .argument("<scenario>", "scenario file, the same on every machine")
-    .requiredOption("--id <id>", "which participant this process is (its node id)", wholeIn(0, 2 ** 32 - 1, "--id"))
+    .requiredOption(
+      "--id <id>",
+      "which participant this process is (its node id)",
+      wholeIn(0, 2 ** 32 - 1, "--id"),
+    )
     .option("--data <dir>", "this node's own directory (default: poso-data/<scenario file name>-net/<name>)")
     .option("--keys <dir>", "key directory: this node's <name>.key and every participant's <name>.pub")
-    .option("--start <time>", "when day 1 starts, the same for every node (Unix ms or ISO 8601); needed for a new chain", parseStart)
-    .option("--days <n>", `blocks to take part in, 1 to ${MAX_NET_DAYS} (default: the scenario's days)`, wholeIn(1, MAX_NET_DAYS, "--days"))
-    .option("--round-ms <ms>", `round timeout of a new chain, ms (default: the scenario's)`, wholeIn(1, MAX_ROUND_MS, "--round-ms"))
-    .option("--addr <id=host:port>", "a participant's address, replacing the scenario's (repeat it)", parseAddr)
-    .option("--events", "print every event as a JSON line (what `poso net up` reads) instead of readable lines")
+    .option(
+      "--start <time>",
+      "when day 1 starts, the same for every node (Unix ms or ISO 8601; - reads it from standard input " +
+        "once the node listens); needed for a new chain",
+      parseStartArg,
+    )
+    .option(
+      "--days <n>",
+      `blocks to take part in, 1 to ${MAX_NET_DAYS} (default: the scenario's days)`,
+      wholeIn(1, MAX_NET_DAYS, "--days"),
+    )
+    .option(
+      "--round-ms <ms>",
+      `round timeout of a new chain, ms (default: the scenario's)`,
+      wholeIn(1, MAX_ROUND_MS, "--round-ms"),
+    )
+    .option(
+      "--addr <id=host:port>",
+      "a participant's address, replacing the scenario's (repeat it)",
+      parseAddr,
+    )
+    .option(
+      "--events",
+      "print every event as a JSON line (what `poso net up` reads) instead of readable lines",
+    )
     .action(async (file: string, opts: {
       id: number;
       data?: string;
       keys?: string;
-      start?: number;
+      start?: number | "-";
       days?: number;
       roundMs?: number;
       addr?: Record<NodeId, NodeAddress>;
@@ -158,15 +220,17 @@ export function nodeCommand(io: NetCliIo): Command {
           id: opts.id,
           dataDir: opts.data ?? `poso-data/${stem}-net/${me.name}`,
           ...(opts.keys ? { keys: { kind: "dir" as const, dir: opts.keys } } : {}),
-          ...(opts.start === undefined ? {} : { startMs: opts.start }),
+          ...(opts.start === undefined ? {} : { startMs: opts.start === "-" ? startFromStdin : opts.start }),
           ...(opts.roundMs === undefined ? {} : { roundMs: opts.roundMs }),
           ...(opts.days === undefined ? {} : { untilHeight: opts.days }),
           ...(opts.addr ? { addresses: opts.addr } : {}),
-          transport: (t) => Transport.start(t),
+          // Loaded only here: libp2p reads the environment as it loads (every other command runs without --allow-env).
+          transport: async (t) => (await import("../net/transport.ts")).Transport.start(t),
           signal: stop.signal,
           events: (e) => {
-            if (opts.events) Deno.stdout.writeSync(encoder.encode(new TextDecoder().decode(encodeWire(e)) + "\n"));
-            else {
+            if (opts.events) {
+              Deno.stdout.writeSync(encoder.encode(new TextDecoder().decode(encodeWire(e)) + "\n"));
+            } else {
               const line = describe(e, names);
               if (line) io.out(`${me.name} ${line}`);
             }
@@ -182,9 +246,9 @@ export function nodeCommand(io: NetCliIo): Command {
     });
 }
 
-/** The `poso net` command (`net up`). */
-export function netCommand(io: NetCliIo): Command {
-  const net = new Command("net").summary("run every participant of a scenario as its own local process");
+/** Adds the `poso net` command (`net up`) to `program`. */
+export function addNetCommand(program: Command, io: NetCliIo): void {
+  const net = program.command("net").summary("run every participant of a scenario as its own local process");
   net.command("up")
     .summary("start every participant as a process on this machine, gather one trace, stop them")
     .description(
@@ -193,52 +257,74 @@ export function netCommand(io: NetCliIo): Command {
         "gathered from every node once every ledger holds the planned blocks; stop them. Ctrl-C stops all.",
     )
     .argument("<scenario>", "scenario file")
-    .option("--data <dir>", "root directory: one folder per node, and keys/ (default: poso-data/<scenario file name>-net)")
-    .option("--days <n>", `blocks to decide, 1 to ${MAX_NET_DAYS} (default: the scenario's days)`, wholeIn(1, MAX_NET_DAYS, "--days"))
-    .option("--round-ms <ms>", "round timeout, ms (default: the scenario's)", wholeIn(1, MAX_ROUND_MS, "--round-ms"))
+    .option(
+      "--data <dir>",
+      "root directory: one folder per node, and keys/ (default: poso-data/<scenario file name>-net)",
+    )
+    .option(
+      "--days <n>",
+      `blocks to decide, 1 to ${MAX_NET_DAYS} (default: the scenario's days)`,
+      wholeIn(1, MAX_NET_DAYS, "--days"),
+    )
+    .option(
+      "--round-ms <ms>",
+      "round timeout, ms (default: the scenario's)",
+      wholeIn(1, MAX_ROUND_MS, "--round-ms"),
+    )
     .option("--json", "print one run report per day as JSON Lines (input of `poso report`)")
     .option("--report <file>", "also write the HTML report of the last day")
-    .action(async (file: string, opts: { data?: string; days?: number; roundMs?: number; json?: boolean; report?: string }) => {
-      const scenario = await loadRunScenario(file);
-      const stem = file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
-      const stop = new AbortController();
-      const unlisten = io.onInterrupt?.(() => stop.abort());
-      const days = opts.days ?? scenario.days.count;
-      let result;
-      try {
-        result = await netUp({
-          scenarioFile: file,
-          scenario,
-          dataDir: opts.data ?? `poso-data/${stem}-net`,
-          days,
-          ...(opts.roundMs === undefined ? {} : { roundMs: opts.roundMs }),
-          log: (line) => io.err(`  ${line}`),
-          signal: stop.signal,
-        });
-      } finally {
-        unlisten?.();
-      }
-      const reports: RunReport[] = collectTrace(scenario, await runProblemOf(scenario), result.events);
-      const sent = result.events.filter((e) => e.type === "stats");
-      for (const [i, r] of reports.entries()) {
-        if (opts.json) io.out(JSON.stringify(r));
-        else io.out(`${i > 0 ? "\n" : ""}Day ${i + 1}, block ${r.day?.height}\n\n${renderTrace(r, scenario)}`);
-      }
-      if (!opts.json) {
-        if (reports.length > 1) io.out("\n" + renderDays(reports));
-        io.out(
-          `\n${scenario.participants.length} processes; last block written ${
-            (result.wallMs / 1000).toFixed(1)
-          } s after they were started` +
-            (sent.length ? `; sent ${sent.reduce((s, e) => s + (e.type === "stats" ? e.stats.sentBytes : 0), 0)} bytes in all` : ""),
-        );
-      }
-      if (opts.report && reports.length) {
-        await io.writeFile(opts.report, renderReportHtml(reports[reports.length - 1], { scenario }));
-        if (!opts.json) io.out(`report written to ${opts.report}`);
-      }
-      if (stop.signal.aborted) io.exit(130);
-      if (reports.length < days || reports.some((r) => !r.outcome)) io.exit(1);
-    });
-  return net;
+    .action(
+      async (
+        file: string,
+        opts: { data?: string; days?: number; roundMs?: number; json?: boolean; report?: string },
+      ) => {
+        const scenario = await loadRunScenario(file);
+        const stem = file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
+        const stop = new AbortController();
+        const unlisten = io.onInterrupt?.(() => stop.abort());
+        const days = opts.days ?? scenario.days.count;
+        let result;
+        try {
+          result = await netUp({
+            scenarioFile: file,
+            scenario,
+            dataDir: opts.data ?? `poso-data/${stem}-net`,
+            days,
+            ...(opts.roundMs === undefined ? {} : { roundMs: opts.roundMs }),
+            log: (line) => io.err(`  ${line}`),
+            signal: stop.signal,
+          });
+        } finally {
+          unlisten?.();
+        }
+        const reports: RunReport[] = collectTrace(scenario, await runProblemOf(scenario), result.events);
+        const sent = result.events.filter((e) => e.type === "stats");
+        for (const [i, r] of reports.entries()) {
+          if (opts.json) io.out(JSON.stringify(r));
+          else {io.out(
+              `${i > 0 ? "\n" : ""}Day ${i + 1}, block ${r.day?.height}\n\n${renderTrace(r, scenario)}`,
+            );}
+        }
+        if (!opts.json) {
+          if (reports.length > 1) io.out("\n" + renderDays(reports));
+          io.out(
+            `\n${scenario.participants.length} processes; last block written ${
+              (result.wallMs / 1000).toFixed(1)
+            } s after they were started` +
+              (sent.length
+                ? `; sent ${
+                  sent.reduce((s, e) => s + (e.type === "stats" ? e.stats.sentBytes : 0), 0)
+                } bytes in all`
+                : ""),
+          );
+        }
+        if (opts.report && reports.length) {
+          await io.writeFile(opts.report, renderReportHtml(reports[reports.length - 1], { scenario }));
+          if (!opts.json) io.out(`report written to ${opts.report}`);
+        }
+        if (result.failure) io.err(`poso: ${result.failure}`);
+        if (stop.signal.aborted) io.exit(130);
+        if (reports.length < days || reports.some((r) => !r.outcome)) io.exit(1);
+      },
+    );
 }

@@ -62,6 +62,8 @@ import { renderDays } from "./days.ts";
 import { defaultKeyDir, formatKeys, generateKeys, showKeys } from "./keys.ts";
 import { formatLedgerVerdict, verifyLedgerDir } from "./ledger.ts";
 import { renderReportHtml } from "./report.ts";
+import { addNetCommand, addNodeCommand } from "./net.ts";
+import { NodeError } from "../net/node.ts";
 import {
   checkDistinct,
   checkOutputDir,
@@ -709,6 +711,14 @@ function buildProgram(io: CliIo): Command {
     });
 
   showUsageAfterErrors(program);
+  const netIo = {
+    ...io,
+    exit: (code: number): never => {
+      throw new ExitStatus(code);
+    },
+  };
+  addNodeCommand(program, netIo);
+  addNetCommand(program, netIo);
   return program;
 }
 
@@ -997,7 +1007,7 @@ function isUserFacing(e: unknown): e is Error {
     e instanceof CertificateFileError || e instanceof ScenarioError || e instanceof KeyError ||
     e instanceof LedgerError || e instanceof RunError || e instanceof ReportFileError ||
     e instanceof InputFileError || e instanceof CaseFileError || e instanceof ChainCaseError ||
-    e instanceof OutputPathError;
+    e instanceof OutputPathError || e instanceof NodeError;
 }
 
 /** File-system errors (Deno's `<what> (os error N): <op> '<path>'`), shown as `<path>: <what>`. */

@@ -47,6 +47,8 @@ export type NodeEvent =
       schedule: GenesisSchedule;
       chain: string;
     }
+    /** The node listens (before it knows the chain's start time when it is given later). */
+    | { type: "listening"; listen: { host: string; port: number } }
     | { type: "day"; day: DayInfo }
     | { type: "tick"; tick: "roundStart" }
     | {

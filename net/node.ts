@@ -97,8 +97,11 @@ export interface NodeOptions {
   dataDir: string;
   /** Where keys come from (default: the scenario's, else `<dataDir>/keys`); only this node's private key is read. */
   keys?: KeySource;
-  /** When day 1 starts (Unix ms), for a chain this node has no ledger of yet. */
-  startMs?: number;
+  /**
+   * When day 1 starts (Unix ms), for a chain this node has no ledger of yet; or a function the node
+   * calls once it listens (`poso net up` fixes the time once every node listens).
+   */
+  startMs?: number | (() => Promise<number>);
   /** Time between day starts, ms (default: the rounds plus a decision window, net/schedule.ts). */
   blockMs?: number;
   /** A round's timeout, ms, for a new chain (default: the scenario's). */
@@ -285,6 +288,28 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
   try {
     const keys = o.keys ?? keySourceOf(scenario, o.dataDir);
     const { pair, publicKeys } = await nodeKeys(keys, scenario, id, me.name);
+    // The network first: a node listens before it waits for the chain's start time. What arrives
+    // before the participant runs waits in `early` (bounded), answered requests find no blocks yet.
+    const early: [NodeId, Uint8Array][] = [];
+    let earlyDropped = 0;
+    let handleMessage = (from: NodeId, data: Uint8Array) => {
+      if (early.length < MAX_HELD_MESSAGES) early.push([from, data]);
+      else earlyDropped++;
+    };
+    let handleRequest = (_from: NodeId, _data: Uint8Array) => Promise.resolve(encodeWire({ blocks: [] }));
+    transport = await o.transport({
+      id,
+      pair,
+      listen,
+      peers: peerAddresses.map((p) => ({ ...p, publicKey: publicKeys[p.id] })),
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      onMessage: (from, data) => handleMessage(from, data),
+      onRequest: (from, data) => handleRequest(from, data),
+      // Connection-level drops (failed handshakes, refused peers, oversize frames) are counted in the
+      // transport's stats (the node's `stats` event), not traced message by message.
+      onDropped: () => {},
+    });
+    o.events({ type: "listening", node: id, height: 0, round: 0, at: now(), listen });
     const run = await runProblemOf(scenario);
     const ledgerPath = ledgerFileName(o.dataDir, me.name);
     const statePath = `${o.dataDir}/${NODE_STATE_FILE}`;
@@ -293,7 +318,8 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
     let schedule: GenesisSchedule;
     if (kept?.schedule) schedule = kept.schedule;
     else if (o.startMs !== undefined) {
-      schedule = scheduleFor(scenario, o.startMs, { blockMs: o.blockMs, roundMs: o.roundMs });
+      const startMs = typeof o.startMs === "number" ? o.startMs : await o.startMs();
+      schedule = scheduleFor(scenario, startMs, { blockMs: o.blockMs, roundMs: o.roundMs });
     } else {
       throw new NodeError(
         `${ledgerPath} holds no chain yet: give the chain's start time (--start), the same for every node`,
@@ -480,16 +506,7 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
       }
       return encodeWire({ blocks });
     };
-    transport = await o.transport({
-      id,
-      pair,
-      listen,
-      peers: peerAddresses.map((p) => ({ ...p, publicKey: publicKeys[p.id] })),
-      maxMessageBytes: MAX_MESSAGE_BYTES,
-      onMessage,
-      onRequest,
-      onDropped: dropped,
-    });
+    handleRequest = onRequest;
 
     /**
      * Fetches the blocks after this node's tip from its peers (normal nodes first), each verified by
@@ -564,6 +581,9 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
     };
     participant.enqueue(init);
     const started = await readyP;
+    handleMessage = onMessage;
+    for (const [from, data] of early.splice(0)) onMessage(from, data);
+    if (earlyDropped) dropped(`${earlyDropped} messages came before the node started, more than it holds`);
     ledgerHeight = started.ledgerHeight;
     emit({
       type: "start",

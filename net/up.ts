@@ -15,8 +15,11 @@ import type { NodeEvent } from "./events.ts";
 import { NODE_CRASH_EXIT, type NodeAddress } from "./node.ts";
 import { decodeWire } from "./wire.ts";
 
-/** Time the processes get to start (Deno, the case, the solver, libp2p) before day 1 starts, ms. */
-export const DEFAULT_BOOT_MS = 4000;
+/**
+ * Time from the moment every node listens to day 1's start, ms: each node then builds its genesis,
+ * its first problem and its participant (measured: 0.3-0.6 s on a 2-core machine), with margin.
+ */
+export const START_MARGIN_MS = 2000;
 /** How long a crashed node stays down before it is restarted, ms. */
 export const RESTART_DELAY_MS = 1000;
 /** How long a stopped node gets to exit before it is killed, ms. */
@@ -36,7 +39,7 @@ export interface NetUpOptions {
   dataDir: string;
   /** Blocks to decide (default: the scenario's days). */
   days: number;
-  /** When day 1 starts (default: now + {@link DEFAULT_BOOT_MS}). */
+  /** When day 1 starts (default: {@link START_MARGIN_MS} after every node listens). */
   startMs?: number;
   /** Round timeout, ms (default: the scenario's). */
   roundMs?: number;
@@ -64,6 +67,17 @@ export interface NetUpResult {
   heights: Record<NodeId, number>;
   /** Each node's exit status, and how many times it was restarted. */
   exits: Record<NodeId, { code: number; restarts: number }>;
+  /** Why the run ended before every ledger held the planned blocks (a node that ended early, Ctrl-C). */
+  failure?: string;
+}
+
+/**
+ * The Deno that starts the nodes: this one when the permissions allow running it by its path,
+ * else `deno` on the PATH (the task grants `--allow-run=deno`, which names the PATH's).
+ */
+function denoProgram(): string {
+  const self = Deno.execPath();
+  return Deno.permissions.querySync({ name: "run", command: self }).state === "granted" ? self : "deno";
 }
 
 /** A free TCP port on `host` (the OS picks one; it is closed again at once). */
@@ -91,7 +105,9 @@ export function localAddresses(
 
 /** `--allow-net` of a node: its own listen address and every peer's, nothing else. */
 export function netPermission(addresses: Record<NodeId, NodeAddress>): string {
-  const hosts = new Set(Object.values(addresses).map((a) => `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`));
+  const hosts = new Set(
+    Object.values(addresses).map((a) => `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`),
+  );
   return `--allow-net=${[...hosts].join(",")}`;
 }
 
@@ -156,7 +172,13 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
     await ensureKeyDir(dir, scenario.participants);
     keys = { kind: "dir", dir };
   }
-  const startMs = o.startMs ?? Date.now() + DEFAULT_BOOT_MS;
+  // Day 1 starts once every process listens (a process start takes seconds on a loaded machine).
+  let startMs = o.startMs;
+  const listening = new Set<NodeId>();
+  const giveStart = (child: Deno.ChildProcess) => {
+    const w = child.stdin.getWriter();
+    w.write(new TextEncoder().encode(`${startMs}\n`)).then(() => w.close()).catch(() => {});
+  };
   const addrArgs = scenario.participants.flatMap((p) => [
     "--addr",
     `${p.id}=${addresses[p.id].host.includes(":") ? `[${addresses[p.id].host}]` : addresses[p.id].host}:${
@@ -165,7 +187,7 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
   ]);
   const mainModule = new URL("../main.ts", import.meta.url).pathname;
   const command = o.command ?? {
-    program: Deno.execPath(),
+    program: denoProgram(),
     args: (permissions: string[]) => ["run", ...permissions, mainModule],
   };
   const events: NodeEvent[] = [];
@@ -176,7 +198,7 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
   const t0 = performance.now();
   let finish: () => void = () => {};
   const finished = new Promise<void>((r) => (finish = r));
-  let failure: Error | undefined;
+  let failure: string | undefined;
   const done = () => scenario.participants.every((p) => (heights[p.id] ?? 0) >= o.days);
   const stopped = new Set<NodeId>();
 
@@ -199,7 +221,7 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
       dir,
       ...(keys.kind === "dir" ? ["--keys", keys.dir] : []),
       "--start",
-      String(startMs),
+      "-",
       "--days",
       String(o.days),
       ...(o.roundMs === undefined ? [] : ["--round-ms", String(o.roundMs)]),
@@ -208,14 +230,24 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
     ];
     const child = new Deno.Command(command.program, {
       args,
-      stdin: "null",
+      stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
     procs.set(id, child);
     exits[id] ??= { code: -1, restarts: 0 };
+    if (startMs !== undefined) giveStart(child);
     const onEvent = (e: NodeEvent) => {
       events.push(e);
+      if (e.type === "listening" && startMs === undefined) {
+        listening.add(id);
+        if (listening.size === scenario.participants.length) {
+          // A loaded machine that took long to start the processes takes long to start their
+          // participants too: half the slowest start-up is added to the margin.
+          startMs = Date.now() + Math.max(START_MARGIN_MS, (performance.now() - t0) / 2);
+          for (const c of procs.values()) giveStart(c);
+        }
+      }
       o.onEvent?.(e);
       if (e.type === "start") heights[id] = Math.max(heights[id] ?? 0, e.ledgerHeight);
       if (e.type === "effects") {
@@ -235,7 +267,11 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
       }
       if (done()) finish();
     };
-    const out = readEvents(child.stdout, onEvent, (why) => log(`${p.name}: an output line is no event: ${why}`));
+    const out = readEvents(
+      child.stdout,
+      onEvent,
+      (why) => log(`${p.name}: an output line is no event: ${why}`),
+    );
     const err = readLines(child.stderr, (line) => log(`${p.name}: ${line}`));
     child.status.then(async (status) => {
       await Promise.allSettled([out, err]);
@@ -245,16 +281,27 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
       const killed = status.signal === "SIGKILL";
       if ((status.code === NODE_CRASH_EXIT || killed) && exits[id].restarts < MAX_RESTARTS) {
         exits[id].restarts++;
-        log(`${p.name}: ${killed ? "killed" : "crashed"}; restarting in ${o.chaos?.downMs ?? RESTART_DELAY_MS} ms`);
-        setTimeout(() => !stopped.has(id) && !done() && spawn(id), killed ? o.chaos?.downMs ?? RESTART_DELAY_MS : RESTART_DELAY_MS);
+        log(
+          `${p.name}: ${killed ? "killed" : "crashed"}; restarting in ${
+            o.chaos?.downMs ?? RESTART_DELAY_MS
+          } ms`,
+        );
+        setTimeout(
+          () => !stopped.has(id) && !done() && spawn(id),
+          killed ? o.chaos?.downMs ?? RESTART_DELAY_MS : RESTART_DELAY_MS,
+        );
         return;
       }
-      failure ??= new Error(`${p.name}'s process ended with status ${status.code} before the run was done`);
+      failure ??=
+        `${p.name}'s process ended (status ${status.code}) before every ledger held block ${o.days}`;
       finish();
     });
   };
 
-  const onAbort = () => finish();
+  const onAbort = () => {
+    failure ??= "stopped (Ctrl-C)";
+    finish();
+  };
   o.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     for (const p of scenario.participants) spawn(p.id);
@@ -275,6 +322,11 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
       clearTimeout(timer);
     }));
   }
-  if (failure && !done()) throw failure;
-  return { events, wallMs: (lastBlockAt || performance.now()) - t0, heights, exits };
+  return {
+    events,
+    wallMs: (lastBlockAt || performance.now()) - t0,
+    heights,
+    exits,
+    ...(failure && !done() ? { failure } : {}),
+  };
 }
