@@ -47,7 +47,10 @@ export type NodeEvent =
       schedule: GenesisSchedule;
       chain: string;
     }
-    /** The node listens (before it knows the chain's start time when it is given later). */
+    /**
+     * The node listens and is ready (its first day's problem made, its solver loaded); a node given
+     * the chain's start later (`poso net up`) waits for it now.
+     */
     | { type: "listening"; listen: { host: string; port: number } }
     | { type: "day"; day: DayInfo }
     | { type: "tick"; tick: "roundStart" }

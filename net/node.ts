@@ -37,6 +37,8 @@ import { createParticipant, type Participant } from "../actors/participant.ts";
 import type { DayInfo, FromWorker, ToWorker, WorkerInit } from "../actors/protocol.ts";
 import { genesisOf, keySourceOf, runProblemOf } from "../actors/supervisor.ts";
 import { dayLoadFactor } from "../problems/schedule.ts";
+import { problemData } from "../problems/types.ts";
+import { DEFAULT_SOLVER, loadSolver } from "../lp/solver.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import type { NodeEvent } from "./events.ts";
 import { heightAt, roundAt, scheduleFor, ticksOfDay } from "./schedule.ts";
@@ -154,13 +156,13 @@ function placeOf(msg: unknown): { height: number; round: number } | undefined {
 
 /** A node's address from the options or the scenario, or why it has none. */
 function addressOf(scenario: Scenario, id: NodeId, given?: Record<NodeId, NodeAddress>): NodeAddress {
-  const a = given?.[id];
+  const a = given?.[id] ?? scenario.network?.peers[id];
   if (a) return a;
   const p = scenario.participants.find((q) => q.id === id);
   if (p?.ip !== undefined && p.port !== undefined) return { host: p.ip, port: p.port };
   throw new NodeError(
     `participant ${p?.name ?? id} (${id}) has no address: give it ip: and port: in the scenario, ` +
-      `or --addr ${id}=HOST:PORT`,
+      `an entry in network.peers, or --addr ${id}=HOST:PORT`,
   );
 }
 
@@ -309,23 +311,43 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
       // transport's stats (the node's `stats` event), not traced message by message.
       onDropped: () => {},
     });
-    o.events({ type: "listening", node: id, height: 0, round: 0, at: now(), listen });
     const run = await runProblemOf(scenario);
     const ledgerPath = ledgerFileName(o.dataDir, me.name);
     const statePath = `${o.dataDir}/${NODE_STATE_FILE}`;
-    // A ledger this node already keeps fixes the schedule; a new one takes it from the options.
     const kept = await ledgerGenesis(ledgerPath);
+    // Before it waits for the start, the node makes its first day's problem and loads its solver
+    // (the slow part of a start): the participant then starts from the problem's data at once.
+    const keptTip = await readLedger(ledgerPath).then(
+      (l) => l.records[l.records.length - 1],
+      () => undefined,
+    );
+    const firstHeight = keptTip?.kind === "block" ? keptTip.height + 1 : 1;
+    const firstProblem = run.kind.problemFor(run.case, {
+      height: firstHeight,
+      loadFactor: dayLoadFactor(scenario.seed, firstHeight),
+    });
+    const firstData = problemData(run.kind, firstProblem);
+    if (me.delegate && firstProblem.lp) await loadSolver(scenario.solver ?? DEFAULT_SOLVER);
+    o.events({ type: "listening", node: id, height: 0, round: 0, at: now(), listen });
+    // A ledger this node already keeps fixes the schedule; a new one takes it from the options.
     let schedule: GenesisSchedule;
     if (kept?.schedule) schedule = kept.schedule;
     else if (o.startMs !== undefined) {
       const startMs = typeof o.startMs === "number" ? o.startMs : await o.startMs();
-      schedule = scheduleFor(scenario, startMs, { blockMs: o.blockMs, roundMs: o.roundMs });
+      schedule = scheduleFor(scenario, startMs, {
+        blockMs: o.blockMs ?? scenario.network?.blockMs,
+        roundMs: o.roundMs,
+      });
     } else {
       throw new NodeError(
         `${ledgerPath} holds no chain yet: give the chain's start time (--start), the same for every node`,
       );
     }
-    const genesis = await genesisOf(scenario, publicKeys, run, schedule);
+    const genesis = await genesisOf(scenario, publicKeys, run, schedule).catch((e) => {
+      throw e instanceof TypeError
+        ? new NodeError(`the chain's schedule: ${e.message.replace(/^makeGenesis: /, "")}`)
+        : e;
+    });
     if (kept && kept.hash !== genesis.hash) {
       throw new NodeError(
         `${ledgerPath} belongs to another chain (${kept.hash}); this scenario's is ${genesis.hash}`,
@@ -550,7 +572,11 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
       keys,
       publicKeys,
       genesis,
-      problem: { kind: run.kind.name, case: run.case },
+      problem: {
+        kind: run.kind.name,
+        case: run.case,
+        ...(firstData !== undefined && day.height === firstHeight ? { data: firstData } : {}),
+      },
       solver: scenario.solver,
       day,
       ledgerFile: ledgerPath,

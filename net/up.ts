@@ -95,7 +95,7 @@ export function localAddresses(
 ): Record<NodeId, NodeAddress> {
   const out: Record<NodeId, NodeAddress> = {};
   for (const p of scenario.participants) {
-    out[p.id] = given[p.id] ??
+    out[p.id] = given[p.id] ?? scenario.network?.peers[p.id] ??
       (p.ip !== undefined && p.port !== undefined
         ? { host: p.ip, port: p.port }
         : { host: "127.0.0.1", port: freePort("127.0.0.1") });

@@ -61,6 +61,14 @@ export type ScenarioKeys =
   /** Not set: `<data directory>/keys`. */
   | { kind: "default" };
 
+/** Participants that run as processes of their own (`network:`, `poso node`, `poso net up`). */
+export interface NetworkConfig {
+  /** `block_interval_sec` × 1000: time from one day's start to the next's, whole ms (default: the rounds and a decision window). */
+  blockMs?: number;
+  /** `peers:`: addresses by participant id (a DNS name or an IP address, and a port), replacing `ip:`/`port:`. */
+  peers: Record<NodeId, { host: string; port: number }>;
+}
+
 /** Multi-day runs (`days:`). The blacklist always carries over: a delegate caught once never leads again. */
 export interface DaysConfig {
   /** Days (blocks) a run dispatches (`poso run --days` overrides it). */
@@ -131,6 +139,8 @@ export interface Scenario {
   keys: ScenarioKeys;
   /** Days to dispatch, one block each. */
   days: DaysConfig;
+  /** `network:`, for participants that run as processes of their own; absent when the file has none. */
+  network?: NetworkConfig;
   /** Seed of the deterministic simulator (u32). */
   seed: number;
   /** Round timeout, whole ms (`scene.params.round_timeout_sec` × 1000). */
@@ -474,10 +484,14 @@ const TOP_KEYS = [
   "solver",
   "keys",
   "days",
+  "network",
   "scene",
   "nodes",
 ] as const;
 const DAYS_KEYS = ["count", "rotate_leader"] as const;
+const NETWORK_KEYS = ["block_interval_sec", "peers"] as const;
+/** Longest block interval `network.block_interval_sec` may set, s (one week). */
+export const MAX_BLOCK_INTERVAL_SEC = 7 * 24 * 3600;
 const SCENE_KEYS = ["params", "class"] as const;
 const PARAM_KEYS = [
   "round_timeout_sec",
@@ -659,7 +673,7 @@ const PUBLISHED_PARAM_NOTES: Record<string, string> = {
 const PUBLISHED_PARAM_KEYS: readonly string[] = [...new Set(PUBLISHED_SCENES.flatMap((s) => s.params))];
 
 /** The levels of a scenario file at which keys are known (see {@link misplacedKey}). */
-type Level = "top" | "scene" | "params" | "node" | "leader_evil" | "days" | "transport" | "tcpv1";
+type Level = "top" | "scene" | "params" | "node" | "leader_evil" | "days" | "network" | "transport" | "tcpv1";
 
 /** Every key known at each level: this format's own and those of the original configuration. */
 const KEYS_AT: Record<Level, readonly string[]> = {
@@ -669,6 +683,7 @@ const KEYS_AT: Record<Level, readonly string[]> = {
   node: [...NODE_KEYS, ...Object.keys(ORIGINAL_NODE_KEYS)],
   leader_evil: BEHAVIOUR_KEYS,
   days: DAYS_KEYS,
+  network: NETWORK_KEYS,
   transport: ["tcpv1"],
   tcpv1: ["micronet_init_sec"],
 };
@@ -1246,11 +1261,21 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
   // keys, days
   const keys = readKeys(ctx, get("keys"), seed, resolve);
   const days = readDays(ctx, get("days"), resolve);
+  const network = readNetwork(ctx, get("network"), resolve);
 
   // nodes
   const iteration = scene.published?.iteration;
   const participants = readNodes(ctx, get("nodes"), rootNode, resolve, !scene.stops, iteration === "market");
   if (scene.published?.className === "SimpleAddEvilNormal") simpleAddBehaviour(ctx, params, participants);
+  for (const [id, at] of network?.peerLines ?? []) {
+    if (!participants.some((p) => p.id === id)) {
+      ctx.fail(
+        at,
+        `network.peers.${id}`,
+        `no participant has id ${id} (nodes: ${participants.map((p) => p.id).join(", ")})`,
+      );
+    }
+  }
 
   for (const e of top) {
     if (e.key === "transport") readTransport(ctx, e, resolve);
@@ -1310,6 +1335,14 @@ function validate(ctx: Context, root: YamlNode | null, resolve: Resolve): Scenar
     ...(params.faultTolerance === undefined ? {} : { faultTolerance: params.faultTolerance }),
     keys,
     days,
+    ...(network
+      ? {
+        network: {
+          peers: network.peers,
+          ...(network.blockMs === undefined ? {} : { blockMs: network.blockMs }),
+        },
+      }
+      : {}),
     seed,
     roundTimeoutMs: params.roundTimeoutMs,
     maxRounds,
@@ -2715,6 +2748,63 @@ function readDays(ctx: Context, e: Entry | undefined, resolve: Resolve): DaysCon
       const b = readBool(ctx, d, path);
       if (b !== undefined) out.rotateLeader = b;
     } else unknownKey(ctx, d, "days", "days", DAYS_KEYS, {}, "days");
+  }
+  return out;
+}
+
+/** `HOST:PORT` of a `network.peers` entry: a DNS name or an IPv4 address, or an IPv6 address in brackets. */
+const PEER_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):(\d{1,5})$/;
+function readNetwork(
+  ctx: Context,
+  e: Entry | undefined,
+  resolve: Resolve,
+): (NetworkConfig & { peerLines: [NodeId, unknown][] }) | undefined {
+  if (!e || isEmpty(e.value)) return undefined;
+  const out: NetworkConfig & { peerLines: [NodeId, unknown][] } = { peers: {}, peerLines: [] };
+  if (!isMap(e.value)) {
+    ctx.fail(e.at, "network", `expected a mapping (${NETWORK_KEYS.join(", ")}), found ${describe(e.value)}`);
+    return out;
+  }
+  for (const d of entries(ctx, e.value, "network", resolve)) {
+    const path = `network.${d.key}`;
+    if (d.key === "block_interval_sec") {
+      const x = scalar(d.value);
+      if (typeof x !== "number" || !(x > 0) || x > MAX_BLOCK_INTERVAL_SEC || !Number.isInteger(x * 1000)) {
+        ctx.fail(
+          d.at,
+          path,
+          `expected seconds above 0, at most ${MAX_BLOCK_INTERVAL_SEC}, in whole ms, found ${
+            describe(d.value)
+          }`,
+        );
+      } else out.blockMs = Math.round(x * 1000);
+    } else if (d.key === "peers") {
+      if (!isMap(d.value)) {
+        ctx.fail(d.at, path, `expected a mapping of node id to HOST:PORT, found ${describe(d.value)}`);
+        continue;
+      }
+      for (const q of entries(ctx, d.value, path, resolve)) {
+        const id = Number(q.key), text = scalar(q.value), where = `${path}.${q.key}`;
+        if (!/^\d{1,10}$/.test(q.key) || id >= 2 ** 32) {
+          ctx.fail(q.at, where, "a peer is named by its node id (a whole number below 2^32)");
+          continue;
+        }
+        const m = typeof text === "string" ? PEER_PATTERN.exec(text.trim()) : null;
+        const port = m ? Number(m[2]) : 0;
+        if (!m || port < 1 || port > MAX_PORT) {
+          ctx.fail(
+            q.at,
+            where,
+            `expected HOST:PORT (a DNS name or IP address, port 1 to ${MAX_PORT}), found ${
+              describe(q.value)
+            }`,
+          );
+          continue;
+        }
+        out.peers[id] = { host: m[1].replace(/^\[|\]$/g, ""), port };
+        out.peerLines.push([id, q.at]);
+      }
+    } else unknownKey(ctx, d, "network", "network", NETWORK_KEYS, {}, "network");
   }
   return out;
 }

@@ -5,7 +5,8 @@
  * tested in tests/net_process_test.ts.
  */
 import assert from "node:assert/strict";
-import { loadScenarioFile } from "../scenarios/loader.ts";
+import { loadScenarioFile, parseScenario, ScenarioError } from "../scenarios/loader.ts";
+import { baseLines } from "./scenario_fixture.ts";
 import { runProblemOf } from "../actors/supervisor.ts";
 import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import type { RunReport } from "../consensus/report.ts";
@@ -18,8 +19,8 @@ import { cli, withTmpDir } from "./helpers.ts";
 import { MemoryHub } from "./net_fixture.ts";
 
 const SEED_KEYS = { kind: "seed", seed: 1 } as const;
-/** Time the seven in-process nodes get to start before day 1 (one thread builds seven problems), ms. */
-const BOOT_MS = 3000;
+/** Time from the moment every node is ready to day 1's start (seven participants start on one thread), ms. */
+const START_MS = 1500;
 /** Round timeout of the in-process nodes, ms: one thread runs every node, so the leader's solve shares it. */
 const ROUND_MS = 2000;
 
@@ -45,11 +46,19 @@ Deno.test("scenario I on seven nodes with their own clocks: the same trace as th
     const events: NodeEvent[] = [];
     const stop = new AbortController();
     const wrote = new Set<number>();
-    const startMs = Date.now() + BOOT_MS;
+    // Day 1 starts START_MS after every node listens and has its first problem ready (as net up does).
+    let startMs = 0;
+    let ready: () => void = () => {};
+    const allReady = new Promise<void>((r) => (ready = r));
+    const listening = new Set<number>();
+    const start = async () => {
+      await allReady;
+      return startMs ||= Date.now() + START_MS;
+    };
     const addresses = Object.fromEntries(
       scenario.participants.map((q) => [q.id, { host: "mem", port: q.id }]),
     );
-    const base = { scenario, keys: SEED_KEYS, startMs, roundMs: ROUND_MS, untilHeight: 1, addresses };
+    const base = { scenario, keys: SEED_KEYS, startMs: start, roundMs: ROUND_MS, untilHeight: 1, addresses };
     const results = await Promise.all(scenario.participants.map((p) =>
       runNode({
         ...base,
@@ -59,6 +68,7 @@ Deno.test("scenario I on seven nodes with their own clocks: the same trace as th
         signal: stop.signal,
         events: (e) => {
           events.push(e);
+          if (e.type === "listening" && listening.add(e.node).size === scenario.participants.length) ready();
           // Every ledger holds block 1: stop now rather than at the day's end.
           if (e.type === "effects" && e.blocks?.some((b) => b.height === 1)) wrote.add(e.node);
           if (wrote.size === scenario.participants.length) stop.abort();
@@ -140,4 +150,38 @@ Deno.test("a node refuses to start without an address for every participant, or 
     await assert.rejects(runNode({ ...base, addresses }), /holds no chain yet: give the chain's start time/);
     await assert.rejects(runNode({ ...base, id: 99, addresses }), /participant 99 is not in Scenario I/);
   });
+});
+
+Deno.test("network: in a scenario gives peers by DNS name or address and the block interval; a bad entry names its line", () => {
+  const at = (...lines: string[]) => [...baseLines(), ...lines].join("\n") + "\n";
+  const s = parseScenario(
+    at(
+      "network:",
+      "  block_interval_sec: 20",
+      "  peers:",
+      "    8: c.poso.example.org:9008",
+      "    9: '[::1]:9009'",
+    ),
+    "net.yaml",
+  );
+  assert.deepEqual(s.network, {
+    blockMs: 20_000,
+    peers: { 8: { host: "c.poso.example.org", port: 9008 }, 9: { host: "::1", port: 9009 } },
+  });
+  const fails = (text: string, pattern: RegExp) =>
+    assert.throws(() => parseScenario(text, "net.yaml"), (e) => {
+      assert.ok(e instanceof ScenarioError);
+      assert.match(e.message, pattern);
+      return true;
+    });
+  fails(
+    at("network:", "  peers:", "    8: c.example.org:70000"),
+    /net\.yaml:20.*network\.peers\.8.*port 1 to 65535/,
+  );
+  fails(
+    at("network:", "  peers:", "    99: c.example.org:9000"),
+    /net\.yaml:20.*network\.peers\.99.*no participant has id 99/,
+  );
+  fails(at("network:", "  block_interval_sec: -1"), /net\.yaml:19.*network\.block_interval_sec/);
+  fails(at("network:", "  peer: {}"), /net\.yaml:19.*network.*peer/);
 });
