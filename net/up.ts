@@ -244,7 +244,7 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
         if (listening.size === scenario.participants.length) {
           // A loaded machine that took long to start the processes takes long to start their
           // participants too: half the slowest start-up is added to the margin.
-          startMs = Date.now() + Math.max(START_MARGIN_MS, (performance.now() - t0) / 2);
+          startMs = Math.round(Date.now() + Math.max(START_MARGIN_MS, (performance.now() - t0) / 2));
           for (const c of procs.values()) giveStart(c);
         }
       }
