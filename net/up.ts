@@ -45,8 +45,12 @@ export interface NetUpOptions {
   roundMs?: number;
   /** Addresses: by default the scenario's, else 127.0.0.1 on free ports. */
   addresses?: Record<NodeId, NodeAddress>;
-  /** The command that starts one node: the program and the arguments before `node` (default: this Deno and main.ts). */
-  command?: { program: string; args: (permissions: string[]) => string[] };
+  /**
+   * The command that starts node `id`: the program and the arguments before `node`, given the Deno
+   * permissions the node needs and the Deno and main module to run (default: `deno run <permissions>
+   * main.ts`; a test wraps it in `ip netns exec`).
+   */
+  command?: (id: NodeId, permissions: string[], deno: string, main: string) => string[];
   /** Each node's stderr line, prefixed with its name. */
   log?: (line: string) => void;
   /** Every event, as it arrives. */
@@ -186,10 +190,8 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
     }`,
   ]);
   const mainModule = new URL("../main.ts", import.meta.url).pathname;
-  const command = o.command ?? {
-    program: denoProgram(),
-    args: (permissions: string[]) => ["run", ...permissions, mainModule],
-  };
+  const command = o.command ??
+    ((_id: NodeId, permissions: string[], deno: string, main: string) => [deno, "run", ...permissions, main]);
   const events: NodeEvent[] = [];
   const heights: Record<NodeId, number> = {};
   const exits: Record<NodeId, { code: number; restarts: number }> = {};
@@ -212,7 +214,7 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
       "--allow-env",
     ];
     const args = [
-      ...command.args(permissions),
+      ...command(id, permissions, denoProgram(), mainModule).slice(1),
       "node",
       o.scenarioFile,
       "--id",
@@ -228,7 +230,7 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
       ...addrArgs,
       "--events",
     ];
-    const child = new Deno.Command(command.program, {
+    const child = new Deno.Command(command(id, permissions, denoProgram(), mainModule)[0], {
       args,
       stdin: "piped",
       stdout: "piped",
