@@ -143,6 +143,8 @@ export const DROP = {
   handshake: "handshake failed",
   /** The connection gater refused a peer outside the participant list. */
   unknownPeer: "unknown peer refused",
+  /** A stream from a peer outside the list (cannot happen while the gater works; a second line). */
+  unknownStream: "unknown peer stream",
   /** A peer's send queue was full: its oldest message was dropped. */
   queueFull: "queue full",
   /** send() or request() to an id that is not a peer. */
@@ -360,9 +362,19 @@ export class Transport {
     for (const p of this.#peers.values()) void this.#open(p);
   }
 
-  /** Where this transport listens (the real port when started with port 0). */
+  /**
+   * Where this transport listens (the real port when started with port 0). On
+   * 0.0.0.0 or `::` this needs `--allow-sys=networkInterfaces`; without it, the
+   * configured listen address is returned.
+   */
   address(): { host: string; port: number } {
-    for (const ma of this.#node.getMultiaddrs()) {
+    let addrs: Multiaddr[] = [];
+    try {
+      addrs = this.#node.getMultiaddrs();
+    } catch {
+      // On a wildcard address libp2p lists the interfaces, which needs --allow-sys=networkInterfaces.
+    }
+    for (const ma of addrs) {
       const c = ma.getComponents();
       const tcpPart = c.find((x) => x.name === "tcp");
       if (tcpPart?.value !== undefined && c[0].value !== undefined) {
@@ -631,7 +643,7 @@ export class Transport {
     const from = this.#byPeerId.get(conn.remotePeer.toString());
     if (from === undefined) {
       // The gater refuses these at the handshake; this is a second line.
-      this.#drop(DROP.unknownPeer);
+      this.#drop(DROP.unknownStream);
       stream.abort(new Error("unknown peer"));
     }
     return from;
