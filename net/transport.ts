@@ -457,6 +457,14 @@ export class Transport {
     void this.#flush(p);
   }
 
+  /** Forgets a broken outbound stream of `p` and schedules a redial. */
+  #lose(p: PeerState, stream: Stream, why: string): void {
+    p.stream = undefined;
+    stream.abort(new Error(why));
+    this.#link(p.id, false);
+    this.#redial(p);
+  }
+
   #redial(p: PeerState): void {
     if (this.#stopped || p.retry !== undefined) return;
     const wait = p.backoffMs;
@@ -475,7 +483,8 @@ export class Transport {
       while (!this.#stopped && p.stream !== undefined && p.queue.length > 0) {
         const stream = p.stream;
         if (stream.writableNeedsDrain) {
-          await stream.onDrain({ signal: this.#abort.signal }).catch(() => undefined);
+          const drained = await stream.onDrain({ signal: this.#abort.signal }).then(() => true, () => false);
+          if (!drained && p.stream === stream) this.#lose(p, stream, "drain failed");
           continue;
         }
         const frame = p.queue[0];
@@ -483,12 +492,7 @@ export class Transport {
           stream.send(frame);
         } catch {
           // The stream closed under us: keep the frame for the next stream.
-          if (p.stream === stream) {
-            p.stream = undefined;
-            stream.abort(new Error("send failed"));
-            this.#link(p.id, false);
-            this.#redial(p);
-          }
+          if (p.stream === stream) this.#lose(p, stream, "send failed");
           break;
         }
         p.queue.shift();

@@ -253,6 +253,29 @@ netTest(
   },
 );
 
+netTest(
+  "transport: the send queue of a peer that is down keeps the newest messages, counting the dropped",
+  async () => {
+    const book = await addressBook([1, 2], freePorts(2));
+    const signal = new Signal();
+    const a = await startNode(1, book, { maxQueueMessages: 3, maxQueueBytes: 20 }, signal);
+    let b: Node | undefined;
+    try {
+      for (let i = 0; i < 5; i++) a.t.send(2, enc(`m${i}`));
+      assert.equal(a.t.queued(2), 3);
+      assert.equal(a.t.stats().dropped[DROP.queueFull], 2);
+      // 13 bytes framed: the count bound drops m2, then m3, m4 and it make 25 > 20 bytes, so m3 goes too.
+      a.t.send(2, enc("m5-longer"));
+      assert.equal(a.t.stats().dropped[DROP.queueFull], 4);
+      b = await startNode(2, book, {}, signal);
+      await signal.until(() => b!.inbox.length === 2, "the queued messages");
+      assert.deepEqual(b.inbox.map((m) => m.text), ["m4", "m5-longer"]);
+    } finally {
+      await Promise.all([a.t.stop(), b?.t.stop()]);
+    }
+  },
+);
+
 netTest("transport: request/response, refusal, timeout and oversize answers", async () => {
   const book = await addressBook([1, 2, 3], freePorts(3));
   const signal = new Signal();
