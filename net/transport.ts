@@ -56,7 +56,7 @@ export const DEFAULT_MAX_QUEUE_BYTES = 64 * 1024 * 1024;
 /** First redial delay after a failed dial or a lost stream, ms. */
 export const REDIAL_MIN_MS = 50;
 /** Redial delay cap, ms: a restarted peer is reached at most this long after it listens again. */
-export const REDIAL_MAX_MS = 1000;
+export const REDIAL_MAX_MS = 500;
 /** How long a `/poso/sync/1` responder waits for the request frame, ms. */
 export const REQUEST_READ_TIMEOUT_MS = 10_000;
 /**
@@ -346,7 +346,17 @@ export class Transport {
     });
     const self = new Transport(o, node, peers, byPeerId);
     ref.self = self;
-    await self.#begin();
+    try {
+      await self.#begin();
+    } catch (e) {
+      await self.stop().catch(() => undefined);
+      throw new Error(
+        `participant ${o.id}: cannot listen on ${o.listen.host}:${o.listen.port}: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
+    }
     return self;
   }
 

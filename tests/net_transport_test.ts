@@ -476,6 +476,16 @@ netTest("transport: bad options are refused with the field named", async () => {
     [{ peers: [{ ...book[0] }] }, /this participant/],
     [{ pair: { ...(await pairOf(1)), publicKey: book[1].publicKey } }, /does not match/],
   ];
+  const busy = Deno.listen({ hostname: HOST, port: 0 });
+  try {
+    const port = (busy.addr as Deno.NetAddr).port;
+    await assert.rejects(
+      TransportClass.start({ ...base, listen: { host: HOST, port } }),
+      /participant 1: cannot listen/,
+    );
+  } finally {
+    busy.close();
+  }
   for (const [patch, message] of cases) {
     await assert.rejects(
       TransportClass.start({ ...base, ...patch }),
