@@ -381,6 +381,33 @@ netTest(
   },
 );
 
+netTest(
+  "transport: a message over the receiver's cap resets the stream; the sender reconnects and the next one arrives",
+  async () => {
+    const book = await addressBook([1, 2], freePorts(2));
+    const signal = new Signal();
+    // 1 allows four times the cap that 2 enforces (a misconfigured or hostile sender).
+    const a = await startNode(1, book, { maxMessageBytes: 4 * CAP }, signal);
+    const b = await startNode(2, book, {}, signal);
+    try {
+      await signal.until(() => a.links.has(2), "the link 1 -> 2");
+      a.t.send(2, new Uint8Array(CAP + 1));
+      await signal.until(
+        () => b.drops.some((d) => d.reason === DROP.oversize && d.from === 1),
+        "2 to refuse",
+      );
+      await signal.until(() => !a.links.has(2), "1 to see its stream reset");
+      await signal.until(() => a.links.has(2), "1 to open a new stream");
+      a.t.send(2, enc("next"));
+      await signal.until(() => b.inbox.length === 1, "the next message");
+      assert.deepEqual(b.inbox, [{ from: 1, text: "next", bytes: 4 }]);
+      assert.deepEqual(a.t.stats().dropped, {}, "the refusal is the receiver's alone");
+    } finally {
+      await Promise.all([a.t.stop(), b.t.stop()]);
+    }
+  },
+);
+
 netTest("transport: junk bytes on the listen port are dropped; the node keeps working", async () => {
   const book = await addressBook([1, 2], freePorts(2));
   const signal = new Signal();
