@@ -14,15 +14,21 @@
  * - `/poso/sync/1`: one stream per request, one frame each way.
  * - Every frame is capped: a length prefix above the cap is refused before
  *   anything is allocated for it, the stream is reset and the drop counted.
- *   Junk (garbage bytes, a failed handshake, an unknown protocol, a truncated
- *   frame) is dropped by libp2p or here; none of it reaches the caller or
- *   throws.
+ *   Junk (garbage bytes, a failed handshake, a truncated frame) is dropped and
+ *   counted ({@link DROP}); a stream for an unknown protocol is refused by
+ *   libp2p's protocol negotiation (not counted). None of it reaches the caller
+ *   or throws.
  *
- * Deno: libp2p needs `--allow-net` to the listen address and to every peer's
- * host:port, and `--allow-env` (its logger and some dependencies read
- * environment variables); listening on 0.0.0.0 or `::` also needs
- * `--allow-sys=networkInterfaces` (to list the addresses it listens on).
- * After {@link Transport.stop} the process can exit on its own when
+ * Deno permissions:
+ * - `--allow-net` to the listen host:port and to every peer's host:port
+ *   (nothing else: no DNS-over-HTTPS, no bootstrap peers);
+ * - `--allow-env`, unscoped: libp2p's debug logger lists every environment
+ *   variable when its module loads (so merely importing this module needs it;
+ *   keep it out of modules that run without it);
+ * - `--allow-sys=networkInterfaces` only when listening on 0.0.0.0 or `::` and
+ *   calling {@link Transport.address}.
+ *
+ * After {@link Transport.stop} the process exits on its own when
  * {@link morticeChannelClosed} is true (net/transport_keepalive.ts); a caller
  * that must not depend on that workaround ends the process with `Deno.exit()`.
  *
@@ -139,7 +145,10 @@ export const DROP = {
   oversizeOwn: "oversize own frame",
   /** A stream ended in the middle of a frame. */
   truncated: "truncated frame",
-  /** An inbound connection failed its handshake: junk bytes, a wrong protocol, a timeout. */
+  /**
+   * An inbound connection failed its handshake: junk bytes, a timeout, or a
+   * refusal by the gater (also counted as {@link DROP.unknownPeer}).
+   */
   handshake: "handshake failed",
   /** The connection gater refused a peer outside the participant list. */
   unknownPeer: "unknown peer refused",

@@ -329,6 +329,10 @@ netTest("transport: a key outside the participant list is refused at the handsha
     assert.equal(intruder.links.size, 0);
     assert.ok(!a.drops.some((d) => d.from === 9), "a refused peer gets no participant id");
     assert.ok(!a.drops.some((d) => d.reason === DROP.unknownStream), "refused before any stream");
+    await signal.until(
+      () => a.drops.some((d) => d.reason === DROP.handshake),
+      "the refusal as a failed handshake",
+    );
   } finally {
     await Promise.all([a.t.stop(), intruder.t.stop()]);
   }
