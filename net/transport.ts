@@ -14,15 +14,21 @@
  * - `/poso/sync/1`: one stream per request, one frame each way.
  * - Every frame is capped: a length prefix above the cap is refused before
  *   anything is allocated for it, the stream is reset and the drop counted.
- *   Junk (garbage bytes, a failed handshake, an unknown protocol, a truncated
- *   frame) is dropped by libp2p or here; none of it reaches the caller or
- *   throws.
+ *   Junk (garbage bytes, a failed handshake, a truncated frame) is dropped and
+ *   counted ({@link DROP}); a stream for an unknown protocol is refused by
+ *   libp2p's protocol negotiation (not counted). None of it reaches the caller
+ *   or throws.
  *
- * Deno: libp2p needs `--allow-net` to the listen address and to every peer's
- * host:port, and `--allow-env` (its logger and some dependencies read
- * environment variables); listening on 0.0.0.0 or `::` also needs
- * `--allow-sys=networkInterfaces` (to list the addresses it listens on).
- * After {@link Transport.stop} the process can exit on its own when
+ * Deno permissions:
+ * - `--allow-net` to the listen host:port and to every peer's host:port
+ *   (nothing else: no DNS-over-HTTPS, no bootstrap peers);
+ * - `--allow-env`, unscoped: libp2p's debug logger lists every environment
+ *   variable when its module loads (so merely importing this module needs it;
+ *   keep it out of modules that run without it);
+ * - `--allow-sys=networkInterfaces` only when listening on 0.0.0.0 or `::` and
+ *   calling {@link Transport.address}.
+ *
+ * After {@link Transport.stop} the process exits on its own when
  * {@link morticeChannelClosed} is true (net/transport_keepalive.ts); a caller
  * that must not depend on that workaround ends the process with `Deno.exit()`.
  *
@@ -56,7 +62,7 @@ export const DEFAULT_MAX_QUEUE_BYTES = 64 * 1024 * 1024;
 /** First redial delay after a failed dial or a lost stream, ms. */
 export const REDIAL_MIN_MS = 50;
 /** Redial delay cap, ms: a restarted peer is reached at most this long after it listens again. */
-export const REDIAL_MAX_MS = 1000;
+export const REDIAL_MAX_MS = 500;
 /** How long a `/poso/sync/1` responder waits for the request frame, ms. */
 export const REQUEST_READ_TIMEOUT_MS = 10_000;
 /**
@@ -139,10 +145,15 @@ export const DROP = {
   oversizeOwn: "oversize own frame",
   /** A stream ended in the middle of a frame. */
   truncated: "truncated frame",
-  /** An inbound connection failed its handshake: junk bytes, a wrong protocol, a timeout. */
+  /**
+   * An inbound connection failed its handshake: junk bytes, a timeout, or a
+   * refusal by the gater (also counted as {@link DROP.unknownPeer}).
+   */
   handshake: "handshake failed",
   /** The connection gater refused a peer outside the participant list. */
   unknownPeer: "unknown peer refused",
+  /** A stream from a peer outside the list (cannot happen while the gater works; a second line). */
+  unknownStream: "unknown peer stream",
   /** A peer's send queue was full: its oldest message was dropped. */
   queueFull: "queue full",
   /** send() or request() to an id that is not a peer. */
@@ -344,7 +355,17 @@ export class Transport {
     });
     const self = new Transport(o, node, peers, byPeerId);
     ref.self = self;
-    await self.#begin();
+    try {
+      await self.#begin();
+    } catch (e) {
+      await self.stop().catch(() => undefined);
+      throw new Error(
+        `participant ${o.id}: cannot listen on ${o.listen.host}:${o.listen.port}: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
+    }
     return self;
   }
 
@@ -360,9 +381,19 @@ export class Transport {
     for (const p of this.#peers.values()) void this.#open(p);
   }
 
-  /** Where this transport listens (the real port when started with port 0). */
+  /**
+   * Where this transport listens (the real port when started with port 0). On
+   * 0.0.0.0 or `::` this needs `--allow-sys=networkInterfaces`; without it, the
+   * configured listen address is returned.
+   */
   address(): { host: string; port: number } {
-    for (const ma of this.#node.getMultiaddrs()) {
+    let addrs: Multiaddr[] = [];
+    try {
+      addrs = this.#node.getMultiaddrs();
+    } catch {
+      // On a wildcard address libp2p lists the interfaces, which needs --allow-sys=networkInterfaces.
+    }
+    for (const ma of addrs) {
       const c = ma.getComponents();
       const tcpPart = c.find((x) => x.name === "tcp");
       if (tcpPart?.value !== undefined && c[0].value !== undefined) {
@@ -445,6 +476,14 @@ export class Transport {
     void this.#flush(p);
   }
 
+  /** Forgets a broken outbound stream of `p` and schedules a redial. */
+  #lose(p: PeerState, stream: Stream, why: string): void {
+    p.stream = undefined;
+    stream.abort(new Error(why));
+    this.#link(p.id, false);
+    this.#redial(p);
+  }
+
   #redial(p: PeerState): void {
     if (this.#stopped || p.retry !== undefined) return;
     const wait = p.backoffMs;
@@ -463,7 +502,8 @@ export class Transport {
       while (!this.#stopped && p.stream !== undefined && p.queue.length > 0) {
         const stream = p.stream;
         if (stream.writableNeedsDrain) {
-          await stream.onDrain({ signal: this.#abort.signal }).catch(() => undefined);
+          const drained = await stream.onDrain({ signal: this.#abort.signal }).then(() => true, () => false);
+          if (!drained && p.stream === stream) this.#lose(p, stream, "drain failed");
           continue;
         }
         const frame = p.queue[0];
@@ -471,12 +511,7 @@ export class Transport {
           stream.send(frame);
         } catch {
           // The stream closed under us: keep the frame for the next stream.
-          if (p.stream === stream) {
-            p.stream = undefined;
-            stream.abort(new Error("send failed"));
-            this.#link(p.id, false);
-            this.#redial(p);
-          }
+          if (p.stream === stream) this.#lose(p, stream, "send failed");
           break;
         }
         p.queue.shift();
@@ -631,7 +666,7 @@ export class Transport {
     const from = this.#byPeerId.get(conn.remotePeer.toString());
     if (from === undefined) {
       // The gater refuses these at the handshake; this is a second line.
-      this.#drop(DROP.unknownPeer);
+      this.#drop(DROP.unknownStream);
       stream.abort(new Error("unknown peer"));
     }
     return from;

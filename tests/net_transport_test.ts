@@ -5,24 +5,62 @@
  * Every wait is on an event, bounded by a timeout guard.
  */
 import assert from "node:assert/strict";
-import { createLibp2p, type Libp2p } from "libp2p";
-import { tcp } from "@libp2p/tcp";
-import { noise } from "@libp2p/noise";
-import { yamux } from "@libp2p/yamux";
+import type { Libp2p } from "libp2p";
 import type { Stream } from "@libp2p/interface";
-import { multiaddr } from "@multiformats/multiaddr";
 import type { NodeId } from "../consensus/types.ts";
 import { type KeyPair, seedKeyPair } from "../actors/keys.ts";
-import {
+import type { PeerAddress, Transport, TransportOptions } from "../net/transport.ts";
+import { encodeFrame, FrameDecoder } from "../net/transport_frame.ts";
+
+/**
+ * libp2p reads the whole environment when it loads (its debug logger lists every
+ * variable), and these tests talk TCP on 127.0.0.1: without `--allow-env` and
+ * `--allow-net=127.0.0.1` they are ignored, and libp2p is not even loaded.
+ */
+const PERMITTED = Deno.permissions.querySync({ name: "env" }).state === "granted" &&
+  Deno.permissions.querySync({ name: "net", host: "127.0.0.1" }).state === "granted";
+if (!PERMITTED) {
+  console.warn("net_transport_test: needs --allow-env --allow-net=127.0.0.1; transport tests ignored");
+}
+
+async function loadLibp2p() {
+  const [transport, identity, libp2p, tcp, noise, yamux, multiaddr] = await Promise.all([
+    import("../net/transport.ts"),
+    import("../net/identity.ts"),
+    import("libp2p"),
+    import("@libp2p/tcp"),
+    import("@libp2p/noise"),
+    import("@libp2p/yamux"),
+    import("@multiformats/multiaddr"),
+  ]);
+  return {
+    ...transport,
+    ...identity,
+    createLibp2p: libp2p.createLibp2p,
+    tcp: tcp.tcp,
+    noise: noise.noise,
+    yamux: yamux.yamux,
+    multiaddr: multiaddr.multiaddr,
+  };
+}
+const {
   DROP,
   MSG_PROTOCOL,
-  type PeerAddress,
   SYNC_PROTOCOL,
-  Transport,
-  type TransportOptions,
-} from "../net/transport.ts";
-import { encodeFrame, FrameDecoder } from "../net/transport_frame.ts";
-import { libp2pPrivateKey, peerIdOfPublicKey } from "../net/identity.ts";
+  Transport: TransportClass,
+  libp2pPrivateKey,
+  peerIdOfPublicKey,
+  createLibp2p,
+  tcp,
+  noise,
+  yamux,
+  multiaddr,
+} = PERMITTED ? await loadLibp2p() : ({} as Awaited<ReturnType<typeof loadLibp2p>>);
+
+/** A test that needs libp2p (see {@link PERMITTED}). */
+function netTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({ name, ignore: !PERMITTED, fn });
+}
 
 /** Key seed of the test participants. */
 const SEED = 7;
@@ -103,7 +141,7 @@ async function startNode(
 ): Promise<Node> {
   const own = book.find((a) => a.id === id)!;
   const n: Omit<Node, "t"> = { id, inbox: [], drops: [], links: new Set(), signal };
-  const t = await Transport.start({
+  const t = await TransportClass.start({
     id,
     pair: await pairOf(id),
     listen: { host: HOST, port: own.port },
@@ -148,7 +186,7 @@ function closed(stream: Stream): Promise<void> {
   return new Promise((resolve) => stream.addEventListener("close", () => resolve(), { once: true }));
 }
 
-Deno.test("transport: messages arrive in order with the sender's id, counted in stats", async () => {
+netTest("transport: messages arrive in order with the sender's id, counted in stats", async () => {
   const book = await addressBook([1, 2, 3], freePorts(3));
   const signal = new Signal();
   const nodes = await Promise.all([1, 2, 3].map((id) => startNode(id, book, {}, signal)));
@@ -188,31 +226,57 @@ Deno.test("transport: messages arrive in order with the sender's id, counted in 
   }
 });
 
-Deno.test("transport: a peer that stops and restarts on the same port gets what was queued meanwhile", async () => {
-  const book = await addressBook([1, 2], freePorts(2));
-  const signal = new Signal();
-  const a = await startNode(1, book, {}, signal);
-  let b = await startNode(2, book, {}, signal);
-  try {
-    a.t.send(2, enc("before"));
-    await signal.until(() => b.inbox.length === 1, "first message");
-    await b.t.stop();
-    await signal.until(() => !a.links.has(2), "1 to notice 2 is gone");
-    a.t.send(2, enc("while down 1"));
-    a.t.send(2, enc("while down 2"));
-    assert.equal(a.t.queued(2), 2);
-    b = await startNode(2, book, {}, signal);
-    await signal.until(() => b.inbox.length === 2, "queued messages after restart");
-    assert.deepEqual(b.inbox.map((m) => [m.from, m.text]), [[1, "while down 1"], [1, "while down 2"]]);
-    a.t.send(2, enc("after"));
-    await signal.until(() => b.inbox.length === 3, "a later message");
-    assert.equal(b.inbox[2].text, "after");
-  } finally {
-    await Promise.all([a.t.stop(), b.t.stop()]);
-  }
-});
+netTest(
+  "transport: a peer that stops and restarts on the same port gets what was queued meanwhile",
+  async () => {
+    const book = await addressBook([1, 2], freePorts(2));
+    const signal = new Signal();
+    const a = await startNode(1, book, {}, signal);
+    let b = await startNode(2, book, {}, signal);
+    try {
+      a.t.send(2, enc("before"));
+      await signal.until(() => b.inbox.length === 1, "first message");
+      await b.t.stop();
+      await signal.until(() => !a.links.has(2), "1 to notice 2 is gone");
+      a.t.send(2, enc("while down 1"));
+      a.t.send(2, enc("while down 2"));
+      assert.equal(a.t.queued(2), 2);
+      b = await startNode(2, book, {}, signal);
+      await signal.until(() => b.inbox.length === 2, "queued messages after restart");
+      assert.deepEqual(b.inbox.map((m) => [m.from, m.text]), [[1, "while down 1"], [1, "while down 2"]]);
+      a.t.send(2, enc("after"));
+      await signal.until(() => b.inbox.length === 3, "a later message");
+      assert.equal(b.inbox[2].text, "after");
+    } finally {
+      await Promise.all([a.t.stop(), b.t.stop()]);
+    }
+  },
+);
 
-Deno.test("transport: request/response, refusal, timeout and oversize answers", async () => {
+netTest(
+  "transport: the send queue of a peer that is down keeps the newest messages, counting the dropped",
+  async () => {
+    const book = await addressBook([1, 2], freePorts(2));
+    const signal = new Signal();
+    const a = await startNode(1, book, { maxQueueMessages: 3, maxQueueBytes: 20 }, signal);
+    let b: Node | undefined;
+    try {
+      for (let i = 0; i < 5; i++) a.t.send(2, enc(`m${i}`));
+      assert.equal(a.t.queued(2), 3);
+      assert.equal(a.t.stats().dropped[DROP.queueFull], 2);
+      // 13 bytes framed: the count bound drops m2, then m3, m4 and it make 25 > 20 bytes, so m3 goes too.
+      a.t.send(2, enc("m5-longer"));
+      assert.equal(a.t.stats().dropped[DROP.queueFull], 4);
+      b = await startNode(2, book, {}, signal);
+      await signal.until(() => b!.inbox.length === 2, "the queued messages");
+      assert.deepEqual(b.inbox.map((m) => m.text), ["m4", "m5-longer"]);
+    } finally {
+      await Promise.all([a.t.stop(), b?.t.stop()]);
+    }
+  },
+);
+
+netTest("transport: request/response, refusal, timeout and oversize answers", async () => {
   const book = await addressBook([1, 2, 3], freePorts(3));
   const signal = new Signal();
   const release = Promise.withResolvers<void>();
@@ -249,7 +313,7 @@ Deno.test("transport: request/response, refusal, timeout and oversize answers", 
   }
 });
 
-Deno.test("transport: a key outside the participant list is refused at the handshake", async () => {
+netTest("transport: a key outside the participant list is refused at the handshake", async () => {
   const ports = freePorts(2);
   const book = await addressBook([1, 2], ports);
   const signal = new Signal();
@@ -264,56 +328,91 @@ Deno.test("transport: a key outside the participant list is refused at the hands
     assert.deepEqual(a.t.connected(), []);
     assert.equal(intruder.links.size, 0);
     assert.ok(!a.drops.some((d) => d.from === 9), "a refused peer gets no participant id");
+    assert.ok(!a.drops.some((d) => d.reason === DROP.unknownStream), "refused before any stream");
+    await signal.until(
+      () => a.drops.some((d) => d.reason === DROP.handshake),
+      "the refusal as a failed handshake",
+    );
   } finally {
     await Promise.all([a.t.stop(), intruder.t.stop()]);
   }
 });
 
-Deno.test("transport: oversize and truncated frames from a valid peer are refused; the peer still gets through", async () => {
-  const book = await addressBook([1, 2], freePorts(2));
-  const signal = new Signal();
-  const a = await startNode(1, book, {}, signal);
-  const raw = await rawNode(2); // holds participant 2's key, speaks the protocol by hand
-  await raw.start();
-  try {
-    // A prefix announcing CAP + 1 bytes: refused from the prefix alone (no body is ever sent).
-    const s1 = await dialRaw(raw, book[0], MSG_PROTOCOL);
-    const prefix = new Uint8Array(4);
-    new DataView(prefix.buffer).setUint32(0, CAP + 1);
-    s1.send(prefix);
-    await signal.until(() => a.drops.some((d) => d.reason === DROP.oversize), "oversize refusal");
-    await within(closed(s1), "the oversize stream to be reset");
-    assert.deepEqual(a.drops.find((d) => d.reason === DROP.oversize), { reason: DROP.oversize, from: 2 });
-    // A lying prefix of 4 GiB - 1 is refused the same way (the check precedes allocation).
-    const s2 = await dialRaw(raw, book[0], MSG_PROTOCOL);
-    s2.send(Uint8Array.of(0xff, 0xff, 0xff, 0xff));
-    await signal.until(() => a.t.stats().dropped[DROP.oversize] === 2, "second oversize refusal");
-    // Half a frame, then the stream ends: counted as truncated, nothing delivered.
-    const s3 = await dialRaw(raw, book[0], MSG_PROTOCOL);
-    s3.send(encodeFrame(enc("cut short")).subarray(0, 7));
-    await s3.close();
-    await signal.until(() => a.drops.some((d) => d.reason === DROP.truncated), "truncated frame");
-    // The same peer, a good frame on a new stream: delivered as from 2.
-    const s4 = await dialRaw(raw, book[0], MSG_PROTOCOL);
-    s4.send(encodeFrame(enc("good")));
-    await signal.until(() => a.inbox.length === 1, "the good message");
-    assert.deepEqual(a.inbox, [{ from: 2, text: "good", bytes: 4 }]);
-    // An unknown protocol is refused by negotiation; the node carries on.
-    await assert.rejects(dialRaw(raw, book[0], "/poso/other/1"));
-    s4.send(encodeFrame(enc("still here")));
-    await signal.until(() => a.inbox.length === 2, "a message after the refused protocol");
-    // Oversize request on the sync protocol: reset, counted, no answer.
-    const s5 = await dialRaw(raw, book[0], SYNC_PROTOCOL);
-    s5.send(prefix);
-    await within(closed(s5), "the oversize request to be reset");
-    assert.equal(a.t.stats().dropped[DROP.oversize], 3);
-  } finally {
-    await raw.stop();
-    await a.t.stop();
-  }
-});
+netTest(
+  "transport: oversize and truncated frames from a valid peer are refused; the peer still gets through",
+  async () => {
+    const book = await addressBook([1, 2], freePorts(2));
+    const signal = new Signal();
+    const a = await startNode(1, book, {}, signal);
+    const raw = await rawNode(2); // holds participant 2's key, speaks the protocol by hand
+    await raw.start();
+    try {
+      // A prefix announcing CAP + 1 bytes: refused from the prefix alone (no body is ever sent).
+      const s1 = await dialRaw(raw, book[0], MSG_PROTOCOL);
+      const prefix = new Uint8Array(4);
+      new DataView(prefix.buffer).setUint32(0, CAP + 1);
+      s1.send(prefix);
+      await signal.until(() => a.drops.some((d) => d.reason === DROP.oversize), "oversize refusal");
+      await within(closed(s1), "the oversize stream to be reset");
+      assert.deepEqual(a.drops.find((d) => d.reason === DROP.oversize), { reason: DROP.oversize, from: 2 });
+      // A lying prefix of 4 GiB - 1 is refused the same way (the check precedes allocation).
+      const s2 = await dialRaw(raw, book[0], MSG_PROTOCOL);
+      s2.send(Uint8Array.of(0xff, 0xff, 0xff, 0xff));
+      await signal.until(() => a.t.stats().dropped[DROP.oversize] === 2, "second oversize refusal");
+      // Half a frame, then the stream ends: counted as truncated, nothing delivered.
+      const s3 = await dialRaw(raw, book[0], MSG_PROTOCOL);
+      s3.send(encodeFrame(enc("cut short")).subarray(0, 7));
+      await s3.close();
+      await signal.until(() => a.drops.some((d) => d.reason === DROP.truncated), "truncated frame");
+      // The same peer, a good frame on a new stream: delivered as from 2.
+      const s4 = await dialRaw(raw, book[0], MSG_PROTOCOL);
+      s4.send(encodeFrame(enc("good")));
+      await signal.until(() => a.inbox.length === 1, "the good message");
+      assert.deepEqual(a.inbox, [{ from: 2, text: "good", bytes: 4 }]);
+      // An unknown protocol is refused by negotiation; the node carries on.
+      await assert.rejects(dialRaw(raw, book[0], "/poso/other/1"));
+      s4.send(encodeFrame(enc("still here")));
+      await signal.until(() => a.inbox.length === 2, "a message after the refused protocol");
+      // Oversize request on the sync protocol: reset, counted, no answer.
+      const s5 = await dialRaw(raw, book[0], SYNC_PROTOCOL);
+      s5.send(prefix);
+      await within(closed(s5), "the oversize request to be reset");
+      assert.equal(a.t.stats().dropped[DROP.oversize], 3);
+    } finally {
+      await raw.stop();
+      await a.t.stop();
+    }
+  },
+);
 
-Deno.test("transport: junk bytes on the listen port are dropped; the node keeps working", async () => {
+netTest(
+  "transport: a message over the receiver's cap resets the stream; the sender reconnects and the next one arrives",
+  async () => {
+    const book = await addressBook([1, 2], freePorts(2));
+    const signal = new Signal();
+    // 1 allows four times the cap that 2 enforces (a misconfigured or hostile sender).
+    const a = await startNode(1, book, { maxMessageBytes: 4 * CAP }, signal);
+    const b = await startNode(2, book, {}, signal);
+    try {
+      await signal.until(() => a.links.has(2), "the link 1 -> 2");
+      a.t.send(2, new Uint8Array(CAP + 1));
+      await signal.until(
+        () => b.drops.some((d) => d.reason === DROP.oversize && d.from === 1),
+        "2 to refuse",
+      );
+      await signal.until(() => !a.links.has(2), "1 to see its stream reset");
+      await signal.until(() => a.links.has(2), "1 to open a new stream");
+      a.t.send(2, enc("next"));
+      await signal.until(() => b.inbox.length === 1, "the next message");
+      assert.deepEqual(b.inbox, [{ from: 1, text: "next", bytes: 4 }]);
+      assert.deepEqual(a.t.stats().dropped, {}, "the refusal is the receiver's alone");
+    } finally {
+      await Promise.all([a.t.stop(), b.t.stop()]);
+    }
+  },
+);
+
+netTest("transport: junk bytes on the listen port are dropped; the node keeps working", async () => {
   const book = await addressBook([1, 2], freePorts(2));
   const signal = new Signal();
   // A short handshake timeout, so that junk which does not fail parsing is cut quickly.
@@ -345,7 +444,7 @@ Deno.test("transport: junk bytes on the listen port are dropped; the node keeps 
   }
 });
 
-Deno.test("transport: five transports link pairwise; a 160 kB message reaches four peers", async () => {
+netTest("transport: five transports link pairwise; a 160 kB message reaches four peers", async () => {
   const ids = [1, 2, 3, 4, 5];
   const book = await addressBook(ids, freePorts(ids.length));
   const signal = new Signal();
@@ -388,7 +487,7 @@ Deno.test("frame decoder: split prefixes, several frames per chunk, the cap chec
   assert.throws(() => new FrameDecoder(-1), RangeError);
 });
 
-Deno.test("transport: bad options are refused with the field named", async () => {
+netTest("transport: bad options are refused with the field named", async () => {
   const book = await addressBook([1, 2], [4001, 4002]);
   const base: TransportOptions = {
     id: 1,
@@ -408,7 +507,81 @@ Deno.test("transport: bad options are refused with the field named", async () =>
     [{ peers: [{ ...book[0] }] }, /this participant/],
     [{ pair: { ...(await pairOf(1)), publicKey: book[1].publicKey } }, /does not match/],
   ];
-  for (const [patch, message] of cases) {
-    await assert.rejects(Transport.start({ ...base, ...patch }), message, JSON.stringify(Object.keys(patch)));
+  const busy = Deno.listen({ hostname: HOST, port: 0 });
+  try {
+    const port = (busy.addr as Deno.NetAddr).port;
+    await assert.rejects(
+      TransportClass.start({ ...base, listen: { host: HOST, port } }),
+      /participant 1: cannot listen/,
+    );
+  } finally {
+    busy.close();
   }
+  for (const [patch, message] of cases) {
+    await assert.rejects(
+      TransportClass.start({ ...base, ...patch }),
+      message,
+      JSON.stringify(Object.keys(patch)),
+    );
+  }
+});
+
+/** The child of the next test: two transports, one message, stop; then the process must end by itself. */
+function childScript(ports: number[]): string {
+  const transport = JSON.stringify(new URL("../net/transport.ts", import.meta.url).href);
+  const keys = JSON.stringify(new URL("../actors/keys.ts", import.meta.url).href);
+  return `
+import { Transport } from ${transport};
+import { seedKeyPair } from ${keys};
+const [p1, p2] = await Promise.all([seedKeyPair(${SEED}, 1), seedKeyPair(${SEED}, 2)]);
+const got = Promise.withResolvers();
+const common = { maxMessageBytes: 1024, onMessage: () => {} };
+const a = await Transport.start({ ...common, id: 1, pair: p1, listen: { host: "${HOST}", port: ${ports[0]} },
+  peers: [{ id: 2, publicKey: p2.publicKey, host: "${HOST}", port: ${ports[1]} }] });
+const b = await Transport.start({ ...common, id: 2, pair: p2, listen: { host: "${HOST}", port: ${ports[1]} },
+  peers: [{ id: 1, publicKey: p1.publicKey, host: "${HOST}", port: ${ports[0]} }],
+  onMessage: (from, data) => got.resolve(from + ":" + new TextDecoder().decode(data)),
+  onRequest: async (_from, data) => data.reverse() });
+a.send(2, new TextEncoder().encode("hello"));
+const answer = await a.request(2, Uint8Array.of(1, 2, 3), 5000);
+console.log(await got.promise, answer?.join(","));
+await Promise.all([a.stop(), b.stop()]);
+`;
+}
+
+Deno.test({
+  name:
+    "transport: a process with net scoped to its two addresses and env runs, and exits by itself after stop()",
+  ignore: !PERMITTED || Deno.permissions.querySync({ name: "run", command: "deno" }).state !== "granted",
+  fn: async () => {
+    const ports = freePorts(2);
+    const child = new Deno.Command("deno", {
+      args: [
+        "run",
+        "--quiet",
+        `--config=${new URL("../deno.json", import.meta.url).pathname}`,
+        `--allow-net=${ports.map((p) => `${HOST}:${p}`).join(",")}`,
+        "--allow-env",
+        "-",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(enc(childScript(ports)));
+    await writer.close();
+    try {
+      const out = await within(child.output(), "the child process to exit");
+      assert.equal(dec(out.stderr), "");
+      assert.equal(out.code, 0);
+      assert.equal(dec(out.stdout).trim(), "1:hello 3,2,1");
+    } finally {
+      try {
+        child.kill();
+      } catch {
+        // Already exited.
+      }
+    }
+  },
 });
