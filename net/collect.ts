@@ -27,7 +27,9 @@ export function collectTrace(scenario: Scenario, run: RunProblem, events: NodeEv
   const delegates = scenario.participants.filter((p) => p.delegate).map((p) => p.id);
   const normals = scenario.participants.filter((p) => p.normal).map((p) => p.id);
   const order = new Map(scenario.participants.map((p, i) => [p.id, i]));
-  const heights = [...new Set(events.filter((e) => e.type === "effects").map((e) => e.height))].sort((a, b) =>
+  // The days whose rounds some node started (a node that catches up reports the next height without
+  // a round of it).
+  const heights = [...new Set(events.filter((e) => e.type === "tick").map((e) => e.height))].sort((a, b) =>
     a - b
   );
   const reports: RunReport[] = [];

@@ -189,9 +189,13 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
       addresses[p.id].port
     }`,
   ]);
-  const mainModule = new URL("../main.ts", import.meta.url).pathname;
+  // A compiled poso (`deno compile`) starts its nodes as itself; otherwise Deno runs main.ts. The module
+  // is only named here (resolved, never read), and a compiled binary never uses the name.
+  const compiled = Deno.mainModule.includes("/deno-compile-");
+  const mainModule = compiled ? "" : new URL(import.meta.resolve("../main.ts")).pathname;
   const command = o.command ??
-    ((_id: NodeId, permissions: string[], deno: string, main: string) => [deno, "run", ...permissions, main]);
+    ((_id: NodeId, permissions: string[], deno: string, main: string) =>
+      compiled ? [Deno.execPath()] : [deno, "run", ...permissions, main]);
   const events: NodeEvent[] = [];
   const heights: Record<NodeId, number> = {};
   const exits: Record<NodeId, { code: number; restarts: number }> = {};
