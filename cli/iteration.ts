@@ -37,6 +37,8 @@ export interface IterationRunReport extends MarketIterationReport {
   behaviours: string[];
   /** The scenario's notices (ignored fields of a published file, the case replacing its spreadsheets, ...). */
   notices: string[];
+  /** Signature checks of a Worker run (every message is signed by its sender): checked, and rejected ones. */
+  signatures?: { verified: number; rejected: number };
 }
 
 /** One line describing a participant's `normal_evil`. */

@@ -62,6 +62,7 @@ import { renderDays } from "./days.ts";
 import { defaultKeyDir, formatKeys, generateKeys, showKeys } from "./keys.ts";
 import { formatLedgerVerdict, verifyLedgerDir } from "./ledger.ts";
 import { renderReportHtml } from "./report.ts";
+import { readIterationReportFile, renderIterationReportHtml } from "./iteration_report.ts";
 import {
   checkDistinct,
   checkOutputDir,
@@ -341,14 +342,20 @@ function buildProgram(io: CliIo): Command {
         });
         if (scenario.iteration) {
           // The published iteration (not PoSo): one run, on Workers or in the simulator; no ledger, no report page.
-          if (workerOnly || opts.report || opts.csv) {
+          if (workerOnly || opts.csv) {
             cmd.error(
-              "error: --days, --until, --data, --full-rounds, --report and --csv apply to PoSo runs; this scene " +
+              "error: --days, --until, --data, --full-rounds and --csv apply to PoSo runs; this scene " +
                 "class runs the published price iteration (scenarios/README.md)",
               { exitCode: EXIT_USAGE },
             );
           }
           const workers = !opts.simulate;
+          if (opts.report && scenario.iteration.kind === "simple-add") {
+            cmd.error("error: --report draws a market's prices; a SimpleAdd scene has none", {
+              exitCode: EXIT_USAGE,
+            });
+          }
+          if (opts.report) await checkRunOutputs(scenario, undefined, { report: opts.report });
           if (scenario.iteration.kind === "simple-add") {
             const report = await runSimpleAddScenario(scenario, { workers });
             io.out(opts.json ? JSON.stringify(report) : renderSimpleAddTrace(report));
@@ -357,6 +364,10 @@ function buildProgram(io: CliIo): Command {
           }
           const report = await runIterationScenario(scenario, { workers });
           io.out(opts.json ? JSON.stringify(report) : renderIterationTrace(report));
+          if (opts.report) {
+            await io.writeFile(opts.report, renderIterationReportHtml(report));
+            if (!opts.json) io.out(`report written to ${opts.report}`);
+          }
           if (!report.converged) throw new ExitStatus(EXIT_FAILURE);
           return;
         }
@@ -457,6 +468,15 @@ function buildProgram(io: CliIo): Command {
         { path: file, what: "the run's JSON" },
         ...(opts.scenario === undefined ? [] : [{ path: opts.scenario, what: "the scenario file" }]),
       ]);
+      const iteration = await readIterationReportFile(file);
+      if (iteration) {
+        if (opts.day !== undefined) {
+          throw new ReportFileError(file, "is a price-iteration run (one run, no days): drop --day");
+        }
+        await io.writeFile(out, renderIterationReportHtml(iteration, { title: opts.title }));
+        io.out(`report written to ${out}`);
+        return;
+      }
       const { report, days, day } = await readRunReportFile(file, { day: opts.day });
       const scenario = opts.scenario === undefined ? undefined : await loadScenarioFile(opts.scenario);
       if (scenario && scenario.name !== report.scenario) {
