@@ -12,7 +12,9 @@ import {
   stepIterationDelegate,
 } from "../consensus/iteration.ts";
 import { simulateIteration } from "../actors/iteration_runner.ts";
-import { loadMarketCase, type MarketCase, WUZHONG_12_URL } from "../problems/market/case.ts";
+import { loadMarketCase, type MarketCase, WUZHONG_120_URL, WUZHONG_12_URL } from "../problems/market/case.ts";
+import { ENERGY_MARKET } from "../problems/market/kind.ts";
+import { marketSeries } from "../problems/market/verifier.ts";
 import { priceIteration } from "../problems/market/iteration.ts";
 import {
   type MarketIterationOptions,
@@ -441,6 +443,31 @@ Deno.test("normal_evil and delegate_evil are checked: ids of the right role, rat
   );
   assertEquals(poso.participants[0].normalEvil, undefined);
   assert(poso.notices.some((n) => /normal_evil.*not implemented/.test(n)));
+});
+
+Deno.test("120 communities: the iteration converges and agrees with the PoSo clearing within 0.01 CNY/MWh", async () => {
+  const big = await loadMarketCase(WUZHONG_120_URL);
+  const ids = big.communities.map((c) => c.id).sort((a, b) => a - b);
+  // As market120's comparison bench: the three highest ids are the delegates.
+  const r = runMarketIteration(big, { delegates: ids.slice(-3) });
+  assert(r.converged, `stopped after ${r.rounds} rounds`);
+  assertEquals(r.blacklists, []);
+  // PoSo: the leader's optimal proposal, accepted by the certificate check; its prices are its duals.
+  const problem = ENERGY_MARKET.problemFor(big, { height: 1, loadFactor: 1 });
+  const { certificate } = await problem.solve("optimal");
+  assertEquals(problem.verifier.verify(certificate).verdict, "accepted");
+  const poso = marketSeries(buildMarketModel(big, 1), certificate);
+  assertEquals(r.outcome.heatZones, poso.heatZones);
+  assertEquals(r.outcome.heatZones.length, 30);
+  assertAlmostEquals(r.outcome.prices.electricityCnyPerMwh, poso.prices.electricityCnyPerMwh, 0.01);
+  r.outcome.prices.heatCnyPerMwh.forEach((h, k) => assertAlmostEquals(h, poso.prices.heatCnyPerMwh[k], 0.01));
+  // Every community's purchases, the answer to the final prices, agree with PoSo's allocation (MW).
+  const tolMw = 0.05;
+  for (const c of r.outcome.communities) {
+    const p = poso.communities.find((x) => x.id === c.id)!;
+    assertAlmostEquals(c.electricityMw, p.electricityMw, tolMw);
+    assertAlmostEquals(c.heatMw, p.heatMw, tolMw);
+  }
 });
 
 // ---------------------------------------------------------------------------
