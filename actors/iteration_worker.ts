@@ -17,7 +17,6 @@ import {
   type CommunityState,
   type IterationDelegateState,
   type IterationEffect,
-  type IterationMessage,
   newCommunity,
   newIterationDelegate,
   stepCommunity,
