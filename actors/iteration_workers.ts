@@ -100,7 +100,7 @@ export async function runIterationOnWorkers(
   const workers = new Map<NodeId, Worker>();
   const statuses = new Map<NodeId, WorkerStatus>();
   const tally = new IterationTally(setup.delegates.map((d) => ({ id: d.id, startPrices: d.startPrices })));
-  let inflight = 0, ready = 0;
+  let inflight = 0, ready = 0, startupMs = 0;
 
   return new Promise<IterationRun>((resolve, reject) => {
     let over = false;
@@ -115,7 +115,7 @@ export async function runIterationOnWorkers(
         signatures.verified += st.signatures?.verified ?? 0;
         signatures.rejected += st.signatures?.rejected ?? 0;
       }
-      resolve({ ...tally.result(status(), performance.now() - t0), signatures });
+      resolve({ ...tally.result(status(), performance.now() - t0), startupMs, signatures });
     };
     const timer = setTimeout(
       () =>
@@ -168,6 +168,7 @@ export async function runIterationOnWorkers(
       statuses.set(id, msg.status);
       if (msg.type === "ready") {
         if (++ready === ids.length) {
+          startupMs = performance.now() - t0;
           for (const c of communityIds) post(c, { type: "start" });
         }
         return;

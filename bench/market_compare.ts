@@ -15,8 +15,9 @@
  *
  * Then the cost of the iteration's signatures on Workers (every message sealed by its sender in its
  * Worker and opened by its receiver, actors/iteration_auth.ts): the CPU time of one seal and one open,
- * the 12-community run on Workers (messages/s), and the first {@link WORKER_ROUNDS_120} rounds of
- * the 120-community run on Workers, extrapolated to its full length (a whole run takes minutes).
+ * the 12-community run on Workers (messages/s after the Workers started), and the first
+ * {@link WORKER_ROUNDS_120} rounds of the 120-community run on Workers, extrapolated to its full length
+ * (a whole run takes minutes).
  *
  * @module
  */
@@ -33,8 +34,6 @@ import { seedKeyPair } from "../actors/keys.ts";
 
 /** Rounds of the 120-community iteration run on Workers (then extrapolated to the full run). */
 const WORKER_ROUNDS_120 = 20;
-/** Rounds of the short 120-community Worker run whose time is taken as the start-up's. */
-const START_ROUNDS = 2;
 /** Messages sealed and opened to time one seal and one open. */
 const SIGNATURE_SAMPLES = 2000;
 
@@ -166,25 +165,18 @@ for (const url of [WUZHONG_12_URL, WUZHONG_120_URL]) {
     const ids = theCase.communities.map((c) => c.id).sort((a, b) => a - b);
     const delegates = ids.slice(-DELEGATES_PER_MARKET);
     const full = maxRounds === undefined ? undefined : runMarketIteration(theCase, { delegates });
-    const timed = async (rounds?: number) => {
-      const t0 = performance.now();
-      const r = await runMarketIterationOnWorkers(theCase, {
-        delegates,
-        ...(rounds ? { maxRounds: rounds } : {}),
-      });
-      return { r, ms: performance.now() - t0 };
-    };
-    const { r, ms } = await timed(maxRounds);
-    // The 120-community rate leaves out the start of 120 Workers: the run to round 20 less the run to round 2.
-    const start = maxRounds === undefined ? undefined : await timed(START_ROUNDS);
-    const rate = start
-      ? (r.messages - start.r.messages) / ((ms - start.ms) / 1000)
-      : r.messages / (ms / 1000);
+    const t0 = performance.now();
+    const r = await runMarketIterationOnWorkers(theCase, { delegates, ...(maxRounds ? { maxRounds } : {}) });
+    const ms = performance.now() - t0;
+    // The rate leaves out the Workers' start-up (120 V8 isolates take seconds to start).
+    const startMs = r.startupMs ?? 0;
+    const rate = r.messages / ((ms - startMs) / 1000);
     console.log(
       `${theCase.name} on Workers, signed: ${fmt(r.rounds)} rounds, ${fmt(r.messages)} messages in ${
         fmt(ms)
       } ms ` +
-        `(${fmt(rate)} messages/s; ${fmt(r.signatures?.verified ?? 0)} signatures verified)` +
+        `(start-up ${fmt(startMs)} ms, then ${fmt(rate)} messages/s; ` +
+        `${fmt(r.signatures?.verified ?? 0)} signatures verified)` +
         (full
           ? `; the full run (${fmt(full.rounds)} rounds, ${fmt(full.messages)} messages) would take about ` +
             `${fmt(full.messages / rate)} s`
