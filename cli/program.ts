@@ -269,7 +269,10 @@ function buildProgram(io: CliIo): Command {
       "dispatch until the chain holds this day's block, whatever it holds already (a rerun after a crash finishes the plan)",
       parseCount,
     )
-    .option("--report <file>", "also write a self-contained HTML report of the run (of the last day)")
+    .option(
+      "--report <file>",
+      "also write a self-contained HTML report of the run (of the last day; of a price iteration: its trajectory)",
+    )
     .option(
       "--case <file>",
       "the case (JSON) every day's problem is built from, relative to the current directory " +
@@ -434,7 +437,9 @@ function buildProgram(io: CliIo): Command {
     .description(
       "Write the self-contained HTML report (charts of the accepted dispatch, the message flow of every\n" +
         "round, the normal-node phase) of a run saved with `poso run --json`. For a multi-day run (a line\n" +
-        "per day) it reports the last day, or the one --day names.",
+        "per day) it reports the last day, or the one --day names. For a run of the published price\n" +
+        "iteration (a MultiEnergyPark scene) the page shows its price trajectory, final prices, communities,\n" +
+        "convergence and blacklists.",
     )
     .argument(
       "<run.json>",
