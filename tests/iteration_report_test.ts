@@ -175,3 +175,23 @@ Deno.test("iteration report: a tampered or foreign JSON is refused naming the fi
     assert.match(day.err, /drop --day/);
   });
 });
+
+Deno.test("iteration report: --report is checked before the run, and refused for a SimpleAdd scene", async () => {
+  await withTmpDir("iteration-report-outputs", async (dir) => {
+    const file = `${dir}/it.yaml`;
+    await Deno.copyFile(HONEST, file);
+    const clash = await cli(["run", file, "--simulate", "--report", file]);
+    assert.equal(clash.status, 1);
+    assert.match(clash.err, /would overwrite the scenario file/);
+    assert.equal(clash.out, "", "the run must not start");
+    const r = await cli([
+      "run",
+      "tests/fixtures/published/simple-add.yaml",
+      "--simulate",
+      "--report",
+      `${dir}/sa.html`,
+    ]);
+    assert.equal(r.status, 2);
+    assert.match(r.err, /a SimpleAdd scene has none/);
+  });
+});
