@@ -86,6 +86,13 @@ export interface IterationRun {
   notes: string[];
   /** Wall time of the run, ms. */
   wallMs: number;
+  /** Of `wallMs`, the time until every Worker was ready to start, ms (Worker runs only). */
+  startupMs?: number;
+  /**
+   * Signature checks of the messages received (Worker runs: every message is signed by its sender);
+   * rejected ones were dropped. Absent in the simulator, where messages are not signed.
+   */
+  signatures?: { verified: number; rejected: number };
 }
 
 /** Most notes kept in an {@link IterationRun}. */

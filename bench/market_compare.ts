@@ -13,6 +13,12 @@
  *
  * The prices of both are printed side by side, with their largest difference.
  *
+ * Then the cost of the iteration's signatures on Workers (every message sealed by its sender in its
+ * Worker and opened by its receiver, actors/iteration_auth.ts): the CPU time of one seal and one open,
+ * the 12-community run on Workers (messages/s after the Workers started), and the first
+ * {@link WORKER_ROUNDS_120} rounds of the 120-community run on Workers, extrapolated to its full length
+ * (a whole run takes minutes).
+ *
  * @module
  */
 import { type SimParticipant, simulate } from "../actors/simulator.ts";
@@ -22,6 +28,14 @@ import { loadMarketCase, type MarketCase, WUZHONG_120_URL, WUZHONG_12_URL } from
 import { runMarketIteration } from "../problems/market/iteration_protocol.ts";
 import { buildMarketModel } from "../problems/market/model.ts";
 import { marketSeries } from "../problems/market/verifier.ts";
+import { runMarketIterationOnWorkers } from "../problems/iteration_spec.ts";
+import { openIterationMessage, sealIterationMessage } from "../actors/iteration_auth.ts";
+import { seedKeyPair } from "../actors/keys.ts";
+
+/** Rounds of the 120-community iteration run on Workers (then extrapolated to the full run). */
+const WORKER_ROUNDS_120 = 20;
+/** Messages sealed and opened to time one seal and one open. */
+const SIGNATURE_SAMPLES = 2000;
 
 /** Delegates per market: the three highest community ids. */
 const DELEGATES_PER_MARKET = 3;
@@ -122,4 +136,51 @@ for (const url of [WUZHONG_12_URL, WUZHONG_120_URL]) {
     ...a.heat.map((h, k) => Math.abs(h - b.heat[k])),
   );
   console.log(`largest price difference (electricity and every zone's heat): ${diff.toFixed(4)} CNY/MWh`);
+}
+
+// ---------------------------------------------------------------------------
+// Signatures of the iteration on Workers
+
+{
+  const pair = await seedKeyPair(1, 3);
+  const demand = { kind: "demand" as const, round: 0, from: 3, values: [275.442133, -218.908121, 38.421137] };
+  let t = performance.now();
+  const sealed = [];
+  for (let i = 0; i < SIGNATURE_SAMPLES; i++) {
+    sealed.push(await sealIterationMessage(pair, "bench", 10, { ...demand, round: i }));
+  }
+  const sealUs = ((performance.now() - t) * 1000) / SIGNATURE_SAMPLES;
+  t = performance.now();
+  for (const e of sealed) await openIterationMessage({ 3: pair.publicKey }, "bench", 10, e);
+  const openUs = ((performance.now() - t) * 1000) / SIGNATURE_SAMPLES;
+  console.log(
+    `\nsigned iteration messages: seal ${sealUs.toFixed(0)} µs, open ${
+      openUs.toFixed(0)
+    } µs of CPU per message`,
+  );
+  for (
+    const [url, maxRounds] of [[WUZHONG_12_URL, undefined], [WUZHONG_120_URL, WORKER_ROUNDS_120]] as const
+  ) {
+    const theCase = await loadMarketCase(url);
+    const ids = theCase.communities.map((c) => c.id).sort((a, b) => a - b);
+    const delegates = ids.slice(-DELEGATES_PER_MARKET);
+    const full = maxRounds === undefined ? undefined : runMarketIteration(theCase, { delegates });
+    const t0 = performance.now();
+    const r = await runMarketIterationOnWorkers(theCase, { delegates, ...(maxRounds ? { maxRounds } : {}) });
+    const ms = performance.now() - t0;
+    // The rate leaves out the Workers' start-up (120 V8 isolates take seconds to start).
+    const startMs = r.startupMs ?? 0;
+    const rate = r.messages / ((ms - startMs) / 1000);
+    console.log(
+      `${theCase.name} on Workers, signed: ${fmt(r.rounds)} rounds, ${fmt(r.messages)} messages in ${
+        fmt(ms)
+      } ms ` +
+        `(start-up ${fmt(startMs)} ms, then ${fmt(rate)} messages/s; ` +
+        `${fmt(r.signatures?.verified ?? 0)} signatures verified)` +
+        (full
+          ? `; the full run (${fmt(full.rounds)} rounds, ${fmt(full.messages)} messages) would take about ` +
+            `${fmt(full.messages / rate)} s`
+          : ""),
+    );
+  }
 }

@@ -23,6 +23,7 @@ import {
 } from "../problems/iteration_spec.ts";
 import { type SimpleAddReport, simpleAddReport } from "../problems/simple-add/protocol.ts";
 import type { DelegateEvil, NormalEvil } from "../consensus/iteration.ts";
+import type { WorkerIterationOptions } from "../actors/iteration_workers.ts";
 import type { NodeId } from "../consensus/types.ts";
 
 /** The report of an iteration scenario's run: the market report and who ran it. */
@@ -37,6 +38,8 @@ export interface IterationRunReport extends MarketIterationReport {
   behaviours: string[];
   /** The scenario's notices (ignored fields of a published file, the case replacing its spreadsheets, ...). */
   notices: string[];
+  /** Signature checks of a Worker run (every message is signed by its sender): checked, and rejected ones. */
+  signatures?: { verified: number; rejected: number };
 }
 
 /** One line describing a participant's `normal_evil`. */
@@ -76,6 +79,8 @@ export function describeDelegateEvil(id: NodeId, e: DelegateEvil): string {
 
 /** The report of a SimpleAdd scene's run. */
 export interface SimpleAddRunReport extends SimpleAddReport {
+  /** Signature checks of a Worker run (every message is signed by its sender): checked, and rejected ones. */
+  signatures?: { verified: number; rejected: number };
   /** The scenario's name. */
   scenario: string;
   /** The runtime. */
@@ -107,9 +112,12 @@ export async function runSimpleAddScenario(
     finalRound: settings.finalRound,
     normalEvil: evil,
   };
-  const run = options.workers ? await runSpecOnWorkers(spec) : simulateIteration(iterationSetupOf(spec));
+  const run = options.workers
+    ? await runSpecOnWorkers(spec, workerAuthOf(scenario))
+    : simulateIteration(iterationSetupOf(spec));
   return {
     ...simpleAddReport(run),
+    ...(run.signatures ? { signatures: run.signatures } : {}),
     scenario: scenario.name,
     runtime: options.workers ? "workers" : "simulator",
     delegates,
@@ -149,8 +157,27 @@ export function renderSimpleAddTrace(r: SimpleAddRunReport): string {
         `  delegate ${b.delegate} blacklisted node ${b.community} in round ${b.round} (its copies differed)`
       )
       : ["  none"]),
+    ...(r.signatures
+      ? [
+        "",
+        `Signatures: ${r.signatures.verified} messages verified, ${r.signatures.rejected} rejected ` +
+        `(forged or altered: dropped)`,
+      ]
+      : []),
   ];
   return out.join("\n");
+}
+
+/**
+ * The keys a Worker run of `scenario` signs its messages with: the scenario's key directory or seed
+ * (`keys:`); without one, keys derived from its seed (an iteration run has no data directory).
+ */
+function workerAuthOf(scenario: Scenario): WorkerIterationOptions {
+  const k = scenario.keys;
+  return {
+    keys: k.kind === "dir" ? k : { kind: "seed", seed: k.kind === "seed" ? k.seed : scenario.seed },
+    names: Object.fromEntries(scenario.participants.map((p) => [p.id, p.name])),
+  };
 }
 
 /** Options of {@link runIterationScenario}. */
@@ -202,11 +229,12 @@ export async function runIterationScenario(
   };
   const model = buildMarketModel(theCase, 1);
   const run = options.workers
-    ? await runMarketIterationOnWorkers(theCase, runOptions)
+    ? await runMarketIterationOnWorkers(theCase, runOptions, workerAuthOf(scenario))
     : simulateIteration(marketIterationSetup(model, runOptions));
   const report = marketIterationReport(model, run, settings.tolerance);
   return {
     ...report,
+    ...(run.signatures ? { signatures: run.signatures } : {}),
     scenario: scenario.name,
     runtime: options.workers ? "workers" : "simulator",
     delegates,
@@ -277,6 +305,13 @@ export function renderIterationTrace(r: IterationRunReport): string {
   for (const b of r.blacklists) {
     out.push(
       `  delegate ${b.delegate} blacklisted community ${b.community} in round ${b.round} (its copies differed)`,
+    );
+  }
+  if (r.signatures) {
+    out.push(
+      "",
+      `Signatures: ${r.signatures.verified} messages verified, ${r.signatures.rejected} rejected ` +
+        `(forged or altered: dropped)`,
     );
   }
   if (r.notes.length) {

@@ -64,6 +64,7 @@ import { formatLedgerVerdict, verifyLedgerDir } from "./ledger.ts";
 import { renderReportHtml } from "./report.ts";
 import { addNetCommand, addNodeCommand } from "./net.ts";
 import { NodeError } from "../net/node.ts";
+import { readIterationReportFile, renderIterationReportHtml } from "./iteration_report.ts";
 import {
   checkDistinct,
   checkOutputDir,
@@ -270,7 +271,10 @@ function buildProgram(io: CliIo): Command {
       "dispatch until the chain holds this day's block, whatever it holds already (a rerun after a crash finishes the plan)",
       parseCount,
     )
-    .option("--report <file>", "also write a self-contained HTML report of the run (of the last day)")
+    .option(
+      "--report <file>",
+      "also write a self-contained HTML report of the run (of the last day; of a price iteration: its trajectory)",
+    )
     .option(
       "--case <file>",
       "the case (JSON) every day's problem is built from, relative to the current directory " +
@@ -343,14 +347,20 @@ function buildProgram(io: CliIo): Command {
         });
         if (scenario.iteration) {
           // The published iteration (not PoSo): one run, on Workers or in the simulator; no ledger, no report page.
-          if (workerOnly || opts.report || opts.csv) {
+          if (workerOnly || opts.csv) {
             cmd.error(
-              "error: --days, --until, --data, --full-rounds, --report and --csv apply to PoSo runs; this scene " +
+              "error: --days, --until, --data, --full-rounds and --csv apply to PoSo runs; this scene " +
                 "class runs the published price iteration (scenarios/README.md)",
               { exitCode: EXIT_USAGE },
             );
           }
           const workers = !opts.simulate;
+          if (opts.report && scenario.iteration.kind === "simple-add") {
+            cmd.error("error: --report draws a market's prices; a SimpleAdd scene has none", {
+              exitCode: EXIT_USAGE,
+            });
+          }
+          if (opts.report) await checkRunOutputs(scenario, undefined, { report: opts.report });
           if (scenario.iteration.kind === "simple-add") {
             const report = await runSimpleAddScenario(scenario, { workers });
             io.out(opts.json ? JSON.stringify(report) : renderSimpleAddTrace(report));
@@ -359,6 +369,10 @@ function buildProgram(io: CliIo): Command {
           }
           const report = await runIterationScenario(scenario, { workers });
           io.out(opts.json ? JSON.stringify(report) : renderIterationTrace(report));
+          if (opts.report) {
+            await io.writeFile(opts.report, renderIterationReportHtml(report));
+            if (!opts.json) io.out(`report written to ${opts.report}`);
+          }
           if (!report.converged) throw new ExitStatus(EXIT_FAILURE);
           return;
         }
@@ -425,7 +439,9 @@ function buildProgram(io: CliIo): Command {
     .description(
       "Write the self-contained HTML report (charts of the accepted dispatch, the message flow of every\n" +
         "round, the normal-node phase) of a run saved with `poso run --json`. For a multi-day run (a line\n" +
-        "per day) it reports the last day, or the one --day names.",
+        "per day) it reports the last day, or the one --day names. For a run of the published price\n" +
+        "iteration (a MultiEnergyPark scene) the page shows its price trajectory, final prices, communities,\n" +
+        "convergence and blacklists.",
     )
     .argument(
       "<run.json>",
@@ -459,6 +475,15 @@ function buildProgram(io: CliIo): Command {
         { path: file, what: "the run's JSON" },
         ...(opts.scenario === undefined ? [] : [{ path: opts.scenario, what: "the scenario file" }]),
       ]);
+      const iteration = await readIterationReportFile(file);
+      if (iteration) {
+        if (opts.day !== undefined) {
+          throw new ReportFileError(file, "is a price-iteration run (one run, no days): drop --day");
+        }
+        await io.writeFile(out, renderIterationReportHtml(iteration, { title: opts.title }));
+        io.out(`report written to ${out}`);
+        return;
+      }
       const { report, days, day } = await readRunReportFile(file, { day: opts.day });
       const scenario = opts.scenario === undefined ? undefined : await loadScenarioFile(opts.scenario);
       if (scenario && scenario.name !== report.scenario) {

@@ -46,29 +46,29 @@ export interface ReportHtmlOptions {
 // Layout constants (SVG user units are CSS pixels at the page's natural width)
 
 /** Width of a full-width chart, px (viewBox units; the SVG scales to its container). */
-const WIDE_CHART_WIDTH_PX = 1120;
+export const WIDE_CHART_WIDTH_PX = 1120;
 /** Width of a half-width chart, px. */
 const HALF_CHART_WIDTH_PX = 548;
 /** Height of every chart, px. */
-const CHART_HEIGHT_PX = 320;
+export const CHART_HEIGHT_PX = 320;
 /** Space around the plot area for axes and their labels, px. */
-const MARGIN_PX = { left: 72, right: 16, top: 14, bottom: 46 } as const;
+export const MARGIN_PX = { left: 72, right: 16, top: 14, bottom: 46 } as const;
 /** Share of an hour's band that its bar fills (the rest is the gap between bars), fraction. */
 const BAR_FILL = 0.78;
 /** Hours between two labelled ticks of the time axis, h. */
 const HOUR_TICK_STEP_H = 3;
 /** Most intervals between value-axis ticks (the step is the finest 1, 2 or 5 × 10^k that fits). */
-const MAX_VALUE_INTERVALS = 8;
+export const MAX_VALUE_INTERVALS = 8;
 /** Font size of axis tick labels, px. */
-const TICK_FONT_PX = 12;
+export const TICK_FONT_PX = 12;
 /** Font size of axis titles, px. */
-const AXIS_TITLE_FONT_PX = 13;
+export const AXIS_TITLE_FONT_PX = 13;
 /** Length of a time-axis tick mark, px. */
-const TICK_LENGTH_PX = 5;
+export const TICK_LENGTH_PX = 5;
 /** Gap between a tick and its label, px. */
-const TICK_LABEL_GAP_PX = 6;
+export const TICK_LABEL_GAP_PX = 6;
 /** Distance of an axis title from the chart's edge, px. */
-const AXIS_TITLE_INSET_PX = 4;
+export const AXIS_TITLE_INSET_PX = 4;
 /** Stroke width of a storage limit line, px. */
 const LIMIT_LINE_PX = 1;
 /** Stroke width of a load or demand line, px. */
@@ -125,7 +125,7 @@ const HUB_PALETTE = [
 // Escaping and formatting
 
 /** Escapes text for HTML element content and quoted attribute values. */
-function esc(value: unknown): string {
+export function esc(value: unknown): string {
   return String(value)
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")
@@ -135,7 +135,7 @@ function esc(value: unknown): string {
 }
 
 /** A number with thousands separators, e.g. `12,345.6`. */
-function num(v: number, decimals = 0): string {
+export function num(v: number, decimals = 0): string {
   if (!Number.isFinite(v)) return String(v);
   const [int, frac] = Math.abs(v).toFixed(decimals).split(".");
   const sign = v < 0 && Number(Math.abs(v).toFixed(decimals)) !== 0 ? "−" : "";
@@ -146,7 +146,7 @@ function num(v: number, decimals = 0): string {
 const hourSpan = (t: number) => `${String(t).padStart(2, "0")}:00–${String(t + 1).padStart(2, "0")}:00`;
 
 /** Coordinates with at most two decimals, to keep the SVG small. */
-const c2 = (v: number) => String(Math.round(v * 100) / 100);
+export const c2 = (v: number) => String(Math.round(v * 100) / 100);
 
 // ---------------------------------------------------------------------------
 // Charts
@@ -191,7 +191,7 @@ interface ChartSpec {
  * Ticks of a value axis covering lo..hi: the finest round step (1, 2 or 5 × 10^k) that needs at most
  * {@link MAX_VALUE_INTERVALS} intervals, and the domain it spans.
  */
-function valueTicks(lo: number, hi: number): { lo: number; hi: number; ticks: number[] } {
+export function valueTicks(lo: number, hi: number): { lo: number; hi: number; ticks: number[] } {
   if (!(hi > lo)) hi = lo + 1;
   const mag = 10 ** Math.floor(Math.log10((hi - lo) / MAX_VALUE_INTERVALS));
   const intervals = (s: number) => Math.ceil(hi / s) - Math.floor(lo / s);
@@ -353,7 +353,8 @@ function renderChart(spec: ChartSpec): string {
     `</figure>`;
 }
 
-function legendItem(label: string, colour: string, kind: "box" | "line" | "dash"): string {
+/** A legend entry: a swatch (box, line or dashed line) of `colour` and its label. */
+export function legendItem(label: string, colour: string, kind: "box" | "line" | "dash"): string {
   return `<li><span class="swatch ${kind}" style="--c:${esc(colour)}"></span>${esc(label)}</li>`;
 }
 
@@ -952,6 +953,28 @@ footer { margin-top: 32px; font-size: 12px; color: var(--muted); }
 `;
 
 /**
+ * The start of a self-contained report page, up to and including `<main>`: the inline style, the one
+ * script (allowed by its hash) and a Content-Security-Policy that allows no external resource.
+ */
+export function pageHead(title: string): string {
+  const scriptHash = createHash("sha256").update(PAGE_SCRIPT).digest("base64");
+  const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${scriptHash}'; ` +
+    `img-src data:; base-uri 'none'; form-action 'none'`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${STYLE}</style>
+<script>${PAGE_SCRIPT}</script>
+</head>
+<body>
+<main>`;
+}
+
+/**
  * Renders a run's report as one self-contained HTML page (no network at view
  * time: inline CSS, inline SVG charts, a Content-Security-Policy that allows
  * no external resource). The page has a header (scenario, runtime, seed,
@@ -982,21 +1005,7 @@ export function renderReportHtml(report: RunReport, options: ReportHtmlOptions =
   const name = report.scenario || scenario?.name || "(unnamed scenario)";
   const title = options.title ?? `PoSo run report: ${name}`;
   const unit = reportUnit(report, scenario);
-  const scriptHash = createHash("sha256").update(PAGE_SCRIPT).digest("base64");
-  const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${scriptHash}'; ` +
-    `img-src data:; base-uri 'none'; form-action 'none'`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>${STYLE}</style>
-<script>${PAGE_SCRIPT}</script>
-</head>
-<body>
-<main>
+  return `${pageHead(title)}
 ${headerHtml(report, scenario, title)}
 ${chartsHtml(report)}
 <section><h2>Delegate phase: messages received in every round</h2>

@@ -12,15 +12,20 @@ import {
   stepIterationDelegate,
 } from "../consensus/iteration.ts";
 import { simulateIteration } from "../actors/iteration_runner.ts";
-import { loadMarketCase, type MarketCase, WUZHONG_12_URL } from "../problems/market/case.ts";
+import { loadMarketCase, type MarketCase, WUZHONG_120_URL, WUZHONG_12_URL } from "../problems/market/case.ts";
+import { ENERGY_MARKET } from "../problems/market/kind.ts";
+import { marketSeries } from "../problems/market/verifier.ts";
 import { priceIteration } from "../problems/market/iteration.ts";
 import {
   type MarketIterationOptions,
   type MarketIterationReport,
+  marketIterationReport,
   marketIterationSetup,
   runMarketIteration,
 } from "../problems/market/iteration_protocol.ts";
 import { checkOutgoing } from "../actors/iteration_workers.ts";
+import { iterationStatement, openIterationMessage, sealIterationMessage } from "../actors/iteration_auth.ts";
+import { seedKeyPair, sign } from "../actors/keys.ts";
 import { runMarketIterationOnWorkers } from "../problems/iteration_spec.ts";
 import { buildMarketModel } from "../problems/market/model.ts";
 import { bestResponse } from "../problems/market/response.ts";
@@ -443,6 +448,31 @@ Deno.test("normal_evil and delegate_evil are checked: ids of the right role, rat
   assert(poso.notices.some((n) => /normal_evil.*not implemented/.test(n)));
 });
 
+Deno.test("120 communities: the iteration converges and agrees with the PoSo clearing within 0.01 CNY/MWh", async () => {
+  const big = await loadMarketCase(WUZHONG_120_URL);
+  const ids = big.communities.map((c) => c.id).sort((a, b) => a - b);
+  // As market120's comparison bench: the three highest ids are the delegates.
+  const r = runMarketIteration(big, { delegates: ids.slice(-3) });
+  assert(r.converged, `stopped after ${r.rounds} rounds`);
+  assertEquals(r.blacklists, []);
+  // PoSo: the leader's optimal proposal, accepted by the certificate check; its prices are its duals.
+  const problem = ENERGY_MARKET.problemFor(big, { height: 1, loadFactor: 1 });
+  const { certificate } = await problem.solve("optimal");
+  assertEquals(problem.verifier.verify(certificate).verdict, "accepted");
+  const poso = marketSeries(buildMarketModel(big, 1), certificate);
+  assertEquals(r.outcome.heatZones, poso.heatZones);
+  assertEquals(r.outcome.heatZones.length, 30);
+  assertAlmostEquals(r.outcome.prices.electricityCnyPerMwh, poso.prices.electricityCnyPerMwh, 0.01);
+  r.outcome.prices.heatCnyPerMwh.forEach((h, k) => assertAlmostEquals(h, poso.prices.heatCnyPerMwh[k], 0.01));
+  // Every community's purchases, the answer to the final prices, agree with PoSo's allocation (MW).
+  const tolMw = 0.05;
+  for (const c of r.outcome.communities) {
+    const p = poso.communities.find((x) => x.id === c.id)!;
+    assertAlmostEquals(c.electricityMw, p.electricityMw, tolMw);
+    assertAlmostEquals(c.heatMw, p.heatMw, tolMw);
+  }
+});
+
 // ---------------------------------------------------------------------------
 // Workers (actors/iteration_workers.ts)
 
@@ -554,4 +584,117 @@ Deno.test("at least half: with two delegates, the prices of one (the other sent 
   const run = simulateIteration(setup);
   assertEquals(run.trajectory.map((t) => t.prices[0]), [0, 2, 6, 14]);
   assertEquals(run.communities.map((c) => c.noMajorityRounds), [0, 0]);
+});
+
+// ---------------------------------------------------------------------------
+// Signed messages on Workers (actors/iteration_auth.ts)
+
+Deno.test("signed iteration messages: a message opens only at its recipient, in its run, unaltered, under its sender's key", async () => {
+  const [k3, k10, k11] = await Promise.all([3, 10, 11].map((id) => seedKeyPair(1, id)));
+  const publicKeys = { 3: k3.publicKey, 10: k10.publicKey, 11: k11.publicKey };
+  const demand = { kind: "demand" as const, round: 2, from: 3, values: [1.5, -2, 3] };
+  const sealed = await sealIterationMessage(k3, "run-a", 10, demand);
+  const open = (at: number, envelope: unknown, run = "run-a") =>
+    openIterationMessage(publicKeys, run, at, envelope);
+  const ok = await open(10, sealed);
+  assertEquals(ok, { ok: true, message: demand });
+  const rejected = async (at: number, envelope: unknown, why: RegExp, run?: string) => {
+    const r = await open(at, envelope, run);
+    assert(!r.ok && why.test(r.why), `accepted or wrong reason: ${JSON.stringify(r)}`);
+  };
+  // Replayed to another delegate (where it would make the community's copies differ), or in another run.
+  await rejected(11, sealed, /bad signature/);
+  await rejected(10, sealed, /bad signature/, "run-b");
+  // Altered values, another claimed sender, a signature by another key.
+  await rejected(10, { ...sealed, body: sealed.body.replace("1.5", "0.15") }, /bad signature/);
+  await rejected(
+    10,
+    { ...sealed, body: sealed.body.replace('"from":3', '"from":11') },
+    /claims to be from 11/,
+  );
+  await rejected(
+    10,
+    await sealIterationMessage(k11, "run-a", 10, { ...demand, from: 11 }).then((s) => ({
+      body: sealed.body,
+      sig: s.sig,
+    })),
+    /bad signature/,
+  );
+  // Malformed envelopes never throw.
+  for (
+    const [bad, why] of [
+      [null, /not a signed message/],
+      [{ body: 1, sig: "x" }, /not a signed message/],
+      [{ body: "x".repeat(5000), sig: sealed.sig }, /longer than/],
+      [{ body: "{", sig: sealed.sig }, /not JSON/],
+      [{ body: "[]", sig: sealed.sig }, /not a message/],
+      [{ body: '{"from":99,"kind":"demand"}', sig: sealed.sig }, /not a participant/],
+      [{ body: '{"from":"__proto__","kind":"demand"}', sig: sealed.sig }, /not a participant/],
+      [{ body: sealed.body, sig: "A".repeat(200) }, /malformed signature/],
+    ] as [unknown, RegExp][]
+  ) await rejected(10, bad, why);
+});
+
+Deno.test("on Workers: forged and altered demands and prices are dropped, counted and noted; the run ends as the honest one", async () => {
+  const simulated = simulateIteration(
+    marketIterationSetup(buildMarketModel(theCase, 1), { delegates: DELEGATES }),
+  );
+  // Delegate 10's prices for community 5 in round 3 (known: the run is deterministic), with 0.4 × the
+  // electricity price, signed as "10" by a key that is not 10's (sign() is async: it is made up front).
+  const attacker = await seedKeyPair(666, 10);
+  const p3 = simulated.trajectory[3].prices;
+  const forgedBody = JSON.stringify({
+    kind: "prices",
+    round: 3,
+    from: 10,
+    values: [p3[0], p3[1] * 0.4, p3[2 + zoneOf(5)]],
+    done: false,
+  });
+  const forgedSig = await sign(attacker, iterationStatement("test-run", 5, forgedBody));
+  const tampered: string[] = [];
+  const run = await runMarketIterationOnWorkers(theCase, { delegates: DELEGATES }, {
+    runId: "test-run",
+    tamper: (from, to, envelope) => {
+      const m = JSON.parse(envelope.body);
+      if (m.kind === "demand" && from === 3 && to === 10 && m.round === 2) {
+        tampered.push("altered demand");
+        return { ...envelope, body: JSON.stringify({ ...m, values: m.values.map((v: number) => v * 0.1) }) };
+      }
+      if (m.kind === "demand" && from === 4 && to === 11 && m.round === 5) {
+        tampered.push("impersonation");
+        return { ...envelope, body: JSON.stringify({ ...m, from: 7 }) };
+      }
+      if (m.kind === "prices" && from === 10 && to === 5 && m.round === 3) {
+        tampered.push("forged prices");
+        assertEquals(JSON.parse(forgedBody).values[2], m.values[2]);
+        return { body: forgedBody, sig: forgedSig };
+      }
+      return envelope;
+    },
+  });
+  assertEquals(tampered.sort(), ["altered demand", "forged prices", "impersonation"]);
+  assertEquals(run.signatures?.rejected, 3);
+  assertEquals(run.signatures!.verified + 3, run.messages);
+  const dropped = run.notes.filter((n) => /dropped a message: bad signature/.test(n));
+  assertEquals(dropped.length, 3);
+  assert(dropped.some((n) => /participant 11 .*claims to be from 7/.test(n)), dropped.join("\n"));
+  // Every dropped message was also sent by another way (forwards of the demand, the other delegates'
+  // prices): nobody is blacklisted and the run is the honest one, after the timeouts of the waits.
+  assertEquals(run.blacklists, []);
+  assertGreater(run.timeouts, 0);
+  assertEquals(run.trajectory, simulated.trajectory);
+  assertEquals(run.communities, simulated.communities);
+  // The trace shows the count and the notes.
+  const report = marketIterationReport(buildMarketModel(theCase, 1), run, 1e-3);
+  const trace = renderIterationTrace({
+    ...report,
+    scenario: "tampered",
+    runtime: "workers",
+    delegates: DELEGATES,
+    behaviours: [],
+    notices: [],
+    signatures: run.signatures,
+  });
+  assert(/Signatures: \d+ messages verified, 3 rejected \(forged or altered: dropped\)/.test(trace), trace);
+  assert(trace.includes("dropped a message: bad signature"));
 });
