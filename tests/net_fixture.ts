@@ -5,6 +5,7 @@
  * hub (down) and count what it sent.
  */
 import type { NodeId } from "../consensus/types.ts";
+import type { RunReport } from "../consensus/report.ts";
 import type { NodeTransport, NodeTransportOptions } from "../net/node.ts";
 
 /** Nodes joined to one in-memory network. */
@@ -35,5 +36,22 @@ export class MemoryHub {
         return Promise.resolve();
       },
     });
+  };
+}
+
+/**
+ * What must match between runtimes: every delegate's cells (in any order: arrival order differs) and
+ * decision per round, each normal node's acceptance, and the outcome.
+ */
+export function traceEssence(r: RunReport): unknown {
+  return {
+    rounds: r.rounds.map((x) => ({
+      round: x.round,
+      leader: x.leader,
+      received: Object.fromEntries(Object.entries(x.received).map(([k, v]) => [k, [...v].sort()])),
+      decision: x.decision,
+    })),
+    accepted: r.normal.accepted,
+    outcome: r.outcome,
   };
 }

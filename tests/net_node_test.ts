@@ -16,27 +16,13 @@ import type { NodeEvent } from "../net/events.ts";
 import { NodeError, runNode } from "../net/node.ts";
 import { encodeWire } from "../net/wire.ts";
 import { cli, withTmpDir } from "./helpers.ts";
-import { MemoryHub } from "./net_fixture.ts";
+import { MemoryHub, traceEssence } from "./net_fixture.ts";
 
 const SEED_KEYS = { kind: "seed", seed: 1 } as const;
 /** Time from the moment every node is ready to day 1's start (seven participants start on one thread), ms. */
 const START_MS = 1500;
 /** Round timeout of the in-process nodes, ms: one thread runs every node, so the leader's solve shares it. */
 const ROUND_MS = 3000;
-
-/** Every delegate's cells and decision per round, and the outcome: what must match across runtimes. */
-function essence(r: RunReport) {
-  return {
-    rounds: r.rounds.map((x) => ({
-      round: x.round,
-      leader: x.leader,
-      received: Object.fromEntries(Object.entries(x.received).map(([k, v]) => [k, [...v].sort()])),
-      decision: x.decision,
-    })),
-    accepted: r.normal.accepted,
-    outcome: r.outcome,
-  };
-}
 
 Deno.test("scenario I on seven nodes with their own clocks: the same trace as the simulator's; a late node catches up, passing over a peer that serves a forged block", async () => {
   await withTmpDir("net-node", async (dir) => {
@@ -80,7 +66,7 @@ Deno.test("scenario I on seven nodes with their own clocks: the same trace as th
     const sim = JSON.parse(
       (await cli(["run", "scenarios/scenario1.yaml", "--simulate", "--json"])).out,
     ) as RunReport;
-    assert.deepEqual(essence(net), essence(sim));
+    assert.deepEqual(traceEssence(net), traceEssence(sim));
     assert.equal(net.runtime, "processes");
     // Every node's ledger holds block 1 of the same proposal (each with the quorum it saw), and its
     // genesis the schedule.

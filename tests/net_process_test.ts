@@ -6,29 +6,18 @@
 import assert from "node:assert/strict";
 import type { RunReport } from "../consensus/report.ts";
 import { cli, withTmpDir } from "./helpers.ts";
-
-/** Every delegate's cells and decision per round, and the outcome: what must match across runtimes. */
-function essence(r: RunReport) {
-  return {
-    rounds: r.rounds.map((x) => ({
-      round: x.round,
-      leader: x.leader,
-      received: Object.fromEntries(Object.entries(x.received).map(([k, v]) => [k, [...v].sort()])),
-      decision: x.decision,
-    })),
-    accepted: r.normal.accepted,
-    outcome: r.outcome,
-  };
-}
+import { traceEssence } from "./net_fixture.ts";
 
 Deno.test("scenario I with poso net up: seven processes over libp2p give the simulator's trace, and every node's ledger verifies", async () => {
   await withTmpDir("net-up", async (dir) => {
     const net = await cli(["net", "up", "scenarios/scenario1.yaml", "--data", dir, "--json"]);
     assert.equal(net.status, 0, net.err);
     const [report] = net.out.trim().split("\n").map((l) => JSON.parse(l) as RunReport);
-    const sim = JSON.parse((await cli(["run", "scenarios/scenario1.yaml", "--simulate", "--json"])).out) as RunReport;
+    const sim = JSON.parse(
+      (await cli(["run", "scenarios/scenario1.yaml", "--simulate", "--json"])).out,
+    ) as RunReport;
     assert.equal(report.runtime, "processes");
-    assert.deepEqual(essence(report), essence(sim));
+    assert.deepEqual(traceEssence(report), traceEssence(sim));
     const verify = await cli(["ledger", "verify", dir]);
     assert.equal(verify.status, 0, verify.out + verify.err);
     assert.match(verify.out, /7 ledgers verified \(1 blocks each/);
