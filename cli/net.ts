@@ -11,7 +11,7 @@ import type { RunReport } from "../consensus/report.ts";
 import { collectTrace } from "../net/collect.ts";
 import type { NodeEvent } from "../net/events.ts";
 import { NODE_CRASH_EXIT, type NodeAddress, NodeError, runNode } from "../net/node.ts";
-import { netUp } from "../net/up.ts";
+import { localAddresses, netPermission, netUp } from "../net/up.ts";
 import { encodeWire } from "../net/wire.ts";
 import { renderTrace } from "../scenarios/render.ts";
 import { renderDays } from "./days.ts";
@@ -249,6 +249,68 @@ export function addNodeCommand(program: Command, io: NetCliIo): void {
 /** Adds the `poso net` command (`net up`) to `program`. */
 export function addNetCommand(program: Command, io: NetCliIo): void {
   const net = program.command("net").summary("run every participant of a scenario as its own local process");
+  net.command("plan")
+    .summary("print the command that runs each participant on its own machine, with least privilege")
+    .description(
+      "Print, for every participant of the scenario, the `deno run` command that starts it as a node:\n" +
+        "read access, write access to its own data folder only, network access to exactly its own and its\n" +
+        "peers' addresses (from ip:/port:, network.peers or --addr), and the start time given.",
+    )
+    .argument("<scenario>", "scenario file, the same on every machine")
+    .requiredOption("--start <time>", "when day 1 starts (Unix ms or ISO 8601)", parseStart)
+    .option("--data <dir>", "each node's data folder is <dir>/<name> (default: poso-data/<scenario>-net)")
+    .option("--keys <dir>", "the key directory on every machine (default: the scenario's keys:)")
+    .option(
+      "--addr <id=host:port>",
+      "a participant's address, replacing the scenario's (repeat it)",
+      parseAddr,
+    )
+    .action(
+      async (
+        file: string,
+        opts: { start: number; data?: string; keys?: string; addr?: Record<NodeId, NodeAddress> },
+      ) => {
+        const scenario = await loadRunScenario(file);
+        const stem = file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
+        const missing = scenario.participants.filter((p) =>
+          !opts.addr?.[p.id] && !scenario.network?.peers[p.id] && (p.ip === undefined || p.port === undefined)
+        );
+        if (missing.length) {
+          throw new NodeError(
+            `no address for ${missing.map((p) => `${p.name} (${p.id})`).join(", ")}: give ip: and port:, ` +
+              "network.peers, or --addr ID=HOST:PORT",
+          );
+        }
+        const addresses = localAddresses(scenario, opts.addr ?? {});
+        const root = opts.data ?? `poso-data/${stem}-net`;
+        const quote = (w: string) => /^[A-Za-z0-9_./:=,@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+        for (const p of scenario.participants) {
+          const words = [
+            "deno",
+            "run",
+            "--allow-read",
+            `--allow-write=${root}/${p.name}`,
+            netPermission(addresses),
+            "--allow-env",
+            "main.ts",
+            "node",
+            file,
+            "--id",
+            String(p.id),
+            "--data",
+            `${root}/${p.name}`,
+            ...(opts.keys ? ["--keys", opts.keys] : []),
+            "--start",
+            String(opts.start),
+          ];
+          io.out(
+            `# ${p.name} (${p.id}) on ${addresses[p.id].host}:${addresses[p.id].port}\n${
+              words.map(quote).join(" ")
+            }`,
+          );
+        }
+      },
+    );
   net.command("up")
     .summary("start every participant as a process on this machine, gather one trace, stop them")
     .description(

@@ -172,3 +172,71 @@ Deno.test("network: in a scenario gives peers by DNS name or address and the blo
   fails(at("network:", "  block_interval_sec: -1"), /net\.yaml:19.*network\.block_interval_sec/);
   fails(at("network:", "  peer: {}"), /net\.yaml:19.*network.*peer/);
 });
+
+Deno.test("a node takes a message only from its last signer, and holds one for a round it has not started", async () => {
+  await withTmpDir("net-sender", async (dir) => {
+    const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
+    const hub = new MemoryHub();
+    const events: NodeEvent[] = [];
+    const stop = new AbortController();
+    const addresses = Object.fromEntries(
+      scenario.participants.map((q) => [q.id, { host: "mem", port: q.id }]),
+    );
+    // Day 1 starts in an hour: the node listens, and is in no round yet.
+    const node = runNode({
+      scenario,
+      id: 6,
+      dataDir: `${dir}/A`,
+      keys: SEED_KEYS,
+      startMs: Date.now() + 3_600_000,
+      addresses,
+      transport: hub.transport,
+      signal: stop.signal,
+      events: (e) => {
+        events.push(e);
+        if (e.type !== "start") return;
+        const a = hub.nodes.get(6)!;
+        const decision = (from: number, round: number) =>
+          encodeWire({ kind: "decision", round, from, to: 6, proposal: { height: 1, round } });
+        // B passes on a decision that D signed: refused, whatever it holds.
+        a.onMessage(7, decision(9, 1));
+        // D's own decision for round 1, before A's round 1 started: held, not dropped.
+        a.onMessage(9, decision(9, 1));
+        queueMicrotask(() => stop.abort());
+      },
+    });
+    assert.deepEqual(await node, { height: 0, end: "stopped" });
+    const drops = events.filter((e) => e.type === "dropped").map((e) => e.type === "dropped" && e.reason);
+    assert.deepEqual(drops, ["arrived from B but its last signer is D"]);
+    assert.equal(events.filter((e) => e.type === "effects").length, 0, "nothing reached the participant");
+  });
+});
+
+Deno.test("poso net plan prints each node's command with write access to its own folder and network access to the peers only", async () => {
+  await withTmpDir("net-plan", async (dir) => {
+    const file = `${dir}/plan.yaml`;
+    await Deno.writeTextFile(
+      file,
+      [
+        ...baseLines("Plan"),
+        "network:",
+        "  peers:",
+        ...[6, 7, 8, 9, 10, 11, 12].map((id) => `    ${id}: n${id}.example.org:90${id}`),
+      ]
+        .join("\n") + "\n",
+    );
+    const r = await cli(["net", "plan", file, "--start", "1796277600000", "--data", "net"]);
+    assert.equal(r.status, 0, r.err);
+    const commands = r.out.split("\n").filter((l) => l.startsWith("deno run"));
+    assert.equal(commands.length, 7);
+    const peers = [6, 7, 8, 9, 10, 11, 12].map((id) => `n${id}.example.org:90${id}`).join(",");
+    assert.ok(
+      commands[0].includes(`--allow-write=net/A --allow-net=${peers} --allow-env main.ts node`),
+      commands[0],
+    );
+    assert.ok(commands[6].endsWith(`--id 12 --data net/G --start 1796277600000`), commands[6]);
+    const none = await cli(["net", "plan", "scenarios/scenario1.yaml", "--start", "1796277600000"]);
+    assert.equal(none.status, 1);
+    assert.match(none.err, /no address for A \(6\), B \(7\), D \(9\)/);
+  });
+});
