@@ -139,6 +139,25 @@ export class NodeError extends Error {
   }
 }
 
+/** Starts the transport; a failure (an address in use, a bad address) is a {@link NodeError} naming it. */
+async function startTransport(
+  start: NodeOptions["transport"],
+  options: NodeTransportOptions,
+): Promise<NodeTransport> {
+  try {
+    return await start(options);
+  } catch (e) {
+    const why = ((e as Error)?.message ?? String(e)).split("\n").find((l) =>
+      /EADDRINUSE|EACCES|EADDRNOTAVAIL/.test(l)
+    );
+    throw new NodeError(
+      `cannot listen on ${options.listen.host}:${options.listen.port}: ${
+        why ? why.replace(/^.*Error: /, "").trim() : ((e as Error)?.message ?? String(e)).split("\n")[0]
+      }`,
+    );
+  }
+}
+
 /** The participant whose last signature a message carries: the one it must have arrived from. */
 function lastSigner(msg: Message): NodeId | undefined {
   if (msg.kind === "proposal") return Array.isArray(msg.path) ? msg.path[msg.path.length - 1] : undefined;
@@ -299,7 +318,7 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
       else earlyDropped++;
     };
     let handleRequest = (_from: NodeId, _data: Uint8Array) => Promise.resolve(encodeWire({ blocks: [] }));
-    transport = await o.transport({
+    transport = await startTransport(o.transport, {
       id,
       pair,
       listen,

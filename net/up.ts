@@ -207,6 +207,8 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
   let failure: string | undefined;
   const done = () => scenario.participants.every((p) => (heights[p.id] ?? 0) >= o.days);
   const stopped = new Set<NodeId>();
+  /** Each node's last error line (`poso: …`), for the failure message. */
+  const lastError = new Map<NodeId, string>();
 
   const spawn = (id: NodeId) => {
     const p = scenario.participants.find((q) => q.id === id)!;
@@ -278,7 +280,10 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
       onEvent,
       (why) => log(`${p.name}: an output line is no event: ${why}`),
     );
-    const err = readLines(child.stderr, (line) => log(`${p.name}: ${line}`));
+    const err = readLines(child.stderr, (line) => {
+      log(`${p.name}: ${line}`);
+      if (/^poso: /.test(line)) lastError.set(id, line.replace(/^poso: /, ""));
+    });
     child.status.then(async (status) => {
       await Promise.allSettled([out, err]);
       if (procs.get(id) === child) procs.delete(id);
@@ -299,7 +304,8 @@ export async function netUp(o: NetUpOptions): Promise<NetUpResult> {
         return;
       }
       failure ??=
-        `${p.name}'s process ended (status ${status.code}) before every ledger held block ${o.days}`;
+        `${p.name}'s process ended (status ${status.code}) before every ledger held block ${o.days}` +
+        (lastError.has(id) ? `: ${lastError.get(id)}` : "");
       finish();
     });
   };
