@@ -128,35 +128,55 @@ async function scenario1(scenario: Scenario): Promise<void> {
   await ledgersAgree(dir, scenario, 1);
 }
 
-async function kill(scenario: Scenario): Promise<void> {
-  console.log("\nkill -9 of delegate D as it leads day 2's first round; restarted one block interval later");
-  const dir = await freshDir("net-kill");
+/** Block interval of the multi-day parts: five rounds and a decision window, ms. */
+const FAST_BLOCK_MS = 5 * FAST_ROUND_MS + FAST_ROUND_MS;
+
+/** A `days`-day run of scenario I in which `victim` is killed (SIGKILL) at the first event `when` holds, down `downMs`. */
+async function runWithKill(
+  scenario: Scenario,
+  name: string,
+  days: number,
+  victim: number,
+  when: (e: NodeEvent) => boolean,
+  downMs: number,
+) {
+  const dir = await freshDir(name);
   let killed = false;
-  const blockMs = 5 * FAST_ROUND_MS + FAST_ROUND_MS;
   const r = await netUp({
     scenarioFile: SCENARIO,
     scenario,
     dataDir: dir,
-    days: 3,
+    days,
     roundMs: FAST_ROUND_MS,
     chaos: {
       kill: (e) => {
-        if (killed || e.node !== D || e.type !== "tick" || e.height !== 2 || e.round !== 1) return undefined;
+        if (killed || e.node !== victim || !when(e)) return undefined;
         killed = true;
-        return D;
+        return victim;
       },
-      downMs: blockMs,
+      downMs,
     },
   });
-  check(killed, "D was killed in day 2, round 1");
-  check(r.exits[D]?.restarts === 1, `D was restarted once (${r.exits[D]?.restarts})`);
-  const caught = r.events.filter((e) => e.node === D && e.type === "catchUp" && e.blocks > 0);
-  check(
-    caught.length > 0,
-    `D caught up ${
-      caught.reduce((s, e) => s + (e.type === "catchUp" ? e.blocks : 0), 0)
-    } block(s) from its peers`,
+  check(killed, `${scenario.participants.find((p) => p.id === victim)?.name} was killed`);
+  const caught = r.events.filter((e) => e.node === victim && e.type === "catchUp").reduce(
+    (s, e) => s + (e.type === "catchUp" ? e.blocks : 0),
+    0,
   );
+  return { dir, r, caught };
+}
+
+async function kill(scenario: Scenario): Promise<void> {
+  console.log("\nkill -9 of delegate D as it leads day 2's first round; restarted one block interval later");
+  const { dir, r, caught } = await runWithKill(
+    scenario,
+    "net-kill",
+    3,
+    D,
+    (e) => e.type === "tick" && e.height === 2 && e.round === 1,
+    FAST_BLOCK_MS,
+  );
+  check(r.exits[D]?.restarts === 1, `D was restarted once (${r.exits[D]?.restarts})`);
+  check(caught > 0, `D caught up ${caught} block(s) from its peers`);
   const reports = collectTrace(scenario, await runProblemOf(scenario), r.events);
   console.log(
     `  outcomes: ${
@@ -168,29 +188,13 @@ async function kill(scenario: Scenario): Promise<void> {
 
 async function offline(scenario: Scenario): Promise<void> {
   console.log("\nnormal node A offline for two days of four");
-  const dir = await freshDir("net-offline");
-  let killed = false;
-  const blockMs = 5 * FAST_ROUND_MS + FAST_ROUND_MS;
-  const r = await netUp({
-    scenarioFile: SCENARIO,
+  const { dir, caught } = await runWithKill(
     scenario,
-    dataDir: dir,
-    days: 4,
-    roundMs: FAST_ROUND_MS,
-    chaos: {
-      kill: (e) => {
-        if (killed || e.node !== A || e.type !== "effects" || !e.blocks?.some((b) => b.height === 1)) {
-          return undefined;
-        }
-        killed = true;
-        return A;
-      },
-      downMs: 2 * blockMs,
-    },
-  });
-  const caught = r.events.filter((e) => e.node === A && e.type === "catchUp").reduce(
-    (s, e) => s + (e.type === "catchUp" ? e.blocks : 0),
-    0,
+    "net-offline",
+    4,
+    A,
+    (e) => e.type === "effects" && (e.blocks ?? []).some((b) => b.height === 1),
+    2 * FAST_BLOCK_MS,
   );
   check(caught >= 2, `A caught up ${caught} block(s) after two days offline`);
   await ledgersAgree(dir, scenario, 4);

@@ -7,8 +7,11 @@
  * @module
  */
 import type { GenesisSchedule } from "../consensus/ledger.ts";
-import type { DelegateEffect, NodeId, NormalEffect } from "../consensus/types.ts";
-import type { BlockWritten, DayInfo, SignatureFailure } from "../actors/protocol.ts";
+import type { DelegateEffect, NodeId } from "../consensus/types.ts";
+import type { DayInfo, FromWorker } from "../actors/protocol.ts";
+
+/** A participant's report of what it did (the Worker runtime's `effects` message). */
+type ParticipantEffects = Extract<FromWorker, { type: "effects" }>;
 
 /** A delegate effect in a trace event: a sent message is its addressee, round, digest and cost. */
 export type TracedDelegateEffect =
@@ -54,17 +57,11 @@ export type NodeEvent =
     | { type: "listening"; listen: { host: string; port: number } }
     | { type: "day"; day: DayInfo }
     | { type: "tick"; tick: "roundStart" }
-    | {
-      type: "effects";
-      delegate: TracedDelegateEffect[];
-      normal: NormalEffect[];
-      unauthentic?: SignatureFailure[];
-      blocks?: BlockWritten[];
-      refused?: { height: number; reason: string };
-      solveMs: number;
-      checkMs: number;
-      signMs: number;
-    }
+    /** What the participant reported (actors/protocol.ts), sent messages as digests and costs. */
+    | (
+      & { type: "effects"; delegate: TracedDelegateEffect[] }
+      & Omit<ParticipantEffects, "type" | "id" | "seq" | "final" | "delegate">
+    )
     | { type: "dropped"; reason: string; from?: NodeId }
     | { type: "note"; text: string }
     | { type: "catchUp"; from: NodeId; blocks: number; refused?: { height: number; reason: string } }
