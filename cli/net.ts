@@ -17,6 +17,7 @@ import { renderTrace } from "../scenarios/render.ts";
 import { renderDays } from "./days.ts";
 import { renderReportHtml } from "./report.ts";
 import { loadRunScenario } from "./run.ts";
+import { checkDistinct, checkOutputFile } from "./outputs.ts";
 
 /** Most days a networked run may plan. */
 const MAX_NET_DAYS = 365;
@@ -103,6 +104,15 @@ function parseStart(value: string): number {
     );
   }
   return ms;
+}
+
+/** The first node ledger found under `root` (`<root>/<name>/<name>.ledger.jsonl`), or undefined. */
+async function chainIn(root: string, names: string[]): Promise<string | undefined> {
+  for (const name of names) {
+    const file = `${root}/${name}/${name}.ledger.jsonl`;
+    if (await Deno.lstat(file).then(() => true, () => false)) return file;
+  }
+  return undefined;
 }
 
 /** A readable line for a node event (what `poso node` prints without --events). */
@@ -321,7 +331,8 @@ export function addNetCommand(program: Command, io: NetCliIo): void {
     .argument("<scenario>", "scenario file")
     .option(
       "--data <dir>",
-      "root directory: one folder per node, and keys/ (default: poso-data/<scenario file name>-net)",
+      "root directory of a new chain: one folder per node, and keys/ (default: a new folder " +
+        "poso-data/<scenario file name>-net/<start time>)",
     )
     .option(
       "--days <n>",
@@ -345,12 +356,31 @@ export function addNetCommand(program: Command, io: NetCliIo): void {
         const stop = new AbortController();
         const unlisten = io.onInterrupt?.(() => stop.abort());
         const days = opts.days ?? scenario.days.count;
+        // A networked chain's days are fixed to its start time: each `net up` starts a chain of its own,
+        // in a folder of its own (never one that already holds a chain).
+        const dataDir = opts.data ??
+          `poso-data/${stem}-net/${new Date().toISOString().replace(/[:.]/g, "-")}`;
+        const held = await chainIn(dataDir, scenario.participants.map((p) => p.name));
+        if (held) {
+          throw new NodeError(
+            `${dataDir} already holds a networked chain (${held}): \`poso net up\` starts a new chain; ` +
+              "give another --data, or remove that folder",
+          );
+        }
+        // A bad --report must not cost a run: checked before any process starts.
+        if (opts.report) {
+          await checkOutputFile(opts.report, "--report");
+          await checkDistinct([{ path: opts.report, what: "--report" }], [{
+            path: file,
+            what: "the scenario file",
+          }]);
+        }
         let result;
         try {
           result = await netUp({
             scenarioFile: file,
             scenario,
-            dataDir: opts.data ?? `poso-data/${stem}-net`,
+            dataDir,
             days,
             ...(opts.roundMs === undefined ? {} : { roundMs: opts.roundMs }),
             log: (line) => io.err(`  ${line}`),
@@ -384,6 +414,7 @@ export function addNetCommand(program: Command, io: NetCliIo): void {
           await io.writeFile(opts.report, renderReportHtml(reports[reports.length - 1], { scenario }));
           if (!opts.json) io.out(`report written to ${opts.report}`);
         }
+        if (!opts.json) io.out(`ledgers in ${dataDir} (poso ledger verify ${dataDir})`);
         if (result.failure) io.err(`poso: ${result.failure}`);
         if (stop.signal.aborted) io.exit(130);
         if (reports.length < days || reports.some((r) => !r.outcome)) io.exit(1);

@@ -10,7 +10,17 @@ import { traceEssence } from "./net_fixture.ts";
 
 Deno.test("scenario I with poso net up: seven processes over libp2p give the simulator's trace, and every node's ledger verifies", async () => {
   await withTmpDir("net-up", async (dir) => {
-    const net = await cli(["net", "up", "scenarios/scenario1.yaml", "--data", dir, "--json"]);
+    // Rounds of 5 s (the scenario's are 3 s): seven processes share two cores while the leader solves.
+    const net = await cli([
+      "net",
+      "up",
+      "scenarios/scenario1.yaml",
+      "--data",
+      dir,
+      "--json",
+      "--round-ms",
+      "5000",
+    ]);
     assert.equal(net.status, 0, net.err);
     const [report] = net.out.trim().split("\n").map((l) => JSON.parse(l) as RunReport);
     const sim = JSON.parse(
