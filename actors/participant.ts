@@ -520,7 +520,11 @@ export function createParticipant(emit: (msg: FromWorker) => void): Participant 
     if (!a) return reply(a, seq, true);
     if (input?.type === "day") {
       const day = input.day;
-      const blacklist = a.delegate?.state.blacklist ?? [];
+      const own = a.delegate?.state.blacklist ?? [];
+      // A node that took the last blocks from its peers adopts their blacklist too (it missed the rounds).
+      const blacklist = input.withChainBlacklist
+        ? [...own, ...day.blacklistAtStart.filter((d) => !own.includes(d))]
+        : own;
       a.problem = problemFor(a.init, day, input.problem);
       a.env = timed(a.problem.verifier);
       a.auth = authenticator(a.init, a.pair, a.problem);

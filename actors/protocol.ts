@@ -81,7 +81,18 @@ export type ToWorker =
    * A new day; `problem` is the data of its problem (Problem.data), unless the Worker was given it
    * ahead (`prepare`) or the kind cannot send it (the Worker then builds it from the case).
    */
-  | { type: "day"; seq: number; day: DayInfo; problem?: unknown }
+  | {
+    type: "day";
+    seq: number;
+    day: DayInfo;
+    problem?: unknown;
+    /**
+     * The delegate's blacklist for the day also takes the chain's (`day.blacklistAtStart`, from the
+     * last block): a node process that missed rounds (down, or catching up) did not blacklist their
+     * leaders itself.
+     */
+    withChainBlacklist?: boolean;
+  }
   /** Day `height`'s problem data (Problem.data), sent while the Workers wait for a round's end. */
   | { type: "prepare"; seq: number; height: number; loadFactor: number; problem: unknown }
   | { type: "event"; seq: number; event: DelegateEvent }

@@ -611,7 +611,8 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
             snapshot: saved?.height === day.height && saved.snapshot ? saved.snapshot : {
               id,
               round: 0,
-              blacklist: [...(saved?.snapshot?.blacklist ?? day.blacklistAtStart)],
+              // Its own blacklist, and the chain's: it may have missed rounds while it was down.
+              blacklist: [...new Set([...(saved?.snapshot?.blacklist ?? []), ...day.blacklistAtStart])],
               received: [],
             },
             // A node that resumes a day it crashed in does not crash again at the same round.
@@ -645,7 +646,7 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
       day = dayAfter(tip);
       round = 0;
       state = { height: day.height, evidence: [], ...(state.snapshot ? { snapshot: state.snapshot } : {}) };
-      await ask({ type: "day", seq: ++seq, day });
+      await ask({ type: "day", seq: ++seq, day, withChainBlacklist: true });
       emit({ type: "day", ...place(), day });
     };
     // A node behind the schedule (it was down, or starts late) first takes the blocks it missed.
