@@ -476,8 +476,9 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
       ask({ type: "event", seq: ++seq, event: e });
 
     // The day's verifier, for the digests and costs in trace events (built like the participant's).
-    let envDay = 0;
-    let envCache: import("../consensus/types.ts").Verifier | undefined;
+    // The first day's is the problem made while warming up.
+    let envDay = firstHeight;
+    let envCache: import("../consensus/types.ts").Verifier | undefined = firstProblem.verifier;
     const envOf = () => {
       if (envDay !== day.height || !envCache) {
         envCache = run.kind.problemFor(run.case, { height: day.height, loadFactor: day.loadFactor }).verifier;
