@@ -65,6 +65,28 @@ function shared<T extends Float64Array | Int32Array | Uint8Array>(a: T): T {
   return copy;
 }
 
+/** The names sent last (the lists and their shared text), sent again while a day's LP has the same names. */
+let lastSent: { colNames: readonly string[]; rowNames: readonly string[]; text: Uint8Array } | undefined;
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/**
+ * `[colNames, rowNames]` as UTF-8 JSON text in a SharedArrayBuffer: the text sent last when the names
+ * are the same (every day of a case; nobody writes to it), else a new one.
+ */
+function namesText(colNames: readonly string[], rowNames: readonly string[]): Uint8Array {
+  if (!lastSent || !sameNames(lastSent.colNames, colNames) || !sameNames(lastSent.rowNames, rowNames)) {
+    const text = shared(new TextEncoder().encode(JSON.stringify([colNames, rowNames])));
+    lastSent = { colNames, rowNames, text };
+  }
+  return lastSent.text;
+}
+
 /**
  * The model as structured-cloneable data, with copies of its typed arrays in SharedArrayBuffers (never
  * the model's own arrays): every Worker it is posted to shares the one copy, and none writes to it.
@@ -84,7 +106,7 @@ export function dispatchModelData(model: DispatchModel): DispatchModelData {
     ies: model.ies,
     lp: {
       ...lp,
-      names: shared(new TextEncoder().encode(JSON.stringify([colNames, rowNames]))),
+      names: namesText(colNames, rowNames),
       lower: shared(lp.lower),
       upper: shared(lp.upper),
       rowLower: shared(lp.rowLower),
