@@ -146,8 +146,10 @@ export async function readLedger(path: string): Promise<{ records: LedgerRecord[
 }
 
 /**
- * One participant's open ledger: its records in memory, appends made durable
- * (fsync) before they resolve. Appends are serialised in call order.
+ * One participant's open ledger: its genesis and its tip in memory (not every
+ * block: a long run's memory must not grow with its chain; {@link readLedger}
+ * reads them all), appends made durable (fsync) before they resolve. Appends
+ * are serialised in call order.
  *
  * @example
  * ```ts ignore
@@ -157,7 +159,8 @@ export async function readLedger(path: string): Promise<{ records: LedgerRecord[
  * ```
  */
 export class LedgerFile {
-  #records: LedgerRecord[];
+  readonly #genesis: GenesisRecord;
+  #tip: LedgerRecord;
   #file: Deno.FsFile | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #lastLineBytes = 0;
@@ -165,7 +168,8 @@ export class LedgerFile {
   #broken: string | undefined;
 
   private constructor(readonly path: string, records: LedgerRecord[], file: Deno.FsFile) {
-    this.#records = records;
+    this.#genesis = records[0] as GenesisRecord;
+    this.#tip = records[records.length - 1];
     this.#file = file;
   }
 
@@ -263,12 +267,12 @@ export class LedgerFile {
 
   /** The last record (the genesis when there is no block yet). */
   get tip(): LedgerRecord {
-    return this.#records[this.#records.length - 1];
+    return this.#tip;
   }
 
   /** The genesis record (line 1). */
   get genesis(): GenesisRecord {
-    return this.#records[0] as GenesisRecord;
+    return this.#genesis;
   }
 
   /**
@@ -282,11 +286,6 @@ export class LedgerFile {
    */
   get lastLineBytes(): number {
     return this.#lastLineBytes;
-  }
-
-  /** Every block, by height (a copy of the list; the records themselves are shared and must not be changed). */
-  get blocks(): BlockRecord[] {
-    return this.#records.slice(1) as BlockRecord[];
   }
 
   /**
@@ -334,7 +333,7 @@ export class LedgerFile {
       this.#broken ??= `an append failed (${(e as Error).message})`;
       throw e;
     }
-    this.#records.push(block);
+    this.#tip = block;
     this.#lastLineBytes = bytes.length;
     return block;
   }

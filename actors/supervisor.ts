@@ -923,6 +923,8 @@ async function runLocked(
     await guard(Promise.all([...slots.values()].map(spawn)));
     startup = performance.now() - tStart;
     await catchUpLaggards();
+    // The chain's blocks were read for the catch-up only: a continued long chain is not kept in memory.
+    survey.blocks = [];
 
     const toDelegates = (event: DelegateEvent) => {
       for (const d of delegates) send(slots.get(d)!, { type: "event", seq: ++seq, event });

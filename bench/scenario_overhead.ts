@@ -9,10 +9,10 @@
  *    waiting (idle) and the overhead (everything else: start-up excluded,
  *    checking, signing, ledger, message passing, bookkeeping), the idle round
  *    time the runtime did not wait out (rounds end once every Worker is
- *    idle), and the peak
- *    resident memory of the process, Workers included (they share it),
- *    sampled every {@link RSS_SAMPLE_MS} ms (a sampled peak can miss a spike
- *    shorter than that; `/usr/bin/time -v` gives the exact one).
+ *    idle), the resident memory of the process, Workers included (they share
+ *    it), when each day is decided (it should stay flat from day to day), and
+ *    its peak, sampled every {@link RSS_SAMPLE_MS} ms (a sampled peak can miss
+ *    a spike shorter than that; `/usr/bin/time -v` gives the exact one).
  * 2. Scenario 1 (one day) `runs` times (default 3): the median of each figure.
  *
  * Every run writes a fresh chain under out/bench.
@@ -60,30 +60,44 @@ const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
 let peak = Deno.memoryUsage().rss;
 const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), RSS_SAMPLE_MS);
 const t0 = performance.now();
-const week = await runDays(scenario, { dataDir: await freshDir("days-"), days });
+/** Resident memory when each day was decided, bytes, by height. */
+const rssByDay = new Map<number, number>();
+const week = await runDays(scenario, {
+  dataDir: await freshDir("days-"),
+  days,
+  onDay: (r) => void rssByDay.set(r.day?.height ?? 0, Deno.memoryUsage().rss),
+});
 const weekMs = performance.now() - t0;
 clearInterval(sampler);
 peak = Math.max(peak, Deno.memoryUsage().rss);
 console.log(
   `scenario 1, ${days} days on Workers, round timeout ${scenario.roundTimeoutMs} ms (ms per block):`,
 );
-console.log("  day   total  solve  build   wait  overhead (check  sign  ledger  other)  not waited out");
+console.log(
+  "  day   total  solve  build   wait  overhead (check  sign  ledger  other)  not waited out  rss MiB",
+);
 for (const r of week) {
   const t = r.timings!;
   const parts = [t.checking, t.signing ?? 0, t.ledger ?? 0, t.other].map(fmt).join(" ");
   console.log(
     `  ${String(r.day?.height).padStart(3)} ${fmt(t.total - t.startup)} ${fmt(t.solving)}` +
       ` ${fmt(t.building ?? 0)} ${fmt(t.waiting)}` +
-      `    ${fmt(overhead(t))}  (${parts})  ${fmt(t.skipped ?? 0)}`,
+      `    ${fmt(overhead(t))}  (${parts})  ${fmt(t.skipped ?? 0)}          ` +
+      `${((rssByDay.get(r.day?.height ?? 0) ?? 0) / MIB).toFixed(0).padStart(5)}`,
   );
 }
 if (week.length > 1) {
   const later = week.slice(1);
   const worst = Math.max(...later.map((r) => r.timings!.total));
   const worstOverhead = Math.max(...later.map((r) => overhead(r.timings!)));
+  const rss = later.map((r) => (rssByDay.get(r.day?.height ?? 0) ?? 0) / MIB);
   console.log(
     `  blocks 2..${days}: slowest ${worst.toFixed(0)} ms (target < ${BLOCK_TARGET_MS}),` +
-      ` largest overhead ${worstOverhead.toFixed(0)} ms (target < ${OVERHEAD_TARGET_MS})`,
+      ` overhead median ${median(later.map((r) => overhead(r.timings!))).toFixed(0)} ms,` +
+      ` largest ${worstOverhead.toFixed(0)} ms (target < ${OVERHEAD_TARGET_MS});` +
+      ` resident memory from day 2 to day ${days}: ${rss[0].toFixed(0)} -> ${
+        rss[rss.length - 1].toFixed(0)
+      } MiB`,
   );
 }
 console.log(`  whole run ${weekMs.toFixed(0)} ms; start-up ${week[0].timings!.startup.toFixed(0)} ms`);

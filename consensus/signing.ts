@@ -22,7 +22,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Certificate } from "../lp/certificate.ts";
-import { dispatchDigest, float64Bytes } from "./digest.ts";
+import { dispatchDigest, float64BytesToHash } from "./digest.ts";
 import type { NodeId, Proposal } from "./types.ts";
 
 const encoder = new TextEncoder();
@@ -59,7 +59,7 @@ export function certificateDigest(c: Certificate): string {
     c.y?.length ?? 0,
     dispatchDigest(c),
   ]));
-  h.update(float64Bytes(c.y));
+  h.update(float64BytesToHash(c.y));
   const d = `sha256:${h.digest("hex")}`;
   certificateDigests.set(c, d);
   return d;

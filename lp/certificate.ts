@@ -37,7 +37,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import type { SparseLp } from "./lp.ts";
 import { gamma, SMALLEST_NORMAL, vectorProblem } from "./rounding.ts";
 
@@ -147,6 +147,26 @@ export interface CheckOptions {
 }
 
 const fingerprints = new WeakMap<SparseLp, string>();
+
+/**
+ * The SHA-256 state after the names part of a fingerprint's text, by the column-name list it was
+ * made for (with the row-name list it goes with): LPs that share their name lists (a Worker's problems
+ * of the days of one case, problems/ies-dispatch/model_data.ts) hash the names once, not once a day.
+ */
+const namesHashes = new WeakMap<readonly string[], { rowNames: readonly string[]; hash: Hash }>();
+
+/** A SHA-256 state that has taken `[colNames,rowNames,` (the start of `JSON.stringify([colNames, rowNames, c0])`). */
+function namesHash(lp: SparseLp): Hash {
+  let done = namesHashes.get(lp.colNames);
+  if (done?.rowNames !== lp.rowNames) {
+    const hash = createHash("sha256").update(
+      `[${JSON.stringify(lp.colNames)},${JSON.stringify(lp.rowNames)},`,
+    );
+    done = { rowNames: lp.rowNames, hash };
+    namesHashes.set(lp.colNames, done);
+  }
+  return done.hash.copy();
+}
 const columnCounts = new WeakMap<SparseLp, { count: Int32Array; max: number }>();
 
 /** Nonzeros per column of A and their maximum (computed once per LP). */
@@ -176,8 +196,9 @@ function columnNonzeros(lp: SparseLp): { count: Int32Array; max: number } {
 export function lpFingerprint(lp: SparseLp): string {
   let id = fingerprints.get(lp);
   if (id) return id;
-  const h = createHash("sha256");
-  h.update(JSON.stringify([lp.colNames, lp.rowNames, lp.c0]));
+  // The text hashed first is JSON.stringify([lp.colNames, lp.rowNames, lp.c0]), in two parts.
+  const h = namesHash(lp);
+  h.update(`${JSON.stringify(lp.c0)}]`);
   for (const a of [lp.c, lp.lower, lp.upper, lp.rowLower, lp.rowUpper, lp.rowStart, lp.colIndex, lp.values]) {
     h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }

@@ -404,9 +404,10 @@ export interface Problem {
   /**
    * Optional: everything {@link ProblemKind.fromData} needs to make this problem again in another
    * Worker without rebuilding it, as a structured-cloneable value (numbers in typed arrays where it
-   * can, so that a `postMessage` copies them as whole buffers). Each call returns fresh typed arrays,
-   * never this problem's own, so a caller may transfer them. A kind without it is rebuilt from the
-   * case in every Worker ({@link ProblemKind.problemFor}).
+   * can, so that a `postMessage` copies them as whole buffers, or shares them when they lie in a
+   * SharedArrayBuffer: ies-dispatch sends one copy of a day's LP to every Worker that way). Its arrays
+   * are never this problem's own, and nobody writes to them: a receiver's problem may read them in
+   * place. A kind without it is rebuilt from the case in every Worker ({@link ProblemKind.problemFor}).
    */
   data?(): unknown;
 }

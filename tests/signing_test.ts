@@ -18,7 +18,8 @@ import {
 } from "../actors/keys.ts";
 import { simulate } from "../actors/simulator.ts";
 import { FORGED_SIGNATURE } from "../consensus/behaviours.ts";
-import { leaderStatement, proposalDigest } from "../consensus/signing.ts";
+import { dispatchDigest, float64Bytes, float64BytesToHash } from "../consensus/digest.ts";
+import { certificateDigest, leaderStatement, proposalDigest } from "../consensus/signing.ts";
 import type { DecisionMessage, NodeId, ProposalMessage } from "../consensus/types.ts";
 import { consensusFixture, proposalMsg, proposalOf, SCENARIO_I } from "./consensus_fixture.ts";
 import { tmpDir } from "./helpers.ts";
@@ -307,4 +308,44 @@ Deno.test("seal signs every missing slot it holds a key for, in path order, and 
   // Junk goes out as it is.
   const junk = { kind: "proposal", to: D, path: "C" } as unknown as ProposalMessage;
   assert.equal(await only(C).seal(junk), junk);
+});
+
+Deno.test("digests hash a Float64Array's own bytes exactly as its little-endian copy: -0, subnormals, infinities, offsets, NaN", () => {
+  const special = [
+    0,
+    -0,
+    1,
+    -1.5,
+    Number.MIN_VALUE,
+    -Number.MIN_VALUE,
+    2.2250738585072014e-308,
+    Infinity,
+    -Infinity,
+  ];
+  const values = [...special, ...Array.from({ length: 100 }, (_, k) => Math.sin(k) * 10 ** ((k % 40) - 20))];
+  // A view that starts inside a larger buffer (byteOffset 16) and stops before its end.
+  const backing = new Float64Array(values.length + 3);
+  const typed = backing.subarray(2, 2 + values.length);
+  typed.set(values);
+  const copy = (v: ArrayLike<number>) => {
+    const view = new DataView(new ArrayBuffer(8 * v.length));
+    for (let k = 0; k < v.length; k++) view.setFloat64(8 * k, v[k], true);
+    return new Uint8Array(view.buffer);
+  };
+  assert.deepEqual(float64BytesToHash(typed), copy(values));
+  assert.deepEqual(float64BytesToHash(typed), float64Bytes(values));
+  const cert = (x: ArrayLike<number>, y: ArrayLike<number>) => ({
+    format: "poso-certificate/1" as const,
+    lpId: "sha256:test",
+    x,
+    y,
+  });
+  // A certificate of typed arrays and one of plain lists of the same numbers: the same digests.
+  assert.equal(dispatchDigest(cert(typed, typed)), dispatchDigest(cert([...values], [...values])));
+  assert.equal(certificateDigest(cert(typed, typed)), certificateDigest(cert([...values], [...values])));
+  // With a NaN in it, the vector is copied as before (float64Bytes), never hashed in place.
+  const withNaN = Float64Array.from(values);
+  withNaN[5] = NaN;
+  assert.deepEqual(float64BytesToHash(withNaN), float64Bytes(withNaN));
+  assert.notEqual(float64BytesToHash(withNaN).buffer, withNaN.buffer);
 });
