@@ -80,8 +80,12 @@ function claimedSender(raw: unknown): NodeId {
 const verified = new Map<string, boolean>();
 /** Signatures by (key, statement); Ed25519 signing is deterministic (RFC 8032). */
 const signed = new Map<string, string>();
-/** Bound on each cache's entries (then it is cleared), so a long run cannot grow it without end. */
-const MAX_CACHED = 100_000;
+/**
+ * Bound on each cache's entries (then it is cleared), so a long run, or a peer flooding a node with
+ * signed junk, cannot grow it without end: an entry's key is ~650 characters, so a full cache holds
+ * ~13 MB; a day of scenario I verifies tens of signatures per participant, market120's a few hundred.
+ */
+const MAX_CACHED = 10_000;
 
 /**
  * Signs and verifies PoSo messages for one participant (or, in the
