@@ -43,6 +43,7 @@ import { makeChainChecker } from "./chain_check.ts";
 import { DataDirBusyError, lockDataDir } from "./data_lock.ts";
 import { LedgerError, ledgerFileName, readLedger } from "./ledger_file.ts";
 import type { BlockWritten, DayInfo, FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import { participantInit } from "./init.ts";
 
 /** The Worker module every participant runs (listed for `deno compile --include`). */
 export const WORKER_MODULE: URL = new URL("./worker.ts", import.meta.url);
@@ -772,35 +773,17 @@ async function runLocked(
     received: [],
   });
   for (const p of scenario.participants) {
-    const init: WorkerInit = {
-      type: "init",
-      id: p.id,
-      names,
+    const init = participantInit(scenario, p, {
       keys,
       publicKeys,
       genesis,
       problem: { kind: run.kind.name, case: run.case, data: dayData },
-      solver: scenario.solver,
       day,
       ...(p.normal ? { ledgerFile: ledgerFileName(dataDir, p.name) } : {}),
-      ...(p.delegate
-        ? {
-          delegate: {
-            delegates,
-            normals,
-            protocol: scenario.protocol,
-            ...(scenario.faultTolerance === undefined ? {} : { f: scenario.faultTolerance }),
-            misbehaviour: p.misbehaviour,
-            snapshot: firstSnapshot(p.id),
-            alreadyCrashed: false,
-          },
-        }
-        : {}),
-      ...(p.normal ? { normal: { delegates, verifyCertificates: scenario.normalVerify } } : {}),
-      ...(p.misbehaviour.crash_in_ledger_write === undefined
-        ? {}
-        : { crashInLedgerWrite: p.misbehaviour.crash_in_ledger_write }),
-    };
+      snapshot: firstSnapshot(p.id),
+      alreadyCrashed: false,
+      armLedgerCrash: true,
+    });
     slots.set(p.id, {
       id: p.id,
       init,

@@ -34,7 +34,8 @@ import { type KeyPair, type KeySource, readPublicKey, seedKeyPair } from "../act
 import { ownKeyPair } from "../actors/keys.ts";
 import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import { createParticipant, type Participant } from "../actors/participant.ts";
-import type { DayInfo, FromWorker, ToWorker, WorkerInit } from "../actors/protocol.ts";
+import type { DayInfo, FromWorker, ToWorker } from "../actors/protocol.ts";
+import { participantInit } from "../actors/init.ts";
 import { genesisOf, keySourceOf, runProblemOf } from "../actors/supervisor.ts";
 import { dayLoadFactor } from "../problems/schedule.ts";
 import { problemData } from "../problems/types.ts";
@@ -294,7 +295,6 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
     );
   }
   const names = Object.fromEntries(scenario.participants.map((p) => [p.id, p.name]));
-  const delegates = scenario.participants.filter((p) => p.delegate).map((p) => p.id);
   const normals = scenario.participants.filter((p) => p.normal).map((p) => p.id);
   const listen = addressOf(scenario, id, o.addresses);
   const peers = scenario.participants.filter((p) => p.id !== id).map((p) => p.id);
@@ -585,10 +585,8 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
     };
 
     // ---- start the participant in the day its ledger and state say
-    const init: WorkerInit = {
-      type: "init",
-      id,
-      names,
+    const resumed = saved?.height === day.height;
+    const init = participantInit(scenario, me, {
       keys,
       publicKeys,
       genesis,
@@ -597,35 +595,20 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
         case: run.case,
         ...(firstData !== undefined && day.height === firstHeight ? { data: firstData } : {}),
       },
-      solver: scenario.solver,
       day,
       ledgerFile: ledgerPath,
       evidence: state.evidence,
-      ...(me.delegate
-        ? {
-          delegate: {
-            delegates,
-            normals,
-            protocol: scenario.protocol,
-            ...(scenario.faultTolerance === undefined ? {} : { f: scenario.faultTolerance }),
-            misbehaviour: me.misbehaviour,
-            snapshot: saved?.height === day.height && saved.snapshot ? saved.snapshot : {
-              id,
-              round: 0,
-              // Its own blacklist, and the chain's: it may have missed rounds while it was down.
-              blacklist: [...new Set([...(saved?.snapshot?.blacklist ?? []), ...day.blacklistAtStart])],
-              received: [],
-            },
-            // A node that resumes a day it crashed in does not crash again at the same round.
-            alreadyCrashed: saved?.height === day.height && (saved.snapshot?.round ?? 0) > 0,
-          },
-        }
-        : {}),
-      ...(me.normal ? { normal: { delegates, verifyCertificates: scenario.normalVerify } } : {}),
-      ...(me.misbehaviour.crash_in_ledger_write === undefined || saved?.height === day.height
-        ? {}
-        : { crashInLedgerWrite: me.misbehaviour.crash_in_ledger_write }),
-    };
+      snapshot: resumed && saved.snapshot ? saved.snapshot : {
+        id,
+        round: 0,
+        // Its own blacklist, and the chain's: it may have missed rounds while it was down.
+        blacklist: [...new Set([...(saved?.snapshot?.blacklist ?? []), ...day.blacklistAtStart])],
+        received: [],
+      },
+      // A node that resumes a day it crashed in does not crash again in it.
+      alreadyCrashed: resumed && (saved.snapshot?.round ?? 0) > 0,
+      armLedgerCrash: !resumed,
+    });
     participant.enqueue(init);
     const started = await readyP;
     handleMessage = onMessage;
