@@ -380,13 +380,13 @@ export const EXPORT_SCRIPT = `
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("button[data-export]") : null;
     if (!button) return;
-    var id = button.getAttribute("data-chart"), data = chartData()[id];
-    var name = data ? data.file : id;
+    var id = button.getAttribute("data-chart"), entry = chartData()[id];
+    var name = entry ? entry.file : id;
     if (button.getAttribute("data-export") === "png") {
       var svg = document.getElementById(id);
       if (svg) exportPng(svg, name);
-    } else if (data) {
-      download(name + ".csv", "data:text/csv;charset=utf-8," + encodeURIComponent(data.csv));
+    } else if (entry) {
+      download(name + ".csv", "data:text/csv;charset=utf-8," + encodeURIComponent(entry.csv));
     }
   });
 `;

@@ -52,6 +52,10 @@ const PNG_MAGIC = "PNG";
 
 const path = (u: URL) => decodeURIComponent(u.pathname);
 
+/** Script elements the browser runs (the chart data's `application/json` block is inert). */
+const executableScripts = (html: string) =>
+  (html.match(/<script\b[^>]*>/g) ?? []).filter((t) => !/type="application\/json"/.test(t)).length;
+
 /** The report's dispatch fields for a variant of the proposal book, as the runtime fills them. */
 async function dispatchOf(variant: ProposalVariant): Promise<DispatchSummary> {
   const { model, book } = await consensusFixture();
@@ -191,7 +195,7 @@ Deno.test("report HTML: self-contained, nothing fetched from the network", async
   assert.doesNotMatch(html, /@import|url\(\s*['"]?(?!#)/i, "no CSS import or external url()");
   assert.doesNotMatch(html, /<(?:link|iframe|object|embed|img|image|use|foreignObject)\b/i);
   assert.match(html, /Content-Security-Policy" content="default-src &#39;none&#39;/);
-  assert.equal(html.match(/<script\b/g)?.length, 1, "one inline script, the chart counter");
+  assert.equal(executableScripts(html), 1, "one inline script (export, day picker, test hooks)");
   assert.equal(html.match(/<svg class="chart"/g)?.length, EXPECTED_CHARTS);
 });
 
@@ -210,9 +214,16 @@ Deno.test("report HTML: the message flow as Table 3, accepted and rejected cells
     html,
     /<li class="msg bad" title="E rejected &lt;\$904&gt;CD: suboptimal">&lt;\$904&gt;CD<span class="why">✗ suboptimal<\/span><\/li>/,
   );
+  // D colludes with C: its acceptance of C's cell was never checked, and the cell says so (not green).
   assert.match(
     html,
-    /<li class="msg ok" title="D accepted &lt;\$904&gt;C: it passed the certificate check">/,
+    /<li class="msg unchecked" title="D took &lt;\$904&gt;C unchecked: [^"]*">&lt;\$904&gt;C<span class="why">⚠ unchecked<\/span><\/li>/,
+  );
+  assert.doesNotMatch(html, /<li class="msg ok" title="D accepted &lt;\$904&gt;C/);
+  assert.match(
+    html,
+    /<span class="msg unchecked">[^<]+<\/span> was taken unchecked/,
+    "the key names the colour",
   );
   assert.match(html, /<li class="msg ok" title="F accepted &lt;\$744&gt;EG: [^"]*">&lt;\$744&gt;EG<\/li>/);
   // Decisions, blacklists, dropped messages and notes.
@@ -265,7 +276,7 @@ Deno.test("report HTML: every string of the report is escaped", () => {
   assert.ok(!html.includes("<img"), "an injected element appears raw");
   assert.ok(!html.includes("onerror=alert(2)>"), "an attribute was broken out of");
   assert.ok(!/="[^"]*"><img/.test(html), "an attribute was closed by the report's quote");
-  assert.equal(html.match(/<script\b/g)?.length, 1);
+  assert.equal(executableScripts(html), 1);
   assert.ok(html.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
   assert.ok(html.includes(`<title>PoSo run report: &lt;script&gt;alert(1)&lt;/script&gt;</title>`));
   assert.ok(html.includes("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
