@@ -27,7 +27,7 @@ export const CHART_HEIGHT_PX = 340;
 /** Font size of tick labels and legend entries, px at the natural width. */
 export const CHART_FONT_PX = 13;
 /** Fonts of every chart text (the page's own). */
-const FONT_FAMILY = '"Liberation Sans", "DejaVu Sans", Arial, Helvetica, sans-serif';
+const FONT_FAMILY = "'Liberation Sans', 'DejaVu Sans', Arial, Helvetica, sans-serif";
 /** Height of one row of the legend, px. */
 const LEGEND_ROW_PX = 22;
 /** Width of a legend entry's symbol plus its gaps, px. */
@@ -112,6 +112,12 @@ export interface ValueAxis {
   /** Only whole ticks (a round number, a count). */
   integer?: boolean;
 }
+
+/** Below this largest magnitude, an axis labels its ticks in scientific notation (`1.2e-8`). */
+const SCIENTIFIC_BELOW = 1e-3;
+
+/** Tick label of a value axis whose values are all tiny: `0`, `1.2e-8`. */
+const scientific = (v: number) => (v === 0 ? "0" : v.toExponential(1));
 
 /** A chart: x values, one or two value axes, series. */
 export interface ChartSpec {
@@ -201,7 +207,7 @@ export function chartOption(spec: ChartSpec): Record<string, unknown> {
       position: k === 0 ? "left" : "right",
       scale: false,
       minInterval: a.integer ? 1 : undefined,
-      axisLabel: { ...text, hideOverlap: true },
+      axisLabel: { ...text, hideOverlap: true, ...(tinyAxis(spec, k) ? { formatter: scientific } : {}) },
       splitLine: { show: k === 0 },
       axisLine: { show: true },
     })),
@@ -241,6 +247,16 @@ export function chartOption(spec: ChartSpec): Record<string, unknown> {
   };
 }
 
+/** Whether every value drawn against axis k is below {@link SCIENTIFIC_BELOW} in magnitude (and one is not 0). */
+function tinyAxis(spec: ChartSpec, k: number): boolean {
+  let max = 0;
+  for (const s of spec.series) {
+    if ((s.axis ?? 0) !== k) continue;
+    for (const v of s.values) if (Number.isFinite(v)) max = Math.max(max, Math.abs(v));
+  }
+  return max > 0 && max < SCIENTIFIC_BELOW;
+}
+
 /** Height of a chart's SVG, px: the plot and its axes, plus the legend's rows. */
 export function chartHeight(spec: ChartSpec): number {
   return CHART_HEIGHT_PX + legendRows(spec) * LEGEND_ROW_PX;
@@ -267,6 +283,10 @@ export function chartSvg(spec: ChartSpec): string {
   return svg
     .replace(/<style\b[^>]*>[\s\S]*?<\/style>/g, "")
     .replace(/\s*class="zr\d+-cls-\d+"/g, "")
+    // What only interaction uses (hover styles, data indices), and the font named once for the chart.
+    .replace(/ (?:ecmeta_data_index|ecmeta_silent)="[^"]*"| pointer-events="visible"/g, "")
+    .replace(/ ecmeta_series_index="\d+" ecmeta_ssr_type="chart"/g, "") // kept on the legend's entries
+    .replace(/font-family:[^;"]*;/g, "")
     .replace(/\bzr\d+-/g, `${spec.id}-`)
     .replace(
       /^<svg [^>]*viewBox="([^"]*)"[^>]*>/,
@@ -275,7 +295,12 @@ export function chartSvg(spec: ChartSpec): string {
           escAttr(spec.title)
         }" data-series="${spec.series.length}" data-units="${
           escAttr([spec.x.unit, ...spec.y.map((a) => a.unit)].join(";"))
-        }">`,
+        }"><style>#${spec.id} text { font-family: ${FONT_FAMILY}; }</style>`,
+    )
+    // Coordinates to a tenth of a px (ECharts writes four decimals): a much smaller page, the same look.
+    .replace(
+      /\b(d|transform|x|y|width|height)="([^"]*)"/g,
+      (_m, attr: string, value: string) => `${attr}="${value.replace(/(\d+\.\d)\d+/g, "$1")}"`,
     )
     .replace(/\n/g, "");
 }
