@@ -370,17 +370,18 @@ export function chartDataScript(data: Map<string, ChartData>): string {
 /**
  * The page script's part that exports charts: a click on a `data-export` button downloads the chart
  * as PNG (the inline SVG drawn into a canvas at twice its size, on white) or its data as CSV (from
- * the JSON block). Plain ES5, no network: the SVG becomes a `data:` image (the page's policy allows
- * `img-src data:`).
+ * the JSON block), each handed to the browser as a local Blob. Plain ES5, no network: the SVG becomes
+ * a `data:` image (the page's policy allows `img-src data:`).
  */
 export const EXPORT_SCRIPT = `
-  function download(name, url) {
-    var a = document.createElement("a");
+  function download(name, blob) {
+    var a = document.createElement("a"), url = URL.createObjectURL(blob);
     a.download = name;
     a.href = url;
     document.body.appendChild(a);
     a.click();
     a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 0);
   }
   function chartData() {
     var el = document.getElementById(${JSON.stringify(CHART_DATA_ID)});
@@ -398,7 +399,7 @@ export const EXPORT_SCRIPT = `
       ctx.fillStyle = "#ffffff";
       ctx.fillRect(0, 0, canvas.width, canvas.height);
       ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
-      download(name + ".png", canvas.toDataURL("image/png"));
+      canvas.toBlob(function (png) { download(name + ".png", png); }, "image/png");
     };
     img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
   }
@@ -411,7 +412,7 @@ export const EXPORT_SCRIPT = `
       var svg = document.getElementById(id);
       if (svg) exportPng(svg, name);
     } else if (entry) {
-      download(name + ".csv", "data:text/csv;charset=utf-8," + encodeURIComponent(entry.csv));
+      download(name + ".csv", new Blob([entry.csv], { type: "text/csv;charset=utf-8" }));
     }
   });
 `;
