@@ -387,7 +387,7 @@ export const EXPORT_SCRIPT = `
     var el = document.getElementById(${JSON.stringify(CHART_DATA_ID)});
     return el ? JSON.parse(el.textContent) : {};
   }
-  function exportPng(svg, name) {
+  function pngOf(svg, done) {
     var box = svg.viewBox.baseVal, scale = 2;
     var text = new XMLSerializer().serializeToString(svg);
     var img = new Image();
@@ -399,8 +399,9 @@ export const EXPORT_SCRIPT = `
       ctx.fillStyle = "#ffffff";
       ctx.fillRect(0, 0, canvas.width, canvas.height);
       ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
-      canvas.toBlob(function (png) { download(name + ".png", png); }, "image/png");
+      canvas.toBlob(done, "image/png");
     };
+    img.onerror = function () { throw new Error("chart " + svg.id + ": its SVG did not load as an image"); };
     img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
   }
   document.addEventListener("click", function (event) {
@@ -410,7 +411,7 @@ export const EXPORT_SCRIPT = `
     var name = entry ? entry.file : id;
     if (button.getAttribute("data-export") === "png") {
       var svg = document.getElementById(id);
-      if (svg) exportPng(svg, name);
+      if (svg) pngOf(svg, function (png) { download(name + ".png", png); });
     } else if (entry) {
       download(name + ".csv", new Blob([entry.csv], { type: "text/csv;charset=utf-8" }));
     }

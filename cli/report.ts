@@ -886,15 +886,26 @@ const PAGE_SCRIPT = `(function () {
     });
   }
   window.addEventListener("load", function () {
+    // The address may name the day to show (#day=3); #check-png makes the first shown chart's PNG
+    // export and records its size (data-png-bytes) instead of downloading it, for tests.
+    var params = new URLSearchParams(location.hash.slice(1));
     var picker = document.getElementById("day-picker");
     if (picker) {
       picker.addEventListener("change", function () { showDay(picker.value); measure(); });
-      if (location.hash.indexOf("#day=") === 0) {
-        picker.value = decodeURIComponent(location.hash.slice(5));
+      if (params.has("day")) {
+        picker.value = params.get("day");
         showDay(picker.value);
       }
     }
     measure();
+    if (params.has("check-png")) {
+      var shown = [].filter.call(document.querySelectorAll("svg.chart"), function (svg) {
+        return svg.getBoundingClientRect().width > 0;
+      });
+      if (shown.length > 0) {
+        pngOf(shown[0], function (png) { document.body.dataset.pngBytes = String(png ? png.size : 0); });
+      }
+    }
   });
 })();`;
 

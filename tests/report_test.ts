@@ -28,6 +28,25 @@ const OUT_DIR = new URL("../out/test-tmp/report/", import.meta.url);
 const HTML_FILE = new URL("report.html", OUT_DIR);
 const PNG_FILE = new URL("report.png", OUT_DIR);
 const PROFILE_DIR = new URL("chromium-profile/", OUT_DIR);
+/** The multi-day page rendered at the narrowest width the charts are made for, and its screenshot. */
+const NARROW_HTML_FILE = new URL("report-days.html", OUT_DIR);
+const NARROW_PNG_FILE = new URL("report-days-700.png", OUT_DIR);
+/** The narrowest browser window the charts must stay readable in, px. */
+const NARROW_WIDTH_PX = 700;
+/** Height of the narrow window, px (the header, the charts across days and the first hourly charts). */
+const NARROW_HEIGHT_PX = 3000;
+/** Smallest chart text readable on screen and in print, px as rendered (13 px at the natural width). */
+const MIN_CHART_FONT_PX = 10;
+/**
+ * Virtual time the browser runs the page's asynchronous work for before dumping the DOM, ms (drawing
+ * a chart's PNG takes a few ms; virtual time does not wait in real time when nothing is pending).
+ */
+const VIRTUAL_TIME_BUDGET_MS = 5_000;
+/**
+ * A chart's PNG smaller than this, bytes, is blank: a white 1520 × 800 PNG is a few kilobytes, the
+ * electricity chart's several tens.
+ */
+const MIN_CHART_PNG_BYTES = 20_000;
 /** Browser window of the screenshot, px. */
 const WINDOW_WIDTH_PX = 1280;
 const WINDOW_HEIGHT_PX = 2400;
@@ -577,6 +596,7 @@ Deno.test({
   assert.ok(body, `no <body> in the dumped DOM:\n${dom.slice(0, 500)}`);
   assert.match(body, new RegExp(`data-charts="${EXPECTED_CHARTS}"`), `charts drawn: ${body}`);
   assert.match(body, /data-errors=""/, `script errors: ${body}`);
+  assert.match(body, /data-overlaps="0"/, `chart texts overlap: ${body}`);
   for (const r of report.rounds) {
     assert.ok(dom.includes(`Round ${r.round}<span class="sub">`), `round ${r.round}`);
   }
@@ -586,5 +606,47 @@ Deno.test({
   assert.equal(new TextDecoder().decode(png.subarray(1, 1 + PNG_MAGIC.length)), PNG_MAGIC);
   const ihdr = new DataView(png.buffer, png.byteOffset + PNG_SIZE_OFFSET, 2 * Uint32Array.BYTES_PER_ELEMENT);
   assert.deepEqual([ihdr.getUint32(0), ihdr.getUint32(4)], [WINDOW_WIDTH_PX, WINDOW_HEIGHT_PX]);
+  await Deno.remove(PROFILE_DIR, { recursive: true });
+});
+
+Deno.test({
+  name: browser.command === undefined
+    ? `report across days in headless Chromium at 700 px: ignored, ${browser.why}`
+    : "report across days in headless Chromium at 700 px: the picked day's charts, no overlapping text, a PNG export, a screenshot",
+  ignore: browser.command === undefined,
+}, async () => {
+  const command = browser.command!;
+  const scenario = await loadScenarioFile("scenarios/scenario3.yaml");
+  const days = [
+    await simulatedDay("scenarios/scenario3.yaml", 1),
+    await simulatedDay("scenarios/scenario1.yaml", 2),
+  ];
+  await Deno.mkdir(OUT_DIR, { recursive: true });
+  await writeReport(days, NARROW_HTML_FILE, { scenario });
+  // Day 1 picked by the address (the last day is shown by default), and its first chart exported as PNG.
+  const { stdout: dom, stderr } = await chromium(command, [
+    "--dump-dom",
+    `--screenshot=${path(NARROW_PNG_FILE)}`,
+    `--window-size=${NARROW_WIDTH_PX},${NARROW_HEIGHT_PX}`,
+    `--virtual-time-budget=${VIRTUAL_TIME_BUDGET_MS}`,
+    `${NARROW_HTML_FILE.href}#day=1&check-png`,
+  ]);
+  const body = /<body\b[^>]*>/.exec(dom)?.[0];
+  assert.ok(body, `no <body> in the dumped DOM:\n${dom.slice(0, 500)}`);
+  assert.match(body, /data-errors=""/, `script errors: ${body}`);
+  // The two charts across days and the picked day's four hourly charts; the other day's are hidden.
+  assert.match(body, /data-charts="6"/, `charts drawn: ${body}`);
+  assert.match(dom, /<div class="day" data-day="1">/);
+  assert.match(dom, /<div class="day" data-day="2" hidden="">/);
+  assert.match(body, /data-overlaps="0"/, `chart texts overlap at ${NARROW_WIDTH_PX} px: ${body}`);
+  const font = Number(/data-min-font="([\d.]+)"/.exec(body)?.[1]);
+  assert.ok(font >= MIN_CHART_FONT_PX, `chart text ${font} px at ${NARROW_WIDTH_PX} px`);
+  const pngBytes = Number(/data-png-bytes="(\d+)"/.exec(body)?.[1]);
+  assert.ok(pngBytes >= MIN_CHART_PNG_BYTES, `the exported PNG has ${pngBytes} bytes: ${body}`);
+
+  const png = await Deno.readFile(NARROW_PNG_FILE);
+  assert.ok(png.length >= MIN_SCREENSHOT_BYTES, `screenshot of ${png.length} bytes (${stderr.trim()})`);
+  const ihdr = new DataView(png.buffer, png.byteOffset + PNG_SIZE_OFFSET, 2 * Uint32Array.BYTES_PER_ELEMENT);
+  assert.deepEqual([ihdr.getUint32(0), ihdr.getUint32(4)], [NARROW_WIDTH_PX, NARROW_HEIGHT_PX]);
   await Deno.remove(PROFILE_DIR, { recursive: true });
 });
