@@ -633,13 +633,18 @@ function headerHtml(
 /** A day's block height, else its 1-based position in the run. */
 const dayLabel = (r: RunReport, i: number) => r.day?.height ?? i + 1;
 
-function chartsHtml(report: RunReport, tag: string, data: Map<string, ChartData>): string {
+function chartsHtml(
+  report: RunReport,
+  scenario: Scenario | undefined,
+  tag: string,
+  data: Map<string, ChartData>,
+): string {
   const d = report.dispatch;
   if (!d) {
     return `<section><h2>Dispatch</h2><p class="nothing">This report carries no dispatch series.</p></section>`;
   }
   const s = d.series;
-  if (!isDispatchSeries(s)) return resultHtml(report);
+  if (!isDispatchSeries(s)) return resultHtml(report, scenario, tag, data);
   return `<section><h2>Dispatch of the accepted block</h2>` +
     `<p class="muted">${esc(s.caseName)}, ${esc(s.hours)} one-hour periods (hour t covers t:00 to ` +
     `t+1:00). Bars are stacked by source; storage is shown on the network side, conversion losses ` +
@@ -733,7 +738,7 @@ function dayHtml(
   data: Map<string, ChartData>,
 ): string {
   const unit = reportUnit(report, scenario);
-  return `${chartsHtml(report, tag, data)}
+  return `${chartsHtml(report, scenario, tag, data)}
 <section><h2>Delegate phase: messages received in every round</h2>
 <p class="key">A cell lists what the delegate received, <code>&lt;${
     esc(unit.symbol)
@@ -827,7 +832,12 @@ function resultTable(key: string, value: unknown): string {
  * lines, then each of its outcome fields as a table (a market's prices, and its communities'
  * purchases and bills).
  */
-function resultHtml(report: RunReport): string {
+function resultHtml(
+  report: RunReport,
+  scenario: Scenario | undefined,
+  tag: string,
+  data: Map<string, ChartData>,
+): string {
   const lines = report.dispatch?.outcomeLines ?? [];
   const { round: _r, leader: _l, costUsd: _c, ...fields } = report.outcome ?? {};
   const tables = Object.entries(fields).map(([k, v]) => resultTable(k, v)).join("");
@@ -835,7 +845,67 @@ function resultHtml(report: RunReport): string {
     return `<section><h2>Result</h2><p class="nothing">This problem kind reports no result beyond its cost.</p></section>`;
   }
   return `<section><h2>Result of the accepted block</h2>` +
-    lines.map((l) => `<p>${esc(l)}</p>`).join("") + tables + `</section>`;
+    lines.map((l) => `<p>${esc(l)}</p>`).join("") +
+    marketCharts((fields as Record<string, unknown>).communities, reportUnit(report, scenario), tag, data) + tables + `</section>`;
+}
+
+/** A market community's fields the charts draw (the market's outcome, problems/market/verifier.ts). */
+interface CommunityPurchase {
+  id: number;
+  gasMw: number;
+  electricityMw: number;
+  heatMw: number;
+  billCny: number;
+}
+
+/** Most communities drawn as bars (a larger market's table still lists every one). */
+const MAX_CHART_COMMUNITIES = 200;
+
+/**
+ * A market's charts: each community's purchases of gas, electricity and heat (MW, negative: sold)
+ * and its bill; nothing when the outcome has no such communities (another kind).
+ */
+function marketCharts(value: unknown, unit: CostUnit, tag: string, data: Map<string, ChartData>): string {
+  const isCommunity = (c: unknown): c is CommunityPurchase => {
+    if (typeof c !== "object" || c === null) return false;
+    const r = c as Record<string, unknown>;
+    return ["id", "gasMw", "electricityMw", "heatMw", "billCny"].every((k) => typeof r[k] === "number");
+  };
+  if (!Array.isArray(value) || value.length === 0 || !value.every(isCommunity)) return "";
+  const cs = value.slice(0, MAX_CHART_COMMUNITIES);
+  const x = { name: "community", unit: "id", values: cs.map((c) => c.id) };
+  const bar = (name: string, k: number, values: number[], unitName: string): ChartSeries => ({
+    name,
+    unit: unitName,
+    kind: "bar",
+    values,
+    colour: paletteEntry(k).colour,
+  });
+  const purchases: ChartSpec = {
+    id: `chart-purchases${tag}`,
+    file: `purchases${tag.replace("-d", "-day")}`,
+    title: "Each community's purchases at the clearing prices",
+    x,
+    y: [{ name: "power bought", unit: "MW" }],
+    series: [
+      bar("Gas", 0, cs.map((c) => c.gasMw), "MW"),
+      bar("Electricity", 1, cs.map((c) => c.electricityMw), "MW"),
+      bar("Heat", 2, cs.map((c) => c.heatMw), "MW"),
+    ],
+    caption: "Negative: sold to the market." +
+      (value.length > cs.length ? ` The first ${cs.length} of ${value.length} communities.` : ""),
+  };
+  const billUnit = costAxisUnit(unit);
+  const bills: ChartSpec = {
+    id: `chart-bills${tag}`,
+    file: `bills${tag.replace("-d", "-day")}`,
+    title: "Each community's bill at the clearing prices",
+    x,
+    y: [{ name: "bill", unit: billUnit }],
+    series: [bar("Bill", 3, cs.map((c) => c.billCny), billUnit)],
+    caption: "Gas + electricity + heat at the clearing prices; negative: the community earns.",
+  };
+  return chartFigure(purchases, data) + chartFigure(bills, data);
 }
 
 /** Texts of a chart whose boxes overlap by more than this, px each way, count as overlapping. */

@@ -19,6 +19,8 @@ import { type DispatchSeries, dispatchSeries } from "../problems/ies-dispatch/se
 import { costliestImportHour } from "../problems/ies-dispatch/variants.ts";
 import type { ProposalVariant } from "../consensus/types.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
+import { runScenarioFile } from "../cli/run.ts";
+import type { MarketOutcome } from "../problems/market/verifier.ts";
 import { findChromium } from "./chromium.ts";
 import { consensusFixture } from "./consensus_fixture.ts";
 import { cli, withTmpDir } from "./helpers.ts";
@@ -456,6 +458,31 @@ Deno.test("report charts: ECharts SVG with a series per source and units on ever
     elecColours.get(elec.header.indexOf("Hub 2 CHP (kW)") - 1),
     colours.get(names.indexOf("Hub 2 gas boiler (kW)")),
   );
+});
+
+Deno.test("report of a market run: charts of each community's purchases (MW) and bill, their CSV", async () => {
+  const { scenario, reports: [report] } = await runScenarioFile("scenarios/market12.yaml", {
+    simulate: true,
+  });
+  const html = renderReportHtml(report, { scenario });
+  const outcome = report.outcome as unknown as MarketOutcome;
+  const purchases = csvOf(html, "chart-purchases");
+  assert.deepEqual(purchases.header, ["community (id)", "Gas (MW)", "Electricity (MW)", "Heat (MW)"]);
+  assert.deepEqual(purchases.rows.map((r) => Number(r[0])), outcome.communities.map((c) => c.id));
+  purchases.rows.forEach((r, k) => {
+    const c = outcome.communities[k];
+    assert.ok(
+      Math.abs(Number(r[2]) - c.electricityMw) <= 1e-6 * (1 + Math.abs(c.electricityMw)),
+      `community ${c.id}`,
+    );
+  });
+  const bills = csvOf(html, "chart-bills");
+  assert.deepEqual(bills.header, ["community (id)", "Bill (CNY/hour)"]);
+  assert.ok(bills.rows.every((r, k) => Math.abs(Number(r[1]) - outcome.communities[k].billCny) <= 1e-3));
+  const svg = svgOf(html, "chart-purchases");
+  assert.ok(svg.includes(">power bought (MW)</text>") && svg.includes(">community (id)</text>"));
+  assert.equal(legendEntries(svg), 3);
+  assert.equal(new Set(legendColours(svg).values()).size, 3, "gas, electricity and heat in three colours");
 });
 
 /** A simulated run of `file` with the optimal dispatch's series, as `day` of a multi-day run. */
