@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { simConfigFor, simulate } from "../actors/simulator.ts";
 import { renderReportHtml, writeReport } from "../cli/report.ts";
+import { chartCsv, chartFigure, type ChartSpec } from "../cli/charts.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { FEASIBILITY_TOLERANCE } from "../lp/certificate.ts";
 import type { DispatchModel } from "../problems/ies-dispatch/dispatch.ts";
@@ -483,6 +484,28 @@ Deno.test("report of a market run: charts of each community's purchases (MW) and
   assert.ok(svg.includes(">power bought (MW)</text>") && svg.includes(">community (id)</text>"));
   assert.equal(legendEntries(svg), 3);
   assert.equal(new Set(legendColours(svg).values()).size, 3, "gas, electricity and heat in three colours");
+});
+
+Deno.test("charts: names reach the SVG escaped and the CSV quoted, a formula-like name defused, a bad id refused", () => {
+  const spec: ChartSpec = {
+    id: "chart-x",
+    title: HOSTILE,
+    x: { name: "hour", unit: "h", values: [0, 1] },
+    y: [{ name: "power", unit: "kW" }],
+    series: [
+      { name: HOSTILE, unit: "kW", kind: "bar", values: [1, 2], colour: "#000000" },
+      { name: 'a "quoted", name', unit: "kW", kind: "line", values: [3, NaN], colour: "#111111" },
+      { name: "=HYPERLINK()", unit: "kW", kind: "line", values: [1 / 3, 2], colour: "#222222" },
+    ],
+  };
+  const figure = chartFigure(spec, new Map());
+  assert.ok(!figure.includes(HOSTILE) && figure.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  assert.equal(
+    chartCsv(spec),
+    'hour (h),<script>alert(1)</script> (kW),"a ""quoted"", name (kW)",\'=HYPERLINK() (kW)\r\n' +
+      "0,1,3,0.3333333333\r\n1,2,,2\r\n",
+  );
+  assert.throws(() => chartFigure({ ...spec, id: 'x" onload="alert(1)' }, new Map()), /chart id/);
 });
 
 /** A simulated run of `file` with the optimal dispatch's series, as `day` of a multi-day run. */
