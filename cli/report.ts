@@ -846,7 +846,8 @@ function resultHtml(
   }
   return `<section><h2>Result of the accepted block</h2>` +
     lines.map((l) => `<p>${esc(l)}</p>`).join("") +
-    marketCharts((fields as Record<string, unknown>).communities, reportUnit(report, scenario), tag, data) + tables + `</section>`;
+    marketCharts((fields as Record<string, unknown>).communities, reportUnit(report, scenario), tag, data) +
+    tables + `</section>`;
 }
 
 /** A market community's fields the charts draw (the market's outcome, problems/market/verifier.ts). */
