@@ -1069,15 +1069,22 @@ export function pageHead(title: string): string {
 
 /**
  * Renders a run's report as one self-contained HTML page (no network at view
- * time: inline CSS, inline SVG charts, a Content-Security-Policy that allows
- * no external resource). The page has a header (scenario, runtime, seed,
- * outcome, certified cost, gap and verdict when `report.dispatch` is set),
+ * time: inline CSS, ECharts' charts as inline SVG, a Content-Security-Policy
+ * that allows no external resource). The page has a header (scenario, runtime,
+ * seed, outcome, certified cost, gap and verdict when `report.dispatch` is set),
  * four charts of the dispatch (electricity and heat supply by source against
- * the load, battery and heat-tank energy; omitted without `report.dispatch`),
- * the delegate phase as in Table 3 of the article (a row per delegate, a
- * column per round; accepted messages green, rejected ones red with the
- * verdict; decision and blacklist after the round; dropped messages and
- * notes) and the normal-node phase. Every string of the report is escaped.
+ * the load, battery and heat-tank energy; a market's: purchases and bills;
+ * omitted without `report.dispatch`), each with PNG and CSV export, the
+ * delegate phase as in Table 3 of the article (a row per delegate, a column
+ * per round; messages that passed the check green, rejected ones red with the
+ * verdict, ones a colluder took unchecked purple; decision and blacklist after
+ * the round; dropped messages and notes) and the normal-node phase. Every
+ * string of the report is escaped.
+ *
+ * Given the reports of several days (a multi-day run), the page starts with
+ * charts across the days (certified cost, deciding round, optimality gap) and
+ * a day picker, and holds every day's charts and message flow (the last day
+ * shown). A list of one day gives that day's page.
  *
  * @example
  * ```ts
