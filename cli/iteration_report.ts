@@ -3,11 +3,11 @@
  * `MultiEnergyPark` scene): the price trajectory over the iterations (electricity and every heat
  * zone, CNY/MWh), the final prices, every community's purchases and bill, the convergence (rounds,
  * messages, bytes) and the blacklists. The page is self-contained like the PoSo run report
- * (cli/report.ts, whose style, page head and chart axes it shares): inline CSS, a hand-drawn SVG
- * chart, no network resource.
+ * (cli/report.ts, whose style and page head it shares): inline CSS, the chart as ECharts' SVG
+ * rendered on the server (cli/charts.ts) with its PNG and CSV export, no network resource.
  *
  * The chart's data comes from {@link iterationPriceSeries} (one series per price, a value per round),
- * so that another charting layer can take it over as it is.
+ * which cli/charts.ts draws.
  *
  * `poso report` reads an iteration's `--json` back with {@link readIterationReportFile}, which checks
  * every field (types, ranges, lengths) and names the one that is wrong.
@@ -19,21 +19,14 @@ import { MAX_VECTOR_LENGTH } from "../consensus/iteration.ts";
 import { MAX_FINAL_ROUND } from "../scenarios/loader.ts";
 import type { IterationRunReport } from "./iteration.ts";
 import {
-  AXIS_TITLE_FONT_PX,
-  AXIS_TITLE_INSET_PX,
-  c2,
-  CHART_HEIGHT_PX,
-  esc,
-  legendItem,
-  MARGIN_PX,
-  num,
-  pageHead,
-  TICK_FONT_PX,
-  TICK_LABEL_GAP_PX,
-  TICK_LENGTH_PX,
-  valueTicks,
-  WIDE_CHART_WIDTH_PX,
-} from "./report.ts";
+  type ChartData,
+  chartDataScript,
+  chartFigure,
+  type ChartSpec,
+  DASHES,
+  paletteEntry,
+} from "./charts.ts";
+import { esc, num, pageHead } from "./report.ts";
 import { MAX_REPORT_BYTES, ReportFileError } from "./run.ts";
 
 /** The unit of every price of the page. */
@@ -96,16 +89,6 @@ export function iterationPriceSeries(
 
 /** Most points drawn per series: a longer trajectory is thinned evenly (its last point always kept). */
 export const MAX_CHART_POINTS = 2000;
-/** Colour of the electricity price line. */
-const ELECTRICITY_COLOUR = "#4e79a7";
-/** Hues of the heat price lines (cycled over the zones), degrees: warm first. */
-const HEAT_HUES_DEG = [28, 0, 48, 330, 90, 160, 280, 200];
-/** Saturation and lightness of the heat price lines, %. */
-const HEAT_SL_PCT = [70, 45] as const;
-/** Stroke width of a price line, px. */
-const PRICE_LINE_PX = 2;
-/** Radius of the dot marking a series' final price, px. */
-const FINAL_DOT_PX = 3.5;
 /** Decimals of a price on the page, CNY/MWh (the stopping tolerance is 1e-3 of it). */
 const PRICE_DECIMALS = 4;
 /** Decimals of a power on the page, MW. */
@@ -114,15 +97,6 @@ const MW_DECIMALS = 3;
 const BILL_DECIMALS = 2;
 /** Most notes listed on the page (the run keeps at most a few hundred). */
 const MAX_NOTES_SHOWN = 50;
-
-/** Colour of series k (0: electricity, k ≥ 1: heat zone k - 1). */
-function seriesColour(k: number): string {
-  if (k === 0) return ELECTRICITY_COLOUR;
-  const hue = HEAT_HUES_DEG[(k - 1) % HEAT_HUES_DEG.length];
-  const round = Math.floor((k - 1) / HEAT_HUES_DEG.length);
-  const [s, l] = HEAT_SL_PCT;
-  return `hsl(${hue} ${s}% ${Math.max(20, l - 10 * round)}%)`;
-}
 
 /** Indices of at most {@link MAX_CHART_POINTS} points of n, evenly spread, the first and last kept. */
 function thinned(n: number): number[] {
@@ -134,94 +108,34 @@ function thinned(n: number): number[] {
   return out;
 }
 
-/** The trajectory chart: a line per price against the round. */
-function trajectoryChart(series: PriceSeries[]): string {
-  const width = WIDE_CHART_WIDTH_PX, height = CHART_HEIGHT_PX;
-  const x0 = MARGIN_PX.left, x1 = width - MARGIN_PX.right;
-  const y0 = height - MARGIN_PX.bottom, y1 = MARGIN_PX.top;
+/** The trajectory chart: a line per price against the round (ECharts, cli/charts.ts). */
+function trajectoryChart(series: PriceSeries[], data: Map<string, ChartData>): string {
   const rounds = series[0]?.rounds ?? [];
-  const last = rounds.length > 0 ? rounds[rounds.length - 1] : 0;
-  const xAxis = valueTicks(0, Math.max(1, last));
-  let lo = Infinity, hi = -Infinity;
-  for (const s of series) {
-    for (const v of s.values) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-  }
-  if (!Number.isFinite(lo)) lo = hi = 0;
-  const yAxis = valueTicks(lo, hi);
-  const xAt = (r: number) => x0 + ((r - xAxis.lo) / (xAxis.hi - xAxis.lo)) * (x1 - x0);
-  const yAt = (v: number) => y0 - ((v - yAxis.lo) / (yAxis.hi - yAxis.lo)) * (y0 - y1);
-  const title = `Prices over the iterations (${PRICE_UNIT})`;
-  const out: string[] = [
-    `<svg class="chart" id="chart-trajectory" viewBox="0 0 ${width} ${height}" role="img" ` +
-    `aria-labelledby="chart-trajectory-title" preserveAspectRatio="xMidYMid meet">`,
-    `<title id="chart-trajectory-title">${esc(title)}</title>`,
-    `<g class="grid">`,
-  ];
-  for (const v of yAxis.ticks) {
-    const y = c2(yAt(v));
-    out.push(
-      `<line x1="${x0}" x2="${x1}" y1="${y}" y2="${y}"${v === 0 ? ' class="zero"' : ""}/>`,
-      `<text class="tick" x="${x0 - TICK_LABEL_GAP_PX}" y="${y}" text-anchor="end" ` +
-        `dominant-baseline="middle">${esc(num(v))}</text>`,
-    );
-  }
-  out.push(
-    `</g>`,
-    `<text class="axis-title" transform="translate(${AXIS_TITLE_FONT_PX + AXIS_TITLE_INSET_PX} ${
-      c2((y0 + y1) / 2)
-    }) rotate(-90)" text-anchor="middle">price (${PRICE_UNIT})</text>`,
-    `<g class="time-axis">`,
-    `<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}"/>`,
-  );
-  for (const r of xAxis.ticks) {
-    const x = c2(xAt(r));
-    out.push(
-      `<line x1="${x}" x2="${x}" y1="${y0}" y2="${y0 + TICK_LENGTH_PX}"/>`,
-      `<text class="tick" x="${x}" y="${
-        y0 + TICK_LENGTH_PX + TICK_FONT_PX + TICK_LABEL_GAP_PX / 2
-      }" text-anchor="middle">${esc(num(r))}</text>`,
-    );
-  }
-  out.push(
-    `</g>`,
-    `<text class="axis-title" x="${c2((x0 + x1) / 2)}" y="${height - AXIS_TITLE_INSET_PX}" ` +
-      `text-anchor="middle">iteration (round of messages)</text>`,
-  );
   const picked = thinned(rounds.length);
-  series.forEach((s, k) => {
-    const colour = seriesColour(k);
-    const pts = picked.map((i) => `${c2(xAt(s.rounds[i]))},${c2(yAt(s.values[i]))}`).join(" ");
-    const n = s.values.length;
-    const final = n > 0 ? s.values[n - 1] : NaN;
-    out.push(
-      `<g class="series line" data-series="${esc(s.name)}" data-unit="${esc(s.unit)}">`,
-      `<polyline points="${pts}" fill="none" stroke="${esc(colour)}" stroke-width="${PRICE_LINE_PX}">` +
-        `<title>${esc(s.name)}, ${esc(s.unit)}</title></polyline>`,
-    );
-    if (n > 0) {
-      out.push(
-        `<circle cx="${c2(xAt(s.rounds[n - 1]))}" cy="${c2(yAt(final))}" r="${FINAL_DOT_PX}" ` +
-          `fill="${esc(colour)}"><title>${esc(s.name)} after round ${esc(s.rounds[n - 1])}: ${
-            esc(num(final, PRICE_DECIMALS))
-          } ${esc(s.unit)}</title></circle>`,
-      );
-    }
-    out.push(`</g>`);
-  });
-  out.push(`<rect class="frame" x="${x0}" y="${y1}" width="${c2(x1 - x0)}" height="${c2(y0 - y1)}"/>`);
-  out.push(`</svg>`);
-  const caption = `One line per price, what most delegates computed after each round (round 0: the ` +
-    `starting prices); the dot is the final price (hover for its value).` +
-    (picked.length < rounds.length
-      ? ` ${num(rounds.length)} rounds, drawn at ${num(picked.length)} evenly spread points.`
-      : "");
-  return `<figure class="chart-box"><figcaption class="chart-title">${esc(title)}</figcaption>` +
-    out.join("") +
-    `<ul class="legend">${series.map((s, k) => legendItem(s.name, seriesColour(k), "line")).join("")}</ul>` +
-    `<p class="caption">${esc(caption)}</p></figure>`;
+  const spec: ChartSpec = {
+    id: "chart-trajectory",
+    file: "price-trajectory",
+    title: `Prices over the iterations (${PRICE_UNIT})`,
+    x: { name: "iteration", unit: "round", values: picked.map((i) => rounds[i]), numeric: true },
+    y: [{ name: "price", unit: PRICE_UNIT }],
+    series: series.map((s, k) => {
+      const p = paletteEntry(k);
+      return {
+        name: s.name,
+        unit: s.unit,
+        kind: "line",
+        values: picked.map((i) => s.values[i]),
+        colour: p.colour,
+        dash: DASHES[p.pass % DASHES.length],
+      };
+    }),
+    caption: `One line per price, what most delegates computed after each round (round 0: the ` +
+      `starting prices); the CSV button downloads every value.` +
+      (picked.length < rounds.length
+        ? ` ${num(rounds.length)} rounds, drawn at ${num(picked.length)} evenly spread points.`
+        : ""),
+  };
+  return chartFigure(spec, data);
 }
 
 // ---------------------------------------------------------------------------
@@ -368,15 +282,17 @@ export function renderIterationReportHtml(
   options: IterationReportHtmlOptions = {},
 ): string {
   const title = options.title ?? `Price iteration report: ${report.scenario || "(unnamed scenario)"}`;
+  const data = new Map<string, ChartData>();
   return `${pageHead(title)}
 ${headerHtml(report, title)}
 <section><h2>Price trajectory</h2>
-${trajectoryChart(iterationPriceSeries(report))}
+${trajectoryChart(iterationPriceSeries(report), data)}
 </section>
 ${pricesHtml(report)}
 ${communitiesHtml(report)}
 ${convergenceHtml(report)}
 ${blacklistsHtml(report)}
+${chartDataScript(data)}
 <footer>PoSo-TS price iteration report. Self-contained: no script, style, font or image is loaded from anywhere.</footer>
 </main>
 </body>

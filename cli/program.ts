@@ -273,7 +273,7 @@ function buildProgram(io: CliIo): Command {
     )
     .option(
       "--report <file>",
-      "also write a self-contained HTML report of the run (of the last day; of a price iteration: its trajectory)",
+      "also write a self-contained HTML report of the run (every day, with a day picker; of a price iteration: its trajectory)",
     )
     .option(
       "--case <file>",
@@ -422,7 +422,8 @@ function buildProgram(io: CliIo): Command {
         if (reports.length > 1 && !opts.json) io.out("\n" + renderDays(reports));
         const last = reports[reports.length - 1];
         if (opts.report && last) {
-          await io.writeFile(opts.report, renderReportHtml(last, { scenario }));
+          // Every day of a multi-day run: the charts across days and a day picker.
+          await io.writeFile(opts.report, renderReportHtml(reports, { scenario }));
           if (!opts.json) io.out(`report written to ${opts.report}`);
         }
         if (opts.csv) {
@@ -439,9 +440,9 @@ function buildProgram(io: CliIo): Command {
     .description(
       "Write the self-contained HTML report (charts of the accepted dispatch, the message flow of every\n" +
         "round, the normal-node phase) of a run saved with `poso run --json`. For a multi-day run (a line\n" +
-        "per day) it reports the last day, or the one --day names. For a run of the published price\n" +
-        "iteration (a MultiEnergyPark scene) the page shows its price trajectory, final prices, communities,\n" +
-        "convergence and blacklists.",
+        "per day) the page holds every day (charts across days, a day picker), or the one --day names.\n" +
+        "For a run of the published price iteration (a MultiEnergyPark scene) the page shows its price\n" +
+        "trajectory, final prices, communities, convergence and blacklists.",
     )
     .argument(
       "<run.json>",
@@ -453,7 +454,7 @@ function buildProgram(io: CliIo): Command {
     )
     .option(
       "--day <n>",
-      "the day (block height) of a multi-day run to report (default: the last day)",
+      "the day (block height) of a multi-day run to report alone (default: every day, with a day picker)",
       parseCount,
     )
     .option(
@@ -484,15 +485,21 @@ function buildProgram(io: CliIo): Command {
         io.out(`report written to ${out}`);
         return;
       }
-      const { report, days, day } = await readRunReportFile(file, { day: opts.day });
+      const { report, days, day, all } = await readRunReportFile(file, { day: opts.day });
       const scenario = opts.scenario === undefined ? undefined : await loadScenarioFile(opts.scenario);
       if (scenario && scenario.name !== report.scenario) {
         io.err(
           `poso: note: ${file} is a run of "${report.scenario}", ${opts.scenario} is "${scenario.name}"`,
         );
       }
-      await io.writeFile(out, renderReportHtml(report, { scenario, title: opts.title }));
-      const which = days > 1 ? ` (day ${day} of ${days})` : "";
+      // Without --day a multi-day run's page holds every day (charts across days, a day picker).
+      const shown = opts.day === undefined ? all : [report];
+      await io.writeFile(out, renderReportHtml(shown, { scenario, title: opts.title }));
+      const which = days <= 1
+        ? ""
+        : opts.day === undefined
+        ? ` (all ${days} days)`
+        : ` (day ${day} of ${days})`;
       io.out(`report written to ${out}${which}`);
       if (!report.dispatch) {
         io.out(

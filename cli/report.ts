@@ -3,14 +3,18 @@
  * runtime, seed, outcome), the certified dispatch (cost, gap, verdict), its
  * hourly charts (electricity and heat supply by source against the load,
  * battery and heat-tank energy) and the message flow of every round laid out
- * like Table 3 of the article, then the normal-node phase.
+ * like Table 3 of the article (passed the check, failed it, or taken unchecked
+ * by a colluder), then the normal-node phase. A page of several days adds
+ * charts across the days (cost, gap, deciding round) and a day picker.
  *
  * Nothing is fetched when the page is viewed: the CSS is inline, the charts
- * are SVG generated here (they need no script), and a Content-Security-Policy
- * forbids any network resource. The one inline script (allowed by its hash)
- * only records, for tests, how many charts were drawn (`data-charts` on the
- * body) and any script error (`data-errors`). Every string taken from the
- * report is HTML-escaped.
+ * are ECharts' SVG rendered here (cli/charts.ts; they need no script), and a
+ * Content-Security-Policy forbids any network resource. The one inline script
+ * (allowed by its hash) exports a chart as PNG or its data as CSV, switches
+ * the day shown, and records for tests how many charts were drawn
+ * (`data-charts` on the body), whether chart texts overlap (`data-overlaps`),
+ * the smallest chart font as rendered (`data-min-font`, px) and any script
+ * error (`data-errors`). Every string taken from the report is HTML-escaped.
  *
  * @module
  */
@@ -28,6 +32,19 @@ import { isDispatchSeries } from "../problems/ies-dispatch/series.ts";
 import { cellAmount, type CostUnit, formatAmount, perPeriod } from "../problems/types.ts";
 import { describeMisbehaviour, type Scenario } from "../scenarios/loader.ts";
 import { reportUnit } from "../scenarios/render.ts";
+import {
+  CHART_FONT_PX,
+  type ChartData,
+  chartDataScript,
+  chartFigure,
+  type ChartSeries,
+  type ChartSpec,
+  DASHES,
+  EXPORT_SCRIPT,
+  NEUTRAL,
+  PALETTE,
+  paletteEntry,
+} from "./charts.ts";
 
 /** Options of {@link renderReportHtml}. */
 export interface ReportHtmlOptions {
@@ -41,85 +58,6 @@ export interface ReportHtmlOptions {
   /** A line saying when or by what the report was made, shown verbatim in the footer (default none). */
   generatedBy?: string;
 }
-
-// ---------------------------------------------------------------------------
-// Layout constants (SVG user units are CSS pixels at the page's natural width)
-
-/** Width of a full-width chart, px (viewBox units; the SVG scales to its container). */
-export const WIDE_CHART_WIDTH_PX = 1120;
-/** Width of a half-width chart, px. */
-const HALF_CHART_WIDTH_PX = 548;
-/** Height of every chart, px. */
-export const CHART_HEIGHT_PX = 320;
-/** Space around the plot area for axes and their labels, px. */
-export const MARGIN_PX = { left: 72, right: 16, top: 14, bottom: 46 } as const;
-/** Share of an hour's band that its bar fills (the rest is the gap between bars), fraction. */
-const BAR_FILL = 0.78;
-/** Hours between two labelled ticks of the time axis, h. */
-const HOUR_TICK_STEP_H = 3;
-/** Most intervals between value-axis ticks (the step is the finest 1, 2 or 5 × 10^k that fits). */
-export const MAX_VALUE_INTERVALS = 8;
-/** Font size of axis tick labels, px. */
-export const TICK_FONT_PX = 12;
-/** Font size of axis titles, px. */
-export const AXIS_TITLE_FONT_PX = 13;
-/** Length of a time-axis tick mark, px. */
-export const TICK_LENGTH_PX = 5;
-/** Gap between a tick and its label, px. */
-export const TICK_LABEL_GAP_PX = 6;
-/** Distance of an axis title from the chart's edge, px. */
-export const AXIS_TITLE_INSET_PX = 4;
-/** Stroke width of a storage limit line, px. */
-const LIMIT_LINE_PX = 1;
-/** Stroke width of a load or demand line, px. */
-const LOAD_LINE_PX = 2.5;
-/** Stroke width of a storage energy line, px. */
-const ENERGY_LINE_PX = 2;
-/** Radius of the dots marking each hour's storage energy, px. */
-const ENERGY_DOT_PX = 2.5;
-/** Dash pattern of a demand line, px on / px off. */
-const DEMAND_DASH = "7 4";
-/** Dash pattern of a limit (minimum, capacity) line, px on / px off. */
-const LIMIT_DASH = "3 3";
-/** Values (kW or kWh) whose magnitude is below this are treated as zero when deciding what to draw. */
-const ZERO_KW = 1e-6;
-/** Lightness range of the shades given to the hubs of one source type, % (darkest, lightest). */
-const SHADE_LIGHTNESS_PCT = [30, 70] as const;
-/** Decimals of an optimality gap, in the cost unit (the checker's tolerance is 0.01 of it). */
-const GAP_DECIMALS = 4;
-/** Decimals of a power or energy value in a tooltip, kW or kWh. */
-const TOOLTIP_DECIMALS = 1;
-
-/** Colours of the source types; per-hub series get shades of these hues. */
-const COLOURS = {
-  grid: "#7b8794",
-  load: "#1f2933",
-  demand: "#b42318",
-  batteryDischarge: "#2f9e5b",
-  batteryCharge: "#9fd8b4",
-  tankDischarge: "#8151b8",
-  tankCharge: "#cdb6ea",
-  limit: "#9aa5b1",
-} as const;
-/** Hue of the CHP shades, degrees. */
-const CHP_HUE_DEG = 28;
-/** Hue of the gas-boiler shades, degrees. */
-const BOILER_HUE_DEG = 208;
-/** Saturation of the per-hub shades, %. */
-const SHADE_SATURATION_PCT = 78;
-/** Colours of per-hub storage lines, one per hub (cycled). */
-const HUB_PALETTE = [
-  "#4e79a7",
-  "#f28e2b",
-  "#e15759",
-  "#76b7b2",
-  "#59a14f",
-  "#edc948",
-  "#b07aa1",
-  "#ff9da7",
-  "#9c755f",
-  "#bab0ac",
-] as const;
 
 // ---------------------------------------------------------------------------
 // Escaping and formatting
@@ -142,220 +80,33 @@ export function num(v: number, decimals = 0): string {
   return `${sign}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${frac ? `.${frac}` : ""}`;
 }
 
-/** `13:00–14:00` for hour index 13. */
-const hourSpan = (t: number) => `${String(t).padStart(2, "0")}:00–${String(t + 1).padStart(2, "0")}:00`;
-
-/** Coordinates with at most two decimals, to keep the SVG small. */
-export const c2 = (v: number) => String(Math.round(v * 100) / 100);
-
 // ---------------------------------------------------------------------------
-// Charts
+// Charts (ECharts, rendered to SVG on the server: cli/charts.ts)
 
-/** A stacked band of a bar chart: one value per hour. */
-interface Band {
-  label: string;
-  colour: string;
-  values: number[];
-  /** Tooltip detail of hour t, after the label and value. */
-  detail?: (t: number) => string;
-}
-
-/** A line of a chart: one value per hour. */
-interface Line {
-  label: string;
-  colour: string;
-  values: number[];
-  width: number;
-  dash?: string;
-  /** Drawn as steps across each hour (a power held for the hour) or as a polyline through dots. */
-  shape: "step" | "dots";
-}
-
-/** A chart: stacked bars above and below zero, lines, axes, a legend. */
-interface ChartSpec {
-  id: string;
-  title: string;
-  /** The value axis's title, unit included. */
-  axisTitle: string;
-  unit: string;
-  hours: number;
-  width: number;
-  positive: Band[];
-  negative: Band[];
-  lines: Line[];
-  /** Shown under the chart. */
-  caption: string;
-}
+/** Values (kW or kWh) whose magnitude is below this are treated as zero when deciding what to draw. */
+const ZERO_KW = 1e-6;
+/** Decimals of an optimality gap, in the cost unit (the checker's tolerance is 0.01 of it). */
+const GAP_DECIMALS = 4;
+/** Decimals of a power or energy value in a caption, kW or kWh. */
+const TOOLTIP_DECIMALS = 1;
+/** Stroke width of a load or demand line, px. */
+const LOAD_LINE_PX = 2.5;
+/** Stroke width of a storage limit line, px. */
+const LIMIT_LINE_PX = 1.5;
+/** Dash pattern of a demand line (load + charging), px on / px off. */
+const DEMAND_DASH = [7, 4] as const;
+/** Dash pattern of a limit (minimum, capacity) line, px on / px off. */
+const LIMIT_DASH = [3, 3] as const;
+/** The x axis of the hourly charts: the hour's index (hour t covers t:00 to t+1:00). */
+const HOUR_AXIS = { name: "hour of the day", unit: "h" } as const;
 
 /**
- * Ticks of a value axis covering lo..hi: the finest round step (1, 2 or 5 × 10^k) that needs at most
- * {@link MAX_VALUE_INTERVALS} intervals, and the domain it spans.
+ * Colour of a hub's series (every chart gives hub h the same hue, so its CHP, boiler, battery and
+ * tank read as one hub), and whether it needs a second look (past the palette's length: dashed line,
+ * outlined bar).
  */
-export function valueTicks(lo: number, hi: number): { lo: number; hi: number; ticks: number[] } {
-  if (!(hi > lo)) hi = lo + 1;
-  const mag = 10 ** Math.floor(Math.log10((hi - lo) / MAX_VALUE_INTERVALS));
-  const intervals = (s: number) => Math.ceil(hi / s) - Math.floor(lo / s);
-  const step = [1, 2, 5, 10, 20].map((m) => m * mag).find((s) => intervals(s) <= MAX_VALUE_INTERVALS) ??
-    20 * mag;
-  const a = Math.floor(lo / step) * step, b = Math.ceil(hi / step) * step;
-  const ticks: number[] = [];
-  for (let k = 0; a + k * step <= b + step / 2; k++) ticks.push(a + k * step);
-  return { lo: a, hi: b, ticks };
-}
-
-/** Shade k of n of a hue, darkest first. */
-function shade(hue: number, k: number, n: number): string {
-  const [dark, light] = SHADE_LIGHTNESS_PCT;
-  const l = n <= 1 ? (dark + light) / 2 : dark + ((light - dark) * k) / (n - 1);
-  return `hsl(${hue} ${SHADE_SATURATION_PCT}% ${Math.round(l)}%)`;
-}
-
-function renderChart(spec: ChartSpec): string {
-  const { width, hours } = spec;
-  const height = CHART_HEIGHT_PX;
-  const x0 = MARGIN_PX.left, x1 = width - MARGIN_PX.right;
-  const y0 = height - MARGIN_PX.bottom, y1 = MARGIN_PX.top;
-  const band = (x1 - x0) / Math.max(1, hours);
-  const xAt = (h: number) => x0 + h * band;
-
-  const stackTop = (bands: Band[], t: number) => bands.reduce((s, b) => s + Math.max(0, b.values[t] ?? 0), 0);
-  const T = Array.from({ length: hours }, (_, t) => t);
-  const finite = (v: number) => (Number.isFinite(v) ? v : 0);
-  // Loops, not Math.max(...values): a long series would overflow the argument stack.
-  let maxV = 0, minV = 0;
-  for (const t of T) {
-    maxV = Math.max(maxV, stackTop(spec.positive, t));
-    minV = Math.min(minV, -stackTop(spec.negative, t));
-  }
-  for (const l of spec.lines) {
-    for (const v of l.values) {
-      maxV = Math.max(maxV, finite(v));
-      minV = Math.min(minV, finite(v));
-    }
-  }
-  const axis = valueTicks(minV, maxV);
-  const yAt = (v: number) => y0 - ((v - axis.lo) / (axis.hi - axis.lo)) * (y0 - y1);
-
-  const out: string[] = [];
-  out.push(
-    `<svg class="chart" id="${esc(spec.id)}" viewBox="0 0 ${width} ${height}" role="img" ` +
-      `aria-labelledby="${esc(spec.id)}-title" preserveAspectRatio="xMidYMid meet">`,
-    `<title id="${esc(spec.id)}-title">${esc(spec.title)}</title>`,
-  );
-  // Value grid and axis.
-  out.push(`<g class="grid">`);
-  for (const v of axis.ticks) {
-    const y = c2(yAt(v));
-    out.push(
-      `<line x1="${x0}" x2="${x1}" y1="${y}" y2="${y}"${v === 0 ? ' class="zero"' : ""}/>`,
-      `<text class="tick" x="${
-        x0 - TICK_LABEL_GAP_PX
-      }" y="${y}" text-anchor="end" dominant-baseline="middle">${esc(num(v))}</text>`,
-    );
-  }
-  out.push(`</g>`);
-  out.push(
-    `<text class="axis-title" transform="translate(${AXIS_TITLE_FONT_PX + AXIS_TITLE_INSET_PX} ${
-      c2((y0 + y1) / 2)
-    }) rotate(-90)" text-anchor="middle">${esc(spec.axisTitle)}</text>`,
-  );
-  // Time axis.
-  out.push(`<g class="time-axis">`, `<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}"/>`);
-  for (let h = 0; h <= hours; h += HOUR_TICK_STEP_H) {
-    const x = c2(xAt(h));
-    out.push(
-      `<line x1="${x}" x2="${x}" y1="${y0}" y2="${y0 + TICK_LENGTH_PX}"/>`,
-      `<text class="tick" x="${x}" y="${
-        y0 + TICK_LENGTH_PX + TICK_FONT_PX + TICK_LABEL_GAP_PX / 2
-      }" text-anchor="middle">${String(h).padStart(2, "0")}:00</text>`,
-    );
-  }
-  out.push(
-    `</g>`,
-    `<text class="axis-title" x="${c2((x0 + x1) / 2)}" y="${
-      height - AXIS_TITLE_INSET_PX
-    }" text-anchor="middle">` +
-      `hour of the day (h)</text>`,
-  );
-
-  // Stacked bars, one group per band.
-  const barW = band * BAR_FILL;
-  const drawStack = (bands: Band[], sign: 1 | -1) => {
-    const base = T.map(() => 0);
-    for (const b of bands) {
-      out.push(`<g class="series bars" data-series="${esc(b.label)}" fill="${esc(b.colour)}">`);
-      for (const t of T) {
-        const v = Math.max(0, b.values[t] ?? 0);
-        if (v <= ZERO_KW) continue;
-        const from = base[t], to = base[t] + v;
-        base[t] = to;
-        const ya = yAt(sign * from), yb = yAt(sign * to);
-        const detail = b.detail ? ` (${b.detail(t)})` : "";
-        out.push(
-          `<rect x="${c2(xAt(t) + (band - barW) / 2)}" y="${c2(Math.min(ya, yb))}" width="${c2(barW)}" ` +
-            `height="${c2(Math.abs(yb - ya))}"><title>${esc(b.label)}, ${hourSpan(t)}: ${
-              esc(num(sign * v, TOOLTIP_DECIMALS))
-            } ${esc(spec.unit)}${esc(detail)}</title></rect>`,
-        );
-      }
-      out.push(`</g>`);
-    }
-  };
-  drawStack(spec.positive, 1);
-  drawStack(spec.negative, -1);
-
-  // Lines.
-  for (const l of spec.lines) {
-    const dash = l.dash ? ` stroke-dasharray="${l.dash}"` : "";
-    out.push(
-      `<g class="series line" data-series="${esc(l.label)}">`,
-    );
-    if (l.shape === "step") {
-      const d = T.map((t) => {
-        const y = c2(yAt(finite(l.values[t])));
-        return `${t === 0 ? "M" : "L"}${c2(xAt(t))} ${y} H${c2(xAt(t + 1))}`;
-      }).join(" ");
-      out.push(
-        `<path d="${d}" fill="none" stroke="${esc(l.colour)}" stroke-width="${l.width}"${dash}>` +
-          `<title>${esc(l.label)}</title></path>`,
-      );
-    } else {
-      const pts = T.map((t) => `${c2(xAt(t + 0.5))},${c2(yAt(finite(l.values[t])))}`).join(" ");
-      out.push(
-        `<polyline points="${pts}" fill="none" stroke="${esc(l.colour)}" stroke-width="${l.width}"${dash}/>`,
-      );
-      if (!l.dash) {
-        for (const t of T) {
-          out.push(
-            `<circle cx="${c2(xAt(t + 0.5))}" cy="${c2(yAt(finite(l.values[t])))}" r="${ENERGY_DOT_PX}" ` +
-              `fill="${esc(l.colour)}"><title>${esc(l.label)}, hour ${t + 1} (${hourSpan(t)}): ${
-                esc(num(l.values[t], TOOLTIP_DECIMALS))
-              } ${esc(spec.unit)}</title></circle>`,
-          );
-        }
-      }
-    }
-    out.push(`</g>`);
-  }
-  out.push(`<rect class="frame" x="${x0}" y="${y1}" width="${c2(x1 - x0)}" height="${c2(y0 - y1)}"/>`);
-  out.push(`</svg>`);
-
-  const legend = [
-    ...spec.positive.map((b) => legendItem(b.label, b.colour, "box")),
-    ...spec.negative.map((b) => legendItem(b.label, b.colour, "box")),
-    ...spec.lines.map((l) => legendItem(l.label, l.colour, l.dash ? "dash" : "line")),
-  ];
-  return `<figure class="chart-box${width === HALF_CHART_WIDTH_PX ? " half" : ""}">` +
-    `<figcaption class="chart-title">${esc(spec.title)}</figcaption>` +
-    out.join("") +
-    `<ul class="legend">${legend.join("")}</ul>` +
-    (spec.caption ? `<p class="caption">${esc(spec.caption)}</p>` : "") +
-    `</figure>`;
-}
-
-/** A legend entry: a swatch (box, line or dashed line) of `colour` and its label. */
-export function legendItem(label: string, colour: string, kind: "box" | "line" | "dash"): string {
-  return `<li><span class="swatch ${kind}" style="--c:${esc(colour)}"></span>${esc(label)}</li>`;
+function hubColour(hub: number | null): { colour: string; pass: number } {
+  return paletteEntry(Math.max(0, (hub ?? 1) - 1));
 }
 
 /** Σ of series, per hour. */
@@ -363,28 +114,69 @@ function sumOf(series: PowerSeries[], hours: number): number[] {
   return Array.from({ length: hours }, (_, t) => series.reduce((s, p) => s + (p.kw[t] ?? 0), 0));
 }
 
-const nonZero = (values: number[]) => values.some((v) => Math.abs(v) > ZERO_KW);
+const nonZero = (values: readonly number[]) => values.some((v) => Math.abs(v) > ZERO_KW);
 
-/** Per-hub detail of an aggregated band, e.g. `hub 2 54.0 kW, hub 3 54.0 kW`. */
-function perHub(series: PowerSeries[], unit: string): (t: number) => string {
-  return (t) =>
-    series.filter((s) => Math.abs(s.kw[t] ?? 0) > ZERO_KW)
-      .map((s) => `hub ${s.hub} ${num(s.kw[t], TOOLTIP_DECIMALS)} ${unit}`).join(", ");
-}
-
-/** One band per hub with output, in shades of `hue`; the labels of the idle ones. */
-function perHubBands(series: PowerSeries[], hue: number): { bands: Band[]; idle: string[] } {
+/**
+ * One stacked bar series per hub with output, in the hub's colour (hatched when `hatch`: a CHP, to
+ * tell it from the same hub's boiler); the labels of the idle ones.
+ */
+function perHubBars(series: PowerSeries[], hatch: boolean): { bars: ChartSeries[]; idle: string[] } {
   const used = series.filter((s) => nonZero(s.kw));
   return {
-    bands: used.map((s, k) => ({ label: s.label, colour: shade(hue, k, used.length), values: s.kw })),
+    bars: used.map((s) => {
+      const c = hubColour(s.hub);
+      return {
+        name: s.label,
+        unit: "kW",
+        kind: "bar",
+        stack: "supply",
+        values: s.kw,
+        colour: c.colour,
+        hatch: hatch || c.pass > 0,
+      };
+    }),
     idle: series.filter((s) => !nonZero(s.kw)).map((s) => s.label),
   };
 }
 
-/** One band for the sum of several hubs' storage series, when any of them is non-zero. */
-function storageBand(series: PowerSeries[], label: string, colour: string, hours: number): Band[] {
-  const values = sumOf(series, hours);
-  return nonZero(values) ? [{ label, colour, values, detail: perHub(series, "kW") }] : [];
+/** One bar series for the sum of several hubs' storage flows (negative: below zero), when non-zero. */
+function storageBars(series: PowerSeries[], name: string, hours: number, sign: 1 | -1): ChartSeries[] {
+  const values = sumOf(series, hours).map((v) => sign * v);
+  if (!nonZero(values)) return [];
+  return [{
+    name,
+    unit: "kW",
+    kind: "bar",
+    stack: sign > 0 ? "supply" : "charging",
+    values,
+    colour: sign > 0 ? NEUTRAL.storage : NEUTRAL.storageCharge,
+    hatch: true,
+  }];
+}
+
+/** The load line and the load + losses + charging line of a balance. */
+function loadLines(label: string, load: number[], demand: number[], demandLabel: string): ChartSeries[] {
+  return [
+    {
+      name: label,
+      unit: "kW",
+      kind: "line",
+      values: load,
+      colour: NEUTRAL.load,
+      width: LOAD_LINE_PX,
+      step: true,
+    },
+    {
+      name: demandLabel,
+      unit: "kW",
+      kind: "line",
+      values: demand,
+      colour: NEUTRAL.load,
+      width: LOAD_LINE_PX,
+      dash: DEMAND_DASH,
+      step: true,
+    },
+  ];
 }
 
 function balanceCaption(b: BalanceSeries, idle: string[]): string {
@@ -401,144 +193,174 @@ function balanceCaption(b: BalanceSeries, idle: string[]): string {
   return parts.join(" ");
 }
 
-function electricityChart(s: DispatchSeries): string {
+/** The hours of a day as the x axis. */
+const hoursAxis = (hours: number) => ({ ...HOUR_AXIS, values: Array.from({ length: hours }, (_, t) => t) });
+
+function electricityChart(s: DispatchSeries, id: string, file: string): ChartSpec {
   const b = s.electricity;
   const grid = b.supply.filter((p) => p.key === "grid");
-  const chp = perHubBands(b.supply.filter((p) => p.key.endsWith(".chp")), CHP_HUE_DEG);
+  const chp = perHubBars(b.supply.filter((p) => p.key.endsWith(".chp")), false);
   const discharge = b.supply.filter((p) => p.key.endsWith(".battery.discharge"));
   const charge = sumOf(b.charge, s.hours);
   const demand = b.loadKw.map((v, t) => v + b.lossKw[t] + charge[t]);
-  const positive: Band[] = [
-    ...grid.filter((g) => nonZero(g.kw)).map((g) => ({ label: g.label, colour: COLOURS.grid, values: g.kw })),
-    ...chp.bands,
-    ...storageBand(discharge, "Battery discharge, all hubs", COLOURS.batteryDischarge, s.hours),
-  ];
   const idle = [...grid.filter((g) => !nonZero(g.kw)).map((g) => g.label), ...chp.idle];
-  return renderChart({
-    id: "chart-electricity",
+  return {
+    id,
+    file,
     title: "Electricity supply by source against the electric load",
-    axisTitle: "electric power (kW)",
-    unit: "kW",
-    hours: s.hours,
-    width: WIDE_CHART_WIDTH_PX,
-    positive,
-    negative: storageBand(
-      b.charge,
-      "Battery charging, all hubs (below zero)",
-      COLOURS.batteryCharge,
-      s.hours,
-    ),
-    lines: [
-      { label: "Electric load", colour: COLOURS.load, values: b.loadKw, width: LOAD_LINE_PX, shape: "step" },
-      {
-        label: "Load + battery charging",
-        colour: COLOURS.demand,
-        values: demand,
-        width: LOAD_LINE_PX,
-        dash: DEMAND_DASH,
-        shape: "step",
-      },
+    x: hoursAxis(s.hours),
+    y: [{ name: "electric power", unit: "kW" }],
+    series: [
+      ...grid.filter((g) => nonZero(g.kw)).map((g): ChartSeries => ({
+        name: g.label,
+        unit: "kW",
+        kind: "bar",
+        stack: "supply",
+        values: g.kw,
+        colour: NEUTRAL.grid,
+      })),
+      ...chp.bars,
+      ...storageBars(discharge, "Battery discharge, all hubs", s.hours, 1),
+      ...storageBars(b.charge, "Battery charging, all hubs (below zero)", s.hours, -1),
+      ...loadLines("Electric load", b.loadKw, demand, "Load + battery charging"),
     ],
-    caption: balanceCaption(b, idle),
-  });
+    caption: balanceCaption(b, idle) + " Colours are hubs (the same hub has the same colour in every chart).",
+  };
 }
 
-function heatChart(s: DispatchSeries): string {
+function heatChart(s: DispatchSeries, id: string, file: string): ChartSpec {
   const b = s.heat;
-  const chp = perHubBands(b.supply.filter((p) => p.key.endsWith(".chp.heat")), CHP_HUE_DEG);
-  const boiler = perHubBands(b.supply.filter((p) => p.key.endsWith(".boiler")), BOILER_HUE_DEG);
+  const chp = perHubBars(b.supply.filter((p) => p.key.endsWith(".chp.heat")), true);
+  const boiler = perHubBars(b.supply.filter((p) => p.key.endsWith(".boiler")), false);
   const discharge = b.supply.filter((p) => p.key.endsWith(".tank.discharge"));
   const charge = sumOf(b.charge, s.hours);
   const loss = b.lossKw.reduce((m, v) => Math.max(m, v), 0);
-  return renderChart({
-    id: "chart-heat",
+  return {
+    id,
+    file,
     title: "Heat supply by source against the heat load",
-    axisTitle: "heat power (kW)",
-    unit: "kW",
-    hours: s.hours,
-    width: WIDE_CHART_WIDTH_PX,
-    positive: [
-      ...chp.bands,
-      ...boiler.bands,
-      ...storageBand(discharge, "Heat tank discharge, all hubs", COLOURS.tankDischarge, s.hours),
+    x: hoursAxis(s.hours),
+    y: [{ name: "heat power", unit: "kW" }],
+    series: [
+      ...chp.bars,
+      ...boiler.bars,
+      ...storageBars(discharge, "Heat tank discharge, all hubs", s.hours, 1),
+      ...storageBars(b.charge, "Heat tank charging, all hubs (below zero)", s.hours, -1),
+      ...loadLines(
+        "Heat load",
+        b.loadKw,
+        b.loadKw.map((v, t) => v + b.lossKw[t] + charge[t]),
+        `Heat load + pipe losses (${num(loss, TOOLTIP_DECIMALS)} kW) + tank charging`,
+      ),
     ],
-    negative: storageBand(b.charge, "Heat tank charging, all hubs (below zero)", COLOURS.tankCharge, s.hours),
-    lines: [
-      { label: "Heat load", colour: COLOURS.load, values: b.loadKw, width: LOAD_LINE_PX, shape: "step" },
-      {
-        label: `Heat load + pipe losses (${num(loss, TOOLTIP_DECIMALS)} kW) + tank charging`,
-        colour: COLOURS.demand,
-        values: b.loadKw.map((v, t) => v + b.lossKw[t] + charge[t]),
-        width: LOAD_LINE_PX,
-        dash: DEMAND_DASH,
-        shape: "step",
-      },
-    ],
-    caption: balanceCaption(b, [...chp.idle, ...boiler.idle]),
-  });
+    caption: balanceCaption(b, [...chp.idle, ...boiler.idle]) +
+      " Colours are hubs; a CHP's bar is striped, a gas boiler's solid.",
+  };
 }
 
 /**
- * A chart of the energy held by one kind of storage, one line per hub. Hubs whose curves agree to
- * within the tooltip's precision share one line (they would hide each other), labelled with every hub.
+ * A chart of the energy held by one kind of storage, one line per hub in the hub's colour. Hubs whose
+ * curves agree to within the caption's precision share one line (they would hide each other),
+ * labelled with every hub.
  */
 function storageChart(
   id: string,
+  file: string,
   title: string,
   noun: string,
   units: StorageSeries[],
   hours: number,
-): string {
+): ChartSpec {
   const groups = new Map<string, StorageSeries[]>();
   for (const u of units) {
     const key = u.kwh.map((v) => v.toFixed(TOOLTIP_DECIMALS)).join(",");
     groups.set(key, [...(groups.get(key) ?? []), u]);
   }
-  const lines: Line[] = [...groups.values()].map((g, k) => ({
-    label: g.length === 1 ? g[0].label : `Hubs ${g.map((u) => u.hub).join(", ")} ${noun} (identical)`,
-    colour: HUB_PALETTE[k % HUB_PALETTE.length],
-    values: g[0].kwh,
-    width: ENERGY_LINE_PX,
-    shape: "dots",
-  }));
+  const series: ChartSeries[] = [...groups.values()].map((g) => {
+    const c = hubColour(g[0].hub);
+    return {
+      name: g.length === 1 ? g[0].label : `Hubs ${g.map((u) => u.hub).join(", ")} ${noun} (identical)`,
+      unit: "kWh",
+      kind: "line",
+      values: g[0].kwh,
+      colour: c.colour,
+      dash: DASHES[c.pass % DASHES.length],
+      dots: true,
+    };
+  });
   // Limits are drawn when every unit shares them (as in the published case).
   const same = (f: (u: StorageSeries) => number) =>
     units.length > 0 && units.every((u) => f(u) === f(units[0]));
-  const flat = (v: number) => Array.from({ length: hours }, () => v);
-  const limit = (label: string, kwh: number): Line => ({
-    label: `${label} (${num(kwh)} kWh)`,
-    colour: COLOURS.limit,
-    values: flat(kwh),
+  const limit = (label: string, kwh: number): ChartSeries => ({
+    name: `${label} (${num(kwh)} kWh)`,
+    unit: "kWh",
+    kind: "line",
+    values: Array.from({ length: hours }, () => kwh),
+    colour: NEUTRAL.limit,
     width: LIMIT_LINE_PX,
     dash: LIMIT_DASH,
-    shape: "dots",
   });
-  if (same((u) => u.capacityKwh)) lines.push(limit("Capacity", units[0].capacityKwh));
-  if (same((u) => u.minKwh)) lines.push(limit("Minimum", units[0].minKwh));
-  return renderChart({
+  if (same((u) => u.capacityKwh)) series.push(limit("Capacity", units[0].capacityKwh));
+  if (same((u) => u.minKwh)) series.push(limit("Minimum", units[0].minKwh));
+  return {
     id,
+    file,
     title,
-    axisTitle: "stored energy (kWh)",
-    unit: "kWh",
-    hours,
-    width: HALF_CHART_WIDTH_PX,
-    positive: [],
-    negative: [],
-    lines,
+    x: hoursAxis(hours),
+    y: [{ name: "stored energy", unit: "kWh" }],
+    series,
     caption:
       `The model's energy variable of each hour (battery: at the hour's start; tank: after its flows).` +
       (groups.size < units.length ? " Hubs with identical curves share a line." : ""),
-  });
+  };
+}
+
+/**
+ * The four hourly charts of a day's dispatch; `tag` makes their ids unique in a page of several
+ * days (`""` for a one-day page: `chart-electricity`, …; `-d3`: `chart-electricity-d3`, …).
+ */
+function dispatchCharts(s: DispatchSeries, tag: string, data: Map<string, ChartData>): string {
+  const id = (name: string) => `chart-${name}${tag}`;
+  const file = (name: string) => `${name}${tag.replace("-d", "-day")}`;
+  return chartFigure(electricityChart(s, id("electricity"), file("electricity")), data) +
+    chartFigure(heatChart(s, id("heat"), file("heat")), data) +
+    chartFigure(
+      storageChart(
+        id("battery"),
+        file("battery"),
+        "Battery energy over the day",
+        "battery",
+        s.battery,
+        s.hours,
+      ),
+      data,
+    ) +
+    chartFigure(
+      storageChart(
+        id("tank"),
+        file("tank"),
+        "Heat-tank energy over the day",
+        "heat tank",
+        s.heatTank,
+        s.hours,
+      ),
+      data,
+    );
 }
 
 // ---------------------------------------------------------------------------
 // Message flow
 
-/** A received cell and whether it failed the check (with the verdict). */
+/** A received cell and what became of it: failed the check (with the verdict), or taken unchecked. */
 interface Arrival {
   cell: string;
   rejected?: string;
+  /** Accepted without the certificate check (a colluding follower: the round's note says so). */
+  unchecked?: boolean;
 }
+
+/** The round's note that a delegate accepted a cell without checking it (consensus/recorder.ts). */
+const UNCHECKED_NOTE = /^(.+) took (<\S*>\S*) unchecked$/;
 
 /** `rec[key]` when it is an own entry of `rec` (a participant named `constructor` inherits nothing). */
 function own<T>(rec: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
@@ -563,6 +385,13 @@ function arrivals(r: RoundReport, d: string): Arrival[] {
     const hit = q?.same[q.next++];
     if (hit) hit.rejected = verdict;
     else list.push({ cell, rejected: verdict });
+  }
+  // Cells the delegate took unchecked, in order: the first accepted arrival of each is marked.
+  for (const note of r.notes ?? []) {
+    const m = UNCHECKED_NOTE.exec(note);
+    if (!m || m[1] !== d) continue;
+    const hit = list.find((a) => a.cell === m[2] && a.rejected === undefined && !a.unchecked);
+    if (hit) hit.unchecked = true;
   }
   return list;
 }
@@ -590,7 +419,11 @@ function delegateCellHtml(r: RoundReport, d: string): string {
     parts.push(
       `<ul class="msgs">${
         list.map((a) =>
-          a.rejected === undefined
+          a.unchecked
+            ? `<li class="msg unchecked" title="${
+              esc(`${d} took ${a.cell} unchecked: it accepted it without the certificate check`)
+            }">${esc(a.cell)}<span class="why">⚠ unchecked</span></li>`
+            : a.rejected === undefined
             ? `<li class="msg ok" title="${
               esc(`${d} accepted ${a.cell}: it passed the certificate check`)
             }">${esc(a.cell)}</li>`
@@ -709,7 +542,8 @@ function gapText(unit: CostUnit, gapUsd: number): string {
     : rounded;
 }
 
-function headerHtml(report: RunReport, scenario: Scenario | undefined, title: string): string {
+/** The facts of one day's run: outcome, certified cost, gap, verdict, time. */
+function dayFacts(report: RunReport, scenario: Scenario | undefined): [string, string][] {
   const o = report.outcome;
   const normals = normalNames(report, scenario);
   const unit = reportUnit(report, scenario);
@@ -720,16 +554,7 @@ function headerHtml(report: RunReport, scenario: Scenario | undefined, title: st
     }, ` +
       `accepted by ${agreeing} of ${normals.length} normal node${normals.length === 1 ? "" : "s"}`
     : `no block: no ${esc(unit.solution)} was accepted by a normal node`;
-  const facts: [string, string][] = [
-    [
-      "Scenario",
-      esc(report.scenario || scenario?.name || "(unnamed scenario)") +
-      (scenario?.file ? ` <span class="muted">(${esc(scenario.file)})</span>` : ""),
-    ],
-    ["Runtime", esc(report.runtime ?? "unknown")],
-    ["Seed", esc(report.seed ?? "?")],
-    ["Outcome", `<span class="${o ? "good" : "bad"}">${outcome}</span>`],
-  ];
+  const facts: [string, string][] = [["Outcome", `<span class="${o ? "good" : "bad"}">${outcome}</span>`]];
   const d = report.dispatch;
   if (d) {
     facts.push(
@@ -749,15 +574,51 @@ function headerHtml(report: RunReport, scenario: Scenario | undefined, title: st
       ),
     ]);
   }
+  return facts;
+}
+
+const factList = (facts: [string, string][]) =>
+  `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join("")}</dl>`;
+
+/**
+ * The page's header: the run's facts (scenario, runtime, seed) and, for a one-day page, the day's
+ * (`dayFacts`); a multi-day page says how many days it holds and gives each day's facts with its day.
+ */
+function headerHtml(
+  report: RunReport,
+  scenario: Scenario | undefined,
+  title: string,
+  days: readonly RunReport[],
+): string {
+  const facts: [string, string][] = [
+    [
+      "Scenario",
+      esc(report.scenario || scenario?.name || "(unnamed scenario)") +
+      (scenario?.file ? ` <span class="muted">(${esc(scenario.file)})</span>` : ""),
+    ],
+    ["Runtime", esc(report.runtime ?? "unknown")],
+    ["Seed", esc(report.seed ?? "?")],
+  ];
+  if (days.length > 1) {
+    const decided = days.filter((d) => d.outcome).length;
+    facts.push([
+      "Days",
+      esc(
+        `${days.length} (blocks ${dayLabel(days[0], 0)} to ${
+          dayLabel(days[days.length - 1], days.length - 1)
+        }), ${decided} with a block`,
+      ),
+    ]);
+  } else facts.push(...dayFacts(report, scenario));
   const behaviours = scenario
     ? scenario.participants.flatMap((p) =>
       describeMisbehaviour(p.misbehaviour, scenario.participants, p.id, report.costUnit?.solution)
     )
     : [];
-  const notices = [...new Set([...(report.notices ?? []), ...(scenario?.notices ?? [])])];
+  const notices = [...new Set([...days.flatMap((d) => d.notices ?? []), ...(scenario?.notices ?? [])])];
   return `<header><h1>${esc(title)}</h1>` +
     (scenario?.description ? `<p class="lead">${esc(scenario.description)}</p>` : "") +
-    `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join("")}</dl>` +
+    factList(facts) +
     (scenario
       ? `<p class="behaviours"><strong>Behaviours:</strong> ${
         behaviours.length === 0 ? "every participant is honest" : esc(behaviours.join("; "))
@@ -769,21 +630,138 @@ function headerHtml(report: RunReport, scenario: Scenario | undefined, title: st
     `</header>`;
 }
 
-function chartsHtml(report: RunReport): string {
+/** A day's block height, else its 1-based position in the run. */
+const dayLabel = (r: RunReport, i: number) => r.day?.height ?? i + 1;
+
+function chartsHtml(
+  report: RunReport,
+  scenario: Scenario | undefined,
+  tag: string,
+  data: Map<string, ChartData>,
+): string {
   const d = report.dispatch;
   if (!d) {
     return `<section><h2>Dispatch</h2><p class="nothing">This report carries no dispatch series.</p></section>`;
   }
   const s = d.series;
-  if (!isDispatchSeries(s)) return resultHtml(report);
+  if (!isDispatchSeries(s)) return resultHtml(report, scenario, tag, data);
   return `<section><h2>Dispatch of the accepted block</h2>` +
-    `<p class="muted">${esc(s.caseName)}, ${esc(s.hours)} one-hour periods. Bars are stacked by source ` +
-    `(hover for values); storage is shown on the network side, conversion losses included.</p>` +
-    electricityChart(s) + heatChart(s) +
-    `<div class="pair">` +
-    storageChart("chart-battery", "Battery energy over the day", "battery", s.battery, s.hours) +
-    storageChart("chart-tank", "Heat-tank energy over the day", "heat tank", s.heatTank, s.hours) +
-    `</div></section>`;
+    `<p class="muted">${esc(s.caseName)}, ${esc(s.hours)} one-hour periods (hour t covers t:00 to ` +
+    `t+1:00). Bars are stacked by source; storage is shown on the network side, conversion losses ` +
+    `included. Each chart's PNG and CSV buttons download it and its data.</p>` +
+    dispatchCharts(s, tag, data) + `</section>`;
+}
+
+/** The cost unit of an axis or CSV column: `$/day`, `CNY/day`, `Σ`. */
+function costAxisUnit(unit: CostUnit): string {
+  const money = unit.currency === "USD" ? "$" : unit.currency ?? (unit.symbol || "units");
+  return unit.per === undefined ? money : `${money}/${unit.per}`;
+}
+
+/**
+ * The charts across days: the certified cost of each day's block and the round that decided it,
+ * and the certificate's optimality gap (a day without a block has no point).
+ */
+function acrossDaysHtml(
+  days: readonly RunReport[],
+  scenario: Scenario | undefined,
+  data: Map<string, ChartData>,
+): string {
+  const unit = reportUnit(days[days.length - 1], scenario);
+  const cu = costAxisUnit(unit);
+  const x = { name: "day", unit: "block height", values: days.map(dayLabel) };
+  const cost = days.map((d) => d.dispatch?.costUsd ?? d.outcome?.costUsd ?? NaN);
+  const gap = days.map((d) => d.dispatch?.gapUsd ?? NaN);
+  const round = days.map((d) => d.outcome?.round ?? NaN);
+  const costChart: ChartSpec = {
+    id: "chart-days-cost",
+    file: "days-cost-round",
+    title: `Certified ${unit.quantity} and deciding round of each day`,
+    x,
+    y: [{ name: `certified ${unit.quantity}`, unit: cu }, {
+      name: "deciding round",
+      unit: "round",
+      integer: true,
+    }],
+    series: [
+      { name: `Certified ${unit.quantity}`, unit: cu, kind: "bar", values: cost, colour: PALETTE[0] },
+      {
+        name: "Deciding round",
+        unit: "round",
+        kind: "line",
+        values: round,
+        colour: PALETTE[1],
+        dots: true,
+        axis: 1,
+        width: LOAD_LINE_PX,
+      },
+    ],
+    caption: `Bars: the ${unit.quantity} of the block the normal nodes accepted (left axis); line: the ` +
+      `round in which it was committed (right axis; 1 when the first leader's proposal passed). ` +
+      `A day without a block has neither.`,
+  };
+  const gapChart: ChartSpec = {
+    id: "chart-days-gap",
+    file: "days-gap",
+    title: "Optimality gap of each day's certificate",
+    x,
+    y: [{ name: "optimality gap", unit: cu }],
+    series: [{ name: "Optimality gap", unit: cu, kind: "line", values: gap, colour: PALETTE[2], dots: true }],
+    caption: `The certificate's duality gap (its primal minus its dual objective): how far the accepted ` +
+      `${unit.solution} may be from the optimum, at most the checker's tolerance for an accepted block.`,
+  };
+  return `<section><h2>Across days</h2>` + chartFigure(costChart, data) +
+    (gap.some(Number.isFinite) ? chartFigure(gapChart, data) : "") + `</section>`;
+}
+
+/** The day picker of a multi-day page: an option per day, the last selected. */
+function dayPicker(days: readonly RunReport[], scenario: Scenario | undefined): string {
+  const options = days.map((d, i) => {
+    const unit = reportUnit(d, scenario);
+    const what = d.outcome
+      ? `${formatAmount(unit, d.outcome.costUsd, 0)}, round ${d.outcome.round}`
+      : "no block";
+    const h = dayLabel(d, i);
+    return `<option value="${esc(h)}"${i === days.length - 1 ? " selected" : ""}>Day ${esc(h)}: ${
+      esc(what)
+    }</option>`;
+  }).join("");
+  return `<p class="picker"><label for="day-picker">Day shown below (its hourly charts and message flow): ` +
+    `</label><select id="day-picker">${options}</select></p>`;
+}
+
+/** One day's body: its charts, the delegate phase and the normal-node phase. */
+function dayHtml(
+  report: RunReport,
+  scenario: Scenario | undefined,
+  tag: string,
+  data: Map<string, ChartData>,
+): string {
+  const unit = reportUnit(report, scenario);
+  return `${chartsHtml(report, scenario, tag, data)}
+<section><h2>Delegate phase: messages received in every round</h2>
+<p class="key">A cell lists what the delegate received, <code>&lt;${
+    esc(unit.symbol)
+  }OBJ&gt;PATH</code>: OBJ the
+${esc(unit.solution)}'s true ${esc(unit.quantity)}${
+    esc(perPeriod(unit))
+  }, rounded to a whole number, PATH the leader
+then the relayers. <span class="msg ok">green</span> passed the
+certificate check, <span class="msg bad">red</span> was rejected (the verdict follows; hover for details),
+<span class="msg unchecked">purple, dashed</span> was taken unchecked (a colluding delegate accepted it
+without the check).
+Then the delegate's decision and its blacklist after the round.</p>
+${flowTable(report, scenario)}
+</section>
+<section><h2>Normal-node phase</h2>
+<p class="key">The decisions each normal node received (<code>&lt;${
+    esc(unit.symbol)
+  }OBJ&gt;E</code>: from delegate E)
+and the ${
+    esc(unit.solution)
+  } it accepted; <span class="msg ok">green</span> decisions match the accepted one.</p>
+${normalTable(report, scenario)}
+</section>`;
 }
 
 /**
@@ -854,7 +832,12 @@ function resultTable(key: string, value: unknown): string {
  * lines, then each of its outcome fields as a table (a market's prices, and its communities'
  * purchases and bills).
  */
-function resultHtml(report: RunReport): string {
+function resultHtml(
+  report: RunReport,
+  scenario: Scenario | undefined,
+  tag: string,
+  data: Map<string, ChartData>,
+): string {
   const lines = report.dispatch?.outcomeLines ?? [];
   const { round: _r, leader: _l, costUsd: _c, ...fields } = report.outcome ?? {};
   const tables = Object.entries(fields).map(([k, v]) => resultTable(k, v)).join("");
@@ -862,10 +845,77 @@ function resultHtml(report: RunReport): string {
     return `<section><h2>Result</h2><p class="nothing">This problem kind reports no result beyond its cost.</p></section>`;
   }
   return `<section><h2>Result of the accepted block</h2>` +
-    lines.map((l) => `<p>${esc(l)}</p>`).join("") + tables + `</section>`;
+    lines.map((l) => `<p>${esc(l)}</p>`).join("") +
+    marketCharts((fields as Record<string, unknown>).communities, reportUnit(report, scenario), tag, data) +
+    tables + `</section>`;
 }
 
-/** The page's only script: counts drawn charts and records script errors, for tests. */
+/** A market community's fields the charts draw (the market's outcome, problems/market/verifier.ts). */
+interface CommunityPurchase {
+  id: number;
+  gasMw: number;
+  electricityMw: number;
+  heatMw: number;
+  billCny: number;
+}
+
+/** Most communities drawn as bars (a larger market's table still lists every one). */
+const MAX_CHART_COMMUNITIES = 200;
+
+/**
+ * A market's charts: each community's purchases of gas, electricity and heat (MW, negative: sold)
+ * and its bill; nothing when the outcome has no such communities (another kind).
+ */
+function marketCharts(value: unknown, unit: CostUnit, tag: string, data: Map<string, ChartData>): string {
+  const isCommunity = (c: unknown): c is CommunityPurchase => {
+    if (typeof c !== "object" || c === null) return false;
+    const r = c as Record<string, unknown>;
+    return ["id", "gasMw", "electricityMw", "heatMw", "billCny"].every((k) => typeof r[k] === "number");
+  };
+  if (!Array.isArray(value) || value.length === 0 || !value.every(isCommunity)) return "";
+  const cs = value.slice(0, MAX_CHART_COMMUNITIES);
+  const x = { name: "community", unit: "id", values: cs.map((c) => c.id) };
+  const bar = (name: string, k: number, values: number[], unitName: string): ChartSeries => ({
+    name,
+    unit: unitName,
+    kind: "bar",
+    values,
+    colour: paletteEntry(k).colour,
+  });
+  const purchases: ChartSpec = {
+    id: `chart-purchases${tag}`,
+    file: `purchases${tag.replace("-d", "-day")}`,
+    title: "Each community's purchases at the clearing prices",
+    x,
+    y: [{ name: "power bought", unit: "MW" }],
+    series: [
+      bar("Gas", 0, cs.map((c) => c.gasMw), "MW"),
+      bar("Electricity", 1, cs.map((c) => c.electricityMw), "MW"),
+      bar("Heat", 2, cs.map((c) => c.heatMw), "MW"),
+    ],
+    caption: "Negative: sold to the market." +
+      (value.length > cs.length ? ` The first ${cs.length} of ${value.length} communities.` : ""),
+  };
+  const billUnit = costAxisUnit(unit);
+  const bills: ChartSpec = {
+    id: `chart-bills${tag}`,
+    file: `bills${tag.replace("-d", "-day")}`,
+    title: "Each community's bill at the clearing prices",
+    x,
+    y: [{ name: "bill", unit: billUnit }],
+    series: [bar("Bill", 3, cs.map((c) => c.billCny), billUnit)],
+    caption: "Gas + electricity + heat at the clearing prices; negative: the community earns.",
+  };
+  return chartFigure(purchases, data) + chartFigure(bills, data);
+}
+
+/** Texts of a chart whose boxes overlap by more than this, px each way, count as overlapping. */
+const OVERLAP_SLACK_PX = 0.5;
+
+/**
+ * The page's only script: exports charts (cli/charts.ts), shows the day the picker names, and records
+ * for tests the charts drawn, overlapping chart texts, the smallest chart font and script errors.
+ */
 const PAGE_SCRIPT = `(function () {
   var errors = [];
   function save() {
@@ -874,20 +924,66 @@ const PAGE_SCRIPT = `(function () {
   window.onerror = function (message, source, line) {
     errors.push(String(message) + (line ? " (line " + line + ")" : ""));
     save();
-  };
-  window.addEventListener("load", function () {
-    var charts = 0;
+  };${EXPORT_SCRIPT}
+  function measure() {
+    var charts = 0, overlaps = 0, minFont = Infinity;
     document.querySelectorAll("svg.chart").forEach(function (svg) {
-      if (svg.querySelector(".series rect, .series path, .series polyline")) charts++;
+      var box = svg.getBoundingClientRect();
+      if (box.width === 0 || svg.querySelectorAll("path").length === 0) return;
+      charts++;
+      minFont = Math.min(minFont, ${CHART_FONT_PX} * box.width / svg.viewBox.baseVal.width);
+      var texts = [];
+      svg.querySelectorAll("text").forEach(function (t) {
+        var r = t.getBoundingClientRect();
+        if (r.width > 0 && t.textContent.trim() !== "") texts.push(r);
+      });
+      for (var i = 0; i < texts.length; i++) {
+        for (var j = i + 1; j < texts.length; j++) {
+          var a = texts[i], b = texts[j], s = ${OVERLAP_SLACK_PX};
+          if (a.left + s < b.right && b.left + s < a.right && a.top + s < b.bottom && b.top + s < a.bottom) {
+            overlaps++;
+          }
+        }
+      }
     });
     document.body.dataset.charts = String(charts);
+    document.body.dataset.overlaps = String(overlaps);
+    document.body.dataset.minFont = charts > 0 ? minFont.toFixed(1) : "";
     save();
+  }
+  function showDay(day) {
+    document.querySelectorAll("div.day").forEach(function (div) {
+      div.hidden = div.getAttribute("data-day") !== day;
+    });
+  }
+  window.addEventListener("load", function () {
+    // The address may name the day to show (#day=3); #check-png makes the first shown chart's PNG
+    // export and records its size (data-png-bytes) instead of downloading it, for tests.
+    var params = new URLSearchParams(location.hash.slice(1));
+    var picker = document.getElementById("day-picker");
+    if (picker) {
+      picker.addEventListener("change", function () { showDay(picker.value); measure(); });
+      if (params.has("day")) {
+        picker.value = params.get("day");
+        showDay(picker.value);
+      }
+    }
+    measure();
+    if (params.has("check-png")) {
+      var shown = [].filter.call(document.querySelectorAll("svg.chart"), function (svg) {
+        return svg.getBoundingClientRect().width > 0;
+      });
+      if (shown.length > 0) {
+        pngOf(shown[0], function (png) { document.body.dataset.pngBytes = String(png ? png.size : 0); });
+      }
+    }
   });
 })();`;
 
 const STYLE = `
 :root { color-scheme: light; --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --ok: #1f7a45; --ok-bg: #e3f6ea;
-  --bad: #b42318; --bad-bg: #fde8e6; --other: #8a5a00; --other-bg: #fff4d6; }
+  --bad: #b42318; --bad-bg: #fde8e6; --other: #8a5a00; --other-bg: #fff4d6;
+  --unc: #4b2991; --unc-bg: #eee8fb; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.45 "Liberation Sans", "DejaVu Sans", Arial, Helvetica, sans-serif; color: var(--ink);
   background: #f5f7fa; }
@@ -904,24 +1000,18 @@ h2 { font-size: 20px; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 2p
 .behaviours { margin: 8px 0; }
 .notices { color: var(--other); }
 .chart-box { margin: 16px 0 8px; }
-.chart-title { font-weight: bold; margin-bottom: 4px; }
-svg.chart { width: 100%; height: auto; display: block; }
-svg.chart .grid line { stroke: #e4e7eb; stroke-width: 1; }
-svg.chart .grid line.zero { stroke: #52606d; }
-svg.chart .time-axis line { stroke: #52606d; }
-svg.chart .tick { font-size: ${TICK_FONT_PX}px; fill: #3e4c59; }
-svg.chart .axis-title { font-size: ${AXIS_TITLE_FONT_PX}px; fill: #3e4c59; }
-svg.chart .frame { fill: none; stroke: #cbd2d9; }
-.legend { list-style: none; margin: 6px 0 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 16px;
-  font-size: 13px; }
-.legend li { display: flex; align-items: center; gap: 6px; }
-.swatch { display: inline-block; width: 14px; height: 14px; }
-.swatch.box { background: var(--c); border-radius: 2px; }
-.swatch.line { height: 0; width: 22px; border-top: 3px solid var(--c); }
-.swatch.dash { height: 0; width: 22px; border-top: 3px dashed var(--c); }
+.chart-title { font-weight: bold; margin-bottom: 4px; display: flex; gap: 12px; align-items: baseline;
+  flex-wrap: wrap; }
+.chart-title .export { display: inline-flex; gap: 6px; font-weight: normal; }
+.chart-title button { font: 12px/1.2 "Liberation Sans", "DejaVu Sans", sans-serif; padding: 2px 8px;
+  border: 1px solid #9aa5b1; border-radius: 4px; background: #f5f7fa; cursor: pointer; }
+svg.chart { width: 100%; max-width: 880px; height: auto; display: block; }
+.picker { margin: 24px 0 0; padding: 10px 12px; background: #f0f4f8; border-radius: 6px; font-weight: bold; }
+.picker select { font: inherit; margin-left: 6px; }
+h2.day-title { border-bottom: 3px solid #9fb3c8; }
+@media (max-width: 760px) { main { padding: 12px 10px 24px; } }
+@media print { .export, .picker { display: none; } }
 .caption { font-size: 13px; color: var(--muted); margin: 4px 0 0; }
-.pair { display: flex; gap: 24px; flex-wrap: wrap; }
-.pair .chart-box { flex: 1 1 480px; min-width: 0; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; margin: 8px 0; }
 th, td { border: 1px solid var(--line); padding: 6px 10px; vertical-align: top; text-align: left; }
@@ -938,6 +1028,9 @@ ul.msgs { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wra
 .msg.bad { color: var(--bad); background: var(--bad-bg); border-color: #f5b5ad; text-decoration: line-through; }
 .msg.bad .why { text-decoration: none; display: inline-block; margin-left: 6px; font-family: "Liberation Sans",
   "DejaVu Sans", sans-serif; }
+.msg.unchecked { color: var(--unc); background: var(--unc-bg); border: 2px dashed #7b5cc4; }
+.msg.unchecked .why { display: inline-block; margin-left: 6px; font-family: "Liberation Sans", "DejaVu Sans",
+  sans-serif; }
 .msg.other { color: var(--other); background: var(--other-bg); border-color: #f0cf7a; }
 .decision { margin: 6px 0 0; font-weight: bold; }
 .decision.commit { color: var(--ok); }
@@ -976,15 +1069,22 @@ export function pageHead(title: string): string {
 
 /**
  * Renders a run's report as one self-contained HTML page (no network at view
- * time: inline CSS, inline SVG charts, a Content-Security-Policy that allows
- * no external resource). The page has a header (scenario, runtime, seed,
- * outcome, certified cost, gap and verdict when `report.dispatch` is set),
+ * time: inline CSS, ECharts' charts as inline SVG, a Content-Security-Policy
+ * that allows no external resource). The page has a header (scenario, runtime,
+ * seed, outcome, certified cost, gap and verdict when `report.dispatch` is set),
  * four charts of the dispatch (electricity and heat supply by source against
- * the load, battery and heat-tank energy; omitted without `report.dispatch`),
- * the delegate phase as in Table 3 of the article (a row per delegate, a
- * column per round; accepted messages green, rejected ones red with the
- * verdict; decision and blacklist after the round; dropped messages and
- * notes) and the normal-node phase. Every string of the report is escaped.
+ * the load, battery and heat-tank energy; a market's: purchases and bills;
+ * omitted without `report.dispatch`), each with PNG and CSV export, the
+ * delegate phase as in Table 3 of the article (a row per delegate, a column
+ * per round; messages that passed the check green, rejected ones red with the
+ * verdict, ones a colluder took unchecked purple; decision and blacklist after
+ * the round; dropped messages and notes) and the normal-node phase. Every
+ * string of the report is escaped.
+ *
+ * Given the reports of several days (a multi-day run), the page starts with
+ * charts across the days (certified cost, deciding round, optimality gap) and
+ * a day picker, and holds every day's charts and message flow (the last day
+ * shown). A list of one day gives that day's page.
  *
  * @example
  * ```ts
@@ -1000,35 +1100,32 @@ export function pageHead(title: string): string {
  * console.log(html.startsWith("<!DOCTYPE html>")); // true
  * ```
  */
-export function renderReportHtml(report: RunReport, options: ReportHtmlOptions = {}): string {
+export function renderReportHtml(
+  report: RunReport | readonly RunReport[],
+  options: ReportHtmlOptions = {},
+): string {
+  const days: readonly RunReport[] = isReportList(report) ? report : [report];
+  if (days.length === 0) throw new RangeError("renderReportHtml: no day to report");
+  const last = days[days.length - 1];
   const scenario = options.scenario;
-  const name = report.scenario || scenario?.name || "(unnamed scenario)";
+  const name = last.scenario || scenario?.name || "(unnamed scenario)";
   const title = options.title ?? `PoSo run report: ${name}`;
-  const unit = reportUnit(report, scenario);
+  const data = new Map<string, ChartData>();
+  let body: string;
+  if (days.length === 1) body = dayHtml(last, scenario, "", data);
+  else {
+    body = acrossDaysHtml(days, scenario, data) + dayPicker(days, scenario) +
+      days.map((d, i) => {
+        const h = dayLabel(d, i);
+        return `<div class="day" data-day="${esc(h)}"${i === days.length - 1 ? "" : " hidden"}>` +
+          `<h2 class="day-title">Day ${esc(h)}</h2>${factList(dayFacts(d, scenario))}` +
+          dayHtml(d, scenario, `-d${i + 1}`, data) + `</div>`;
+      }).join("\n");
+  }
   return `${pageHead(title)}
-${headerHtml(report, scenario, title)}
-${chartsHtml(report)}
-<section><h2>Delegate phase: messages received in every round</h2>
-<p class="key">A cell lists what the delegate received, <code>&lt;${
-    esc(unit.symbol)
-  }OBJ&gt;PATH</code>: OBJ the
-${esc(unit.solution)}'s true ${esc(unit.quantity)}${
-    esc(perPeriod(unit))
-  }, rounded to a whole number, PATH the leader
-then the relayers. <span class="msg ok">green</span> passed the
-certificate check, <span class="msg bad">red</span> was rejected (the verdict follows; hover for details).
-Then the delegate's decision and its blacklist after the round.</p>
-${flowTable(report, scenario)}
-</section>
-<section><h2>Normal-node phase</h2>
-<p class="key">The decisions each normal node received (<code>&lt;${
-    esc(unit.symbol)
-  }OBJ&gt;E</code>: from delegate E)
-and the ${
-    esc(unit.solution)
-  } it accepted; <span class="msg ok">green</span> decisions match the accepted one.</p>
-${normalTable(report, scenario)}
-</section>
+${headerHtml(last, scenario, title, days)}
+${body}
+${chartDataScript(data)}
 <footer>PoSo-TS run report. Self-contained: no script, style, font or image is loaded from anywhere.${
     options.generatedBy ? ` ${esc(options.generatedBy)}` : ""
   }</footer>
@@ -1036,6 +1133,10 @@ ${normalTable(report, scenario)}
 </body>
 </html>
 `;
+}
+
+function isReportList(r: RunReport | readonly RunReport[]): r is readonly RunReport[] {
+  return Array.isArray(r);
 }
 
 /**
@@ -1051,7 +1152,7 @@ ${normalTable(report, scenario)}
  * ```
  */
 export async function writeReport(
-  report: RunReport,
+  report: RunReport | readonly RunReport[],
   file: string | URL,
   options: ReportHtmlOptions = {},
 ): Promise<void> {

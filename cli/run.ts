@@ -575,7 +575,7 @@ function parseRunReports(file: string, text: string): { where: string; path: str
 export async function readRunReportFile(
   file: string,
   options: ReadReportOptions = {},
-): Promise<{ report: RunReport; days: number; day: number }> {
+): Promise<{ report: RunReport; days: number; day: number; all: RunReport[] }> {
   let text: string;
   try {
     text = await readCappedText(file, MAX_REPORT_BYTES, "run-report files");
@@ -594,7 +594,7 @@ export async function readRunReportFile(
     if (options.day !== undefined && options.day !== day) {
       throw new ReportFileError(file, `holds one day (day ${day}), not day ${options.day}`);
     }
-    return { report, days: 1, day };
+    return { report, days: 1, day, all: reports };
   }
   /** The block height a report names, else its 1-based position. */
   const heights = reports.map((r, i) => r.day?.height ?? i + 1);
@@ -602,5 +602,5 @@ export async function readRunReportFile(
   if (index < 0) {
     throw new ReportFileError(file, `has no day ${options.day}; its days are ${heights.join(", ")}`);
   }
-  return { report: reports[index], days: reports.length, day: heights[index] };
+  return { report: reports[index], days: reports.length, day: heights[index], all: reports };
 }

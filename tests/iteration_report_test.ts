@@ -30,18 +30,30 @@ function finalPrice(html: string, name: string): number {
   return Number(m[1].replace(/,/g, "").replace("−", "-"));
 }
 
-/** The data-series names of the trajectory chart, in order. */
+/** The trajectory chart's CSV (embedded for its export): header and rows. */
+function trajectoryCsv(html: string): string[][] {
+  const m = /<script type="application\/json" id="chart-data">(.*?)<\/script>/s.exec(html);
+  assert.ok(m, "no chart data on the page");
+  const data = JSON.parse(m[1]) as Record<string, { file: string; csv: string }>;
+  return data["chart-trajectory"].csv.trim().split("\r\n").map(csvFields);
+}
+
+/** The fields of one CSV line (RFC 4180 quoting; no line breaks inside fields here). */
+function csvFields(line: string): string[] {
+  return [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) =>
+    m[1].startsWith('"') ? m[1].slice(1, -1).replaceAll('""', '"') : m[1]
+  );
+}
+
+/** The series names of the trajectory chart, in order, from its CSV header (each in CNY/MWh). */
 function seriesOf(html: string): string[] {
-  const chart = html.slice(
-    html.indexOf(`id="chart-trajectory"`),
-    html.indexOf("</svg>", html.indexOf(`id="chart-trajectory"`)),
-  );
-  return [...chart.matchAll(/<g class="series line" data-series="([^"]+)" data-unit="([^"]+)">/g)].map(
-    (m) => {
-      assert.equal(m[2], "CNY/MWh");
-      return m[1];
-    },
-  );
+  const [header] = trajectoryCsv(html);
+  assert.equal(header[0], "iteration (round)");
+  return header.slice(1).map((h) => {
+    const m = /^(.*) \(CNY\/MWh\)$/.exec(h);
+    assert.ok(m, `${h} names no unit`);
+    return m[1];
+  });
 }
 
 Deno.test("iteration report: the baseline's page draws every price against the iteration, and poso report of its JSON writes the same page", async () => {
@@ -64,11 +76,34 @@ Deno.test("iteration report: the baseline's page draws every price against the i
     const zones = json.outcome.heatZones;
     assert.equal(zones.length, 3);
     assert.deepEqual(seriesOf(page), ["electricity", ...zones.map((z) => `heat, zone ${z}`)]);
-    assert.match(page, />price \(CNY\/MWh\)</);
-    assert.match(page, />iteration \(round of messages\)</);
-    // Every round is a point of each line (78 rounds: not thinned).
-    const lines = [...page.matchAll(/<polyline points="([^"]+)"/g)].map((m) => m[1].split(" ").length);
-    assert.deepEqual(lines, Array(4).fill(json.trajectory.length));
+    // The chart is ECharts' SVG, its axes named with their units, a legend entry per price.
+    const svg = page.slice(
+      page.indexOf(`<svg class="chart" id="chart-trajectory"`),
+      page.indexOf("</svg>") + 6,
+    );
+    assert.ok(svg.length > 100, "no trajectory chart");
+    assert.match(svg, />price \(CNY\/MWh\)</);
+    assert.match(svg, />iteration \(round\)</);
+    const legend = new Set(
+      [...svg.matchAll(/ecmeta_series_index="(\d+)"[^>]*ecmeta_ssr_type="legend"/g)].map((m) => m[1]),
+    );
+    assert.equal(legend.size, 4);
+    // Four distinct colours, one per price.
+    const strokes = new Set(
+      [...svg.matchAll(/<path d="M[^"]*" fill="none"[^>]*stroke="(#[0-9a-f]{6})" stroke-width="2"/g)].map((
+        m,
+      ) => m[1]),
+    );
+    assert.equal(strokes.size, 4, [...strokes].join(" "));
+    // Every round is a row of the chart's data (78 rounds: not thinned), the values those of the JSON.
+    const rows = trajectoryCsv(page).slice(1);
+    assert.equal(rows.length, json.trajectory.length);
+    rows.forEach((r, i) => {
+      assert.equal(Number(r[0]), json.trajectory[i].round);
+      assert.ok(Math.abs(Number(r[1]) - json.trajectory[i].electricityCnyPerMwh) <= 1e-6);
+    });
+    assert.match(page, /<button type="button" data-export="png" data-chart="chart-trajectory">PNG<\/button>/);
+    assert.match(page, /<button type="button" data-export="csv" data-chart="chart-trajectory">CSV<\/button>/);
     assert.equal(json.trajectory.length, json.rounds + 1);
 
     // The series the chart draws are the JSON's trajectory, ending at its final prices.
