@@ -345,7 +345,7 @@ export function addNetCommand(program: Command, io: NetCliIo): void {
       wholeIn(1, MAX_ROUND_MS, "--round-ms"),
     )
     .option("--json", "print one run report per day as JSON Lines (input of `poso report`)")
-    .option("--report <file>", "also write the HTML report of the last day")
+    .option("--report <file>", "also write the HTML report of the run (every day, with a day picker)")
     .action(
       async (
         file: string,
@@ -411,7 +411,7 @@ export function addNetCommand(program: Command, io: NetCliIo): void {
           );
         }
         if (opts.report && reports.length) {
-          await io.writeFile(opts.report, renderReportHtml(reports[reports.length - 1], { scenario }));
+          await io.writeFile(opts.report, renderReportHtml(reports, { scenario }));
           if (!opts.json) io.out(`report written to ${opts.report}`);
         }
         if (!opts.json) io.out(`ledgers in ${dataDir} (poso ledger verify ${dataDir})`);
