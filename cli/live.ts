@@ -224,7 +224,12 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
       },
     }, { highWaterMark: MAX_CLIENT_BACKLOG_BYTES, size: (chunk) => chunk.byteLength });
     return new Response(body, {
-      headers: { ...SECURITY_HEADERS, "content-type": "text/event-stream; charset=utf-8" },
+      // no-transform: Deno.serve would otherwise gzip the stream for a browser, holding events back.
+      headers: {
+        ...SECURITY_HEADERS,
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store, no-transform",
+      },
     });
   };
 

@@ -77,7 +77,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .rejected { color: #c62828; } .rejected::before { content: "✘ "; }
 .unchecked { color: #b35c00; } .unchecked::before { content: "⚠ "; }
 .dropped { color: #666; } .dropped::before { content: "⊘ "; }
-.blacklist { color: #6a1b9a; font-weight: bold; } .blacklist::before { content: "⛔ "; }
+.blacklist { color: #6a1b9a; font-weight: bold; } .blacklist::before { content: "■ "; }
 .commit { color: #0d47a1; font-weight: bold; } .commit::before { content: "● "; }
 .note { color: #444; font-style: italic; }
 .outcome { background: #eef5ee; border-left: 4px solid #1a7f37; padding: 4px 8px; margin: 4px 0; }
@@ -145,10 +145,11 @@ export const LIVE_PAGE_JS: string = `"use strict";
     sec.appendChild(el("h3", null, "Day " + h + " (block " + h + ")"));
     var rounds = el("div", { "class": "rounds" });
     var normal = el("ul", { "class": "normal" });
+    var normalHead = el("h3", { "class": "normal-head", hidden: "" }, "Normal nodes");
     var result = el("div", { "class": "result" });
-    sec.appendChild(rounds); sec.appendChild(normal); sec.appendChild(result);
+    sec.appendChild(rounds); sec.appendChild(normalHead); sec.appendChild(normal); sec.appendChild(result);
     $("days").insertBefore(sec, $("days").firstChild);
-    d = state.days[h] = { sec: sec, rounds: rounds, normal: normal, result: result, r: {} };
+    d = state.days[h] = { sec: sec, rounds: rounds, normal: normal, normalHead: normalHead, result: result, r: {} };
     var all = $("days").querySelectorAll("section.day");
     for (var i = MAX_DAYS_SHOWN; i < all.length; i++) all[i].remove();
     return d;
@@ -309,6 +310,7 @@ export const LIVE_PAGE_JS: string = `"use strict";
       case "decision": onDecision(e); break;
       case "accept": {
         var d = daySection(e.height);
+        d.normalHead.hidden = false;
         d.normal.appendChild(el("li", { "class": "passed", "data-live": "accept:" + e.height + ":" + e.who },
           e.who + " accepts " + e.leader + "'s block of round " + e.round + " " + amount(e.cost)));
         break;
@@ -327,7 +329,11 @@ export const LIVE_PAGE_JS: string = `"use strict";
         }
         break;
       }
-      case "end": state.over = true; $("status").setAttribute("data-live", "end"); break;
+      case "end":
+        state.over = true;
+        document.querySelector("header").appendChild(el("div", { "class": "end", "data-live": "end" },
+          "Run over: " + e.text));
+        break;
     }
     showNow();
   }
