@@ -10,7 +10,13 @@
  *
  * @module
  */
-import type { LiveEvent } from "../actors/live_event.ts";
+import { type LiveEvent, liveOfDelegate, liveOfNormal, liveRunEvent } from "../actors/live_event.ts";
+import type { DayInfo } from "../actors/protocol.ts";
+import { consensusLeader } from "../actors/supervisor.ts";
+import type { NodeId } from "../consensus/types.ts";
+import type { NodeEvent } from "../net/events.ts";
+import type { CostUnit } from "../problems/types.ts";
+import type { Scenario } from "../scenarios/loader.ts";
 import { LIVE_PAGE_CSS, LIVE_PAGE_HTML, LIVE_PAGE_JS } from "./live_page.ts";
 
 /** The port `--live` listens on when `--port` is not given. */
@@ -292,4 +298,166 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
       await server.shutdown();
     },
   };
+}
+
+/**
+ * Once a run with a live page is over: tells the page (the `end` event) and keeps serving it until
+ * Ctrl-C, so that the page can still be opened and read; then stops the server. Without a way to
+ * catch Ctrl-C (a caller's own io) the server stops at once.
+ */
+export async function finishLive(
+  live: LiveServer,
+  end: { ok: boolean; text: string },
+  io: { err(text: string): void; onInterrupt?(handler: () => void): () => void },
+): Promise<void> {
+  live.publish({ kind: "end", ...end });
+  if (io.onInterrupt) {
+    let stop: (() => void) | undefined;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const unlisten = io.onInterrupt(() => stop?.());
+    io.err(`the run is over; the live page stays at ${live.url} until Ctrl-C`);
+    try {
+      await stopped;
+    } finally {
+      unlisten();
+    }
+  }
+  await live.close();
+}
+
+/**
+ * Turns the events of `poso net up`'s nodes (net/events.ts) into the live page's events: each
+ * day and round once (the first node to reach it; the round's leader is the one most delegates
+ * follow, from the blacklists seen), every node's checks, decisions, drops, notes and blocks, and
+ * a day's block as soon as more than half of the normal nodes accepted it (its certified gap
+ * follows once the trace is gathered at the end: {@link liveOutcomeOf}).
+ */
+export function netLiveEvents(
+  scenario: Scenario,
+  problem: string,
+  unit: CostUnit,
+  days: number,
+): { start: LiveEvent; of: (e: NodeEvent) => LiveEvent[] } {
+  const names: Record<NodeId, string> = Object.fromEntries(scenario.participants.map((p) => [p.id, p.name]));
+  const nameOf = (id: NodeId) => names[id] ?? String(id);
+  const delegates = scenario.participants.filter((p) => p.delegate).map((p) => p.id);
+  const normals = scenario.participants.filter((p) => p.normal).length;
+  const cost = new Map<string, number>();
+  const costOf = (d: string) => cost.get(d);
+  /** Per day: its start, the blacklists seen, rounds started, normal nodes' accepts, outcome sent. */
+  const dayState = new Map<number, {
+    startAfter?: NodeId;
+    blacklists: Map<NodeId, Set<NodeId>>;
+    rounds: Set<number>;
+    accepts: Map<string, { who: Set<NodeId>; round: number; leader: NodeId; cost?: number }>;
+    decided: boolean;
+  }>();
+  const of = (e: NodeEvent): LiveEvent[] => {
+    const out: LiveEvent[] = [];
+    const at = { height: e.height, round: e.round };
+    const state = (height: number, day?: DayInfo) => {
+      let s = dayState.get(height);
+      if (!s) {
+        s = {
+          ...(day?.startAfter === undefined ? {} : { startAfter: day.startAfter }),
+          blacklists: new Map(delegates.map((d) => [d, new Set(day?.blacklistAtStart ?? [])])),
+          rounds: new Set(),
+          accepts: new Map(),
+          decided: false,
+        };
+        dayState.set(height, s);
+        out.push({ kind: "day", height, ...(day ? { loadFactor: day.loadFactor } : {}) });
+      }
+      return s;
+    };
+    const who = nameOf(e.node);
+    switch (e.type) {
+      case "day":
+        state(e.day.height, e.day);
+        break;
+      case "tick": {
+        const s = state(e.height);
+        if (e.round > 0 && !s.rounds.has(e.round)) {
+          s.rounds.add(e.round);
+          const leader = consensusLeader(delegates, s.blacklists, s.startAfter);
+          out.push({
+            kind: "round",
+            height: e.height,
+            round: e.round,
+            ...(leader === undefined ? {} : { leader: nameOf(leader) }),
+          });
+        }
+        break;
+      }
+      case "effects": {
+        const s = state(e.height);
+        for (const d of e.delegate) {
+          if (d.kind === "send") {
+            if (d.digest !== undefined && d.cost !== undefined && !cost.has(d.digest)) {
+              cost.set(d.digest, Math.round(d.cost));
+            }
+            continue;
+          }
+          if (d.kind === "blacklist") s.blacklists.get(e.node)?.add(d.leader);
+          out.push(...liveOfDelegate(who, d, at, nameOf, costOf));
+        }
+        for (const n of e.normal) {
+          out.push(...liveOfNormal(who, n, at, nameOf, costOf));
+          if (n.kind !== "accept") continue;
+          const key = n.proposalDigest;
+          const a = s.accepts.get(key) ??
+            { who: new Set(), round: n.round, leader: n.leader, cost: costOf(n.digest) };
+          s.accepts.set(key, a);
+          a.who.add(e.node);
+          if (!s.decided && 2 * a.who.size > normals) {
+            s.decided = true;
+            out.push({
+              kind: "outcome",
+              height: e.height,
+              round: a.round,
+              leader: nameOf(a.leader),
+              ...(a.cost === undefined ? {} : { cost: a.cost }),
+            });
+          }
+        }
+        for (const u of e.unauthentic ?? []) {
+          out.push({ kind: "dropped", height: e.height, round: e.round, to: who, reason: u.reason });
+        }
+        for (const b of e.blocks ?? []) {
+          out.push({ kind: "block", node: who, height: b.height, bytes: b.bytes });
+        }
+        if (e.refused) {
+          out.push({
+            kind: "note",
+            ...at,
+            text: `${who} refused block ${e.refused.height}: ${e.refused.reason}`,
+          });
+        }
+        break;
+      }
+      case "dropped":
+        out.push({ kind: "dropped", ...at, to: who, reason: e.reason });
+        break;
+      case "note":
+        out.push({ kind: "note", ...at, text: `${who}: ${e.text}` });
+        break;
+      case "crash":
+        out.push({ kind: "note", ...at, text: `${who}: ${e.why}` });
+        break;
+      case "catchUp":
+        out.push({
+          kind: "note",
+          ...at,
+          text: `${who} caught up ${e.blocks} block(s) from ${nameOf(e.from)}`,
+        });
+        break;
+      case "start":
+        if (e.ledgerHeight > 0) {
+          out.push({ kind: "block", node: who, height: e.ledgerHeight, bytes: 0 });
+        }
+        break;
+    }
+    return out;
+  };
+  return { start: liveRunEvent(scenario, "processes", problem, unit, days), of };
 }

@@ -227,12 +227,21 @@ export const LIVE_PAGE_JS: string = `"use strict";
     }
   }
 
+  /** Height → the outcome's box and table row (a later event of the same day replaces them). */
+  var outcomes = {};
   function onOutcome(e) {
     var d = daySection(e.height);
+    var old = outcomes[e.height];
+    if (old) {
+      old.box.remove();
+      old.tr.remove();
+      state.costs = state.costs.filter(function (c) { return c.day !== e.height; });
+    }
     var tr = el("tr", { "data-live": "block:" + e.height + ":" + (e.round ? "committed" : "none") });
+    var box;
     var prices = e.lines && e.lines.length ? e.lines.join("; ") : "";
     if (e.round) {
-      var box = el("div", { "class": "outcome", "data-live": "outcome:" + e.height },
+      box = el("div", { "class": "outcome", "data-live": "outcome:" + e.height },
         "Block " + e.height + " committed: round " + e.round + ", leader " + e.leader + ", certified cost " +
         amount(e.cost) + " " + state.unit + ", gap " + gapText(e.gap) + (e.verdict ? " (" + e.verdict + ")" : "") +
         (prices ? ". " + prices : ""));
@@ -241,15 +250,24 @@ export const LIVE_PAGE_JS: string = `"use strict";
         tr.appendChild(el("td", i === 0 || i === 1 || i === 3 || i === 4 ? { "class": "num" } : null, String(v)));
       });
       state.costs.push({ day: e.height, cost: e.cost });
+      state.costs.sort(function (a, b) { return a.day - b.day; });
       if (state.costs.length > MAX_CHART_DAYS) state.costs.shift();
-      drawCosts();
     } else {
-      d.result.appendChild(el("div", { "class": "outcome none", "data-live": "outcome:" + e.height },
-        "No block was accepted on day " + e.height));
+      box = el("div", { "class": "outcome none", "data-live": "outcome:" + e.height },
+        "No block was accepted on day " + e.height);
+      d.result.appendChild(box);
       tr.appendChild(el("td", { "class": "num" }, String(e.height)));
       tr.appendChild(el("td", { colspan: "6" }, "no block"));
     }
-    $("blocks").tBodies[0].appendChild(tr);
+    // Rows in day order (a replaced row goes back to its place).
+    tr.setAttribute("data-height", String(e.height));
+    var rows = $("blocks").tBodies[0], after = null;
+    for (var i = 0; i < rows.rows.length; i++) {
+      if (Number(rows.rows[i].getAttribute("data-height")) > e.height) { after = rows.rows[i]; break; }
+    }
+    rows.insertBefore(tr, after);
+    outcomes[e.height] = { box: box, tr: tr };
+    drawCosts();
   }
 
   var SVG = "http://www.w3.org/2000/svg";

@@ -63,7 +63,7 @@ import { defaultKeyDir, formatKeys, generateKeys, showKeys } from "./keys.ts";
 import { formatLedgerVerdict, verifyLedgerDir } from "./ledger.ts";
 import { renderReportHtml } from "./report.ts";
 import { liveOutcomeOf } from "../actors/live_event.ts";
-import { DEFAULT_LIVE_PORT, LIVE_HOST, LiveError, type LiveServer, startLiveServer } from "./live.ts";
+import { DEFAULT_LIVE_PORT, finishLive, LIVE_HOST, LiveError, startLiveServer } from "./live.ts";
 import { addNetCommand, addNodeCommand } from "./net.ts";
 import { NodeError } from "../net/node.ts";
 import { readIterationReportFile, renderIterationReportHtml } from "./iteration_report.ts";
@@ -466,7 +466,15 @@ function buildProgram(io: CliIo): Command {
           }
           if (!last?.outcome) throw new ExitStatus(EXIT_FAILURE);
         } finally {
-          if (live) await liveAfterRun(live, reports, io);
+          if (live) {
+            const decided = reports.filter((r) => r.outcome).length;
+            await finishLive(live, {
+              ok: reports.length > 0 && decided === reports.length,
+              text: reports.length === 0
+                ? "no day left to dispatch"
+                : `${decided} of ${reports.length} ${reports.length === 1 ? "day" : "days"} decided a block`,
+            }, io);
+          }
         }
       },
     );
@@ -1003,35 +1011,6 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError("Expected a port from 0 to 65535 (0: any free port).");
   }
   return n;
-}
-
-/**
- * Once a run with `--live` is over: tells the page (the `end` event) and keeps serving it until
- * Ctrl-C, so that the page can still be opened and read; then stops the server. Without a way to
- * catch Ctrl-C (a caller's own CliIo) the server stops at once.
- */
-async function liveAfterRun(live: LiveServer, reports: RunReport[], io: CliIo): Promise<void> {
-  const decided = reports.filter((r) => r.outcome).length;
-  const ok = reports.length > 0 && decided === reports.length;
-  live.publish({
-    kind: "end",
-    ok,
-    text: reports.length === 0
-      ? "no day left to dispatch"
-      : `${decided} of ${reports.length} ${reports.length === 1 ? "day" : "days"} decided a block`,
-  });
-  if (io.onInterrupt) {
-    io.err(`the run is over; the live page stays at ${live.url} until Ctrl-C`);
-    let stop: (() => void) | undefined;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const unlisten = io.onInterrupt(() => stop?.());
-    try {
-      await stopped;
-    } finally {
-      unlisten();
-    }
-  }
-  await live.close();
 }
 
 /** Parses `--timeout`: seconds within SECONDS_RANGE, the rule of a scenario's round_timeout_sec. */
