@@ -77,6 +77,8 @@ export interface LiveServerOptions {
   hostname?: string;
   /** The command-line flag the port came from, named in errors (default `--port`). */
   flag?: string;
+  /** Most recent events kept for a late page, 1 or more; default {@link MAX_LIVE_LOG_EVENTS}. */
+  maxLogEvents?: number;
 }
 
 /** A logged event: its sequence number, its kind and its encoded SSE frame. */
@@ -128,6 +130,7 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
   const port = options.port ?? DEFAULT_LIVE_PORT;
   const hostname = options.hostname ?? LIVE_HOST;
   const flag = options.flag ?? "--port";
+  const maxLog = Math.max(1, Math.floor(options.maxLogEvents ?? MAX_LIVE_LOG_EVENTS));
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new LiveError(`${flag} ${port}: expected a port from 0 to 65535`);
   }
@@ -176,10 +179,10 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
       lastBlockOf.set(e.node, frame);
     } else {
       recent.push(frame);
-      if (recent.length - recentStart > MAX_LIVE_LOG_EVENTS) {
+      if (recent.length - recentStart > maxLog) {
         recentStart++;
         letGo++;
-        if (recentStart >= MAX_LIVE_LOG_EVENTS) {
+        if (recentStart >= maxLog) {
           recent.splice(0, recentStart);
           recentStart = 0;
         }
@@ -216,8 +219,7 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
             kind: "note",
             height: 0,
             round: 0,
-            text:
-              `the ${letGo} oldest events are no longer kept (the log keeps the last ${MAX_LIVE_LOG_EVENTS})`,
+            text: `the ${letGo} oldest events are no longer kept (the log keeps the last ${maxLog})`,
           }));
         }
         for (const f of frames) c.enqueue(f.bytes);

@@ -12,7 +12,10 @@
  */
 import assert from "node:assert/strict";
 import { type CliIo, runCli } from "../cli/program.ts";
-import { LiveError, startLiveServer } from "../cli/live.ts";
+import { LiveError, netLiveEvents, startLiveServer } from "../cli/live.ts";
+import type { NodeEvent } from "../net/events.ts";
+import { problemKind } from "../problems/registry.ts";
+import { loadScenarioFile } from "../scenarios/loader.ts";
 import { findChromium } from "./chromium.ts";
 
 const OUT_DIR = new URL("../out/test-tmp/live/", import.meta.url);
@@ -102,6 +105,140 @@ Deno.test("live server: a page opened late is given the log first, then what hap
   } finally {
     await live.close();
   }
+});
+
+Deno.test("live server: the log is bounded; a late page still gets the run's start, its days and outcomes, each node's last block", async () => {
+  const KEPT = 5;
+  const live = await startLiveServer({ port: 0, maxLogEvents: KEPT });
+  try {
+    live.publish({
+      kind: "run",
+      scenario: "s",
+      runtime: "workers",
+      problem: "p",
+      costSymbol: "$",
+      costUnit: "USD",
+      days: 2,
+      participants: [],
+    });
+    for (let h = 1; h <= 2; h++) {
+      live.publish({ kind: "day", height: h });
+      for (let i = 0; i < 3 * KEPT; i++) {
+        live.publish({ kind: "note", height: h, round: 1, text: `n${h}.${i}` });
+      }
+      live.publish({ kind: "block", node: "A", height: h, bytes: 1 });
+      live.publish({ kind: "outcome", height: h, round: 1, leader: "D", cost: 744 });
+    }
+    const res = await fetch(new URL("/events", live.url));
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("event: caughtup")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    await reader.cancel();
+    const kinds = [...text.matchAll(/"kind":"(\w+)"/g)].map((m) => m[1]);
+    assert.deepEqual(kinds.slice(0, 2), ["note", "run"], "first a note on what was let go, then the run");
+    assert.match(text, new RegExp(`the ${6 * KEPT - KEPT} oldest events are no longer kept`));
+    assert.equal(kinds.filter((k) => k === "note").length, 1 + KEPT);
+    assert.deepEqual(kinds.filter((k) => k === "day" || k === "outcome"), [
+      "day",
+      "outcome",
+      "day",
+      "outcome",
+    ]);
+    assert.deepEqual([...text.matchAll(/"kind":"block","node":"A","height":(\d)/g)].map((m) => m[1]), ["2"]);
+    assert.ok(!text.includes(`"n2.${3 * KEPT - KEPT - 1}"`) && text.includes(`"n2.${3 * KEPT - 1}"`));
+  } finally {
+    await live.close();
+  }
+});
+
+Deno.test("poso run: --port needs --live; --live needs a Worker run", async () => {
+  const err: string[] = [];
+  const io: CliIo = { out: () => {}, err: (t) => err.push(t), writeFile: () => Promise.resolve() };
+  assert.equal(await runCli(["run", "scenarios/scenario1.yaml", "--port", "9000"], io), 2);
+  assert.match(err.join("\n"), /--port is the live page's port: add --live/);
+  assert.equal(await runCli(["run", "scenarios/scenario1.yaml", "--simulate", "--live"], io), 2);
+  assert.match(err.join("\n"), /--live shows a Worker run as it goes on/);
+  assert.equal(await runCli(["run", "scenarios/scenario1.yaml", "--live", "--port", "65536"], io), 2);
+});
+
+Deno.test("net up's live events: each day and round once, the round's leader from the blacklists, the block once a majority accepted it", async () => {
+  const scenario = await loadScenarioFile("scenarios/scenario1.yaml");
+  const kind = problemKind(scenario.problem);
+  const { start, of } = netLiveEvents(scenario, kind.name, kind.cost, 1);
+  assert.equal(start.kind, "run");
+  const ids = Object.fromEntries(scenario.participants.map((p) => [p.name, p.id]));
+  const delegates = scenario.participants.filter((p) => p.delegate).map((p) => p.name);
+  const place = (name: string, round: number) => ({ node: ids[name], height: 1, round, at: 0 });
+  const effects = (name: string, round: number, delegate: unknown[], normal: unknown[] = []): NodeEvent => ({
+    ...place(name, round),
+    type: "effects",
+    delegate: delegate as never,
+    normal: normal as never,
+    solveMs: 0,
+    checkMs: 0,
+    signMs: 0,
+  });
+  const events: NodeEvent[] = [
+    // Every node reports the day and each round: the page gets each once.
+    ...scenario.participants.map((p): NodeEvent => ({
+      ...place(p.name, 0),
+      type: "day",
+      day: { height: 1, loadFactor: 1, blacklistAtStart: [] },
+    })),
+    ...scenario.participants.map((p): NodeEvent => ({
+      ...place(p.name, 1),
+      type: "tick",
+      tick: "roundStart",
+    })),
+    effects("C", 1, [{ kind: "send", to: ids.F, round: 1, digest: "x904", cost: 903.6 }]),
+    effects("F", 1, [{
+      kind: "received",
+      round: 1,
+      path: [ids.C],
+      digest: "x904",
+      proposalDigest: "p904",
+      verdict: "suboptimal",
+      reason: "suboptimal (gap $160.12)",
+    }]),
+    // Every honest delegate blacklists C: round 2's leader is D.
+    ...delegates.filter((d) => d !== "C").map((d) =>
+      effects(d, 1, [{ kind: "blacklist", round: 1, leader: ids.C, reason: "no valid proposal" }])
+    ),
+    ...scenario.participants.map((p): NodeEvent => ({
+      ...place(p.name, 2),
+      type: "tick",
+      tick: "roundStart",
+    })),
+    effects("D", 2, [{ kind: "send", to: ids.E, round: 2, digest: "x744", cost: 743.9 }]),
+    // Four of seven normal nodes accept D's block: one outcome, at the fourth.
+    ...["A", "B", "C", "D", "E"].map((n) =>
+      effects(n, 2, [], [{ kind: "accept", round: 2, leader: ids.D, digest: "x744", proposalDigest: "p744" }])
+    ),
+  ];
+  const live = events.flatMap(of);
+  assert.deepEqual(live.filter((e) => e.kind === "day").length, 1);
+  assert.deepEqual(
+    live.filter((e) => e.kind === "round").map((e) => e.kind === "round" && [e.round, e.leader]),
+    [[1, "C"], [2, "D"]],
+  );
+  assert.deepEqual(live.find((e) => e.kind === "message"), {
+    kind: "message",
+    height: 1,
+    round: 1,
+    to: "F",
+    path: ["C"],
+    cost: 904,
+    status: "rejected",
+    reason: "suboptimal (gap $160.12)",
+  });
+  const outcomes = live.filter((e) => e.kind === "outcome");
+  assert.deepEqual(outcomes, [{ kind: "outcome", height: 1, round: 2, leader: "D", cost: 744 }]);
+  const fourth = live.findIndex((e) => e.kind === "outcome");
+  assert.equal(live.slice(0, fourth).filter((e) => e.kind === "accept").length, 4);
 });
 
 // ---------------------------------------------------------------------------------------------
