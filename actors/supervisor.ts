@@ -665,6 +665,9 @@ async function runLocked(
     if (m.type === "ready") {
       slot.up = true;
       slot.ledgerHeight = m.ledgerHeight;
+      if (m.ledgerHeight > 0) {
+        live?.({ kind: "block", node: names[slot.id], height: m.ledgerHeight, bytes: 0 });
+      }
       if (m.truncatedBytes > 0) {
         note(
           `${names[slot.id]}'s ledger: a torn last record (${m.truncatedBytes} bytes) was cut off on restart`,
