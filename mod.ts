@@ -115,6 +115,8 @@ export {
   type SupervisorOptions,
   WORKER_MODULE,
 } from "./actors/supervisor.ts";
+// What a run tells its live page as it goes on (SupervisorOptions.onEvent).
+export type { LiveEvent, LiveMessageStatus } from "./actors/live_event.ts";
 // The "did you mean" of an unknown key in a scenario or a case.
 export { nearestKey } from "./actors/files.ts";
 // Ed25519 keys of the participants (a key directory or a seed), signing and verifying.

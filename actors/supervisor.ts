@@ -44,6 +44,7 @@ import { DataDirBusyError, lockDataDir } from "./data_lock.ts";
 import { LedgerError, ledgerFileName, readLedger } from "./ledger_file.ts";
 import type { BlockWritten, DayInfo, FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
 import { participantInit } from "./init.ts";
+import { type LiveEvent, liveOfDelegate, liveOfNormal, liveRunEvent } from "./live_event.ts";
 
 /** The Worker module every participant runs (listed for `deno compile --include`). */
 export const WORKER_MODULE: URL = new URL("./worker.ts", import.meta.url);
@@ -113,6 +114,11 @@ export interface SupervisorOptions {
    * at once; decisions and the trace are the same either way).
    */
   fullRounds?: boolean;
+  /**
+   * Observer of the run as it goes on (the live page, cli/live.ts): called synchronously with each
+   * small event (no certificates); it must return at once (queue, never wait).
+   */
+  onEvent?: (e: LiveEvent) => void;
 }
 
 /**
@@ -516,7 +522,13 @@ async function runLocked(
   let quiet: (() => void) | undefined;
   let lastBusy = performance.now();
   const notes: string[] = [];
-  const note = (text: string) => recorder ? recorder.note(text) : notes.push(text);
+  const live = options.onEvent;
+  const nameOf = (id: NodeId) => names[id] ?? String(id);
+  const costOf = (digest: string) => recorder?.costOf(digest);
+  const note = (text: string) => {
+    live?.({ kind: "note", height: day.height, round, text });
+    return recorder ? recorder.note(text) : notes.push(text);
+  };
 
   // Quiet means every input posted to a Worker was handled. Messages a dishonest node holds back
   // (delay_ms, delay_to) are not waited for: they arrive when their timer fires, or never, and
@@ -542,6 +554,13 @@ async function runLocked(
     const target = slots.get(msg.to);
     if (!target) {
       recorder?.dropped(msg.to, `${names[from] ?? from} sent to unknown participant ${msg.to}`);
+      live?.({
+        kind: "dropped",
+        height: day.height,
+        round,
+        to: String(msg.to),
+        reason: `${names[from] ?? from} sent to unknown participant ${msg.to}`,
+      });
       return;
     }
     const deliver = () => {
@@ -599,6 +618,11 @@ async function runLocked(
   const onDelegateEffects = (slot: Slot, effects: DelegateEffect[]) => {
     for (const e of effects) {
       recorder?.delegateEffect(slot.id, e);
+      if (live) {
+        for (const x of liveOfDelegate(names[slot.id], e, { height: day.height, round }, nameOf, costOf)) {
+          live(x);
+        }
+      }
       if (e.kind === "send") route(slot.id, e.msg, e.delayMs);
       else if (e.kind === "persist") slot.snapshot = e.snapshot;
       else if (e.kind === "evidence") slot.dayEvidence.push(e.evidence);
@@ -642,6 +666,9 @@ async function runLocked(
     if (m.type === "ready") {
       slot.up = true;
       slot.ledgerHeight = m.ledgerHeight;
+      if (m.ledgerHeight > 0) {
+        live?.({ kind: "block", node: names[slot.id], height: m.ledgerHeight, bytes: 0 });
+      }
       if (m.truncatedBytes > 0) {
         note(
           `${names[slot.id]}'s ledger: a torn last record (${m.truncatedBytes} bytes) was cut off on restart`,
@@ -663,11 +690,19 @@ async function runLocked(
       slot.posted.delete(m.seq);
       inFlight.delete(m.seq);
     }
-    for (const u of m.unauthentic ?? []) recorder?.unauthentic(slot.id, u);
+    for (const u of m.unauthentic ?? []) {
+      recorder?.unauthentic(slot.id, u);
+      live?.({ kind: "dropped", height: day.height, round, to: names[slot.id], reason: u.reason });
+    }
     if (m.solveMs > 0) noteLateLeader(slot, m.delegate, m.solveMs);
     onDelegateEffects(slot, m.delegate);
     for (const e of m.normal) {
       recorder?.normalEffect(slot.id, e);
+      if (live) {
+        for (const x of liveOfNormal(names[slot.id], e, { height: day.height, round }, nameOf, costOf)) {
+          live(x);
+        }
+      }
       if (e.kind === "accept") accepted.add(slot.id);
     }
     if (m.refused) {
@@ -676,6 +711,7 @@ async function runLocked(
     for (const b of m.blocks ?? []) {
       slot.ledgerHeight = b.height;
       blocks.push(b);
+      live?.({ kind: "block", node: names[slot.id], height: b.height, bytes: b.bytes });
       progress(`day ${b.height}: ${names[slot.id]} wrote block ${b.height} (${b.bytes} bytes)`);
     }
     settle();
@@ -899,6 +935,7 @@ async function runLocked(
     }
   };
 
+  live?.(liveRunEvent(scenario, "workers", run.kind.name, firstProblem.verifier.cost, dayCount));
   progress(`starting ${slots.size} Workers`);
   const reports: RunReport[] = [];
   let startup = 0;
@@ -958,16 +995,19 @@ async function runLocked(
         signBy.clear();
       };
       progress(`day ${day.height} (load factor ${day.loadFactor})`);
+      live?.({ kind: "day", height: day.height, loadFactor: day.loadFactor });
       for (round = 1; round <= scenario.maxRounds && accepted.size < normals.length; round++) {
         const leader = consensusLeader(delegates, blacklists, day.startAfter);
         if (leader === undefined) break;
         recorder.roundStart(round, names[leader]);
+        live?.({ kind: "round", height: day.height, round, leader: names[leader] });
         progress(`day ${day.height}, round ${round}: leader ${names[leader]}`);
         const tRound = performance.now();
         toDelegates({ kind: "roundStart", round });
         const doneAt = await roundWait(timeoutMs, n + 1 < dayCount ? day.height + 1 : undefined);
         for (let k = 2; strict && k <= f + 1; k++) {
           toDelegates({ kind: "phase", round, phase: k });
+          live?.({ kind: "phase", height: day.height, round, phase: k });
           await pass(scenario.phaseMs);
         }
         // Idle time: from the moment the round went quiet (or the next day was prepared) until its end.

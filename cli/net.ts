@@ -16,6 +16,8 @@ import { encodeWire } from "../net/wire.ts";
 import { renderTrace } from "../scenarios/render.ts";
 import { renderDays } from "./days.ts";
 import { renderReportHtml } from "./report.ts";
+import { liveOutcomeOf } from "../actors/live_event.ts";
+import { DEFAULT_LIVE_PORT, finishLive, LIVE_HOST, netLiveEvents, startLiveServer } from "./live.ts";
 import { loadRunScenario } from "./run.ts";
 import { checkDistinct, checkOutputFile } from "./outputs.ts";
 
@@ -346,16 +348,37 @@ export function addNetCommand(program: Command, io: NetCliIo): void {
     )
     .option("--json", "print one run report per day as JSON Lines (input of `poso report`)")
     .option("--report <file>", "also write the HTML report of the run (every day, with a day picker)")
+    .option(
+      "--live",
+      `serve a live page of the run at http://${LIVE_HOST}:<port>/ while it goes on (read-only; it stays ` +
+        "up after the run until Ctrl-C)",
+    )
+    .option(
+      "--port <n>",
+      `the live page's port, 0 to ${MAX_PORT}, 0 for any free one (default: ${DEFAULT_LIVE_PORT})`,
+      wholeIn(0, MAX_PORT, "--port"),
+    )
     .action(
       async (
         file: string,
-        opts: { data?: string; days?: number; roundMs?: number; json?: boolean; report?: string },
+        opts: {
+          data?: string;
+          days?: number;
+          roundMs?: number;
+          json?: boolean;
+          report?: string;
+          live?: boolean;
+          port?: number;
+        },
+        cmd: Command,
       ) => {
+        if (opts.port !== undefined && !opts.live) {
+          cmd.error("error: --port is the live page's port: add --live", { exitCode: 2 });
+        }
         const scenario = await loadRunScenario(file);
         const stem = file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
-        const stop = new AbortController();
-        const unlisten = io.onInterrupt?.(() => stop.abort());
         const days = opts.days ?? scenario.days.count;
+        const run = await runProblemOf(scenario);
         // A networked chain's days are fixed to its start time: each `net up` starts a chain of its own,
         // in a folder of its own (never one that already holds a chain).
         const dataDir = opts.data ??
@@ -375,9 +398,21 @@ export function addNetCommand(program: Command, io: NetCliIo): void {
             what: "the scenario file",
           }]);
         }
+        // The live page starts before the nodes (a taken port or a missing permission costs no run).
+        const live = opts.live ? await startLiveServer({ port: opts.port ?? DEFAULT_LIVE_PORT }) : undefined;
+        const liveEvents = live ? netLiveEvents(scenario, run.kind.name, run.kind.cost, days) : undefined;
+        if (live && liveEvents) {
+          io.err(`live page: ${live.url}`);
+          live.publish(liveEvents.start);
+        }
+        const stop = new AbortController();
+        const unlisten = io.onInterrupt?.(() => stop.abort());
         let result;
         try {
           result = await netUp({
+            ...(live && liveEvents
+              ? { onEvent: (e: NodeEvent) => liveEvents.of(e).forEach(live.publish) }
+              : {}),
             scenarioFile: file,
             scenario,
             dataDir,
@@ -386,10 +421,15 @@ export function addNetCommand(program: Command, io: NetCliIo): void {
             log: (line) => io.err(`  ${line}`),
             signal: stop.signal,
           });
+        } catch (e) {
+          await live?.close();
+          throw e;
         } finally {
           unlisten?.();
         }
-        const reports: RunReport[] = collectTrace(scenario, await runProblemOf(scenario), result.events);
+        const reports: RunReport[] = collectTrace(scenario, run, result.events);
+        // The gathered trace knows each block's certified gap: the page's blocks get it now.
+        for (const r of reports) if (live && r.day) live.publish(liveOutcomeOf(r.day.height, r));
         const sent = result.events.filter((e) => e.type === "stats");
         for (const [i, r] of reports.entries()) {
           if (opts.json) io.out(JSON.stringify(r));
@@ -416,6 +456,15 @@ export function addNetCommand(program: Command, io: NetCliIo): void {
         }
         if (!opts.json) io.out(`ledgers in ${dataDir} (poso ledger verify ${dataDir})`);
         if (result.failure) io.err(`poso: ${result.failure}`);
+        if (live) {
+          const decided = reports.filter((r) => r.outcome).length;
+          const text = `${decided} of ${days} planned ${days === 1 ? "day" : "days"} decided a block` +
+            (result.failure ? `; ${result.failure}` : "");
+          if (stop.signal.aborted) {
+            live.publish({ kind: "end", ok: false, text: `stopped by Ctrl-C; ${text}` });
+            await live.close();
+          } else await finishLive(live, { ok: !result.failure && decided === days, text }, io);
+        }
         if (stop.signal.aborted) io.exit(130);
         if (reports.length < days || reports.some((r) => !r.outcome)) io.exit(1);
       },

@@ -62,6 +62,8 @@ import { renderDays } from "./days.ts";
 import { defaultKeyDir, formatKeys, generateKeys, showKeys } from "./keys.ts";
 import { formatLedgerVerdict, verifyLedgerDir } from "./ledger.ts";
 import { renderReportHtml } from "./report.ts";
+import { liveOutcomeOf } from "../actors/live_event.ts";
+import { DEFAULT_LIVE_PORT, finishLive, LIVE_HOST, LiveError, startLiveServer } from "./live.ts";
 import { addNetCommand, addNodeCommand } from "./net.ts";
 import { NodeError } from "../net/node.ts";
 import { readIterationReportFile, renderIterationReportHtml } from "./iteration_report.ts";
@@ -291,11 +293,22 @@ function buildProgram(io: CliIo): Command {
       "--csv <dir>",
       `also write CSV files in this directory (made if missing): ${csvHelp(true)}`,
     )
+    .option(
+      "--live",
+      `serve a live page of the Worker run at http://${LIVE_HOST}:<port>/ while it goes on (read-only; ` +
+        "it stays up after the run until Ctrl-C; needs --allow-net, as `deno task live` grants)",
+    )
+    .option(
+      "--port <n>",
+      `the live page's port, 0 to 65535, 0 for any free one (default: ${DEFAULT_LIVE_PORT})`,
+      parsePort,
+    )
     .addHelpText(
       "after",
       epilogue(
         [
           "poso run scenarios/scenario1.yaml",
+          "poso run scenarios/scenario1.yaml --live --port 8765 --full-rounds   # watch it at http://127.0.0.1:8765/",
           "poso run scenarios/scenario1.yaml --case my-case.json --data out/my-case --solver glpk",
           "poso run scenarios/scenario1.yaml --until 5 --data out/week   # rerun it after a crash: same command",
           "poso run scenarios/scenario4.yaml --json > run.json",
@@ -322,9 +335,20 @@ function buildProgram(io: CliIo): Command {
           case?: string;
           solver?: SolverName;
           csv?: string;
+          live?: boolean;
+          port?: number;
         },
         cmd: Command,
       ) => {
+        if (opts.port !== undefined && !opts.live) {
+          cmd.error("error: --port is the live page's port: add --live", { exitCode: EXIT_USAGE });
+        }
+        if (opts.live && opts.simulate) {
+          cmd.error(
+            "error: --live shows a Worker run as it goes on; --simulate runs in virtual time (use --report)",
+            { exitCode: EXIT_USAGE },
+          );
+        }
         if (opts.days !== undefined && opts.until !== undefined) {
           cmd.error("error: --days and --until exclude each other", { exitCode: EXIT_USAGE });
         }
@@ -347,9 +371,9 @@ function buildProgram(io: CliIo): Command {
         });
         if (scenario.iteration) {
           // The published iteration (not PoSo): one run, on Workers or in the simulator; no ledger, no report page.
-          if (workerOnly || opts.csv) {
+          if (workerOnly || opts.csv || opts.live) {
             cmd.error(
-              "error: --days, --until, --data, --full-rounds and --csv apply to PoSo runs; this scene " +
+              "error: --days, --until, --data, --full-rounds, --csv and --live apply to PoSo runs; this scene " +
                 "class runs the published price iteration (scenarios/README.md)",
               { exitCode: EXIT_USAGE },
             );
@@ -392,6 +416,13 @@ function buildProgram(io: CliIo): Command {
             io.out(`${printed > 1 ? "\n" : ""}${heading}${renderTrace(shown(r), scenario)}`);
           }
         };
+        // The live page starts before the run (a taken port or a missing permission costs no run).
+        const live = opts.live ? await startLiveServer({ port: opts.port ?? DEFAULT_LIVE_PORT }) : undefined;
+        if (live) io.err(`live page: ${live.url}`);
+        const dayDone = (r: RunReport) => {
+          if (live && r.day) live.publish(liveOutcomeOf(r.day.height, r));
+          return onDay(r);
+        };
         // Ctrl-C stops a Worker run cleanly: the Workers are terminated, the lock released, exit 130.
         const interrupt = new AbortController();
         const stopListening = opts.simulate ? undefined : io.onInterrupt?.(() => interrupt.abort());
@@ -405,32 +436,47 @@ function buildProgram(io: CliIo): Command {
             untilHeight: opts.until,
             fullRounds: opts.fullRounds,
             progress,
-            onDay,
+            onDay: dayDone,
             signal: interrupt.signal,
+            ...(live ? { onEvent: live.publish } : {}),
           });
         } catch (e) {
+          await live?.close();
           if (!(e instanceof RunInterruptedError)) throw e;
           io.err(`poso: ${interruptedMessage(e, printed, file, opts)}`);
           throw new ExitStatus(EXIT_INTERRUPTED);
         } finally {
           stopListening?.();
         }
-        if (reports.length === 0) {
-          io.out(`the chain in ${dataDir} already holds block ${opts.until}: no day left to dispatch`);
-          return;
+        // The trace, report and CSV are written first; then a live page stays up until Ctrl-C.
+        try {
+          if (reports.length === 0) {
+            io.out(`the chain in ${dataDir} already holds block ${opts.until}: no day left to dispatch`);
+            return;
+          }
+          if (reports.length > 1 && !opts.json) io.out("\n" + renderDays(reports));
+          const last = reports[reports.length - 1];
+          if (opts.report && last) {
+            // Every day of a multi-day run: the charts across days and a day picker.
+            await io.writeFile(opts.report, renderReportHtml(reports, { scenario }));
+            if (!opts.json) io.out(`report written to ${opts.report}`);
+          }
+          if (opts.csv) {
+            const written = await writeRunCsv(opts.csv, reports, io.writeFile, problemKind(scenario.problem));
+            if (!opts.json) io.out(`CSV written to ${written.join(", ")}`);
+          }
+          if (!last?.outcome) throw new ExitStatus(EXIT_FAILURE);
+        } finally {
+          if (live) {
+            const decided = reports.filter((r) => r.outcome).length;
+            await finishLive(live, {
+              ok: reports.length > 0 && decided === reports.length,
+              text: reports.length === 0
+                ? "no day left to dispatch"
+                : `${decided} of ${reports.length} ${reports.length === 1 ? "day" : "days"} decided a block`,
+            }, io);
+          }
         }
-        if (reports.length > 1 && !opts.json) io.out("\n" + renderDays(reports));
-        const last = reports[reports.length - 1];
-        if (opts.report && last) {
-          // Every day of a multi-day run: the charts across days and a day picker.
-          await io.writeFile(opts.report, renderReportHtml(reports, { scenario }));
-          if (!opts.json) io.out(`report written to ${opts.report}`);
-        }
-        if (opts.csv) {
-          const written = await writeRunCsv(opts.csv, reports, io.writeFile, problemKind(scenario.problem));
-          if (!opts.json) io.out(`CSV written to ${written.join(", ")}`);
-        }
-        if (!last?.outcome) throw new ExitStatus(EXIT_FAILURE);
       },
     );
 
@@ -965,6 +1011,15 @@ async function requireDirectory(dir: string, what: string, hint: string): Promis
   if (!info.isDirectory) throw new CliError(`${dir}: not a directory`);
 }
 
+/** Parses `--port`: a TCP port from 0 (any free one) to 65535. */
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d{1,5}$/.test(value) || n > 65535) {
+    throw new InvalidArgumentError("Expected a port from 0 to 65535 (0: any free port).");
+  }
+  return n;
+}
+
 /** Parses `--timeout`: seconds within SECONDS_RANGE, the rule of a scenario's round_timeout_sec. */
 function parseTimeout(value: string): number {
   const n = Number(value);
@@ -1039,7 +1094,7 @@ function isUserFacing(e: unknown): e is Error {
     e instanceof CertificateFileError || e instanceof ScenarioError || e instanceof KeyError ||
     e instanceof LedgerError || e instanceof RunError || e instanceof ReportFileError ||
     e instanceof InputFileError || e instanceof CaseFileError || e instanceof ChainCaseError ||
-    e instanceof OutputPathError || e instanceof NodeError;
+    e instanceof OutputPathError || e instanceof NodeError || e instanceof LiveError;
 }
 
 /** File-system errors (Deno's `<what> (os error N): <op> '<path>'`), shown as `<path>: <what>`. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { runDays, runProblemOf } from "../actors/supervisor.ts";
+import type { LiveEvent } from "../actors/live_event.ts";
 import { loadProposalBook, simConfigFor, simulate } from "../actors/simulator.ts";
 import { InputFileError, readCappedText } from "../actors/files.ts";
 import type { Outcome, RoundReport, RunReport, RunTimings } from "../consensus/report.ts";
@@ -47,6 +48,8 @@ export interface RunOptions {
   onDay?: (report: RunReport) => void | Promise<void>;
   /** Stops a Worker run when aborted (Ctrl-C): see SupervisorOptions.signal. */
   signal?: AbortSignal;
+  /** Observer of a Worker run's events as they happen (the live page): see SupervisorOptions.onEvent. */
+  onEvent?: (e: LiveEvent) => void;
 }
 
 /** Runs the simulator on a loaded scenario (one block), with its problem, case and solver. */
@@ -102,6 +105,7 @@ export async function runLoadedScenario(scenario: Scenario, options: RunOptions 
     fullRounds: options.fullRounds,
     onDay: options.onDay,
     signal: options.signal,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
 }
 

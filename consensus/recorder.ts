@@ -120,6 +120,11 @@ export class Recorder {
     }
   }
 
+  /** The cost (rounded to a whole number) of the solution with this digest, when it was learnt. */
+  costOf(digest: string): number | undefined {
+    return this.costByDigest.get(digest);
+  }
+
   /**
    * Learns the cost of a solution by its digest, as another process measured it (a shell that
    * gathers the traces of separate processes passes each sent proposal's digest and cost, not the
