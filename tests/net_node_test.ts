@@ -23,6 +23,8 @@ const SEED_KEYS = { kind: "seed", seed: 1 } as const;
 const START_MS = 1500;
 /** Round timeout of the in-process nodes, ms: one thread runs every node, so the leader's solve shares it. */
 const ROUND_MS = 3000;
+/** Time after a day's last round for its decisions to reach the normal nodes, ms. */
+const BLOCK_MARGIN_MS = 500;
 
 Deno.test("scenario I on seven nodes with their own clocks: the same trace as the simulator's; a late node catches up, passing over a peer that serves a forged block", async () => {
   await withTmpDir("net-node", async (dir) => {
@@ -44,7 +46,17 @@ Deno.test("scenario I on seven nodes with their own clocks: the same trace as th
     const addresses = Object.fromEntries(
       scenario.participants.map((q) => [q.id, { host: "mem", port: q.id }]),
     );
-    const base = { scenario, keys: SEED_KEYS, startMs: start, roundMs: ROUND_MS, untilHeight: 1, addresses };
+    // Days just longer than their two rounds: the late node below waits little for day 1 to end.
+    const blockMs = 2 * ROUND_MS + BLOCK_MARGIN_MS;
+    const base = {
+      scenario,
+      keys: SEED_KEYS,
+      startMs: start,
+      roundMs: ROUND_MS,
+      blockMs,
+      untilHeight: 1,
+      addresses,
+    };
     const results = await Promise.all(scenario.participants.map((p) =>
       runNode({
         ...base,
