@@ -80,9 +80,6 @@ interface Actor {
   checker?: ChainChecker;
 }
 
-/** V8's full collection, when the process runs with `--v8-flags=--expose-gc` (the tasks do). */
-const collectGarbage = (globalThis as { gc?: () => void }).gc;
-
 /** `crash_in_ledger_write` writes this fraction of the block's line before the Worker dies. */
 const TORN_WRITE_FRACTION = 0.5;
 
@@ -522,9 +519,6 @@ export function createParticipant(emit: (msg: FromWorker) => void): Participant 
     const seq = typeof (input as { seq?: unknown })?.seq === "number" ? (input as { seq: number }).seq : -1;
     if (!a) return reply(a, seq, true);
     if (input?.type === "day") {
-      // The previous day's messages, certificates and problem are garbage now: collected here, between
-      // days, rather than left to grow the heap (`--expose-gc` in the tasks; a no-op without it).
-      collectGarbage?.();
       const day = input.day;
       const own = a.delegate?.state.blacklist ?? [];
       // A node that took the last blocks from its peers adopts their blacklist too (it missed the rounds).
