@@ -439,10 +439,12 @@ export function addNetCommand(program: Command, io: NetCliIo): void {
         }
         if (!opts.json) {
           if (reports.length > 1) io.out("\n" + renderDays(reports));
+          const wrote = result.events.some((e) => e.type === "effects" && e.blocks?.length);
           io.out(
-            `\n${scenario.participants.length} processes; last block written ${
-              (result.wallMs / 1000).toFixed(1)
-            } s after they were started` +
+            `\n${scenario.participants.length} processes; ` +
+              (wrote
+                ? `last block written ${(result.wallMs / 1000).toFixed(1)} s after they were started`
+                : "no block written") +
               (sent.length
                 ? `; sent ${
                   sent.reduce((s, e) => s + (e.type === "stats" ? e.stats.sentBytes : 0), 0)
