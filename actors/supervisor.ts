@@ -18,7 +18,7 @@
  */
 import { blacklistAfter, defaultFaults, leaderOf } from "../consensus/delegate.ts";
 import {
-  type BlockFields,
+  blockFieldsOf,
   type BlockRecord,
   type GenesisRecord,
   type GenesisSchedule,
@@ -423,12 +423,6 @@ function anotherChain(
   return new RunError(
     `${file} belongs to another chain (another scenario, seed, protocol or keys); ${remedy}`,
   );
-}
-
-/** The signed fields of a block (what another ledger needs to append the same decision after its own tip). */
-function blockFieldsOf(b: BlockRecord): BlockFields {
-  const { kind: _k, height: _h, prev: _p, hash: _x, ...fields } = b;
-  return fields;
 }
 
 /**

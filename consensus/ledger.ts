@@ -675,6 +675,20 @@ export function makeGenesis(fields: GenesisFields): GenesisRecord {
 }
 
 /**
+ * The signed fields of a block: what another ledger needs to append the same decision after its own
+ * tip (the block without its kind, height, link and hash).
+ *
+ * @example
+ * ```ts ignore
+ * const copy = makeBlock(myTip, blockFieldsOf(theirBlock)); // the same decision, linked to my ledger
+ * ```
+ */
+export function blockFieldsOf(b: BlockRecord): BlockFields {
+  const { kind: _k, height: _h, prev: _p, hash: _x, ...fields } = b;
+  return fields;
+}
+
+/**
  * The block that follows `prev`: height prev.height + 1, `prev` = prev.hash,
  * quorum and blacklist sorted by id (fields `kind`, `height`, `prev` and
  * `hash` of `fields`, if any, are ignored). Throws a TypeError naming the

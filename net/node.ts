@@ -14,12 +14,13 @@
  *
  * @module
  */
-import type {
-  BlockFields,
-  BlockRecord,
-  GenesisRecord,
-  GenesisSchedule,
-  LedgerRecord,
+import {
+  type BlockFields,
+  blockFieldsOf,
+  type BlockRecord,
+  type GenesisRecord,
+  type GenesisSchedule,
+  type LedgerRecord,
 } from "../consensus/ledger.ts";
 import type {
   DelegateEffect,
@@ -247,12 +248,6 @@ async function ledgerGenesis(path: string): Promise<GenesisRecord | undefined> {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
   }
-}
-
-/** The signed fields of a block (what another ledger appends after its own tip). */
-function fieldsOf(b: BlockRecord): BlockFields {
-  const { kind: _k, height: _h, prev: _p, hash: _x, ...fields } = b;
-  return fields;
 }
 
 /** Waits until Unix time `at` (ms) by `now`, or until `signal` aborts; true if the time came. */
@@ -543,7 +538,7 @@ export async function runNode(o: NodeOptions): Promise<NodeResult> {
       const blocks: BlockFields[] = [];
       for (const r of records) {
         if (r.kind === "block" && r.height > (after as number) && blocks.length < MAX_BLOCKS_PER_ANSWER) {
-          blocks.push(fieldsOf(r));
+          blocks.push(blockFieldsOf(r));
         }
       }
       return encodeWire({ blocks });

@@ -10,7 +10,7 @@ import { baseLines } from "./scenario_fixture.ts";
 import { runProblemOf } from "../actors/supervisor.ts";
 import { ledgerFileName, readLedger } from "../actors/ledger_file.ts";
 import type { RunReport } from "../consensus/report.ts";
-import type { BlockRecord } from "../consensus/ledger.ts";
+import { blockFieldsOf, type BlockRecord } from "../consensus/ledger.ts";
 import { collectTrace } from "../net/collect.ts";
 import type { NodeEvent } from "../net/events.ts";
 import { NodeError, runNode } from "../net/node.ts";
@@ -94,10 +94,7 @@ Deno.test("scenario I on seven nodes with their own clocks: the same trace as th
     // (its cost lowered by $100), C serves its ledger.
     const { records } = await readLedger(ledgerFileName(`${dir}/D`, "D"));
     const good = records.filter((r): r is BlockRecord => r.kind === "block");
-    const fields = (b: BlockRecord) => {
-      const { kind: _k, height: _h, prev: _p, hash: _x, ...f } = b;
-      return f;
-    };
+    const fields = blockFieldsOf;
     const peer = (id: number, blocks: unknown[]) =>
       hub.nodes.set(
         id,

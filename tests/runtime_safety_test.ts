@@ -12,7 +12,13 @@ import { runDays, RunError } from "../actors/supervisor.ts";
 import type { ToWorker } from "../actors/protocol.ts";
 import { keySourceOf } from "../actors/supervisor.ts";
 import { verifyLedgerDir } from "../cli/ledger.ts";
-import { blockProposal, type BlockRecord, encodeRecord, makeBlock } from "../consensus/ledger.ts";
+import {
+  blockFieldsOf,
+  blockProposal,
+  type BlockRecord,
+  encodeRecord,
+  makeBlock,
+} from "../consensus/ledger.ts";
 import { proposalDigest } from "../consensus/signing.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { dayLoadFactor } from "../problems/schedule.ts";
@@ -175,7 +181,7 @@ Deno.test("Workers: a run does not start from a block whose signature is forged"
   const [, block1] = (await readLedger(file)).records as [never, BlockRecord];
   // A block 2 that copies block 1's signatures onto day 2, round 1, led by D (blacklist and leader as
   // the rules derive them): every hash is right, no signature is.
-  const { kind: _k, height: _h, prev: _p, hash: _x, ...fields } = block1;
+  const fields = blockFieldsOf(block1);
   const moved = { ...fields, day: 2, round: 1, loadFactor: dayLoadFactor(1, 2) };
   const proposal = proposalDigest({ ...blockProposal(block1), height: 2, round: 1 });
   const forged = makeBlock(block1, { ...moved, proposal });
@@ -209,7 +215,7 @@ Deno.test("Workers: a participant refuses a catch-up block that does not verify 
       } satisfies ToWorker,
     );
     await noHang(until(() => replies.some((r) => r.type === "ready")), "the Worker's start");
-    const { kind: _k, height: _h, prev: _p, hash: _x, ...fields } = block1;
+    const fields = blockFieldsOf(block1);
     const attacks = [
       { ...fields, blacklist: [] }, // C, blacklisted in round 1, taken off the list
       { ...fields, claimedCostUsd: 1 }, // the leader never signed that claim
