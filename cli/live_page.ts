@@ -207,7 +207,8 @@ export const LIVE_PAGE_JS: string = `"use strict";
       tr.appendChild(el("td", null, roles));
       tr.appendChild(el("td", null, p.behaviours.length ? p.behaviours.join(", ") : "honest"));
       var bl = el("td", { "class": "blacklisted" }, "");
-      var ledger = el("td", { "class": "num ledger" }, p.normal ? "0" : "–");
+      // A run of the published price iteration writes no ledger.
+      var ledger = el("td", { "class": "num ledger" }, p.normal && e.days > 0 ? "0" : "–");
       tr.appendChild(bl); tr.appendChild(ledger);
       body.appendChild(tr);
       state.people[p.name] = { p: p, by: {}, bl: bl, ledger: ledger };
