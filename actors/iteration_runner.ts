@@ -95,6 +95,24 @@ export interface IterationRun {
   signatures?: { verified: number; rejected: number };
 }
 
+/**
+ * Watches a run as it goes on (the live page, cli/live.ts): told once per round, in round order, the
+ * prices most delegates computed (as in {@link IterationRun.trajectory}), and of every blacklisting
+ * as it happens. Called from the run's own loop: it must return quickly and not throw.
+ */
+export interface IterationObserver {
+  /** Round `point.round` is over: the prices most delegates computed (round 0: the starting prices). */
+  round(point: TrajectoryPoint): void;
+  /** `delegate` blacklisted `community` in `round` (its copies differed). */
+  blacklist?(b: { delegate: NodeId; community: NodeId; round: number }): void;
+}
+
+/**
+ * Rounds a delegate may be ahead of the oldest round not yet told to an {@link IterationObserver}
+ * before that round is told with the prices computed so far (Workers run at their own pace).
+ */
+const ROUNDS_OF_SLACK = 2;
+
 /** Most notes kept in an {@link IterationRun}. */
 export const MAX_NOTES = 200;
 
@@ -119,7 +137,7 @@ export const MAX_NOTES = 200;
  * console.log(run.rounds, run.trajectory.map((t) => t.prices[0])); // 3 [ 0, 2, 6, 14 ]
  * ```
  */
-export function simulateIteration(setup: IterationSetup): IterationRun {
+export function simulateIteration(setup: IterationSetup, observer?: IterationObserver): IterationRun {
   const t0 = performance.now();
   const communities = new Map<NodeId, CommunityState>();
   const delegates = new Map<NodeId, IterationDelegateState>();
@@ -127,7 +145,10 @@ export function simulateIteration(setup: IterationSetup): IterationRun {
   for (const d of setup.delegates) delegates.set(d.id, newIterationDelegate(d));
   const queue: { to: NodeId; message: IterationMessage }[] = [];
   let head = 0;
-  const tally = new IterationTally(setup.delegates.map((d) => ({ id: d.id, startPrices: d.startPrices })));
+  const tally = new IterationTally(
+    setup.delegates.map((d) => ({ id: d.id, startPrices: d.startPrices })),
+    observer,
+  );
   const handle = (from: NodeId, effects: IterationEffect[], timeout = false) => {
     tally.record(from, effects, timeout);
     for (const e of effects) if (e.type === "send") queue.push({ to: e.to, message: e.message });
@@ -220,10 +241,49 @@ export class IterationTally {
   private noMajority = new Map<NodeId, number>();
   private last = new Map<NodeId, { prices: number[]; answer: number[] }>();
   private lastRound = 0;
+  private readonly delegateCount: number;
+  /** Rounds up to this one were told to the observer. */
+  private observed = -1;
 
-  /** A tally whose round 0 holds the delegates' starting prices. */
-  constructor(delegates: { id: NodeId; startPrices: number[] }[]) {
+  /**
+   * A tally whose round 0 holds the delegates' starting prices; `observer` is told of each round once
+   * every delegate computed its prices (or a later round began, or the run ended) and of each blacklisting.
+   */
+  constructor(
+    delegates: { id: NodeId; startPrices: number[] }[],
+    private readonly observer?: IterationObserver,
+  ) {
+    this.delegateCount = delegates.length;
     this.computed.set(0, delegates.map((d) => ({ delegate: d.id, prices: [...d.startPrices], change: 0 })));
+    this.observe(0);
+  }
+
+  /** Tells the observer of every round up to `upTo` not told yet. */
+  private observe(upTo: number): void {
+    if (!this.observer) return;
+    while (this.observed < upTo) {
+      const r = ++this.observed;
+      const point = this.pointOf(r);
+      if (point) this.observer.round(point);
+    }
+  }
+
+  /** The prices most delegates computed in round `r` (undefined when none did). */
+  private pointOf(r: number): TrajectoryPoint | undefined {
+    const groups: { prices: number[]; change: number; members: NodeId[] }[] = [];
+    for (const p of this.computed.get(r) ?? []) {
+      const g = groups.find((x) => sameVector(x.prices, p.prices));
+      if (g) g.members.push(p.delegate);
+      else groups.push({ prices: p.prices, change: p.change, members: [p.delegate] });
+    }
+    groups.sort((a, b) => b.members.length - a.members.length);
+    if (groups.length === 0) return undefined;
+    return {
+      round: r,
+      prices: groups[0].prices,
+      change: groups[0].change,
+      dissenters: groups.slice(1).flatMap((g) => g.members),
+    };
   }
 
   /** Records the effects of one step of `from`'s machines (and counts a timeout step with `timeout`). */
@@ -238,14 +298,20 @@ export class IterationTally {
         case "note":
           if (this.notes.length < MAX_NOTES) this.notes.push(`round ${e.round}: ${e.text}`);
           break;
-        case "blacklist":
-          this.blacklists.push({ delegate: from, community: e.community, round: e.round });
+        case "blacklist": {
+          const b = { delegate: from, community: e.community, round: e.round };
+          this.blacklists.push(b);
+          this.observer?.blacklist?.({ ...b });
           break;
+        }
         case "prices": {
           let list = this.computed.get(e.round);
           if (!list) this.computed.set(e.round, list = []);
           list.push({ delegate: from, prices: e.prices, change: e.change });
           this.lastRound = Math.max(this.lastRound, e.round);
+          // A round is over for the observer once every delegate computed it, or once a delegate is
+          // ROUNDS_OF_SLACK rounds further (a delegate that stopped computing must not stall the watch).
+          this.observe(list.length >= this.delegateCount ? e.round : e.round - ROUNDS_OF_SLACK);
           break;
         }
         case "accept":
@@ -263,22 +329,11 @@ export class IterationTally {
 
   /** The run's outcome. */
   result(status: IterationStatus, wallMs: number): IterationRun {
+    this.observe(this.lastRound);
     const trajectory: TrajectoryPoint[] = [];
     for (let r = 0; r <= this.lastRound; r++) {
-      const groups: { prices: number[]; change: number; members: NodeId[] }[] = [];
-      for (const p of this.computed.get(r) ?? []) {
-        const g = groups.find((x) => sameVector(x.prices, p.prices));
-        if (g) g.members.push(p.delegate);
-        else groups.push({ prices: p.prices, change: p.change, members: [p.delegate] });
-      }
-      groups.sort((a, b) => b.members.length - a.members.length);
-      if (groups.length === 0) continue;
-      trajectory.push({
-        round: r,
-        prices: groups[0].prices,
-        change: groups[0].change,
-        dissenters: groups.slice(1).flatMap((g) => g.members),
-      });
+      const point = this.pointOf(r);
+      if (point) trajectory.push(point);
     }
     return {
       converged: status.communities.every((c) => c.finished),

@@ -21,7 +21,7 @@
  */
 import type { IterationEffect, IterationMessage } from "../consensus/iteration.ts";
 import type { NodeId } from "../consensus/types.ts";
-import type { IterationSetup } from "./iteration_runner.ts";
+import type { IterationObserver, IterationSetup } from "./iteration_runner.ts";
 import { type IterationRun, type IterationStatus, IterationTally, nextTimeouts } from "./iteration_runner.ts";
 import type {
   FromIterationWorker,
@@ -59,6 +59,8 @@ export interface WorkerIterationOptions {
    * on its way, it returns what arrives instead (a forged or altered message), or the message itself.
    */
   tamper?: (from: NodeId, to: NodeId, envelope: SignedIterationMessage) => SignedIterationMessage;
+  /** Told of every round's prices and every blacklisting as the run goes on (the live page). */
+  observer?: IterationObserver;
 }
 
 /** Default keys of a Worker iteration: derived from seed 1 (reproducible; the seed reveals every key). */
@@ -99,7 +101,10 @@ export async function runIterationOnWorkers(
   const maxRounds = setup.maxRounds;
   const workers = new Map<NodeId, Worker>();
   const statuses = new Map<NodeId, WorkerStatus>();
-  const tally = new IterationTally(setup.delegates.map((d) => ({ id: d.id, startPrices: d.startPrices })));
+  const tally = new IterationTally(
+    setup.delegates.map((d) => ({ id: d.id, startPrices: d.startPrices })),
+    runOptions.observer,
+  );
   let inflight = 0, ready = 0, startupMs = 0;
 
   return new Promise<IterationRun>((resolve, reject) => {

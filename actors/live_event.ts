@@ -34,12 +34,13 @@ export type LiveEvent =
   | {
     kind: "run";
     scenario: string;
-    runtime: "workers" | "processes";
+    /** `simulator`: the published price iteration run in the deterministic simulator. */
+    runtime: "workers" | "processes" | "simulator";
     problem: string;
     /** Symbol written before an amount (`$`, `¥`, `Σ`), and the unit's words (`USD per day`). */
     costSymbol: string;
     costUnit: string;
-    /** Days (blocks) the run plans to decide. */
+    /** Days (blocks) the run plans to decide (0: a run of the published price iteration, no blocks). */
     days: number;
     participants: { id: NodeId; name: string; delegate: boolean; normal: boolean; behaviours: string[] }[];
   }
@@ -96,7 +97,44 @@ export type LiveEvent =
   /** Something the runtime says about the run (a crash, a restart, a late leader, ...). */
   | { kind: "note"; height: number; round: number; text: string }
   /** The run is over. */
-  | { kind: "end"; ok: boolean; text: string };
+  | { kind: "end"; ok: boolean; text: string }
+  /**
+   * A run of the published price iteration (the baseline PoSo replaces) starts: the prices it
+   * iterates, in the order every {@link LiveEvent} `iteration` event gives them, their unit, and when
+   * it stops.
+   */
+  | {
+    kind: "iterationStart";
+    /** Names of the prices (`electricity`, `heat zone 1`, ..., `gas`). */
+    prices: string[];
+    /** Unit of every price: `CNY/MWh`. */
+    unit: string;
+    /** The iteration stops once the norm of the price change is below this, in `unit`. */
+    tolerance: number;
+    /** ... or after this many rounds. */
+    maxRounds: number;
+  }
+  /**
+   * A round of the price iteration is over: the prices most delegates computed (round 0: the
+   * starting prices), by name, in the unit of `iterationStart`, and the norm of their change.
+   */
+  | {
+    kind: "iteration";
+    round: number;
+    prices: Record<string, number>;
+    change: number;
+    dissenters?: string[];
+  }
+  /** A delegate of the price iteration blacklisted a community (its copies differed) in `round`. */
+  | { kind: "iterationBlacklist"; round: number; delegate: string; community: string }
+  /** The price iteration ended: whether it converged, after how many rounds, at which prices. */
+  | {
+    kind: "iterationEnd";
+    converged: boolean;
+    rounds: number;
+    prices: Record<string, number>;
+    messages: number;
+  };
 
 /**
  * The event that opens a run's live log: its participants (with the behaviours that have an effect),
@@ -104,7 +142,7 @@ export type LiveEvent =
  */
 export function liveRunEvent(
   scenario: Scenario,
-  runtime: "workers" | "processes",
+  runtime: "workers" | "processes" | "simulator",
   problem: string,
   unit: CostUnit,
   days: number,
@@ -263,4 +301,31 @@ export function liveOutcomeOf(
     ...(Object.keys(prices).length ? { prices } : {}),
     ...(d?.outcomeLines?.length ? { lines: d.outcomeLines } : {}),
   };
+}
+
+/**
+ * The names of a market iteration's prices, in the order of a delegate's price vector
+ * (`[gas, electricity, heat of every zone]`, problems/market/iteration_protocol.ts) and the order
+ * the live page lists them: electricity, each zone's heat, gas.
+ */
+export function iterationPriceNames(
+  heatZones: readonly (number | string)[],
+): { names: string[]; order: number[] } {
+  return {
+    names: ["electricity", ...heatZones.map((z) => `heat zone ${z}`), "gas"],
+    order: [1, ...heatZones.map((_, k) => 2 + k), 0],
+  };
+}
+
+/** A price vector of the market iteration by name (see {@link iterationPriceNames}). */
+export function namedIterationPrices(
+  names: { names: string[]; order: number[] },
+  prices: readonly number[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  names.order.forEach((i, k) => {
+    const v = prices[i];
+    if (typeof v === "number" && Number.isFinite(v)) out[names.names[k]] = v;
+  });
+  return out;
 }

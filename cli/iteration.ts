@@ -25,6 +25,14 @@ import { type SimpleAddReport, simpleAddReport } from "../problems/simple-add/pr
 import type { DelegateEvil, NormalEvil } from "../consensus/iteration.ts";
 import type { WorkerIterationOptions } from "../actors/iteration_workers.ts";
 import type { NodeId } from "../consensus/types.ts";
+import {
+  iterationPriceNames,
+  type LiveEvent,
+  liveRunEvent,
+  namedIterationPrices,
+} from "../actors/live_event.ts";
+import type { IterationObserver } from "../actors/iteration_runner.ts";
+import { MARKET_COST_UNIT } from "../problems/market/unit.ts";
 
 /** The report of an iteration scenario's run: the market report and who ran it. */
 export interface IterationRunReport extends MarketIterationReport {
@@ -184,6 +192,11 @@ function workerAuthOf(scenario: Scenario): WorkerIterationOptions {
 export interface IterationScenarioOptions {
   /** Run on Workers, one per participant (default: the deterministic simulator). */
   workers?: boolean;
+  /**
+   * Told what happens as it happens, for the live page (market iterations only): the run, each
+   * round's prices, each blacklisting, the end. Called from the run's loop: it must return at once.
+   */
+  onEvent?: (e: LiveEvent) => void;
 }
 
 /**
@@ -228,10 +241,59 @@ export async function runIterationScenario(
     delegateEvil,
   };
   const model = buildMarketModel(theCase, 1);
+  const onEvent = options.onEvent;
+  const names = iterationPriceNames(model.zones.map((z) => z.id));
+  const nameOf = (id: NodeId) => scenario.participants.find((p) => p.id === id)?.name ?? String(id);
+  const observer: IterationObserver | undefined = onEvent && {
+    round: (t) =>
+      onEvent({
+        kind: "iteration",
+        round: t.round,
+        prices: namedIterationPrices(names, t.prices),
+        change: t.change,
+        ...(t.dissenters.length ? { dissenters: t.dissenters.map(nameOf) } : {}),
+      }),
+    blacklist: (b) =>
+      onEvent({
+        kind: "iterationBlacklist",
+        round: b.round,
+        delegate: nameOf(b.delegate),
+        community: nameOf(b.community),
+      }),
+  };
+  if (onEvent) {
+    onEvent(
+      liveRunEvent(
+        scenario,
+        options.workers ? "workers" : "simulator",
+        ENERGY_MARKET.name,
+        MARKET_COST_UNIT,
+        0,
+      ),
+    );
+    onEvent({
+      kind: "iterationStart",
+      prices: names.names,
+      unit: "CNY/MWh",
+      tolerance: settings.tolerance,
+      maxRounds: settings.finalRound,
+    });
+  }
   const run = options.workers
-    ? await runMarketIterationOnWorkers(theCase, runOptions, workerAuthOf(scenario))
-    : simulateIteration(marketIterationSetup(model, runOptions));
+    ? await runMarketIterationOnWorkers(theCase, runOptions, {
+      ...workerAuthOf(scenario),
+      ...(observer ? { observer } : {}),
+    })
+    : simulateIteration(marketIterationSetup(model, runOptions), observer);
   const report = marketIterationReport(model, run, settings.tolerance);
+  const last = run.trajectory[run.trajectory.length - 1];
+  onEvent?.({
+    kind: "iterationEnd",
+    converged: report.converged,
+    rounds: report.rounds,
+    prices: last ? namedIterationPrices(names, last.prices) : {},
+    messages: report.messages,
+  });
   return {
     ...report,
     ...(run.signatures ? { signatures: run.signatures } : {}),

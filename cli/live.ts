@@ -30,6 +30,13 @@ export const LIVE_HOST = "127.0.0.1";
 export const MAX_LIVE_LOG_EVENTS = 20_000;
 /** Most run, day, outcome and end events kept apart from the recent log (a long run's days). */
 export const MAX_PINNED_EVENTS = 5_000;
+/**
+ * Most rounds of a price iteration's trajectory (`iteration` events) the log keeps for a page opened
+ * late: every round up to this many (847 rounds for the 120 Wuzhong communities, 78 for 12); beyond,
+ * the kept rounds are thinned evenly (every 2nd, then every 4th, ... round, always round 0) and the
+ * latest round is kept too, so a late page draws the whole trajectory at a coarser step.
+ */
+export const MAX_LIVE_ITERATION_ROUNDS = 4_096;
 /** Most pages connected at once; one more is answered 503. */
 export const MAX_LIVE_CLIENTS = 16;
 /**
@@ -79,6 +86,8 @@ export interface LiveServerOptions {
   flag?: string;
   /** Most recent events kept for a late page, 1 or more; default {@link MAX_LIVE_LOG_EVENTS}. */
   maxLogEvents?: number;
+  /** Most price-iteration rounds kept before they are thinned, 2 or more; default {@link MAX_LIVE_ITERATION_ROUNDS}. */
+  maxIterationRounds?: number;
 }
 
 /** A logged event: its sequence number, its kind and its encoded SSE frame. */
@@ -86,10 +95,20 @@ interface Frame {
   seq: number;
   kind: LiveEvent["kind"];
   bytes: Uint8Array;
+  /** The round of an `iteration` event. */
+  round?: number;
 }
 
 /** Kinds kept apart from the recent log: what a late page needs to make sense of the rest. */
-const PINNED_KINDS: ReadonlySet<LiveEvent["kind"]> = new Set(["run", "day", "outcome", "end"]);
+const PINNED_KINDS: ReadonlySet<LiveEvent["kind"]> = new Set([
+  "run",
+  "day",
+  "outcome",
+  "end",
+  "iterationStart",
+  "iterationBlacklist",
+  "iterationEnd",
+]);
 
 const encoder = new TextEncoder();
 
@@ -131,6 +150,7 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
   const hostname = options.hostname ?? LIVE_HOST;
   const flag = options.flag ?? "--port";
   const maxLog = Math.max(1, Math.floor(options.maxLogEvents ?? MAX_LIVE_LOG_EVENTS));
+  const maxRounds = Math.max(2, Math.floor(options.maxIterationRounds ?? MAX_LIVE_ITERATION_ROUNDS));
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new LiveError(`${flag} ${port}: expected a port from 0 to 65535`);
   }
@@ -151,6 +171,10 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
   const pinned: Frame[] = [];
   const lastBlockOf = new Map<string, Frame>();
   let letGo = 0;
+  // The price iteration's trajectory: the rounds that are multiples of `stride`, and the latest one.
+  let trajectory: Frame[] = [];
+  let stride = 1;
+  let latestRound: Frame | undefined;
   const clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
 
   const drop = (c: ReadableStreamDefaultController<Uint8Array>) => {
@@ -177,6 +201,16 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
       if (pinned.length > MAX_PINNED_EVENTS) pinned.splice(1, 1);
     } else if (e.kind === "block") {
       lastBlockOf.set(e.node, frame);
+    } else if (e.kind === "iteration") {
+      frame.round = e.round;
+      latestRound = frame;
+      if (e.round % stride === 0) {
+        trajectory.push(frame);
+        while (trajectory.length > maxRounds) {
+          stride *= 2;
+          trajectory = trajectory.filter((f) => (f.round ?? 0) % stride === 0);
+        }
+      }
     } else {
       recent.push(frame);
       if (recent.length - recentStart > maxLog) {
@@ -193,7 +227,13 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
 
   /** Everything after `after` the log still holds, in order. */
   const replay = (after: number): Frame[] =>
-    [...pinned, ...lastBlockOf.values(), ...recent.slice(recentStart)]
+    [
+      ...pinned,
+      ...lastBlockOf.values(),
+      ...trajectory,
+      ...(latestRound && !trajectory.includes(latestRound) ? [latestRound] : []),
+      ...recent.slice(recentStart),
+    ]
       .filter((f) => f.seq > after)
       .sort((a, b) => a.seq - b.seq);
 

@@ -5,7 +5,9 @@
  * day, round and phase; each round's messages (passed the check, rejected with the reason, taken
  * unchecked, dropped), decisions and notes; each day's block with its certified cost and gap (and a
  * market's prices); and a chart of the cost per day (plain SVG, no library, nothing fetched from
- * elsewhere).
+ * elsewhere). For a run of the published price iteration: the price trajectory growing round by
+ * round (one line per price, CNY/MWh against the round), the latest and final prices, and the
+ * blacklisted communities.
  *
  * For tests and curious users the page keeps `window.poso_live`: `events` (every event applied, in
  * order, with whether it came from the catch-up or live), `shown` (the `data-live` marks of what was
@@ -36,6 +38,14 @@ export const LIVE_PAGE_HTML: string = `<!doctype html>
     <h2>Participants</h2>
     <table id="participants"><thead><tr><th>Name</th><th>Id</th><th>Roles</th><th>Behaviour</th>
     <th>Blacklisted by</th><th>Ledger height</th></tr></thead><tbody></tbody></table>
+  </section>
+  <section class="panel" id="iteration-panel" hidden>
+    <h2>Price iteration</h2>
+    <p id="iteration-now"></p>
+    <figure id="iteration-chart" aria-label="price trajectory"></figure>
+    <table id="iteration-prices"><thead><tr><th>Price</th><th>Latest, CNY/MWh</th></tr></thead><tbody></tbody></table>
+    <h3>Blacklisted communities</h3>
+    <ul id="iteration-blacklists"><li class="none">none</li></ul>
   </section>
   <section class="panel" id="blocks-panel">
     <h2>Blocks</h2>
@@ -85,6 +95,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .legend span { margin-right: 12px; }
 figure { margin: 0 0 8px; }
 svg text { font: 11px system-ui, sans-serif; fill: #333; }
+.iteration-end { font-weight: bold; }
 `;
 
 /** The page's script (plain browser JavaScript, no library). */
@@ -183,8 +194,9 @@ export const LIVE_PAGE_JS: string = `"use strict";
     state.symbol = e.costSymbol;
     state.unit = e.costUnit;
     $("title").textContent = "PoSo live: " + e.scenario + " (" + e.problem + ", " +
-      (e.runtime === "workers" ? "Worker actors" : "one process per participant") + ", " + e.days +
-      (e.days === 1 ? " day" : " days") + ")";
+      (e.runtime === "workers" ? "Worker actors" : e.runtime === "simulator" ? "simulator" :
+        "one process per participant") + ", " + (e.days === 0 ? "the published price iteration" : e.days +
+      (e.days === 1 ? " day" : " days")) + ")";
     var body = $("participants").tBodies[0];
     body.textContent = "";
     e.participants.forEach(function (p) {
@@ -195,7 +207,8 @@ export const LIVE_PAGE_JS: string = `"use strict";
       tr.appendChild(el("td", null, roles));
       tr.appendChild(el("td", null, p.behaviours.length ? p.behaviours.join(", ") : "honest"));
       var bl = el("td", { "class": "blacklisted" }, "");
-      var ledger = el("td", { "class": "num ledger" }, p.normal ? "0" : "–");
+      // A run of the published price iteration writes no ledger.
+      var ledger = el("td", { "class": "num ledger" }, p.normal && e.days > 0 ? "0" : "–");
       tr.appendChild(bl); tr.appendChild(ledger);
       body.appendChild(tr);
       state.people[p.name] = { p: p, by: {}, bl: bl, ledger: ledger };
@@ -311,6 +324,113 @@ export const LIVE_PAGE_JS: string = `"use strict";
     fig.appendChild(s);
   }
 
+  /**
+   * The price iteration: names of its prices, the rounds received (round, prices by name), its
+   * blacklists. Line colours: one distinct hue per price (Tableau 10), repeated with dashes beyond ten.
+   */
+  var iter = { names: [], unit: "CNY/MWh", points: [], blacklists: {}, drawPending: false };
+  var PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac"];
+  /** Most rounds the trajectory chart draws (beyond, every k-th round, the last always). */
+  var MAX_CHART_ROUNDS = 1000;
+
+  function onIterationStart(e) {
+    iter.names = e.prices.slice();
+    iter.unit = e.unit;
+    $("iteration-panel").hidden = false;
+    $("blocks-panel").hidden = true;
+    $("legend-panel").hidden = true;
+    $("iteration-now").textContent = "Stops when the price change is below " + e.tolerance + " " + e.unit +
+      " or after " + e.maxRounds + " rounds.";
+  }
+  function onIteration(e) {
+    if (!iter.names.length) iter.names = Object.keys(e.prices);
+    var last = iter.points[iter.points.length - 1];
+    if (last && e.round <= last.round) return;
+    iter.points.push({ round: e.round, prices: e.prices, change: e.change });
+    state.round = e.round;
+    $("iteration-now").textContent = "Round " + e.round + ": price change " + e.change.toExponential(2) + " " +
+      iter.unit + (e.dissenters && e.dissenters.length ? " (delegates " + e.dissenters.join(", ") + " differ)" : "");
+    showPrices(e.prices);
+    if (!iter.drawPending) {
+      iter.drawPending = true;
+      setTimeout(function () { iter.drawPending = false; drawTrajectory(); }, 0);
+    }
+  }
+  function showPrices(prices, final) {
+    var body = $("iteration-prices").tBodies[0];
+    body.textContent = "";
+    iter.names.forEach(function (n, i) {
+      var tr = el("tr", final ? { "data-live": "final-price:" + n } : null);
+      var sw = el("td", null, n);
+      sw.style.color = PALETTE[i % PALETTE.length];
+      tr.appendChild(sw);
+      tr.appendChild(el("td", { "class": "num" }, prices[n] === undefined ? "–" : prices[n].toFixed(4)));
+      body.appendChild(tr);
+    });
+  }
+  function onIterationBlacklist(e) {
+    var list = $("iteration-blacklists");
+    var none = list.querySelector(".none");
+    if (none) none.remove();
+    list.appendChild(el("li", { "class": "blacklist", "data-live": "iteration-blacklist:" + e.round + ":" +
+      e.delegate + ":" + e.community }, e.delegate + " blacklisted community " + e.community + " in round " + e.round));
+    var p = person(e.community);
+    if (p) { p.by[e.delegate] = true; p.bl.textContent = Object.keys(p.by).sort().join(", "); }
+  }
+  function onIterationEnd(e) {
+    showPrices(e.prices, true);
+    $("iteration-now").appendChild(el("span", { "class": "iteration-end", "data-live": "iteration-end" },
+      " " + (e.converged ? "Converged" : "Did NOT converge") + " after " + e.rounds + " rounds, " +
+      e.messages.toLocaleString("en-US") + " messages; final prices below."));
+    drawTrajectory();
+  }
+  /** One polyline per price: the price (CNY/MWh) against the round, with a legend. */
+  function drawTrajectory() {
+    var fig = $("iteration-chart");
+    fig.textContent = "";
+    var all = iter.points;
+    if (!all.length) return;
+    var k = Math.ceil(all.length / MAX_CHART_ROUNDS);
+    var pts = k <= 1 ? all : all.filter(function (p, i) { return i % k === 0 || i === all.length - 1; });
+    var W = 680, H = 300, L = 70, R = 150, T = 20, B = 36;
+    var vals = [];
+    pts.forEach(function (p) { iter.names.forEach(function (n) { if (p.prices[n] !== undefined) vals.push(p.prices[n]); }); });
+    var max = Math.max.apply(null, vals), min = Math.min.apply(null, vals);
+    if (!(max > min)) { max = max + 1; min = min - 1; }
+    var r0 = pts[0].round, r1 = Math.max(pts[pts.length - 1].round, r0 + 1);
+    var x = function (r) { return L + (W - L - R) * (r - r0) / (r1 - r0); };
+    var y = function (v) { return T + (H - T - B) * (max - v) / (max - min); };
+    var s = svg("svg", { viewBox: "0 0 " + W + " " + H, width: "100%", role: "img",
+      "aria-label": "price trajectory", "data-live": "trajectory:" + all.length });
+    s.appendChild(svg("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: "#999" }));
+    s.appendChild(svg("line", { x1: L, x2: L, y1: T, y2: H - B, stroke: "#999" }));
+    [min, (min + max) / 2, max].forEach(function (v) {
+      s.appendChild(svg("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end" }, v.toFixed(1)));
+    });
+    [r0, Math.round((r0 + r1) / 2), r1].forEach(function (r) {
+      s.appendChild(svg("text", { x: x(r), y: H - B + 14, "text-anchor": "middle" }, String(r)));
+    });
+    s.appendChild(svg("text", { x: 4, y: 12 }, "price (" + iter.unit + ")"));
+    s.appendChild(svg("text", { x: (L + W - R) / 2, y: H - 4, "text-anchor": "middle" }, "round"));
+    iter.names.forEach(function (n, i) {
+      var coords = [];
+      pts.forEach(function (p) {
+        if (p.prices[n] !== undefined) coords.push(x(p.round).toFixed(1) + "," + y(p.prices[n]).toFixed(1));
+      });
+      var colour = PALETTE[i % PALETTE.length];
+      var line = svg("polyline", { points: coords.join(" "), fill: "none", stroke: colour, "stroke-width": 1.5,
+        "data-price": n });
+      if (i >= PALETTE.length) line.setAttribute("stroke-dasharray", "4 3");
+      line.appendChild(svg("title", {}, n));
+      s.appendChild(line);
+      var ly = T + 14 * i + 4;
+      s.appendChild(svg("line", { x1: W - R + 8, x2: W - R + 24, y1: ly, y2: ly, stroke: colour, "stroke-width": 2 }));
+      s.appendChild(svg("text", { x: W - R + 28, y: ly + 4 }, n));
+    });
+    fig.appendChild(s);
+  }
+
   function apply(e, isLive) {
     live.events.push({ seq: e.seq, kind: e.kind, live: isLive });
     if (e.seq > live.lastSeq) live.lastSeq = e.seq;
@@ -339,6 +459,10 @@ export const LIVE_PAGE_JS: string = `"use strict";
         break;
       }
       case "outcome": onOutcome(e); break;
+      case "iterationStart": onIterationStart(e); break;
+      case "iteration": onIteration(e); break;
+      case "iterationBlacklist": onIterationBlacklist(e); break;
+      case "iterationEnd": onIterationEnd(e); break;
       case "note": {
         if (e.height > 0 && e.round > 0) {
           roundBox(e.height, e.round).notes.appendChild(el("li", { "class": "note" }, e.text));

@@ -75,6 +75,7 @@ import {
   OutputPathError,
 } from "./outputs.ts";
 import {
+  type IterationRunReport,
   renderIterationTrace,
   renderSimpleAddTrace,
   runIterationScenario,
@@ -296,7 +297,8 @@ function buildProgram(io: CliIo): Command {
     .option(
       "--live",
       `serve a live page of the Worker run at http://${LIVE_HOST}:<port>/ while it goes on (read-only; ` +
-        "it stays up after the run until Ctrl-C; needs --allow-net, as `deno task live` grants)",
+        "it stays up after the run until Ctrl-C; needs --allow-net, as `deno task live` grants); for the " +
+        "published price iteration (also with --simulate) the price trajectory, round by round",
     )
     .option(
       "--port <n>",
@@ -343,12 +345,6 @@ function buildProgram(io: CliIo): Command {
         if (opts.port !== undefined && !opts.live) {
           cmd.error("error: --port is the live page's port: add --live", { exitCode: EXIT_USAGE });
         }
-        if (opts.live && opts.simulate) {
-          cmd.error(
-            "error: --live shows a Worker run as it goes on; --simulate runs in virtual time (use --report)",
-            { exitCode: EXIT_USAGE },
-          );
-        }
         if (opts.days !== undefined && opts.until !== undefined) {
           cmd.error("error: --days and --until exclude each other", { exitCode: EXIT_USAGE });
         }
@@ -369,14 +365,25 @@ function buildProgram(io: CliIo): Command {
           casePath: opts.case,
           solver: opts.solver,
         });
+        if (opts.live && opts.simulate && scenario.iteration?.kind !== "market") {
+          cmd.error(
+            "error: --live shows a Worker run as it goes on; --simulate runs in virtual time (use --report)",
+            { exitCode: EXIT_USAGE },
+          );
+        }
         if (scenario.iteration) {
           // The published iteration (not PoSo): one run, on Workers or in the simulator; no ledger, no report page.
-          if (workerOnly || opts.csv || opts.live) {
+          if (workerOnly || opts.csv) {
             cmd.error(
-              "error: --days, --until, --data, --full-rounds, --csv and --live apply to PoSo runs; this scene " +
+              "error: --days, --until, --data, --full-rounds and --csv apply to PoSo runs; this scene " +
                 "class runs the published price iteration (scenarios/README.md)",
               { exitCode: EXIT_USAGE },
             );
+          }
+          if (opts.live && scenario.iteration.kind === "simple-add") {
+            cmd.error("error: --live draws a market's price trajectory; a SimpleAdd scene has none", {
+              exitCode: EXIT_USAGE,
+            });
           }
           const workers = !opts.simulate;
           if (opts.report && scenario.iteration.kind === "simple-add") {
@@ -391,11 +398,32 @@ function buildProgram(io: CliIo): Command {
             if (!report.converged) throw new ExitStatus(EXIT_FAILURE);
             return;
           }
-          const report = await runIterationScenario(scenario, { workers });
-          io.out(opts.json ? JSON.stringify(report) : renderIterationTrace(report));
-          if (opts.report) {
-            await io.writeFile(opts.report, renderIterationReportHtml(report));
-            if (!opts.json) io.out(`report written to ${opts.report}`);
+          // The live page starts before the run (a taken port or a missing permission costs no run); the
+          // simulator runs in one go, so its page fills when the run is over, from the server's log.
+          const live = opts.live
+            ? await startLiveServer({ port: opts.port ?? DEFAULT_LIVE_PORT })
+            : undefined;
+          if (live) io.err(`live page: ${live.url}`);
+          let report: IterationRunReport | undefined;
+          try {
+            report = await runIterationScenario(scenario, {
+              workers,
+              ...(live ? { onEvent: live.publish } : {}),
+            });
+            io.out(opts.json ? JSON.stringify(report) : renderIterationTrace(report));
+            if (opts.report) {
+              await io.writeFile(opts.report, renderIterationReportHtml(report));
+              if (!opts.json) io.out(`report written to ${opts.report}`);
+            }
+          } finally {
+            if (live) {
+              await finishLive(live, {
+                ok: report?.converged ?? false,
+                text: !report
+                  ? "the run failed"
+                  : `${report.converged ? "converged" : "did not converge"} after ${report.rounds} rounds`,
+              }, io);
+            }
           }
           if (!report.converged) throw new ExitStatus(EXIT_FAILURE);
           return;

@@ -163,6 +163,12 @@ Deno.test("poso run: --port needs --live; --live needs a Worker run", async () =
   assert.equal(await runCli(["run", "scenarios/scenario1.yaml", "--simulate", "--live"], io), 2);
   assert.match(err.join("\n"), /--live shows a Worker run as it goes on/);
   assert.equal(await runCli(["run", "scenarios/scenario1.yaml", "--live", "--port", "65536"], io), 2);
+  // The published iteration: a market's trajectory (also --simulate); a SimpleAdd scene has no prices.
+  assert.equal(
+    await runCli(["run", "tests/fixtures/published/simple-add.yaml", "--live", "--port", "0"], io),
+    2,
+  );
+  assert.match(err.join("\n"), /--live draws a market's price trajectory; a SimpleAdd scene has none/);
 });
 
 Deno.test("net up's live events: each day and round once, the round's leader from the blacklists, the block once a majority accepted it", async () => {
@@ -472,6 +478,7 @@ Deno.test({
   ]);
 
   const cdp = await Cdp.connect(await wsUrl);
+  let ctrlCIteration: (() => void) | undefined;
   try {
     const watching = await openPage(cdp);
     await cdp.send("Page.navigate", { url: address }, watching);
@@ -499,6 +506,52 @@ Deno.test({
     assert.deepEqual(caughtUp.shown, seen.shown, "the late page shows the same, in the same order");
     await screenshot(cdp, late, new URL("live-late.png", OUT_DIR));
 
+    // The published price iteration in the simulator (one go: its page catches up from the log): the
+    // trajectory chart has one line per price (electricity, three heat zones, gas), 79 rounds (0 to 78).
+    const iterationErr: string[] = [];
+    let iterationUrl = "";
+    const iterationIo: CliIo = {
+      out: () => {},
+      err: (t) => {
+        iterationErr.push(t);
+        iterationUrl ||= /^live page: (http:\S+)/.exec(t)?.[1] ?? "";
+      },
+      writeFile: (p, t) => Deno.writeTextFile(p, t),
+      onInterrupt: (handler) => {
+        ctrlCIteration = handler;
+        return () => (ctrlCIteration = undefined);
+      },
+    };
+    const iterationStatus = runCli(
+      ["run", "scenarios/market12-iteration.yaml", "--simulate", "--live", "--port", "0"],
+      iterationIo,
+    );
+    while (!iterationErr.some((t) => t.includes("until Ctrl-C"))) {
+      // Resolves once the run is over and its page waits for Ctrl-C (or the run failed: its status).
+      const code = await Promise.race([iterationStatus, new Promise((r) => setTimeout(r, 20, "wait"))]);
+      if (code !== "wait") throw new Error(`iteration run ended (${code}): ${iterationErr.join("\n")}`);
+    }
+    const prices = await openPage(cdp);
+    await cdp.send("Page.navigate", { url: iterationUrl }, prices);
+    await waitShown(cdp, prices, "iteration-end");
+    const chart = await evaluate<{ lines: string[]; mark: string; finals: number; errors: string[] }>(
+      cdp,
+      prices,
+      `({
+        lines: [...document.querySelectorAll("#iteration-chart polyline")].map((l) => l.getAttribute("data-price")),
+        mark: document.querySelector("#iteration-chart svg").getAttribute("data-live"),
+        finals: poso_live.shown.filter((m) => m.startsWith("final-price:")).length,
+        errors: poso_live.errors,
+      })`,
+    );
+    assert.deepEqual(chart.lines, ["electricity", "heat zone 1", "heat zone 2", "heat zone 3", "gas"]);
+    assert.equal(chart.mark, "trajectory:79");
+    assert.equal(chart.finals, 5);
+    assert.deepEqual(chart.errors, []);
+    await screenshot(cdp, prices, new URL("live-iteration.png", OUT_DIR));
+    ctrlCIteration?.();
+    assert.equal(await iterationStatus, 0, iterationErr.join("\n"));
+
     const thrown = cdp.events.filter((e) =>
       e.method === "Runtime.exceptionThrown" ||
       (e.method === "Runtime.consoleAPICalled" && e.params.type === "error")
@@ -509,6 +562,7 @@ Deno.test({
     throw e;
   } finally {
     ctrlC?.();
+    ctrlCIteration?.();
     await cdp.close();
     chrome.kill();
     await stderrReader.cancel().catch(() => {});
