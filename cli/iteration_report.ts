@@ -14,7 +14,6 @@
  *
  * @module
  */
-import { InputFileError, readCappedText } from "../actors/files.ts";
 import { MAX_VECTOR_LENGTH } from "../consensus/iteration.ts";
 import { MAX_FINAL_ROUND } from "../scenarios/loader.ts";
 import type { IterationRunReport } from "./iteration.ts";
@@ -27,7 +26,7 @@ import {
   paletteEntry,
 } from "./charts.ts";
 import { esc, num, pageHead } from "./report.ts";
-import { MAX_REPORT_BYTES, ReportFileError } from "./run.ts";
+import { readReportText, ReportFileError } from "./run.ts";
 
 /** The unit of every price of the page. */
 export const PRICE_UNIT = "CNY/MWh";
@@ -437,13 +436,7 @@ function readIterationReport(top: At): IterationRunReport {
  * as is an iteration report with a wrong field (the error names it).
  */
 export async function readIterationReportFile(file: string): Promise<IterationRunReport | undefined> {
-  let text: string;
-  try {
-    text = await readCappedText(file, MAX_REPORT_BYTES, "run-report files");
-  } catch (e) {
-    if (!(e instanceof InputFileError)) throw e;
-    throw new ReportFileError(file, e.detail);
-  }
+  const text = await readReportText(file);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -559,6 +559,19 @@ function parseRunReports(file: string, text: string): { where: string; path: str
 }
 
 /**
+ * The text of a saved run report (`poso run --json`), at most {@link MAX_REPORT_BYTES}; a file that
+ * cannot be read is a {@link ReportFileError} naming it.
+ */
+export async function readReportText(file: string): Promise<string> {
+  try {
+    return await readCappedText(file, MAX_REPORT_BYTES, "run-report files");
+  } catch (e) {
+    if (!(e instanceof InputFileError)) throw e;
+    throw new ReportFileError(file, e.detail);
+  }
+}
+
+/**
  * Reads the JSON that `poso run --json` printed (one run report per line, a
  * line per day of a multi-day run: JSON Lines; or the single object or array
  * of days older versions printed), takes the requested day (default the last)
@@ -580,13 +593,7 @@ export async function readRunReportFile(
   file: string,
   options: ReadReportOptions = {},
 ): Promise<{ report: RunReport; days: number; day: number; all: RunReport[] }> {
-  let text: string;
-  try {
-    text = await readCappedText(file, MAX_REPORT_BYTES, "run-report files");
-  } catch (e) {
-    if (!(e instanceof InputFileError)) throw e;
-    throw new ReportFileError(file, e.detail);
-  }
+  const text = await readReportText(file);
   if (text.trim() === "") throw new ReportFileError(file, "is empty; expected what `poso run --json` prints");
   // Every day is checked, each against its own budget; then the one asked for is taken.
   const reports = parseRunReports(file, text).map((e) =>
