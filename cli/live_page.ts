@@ -125,6 +125,10 @@ export const LIVE_PAGE_JS: string = `"use strict";
   window.poso_live = live;
   window.addEventListener("error", function (e) { live.errors.push(String(e.message)); });
   window.addEventListener("unhandledrejection", function (e) { live.errors.push(String(e.reason)); });
+  // Whatever the page's policy refused (a chart drawing something it may not) is an error too.
+  document.addEventListener("securitypolicyviolation", function (e) {
+    live.errors.push("refused by the page's policy: " + e.violatedDirective + " " + (e.blockedURI || ""));
+  });
 
   /** Most day sections kept on the page (older ones are removed; the blocks table keeps every day). */
   var MAX_DAYS_SHOWN = 7;
@@ -325,11 +329,12 @@ export const LIVE_PAGE_JS: string = `"use strict";
     for (var id in charts) charts[id].chart.resize();
   });
   /** The common parts of a chart's option: font, grid, tooltip, no animation (it is redrawn as events come). */
-  function baseOption(xName, yName) {
+  function baseOption(xName, yName, tip) {
     return {
       animation: false, backgroundColor: "#ffffff", textStyle: FONT,
       grid: { left: 16, right: 16, top: 36, bottom: 40, containLabel: true },
-      tooltip: { trigger: "axis" },
+      // Drawn in the canvas: an HTML tooltip would need inline style attributes, which the page refuses.
+      tooltip: { trigger: "axis", renderMode: "richText", formatter: tip },
       xAxis: { name: xName, nameLocation: "middle", nameGap: 28, nameTextStyle: FONT,
         axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", name: yName, nameTextStyle: { align: "left" }, axisLine: { show: true },
@@ -376,7 +381,11 @@ export const LIVE_PAGE_JS: string = `"use strict";
     var c = chartOf("cost", "cost-box", "cost-per-day", function () {
       return csvText([["day (block height)", yName]].concat(state.costs.map(function (p) { return [p.day, p.cost]; })));
     });
-    var o = baseOption("day (block height)", yName);
+    var o = baseOption("day (block height)", yName, function (ps) {
+      return "day " + ps[0].name + "\\n" + ps.map(function (p) {
+        return p.seriesName + ": " + amount(p.value) + " " + state.unit;
+      }).join("\\n");
+    });
     o.xAxis.type = "category";
     o.xAxis.data = pts.map(function (p) { return String(p.day); });
     o.xAxis.axisTick = { alignWithLabel: true };
@@ -458,7 +467,11 @@ export const LIVE_PAGE_JS: string = `"use strict";
         return [p.round].concat(iter.names.map(function (n) { return p.prices[n] === undefined ? NaN : p.prices[n]; }));
       })));
     });
-    var o = baseOption("round", "price (" + iter.unit + ")");
+    var o = baseOption("round", "price (" + iter.unit + ")", function (ps) {
+      return "round " + ps[0].value[0] + "\\n" + ps.map(function (p) {
+        return p.seriesName + ": " + p.value[1].toFixed(4) + " " + iter.unit;
+      }).join("\\n");
+    });
     o.grid.bottom = 40 + 22 * Math.ceil(iter.names.length / 5);
     o.xAxis.type = "value";
     o.xAxis.min = "dataMin";

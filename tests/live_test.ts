@@ -418,6 +418,9 @@ const chartState = (id: string, boxId: string) =>
   const chart = echarts.getInstanceByDom(document.getElementById(${JSON.stringify(boxId)}));
   if (!chart) return { instance: false, series: [], errors: poso_live.errors };
   const o = chart.getOption();
+  // Its tooltip, as a pointer over the first point would show it (drawn under the page's policy).
+  chart.dispatchAction({ type: "showTip", seriesIndex: 0, dataIndex: 0 });
+  await new Promise((r) => setTimeout(r, 0));
   const got = [], blobs = new Map();
   const create = URL.createObjectURL, click = HTMLAnchorElement.prototype.click;
   URL.createObjectURL = (b) => { const u = create.call(URL, b); blobs.set(u, b); return u; };
