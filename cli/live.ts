@@ -4,6 +4,10 @@
  * run's events ({@link LiveEvent}) to it as Server-Sent Events as they happen. The server keeps the
  * run's event log, bounded, and a page opened late (or reconnecting) is first given what it missed.
  *
+ * The page's charts use the ECharts browser bundle of the npm package the report uses (deno.json's
+ * `echarts`), served by this server at `/echarts.min.js` ({@link echartsBundle}): the page fetches
+ * nothing from elsewhere.
+ *
  * Read-only: GET only (anything else 405); requests whose Host is not this server's own address are
  * refused (403), so that a web page elsewhere cannot reach it through a rebound DNS name; the page
  * sets no CORS header, so no other origin can read the events.
@@ -128,6 +132,20 @@ const SECURITY_HEADERS = {
   "referrer-policy": "no-referrer",
   "cache-control": "no-store",
 };
+
+/**
+ * The ECharts browser bundle (`echarts/dist/echarts.min.js`, ~1.1 MB), loaded once on the first
+ * request for it. It is imported as text, so it needs no read permission and `deno compile` embeds
+ * it in the binary (the import's specifier is a literal, part of the module graph).
+ */
+let echartsText: Promise<string> | undefined;
+/** The ECharts browser bundle's text (see {@link echartsText}). */
+function echartsBundle(): Promise<string> {
+  echartsText ??= import("echarts/dist/echarts.min.js", { with: { type: "text" } }).then((m) =>
+    m.default as string
+  );
+  return echartsText;
+}
 
 /** Longest Last-Event-ID header read, characters (a sequence number). */
 const MAX_LAST_EVENT_ID_CHARS = 16;
@@ -281,7 +299,7 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
     });
   };
 
-  const handler = (request: Request): Response => {
+  const handler = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     if (!own.has(request.headers.get("host") ?? "")) {
       return new Response("unknown Host\n", { status: 403, headers: SECURITY_HEADERS });
@@ -301,6 +319,8 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
         return text(LIVE_PAGE_JS, "text/javascript");
       case "/live.css":
         return text(LIVE_PAGE_CSS, "text/css");
+      case "/echarts.min.js":
+        return text(await echartsBundle(), "text/javascript");
       case "/events":
         return events(request);
       default:

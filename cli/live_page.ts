@@ -4,18 +4,24 @@
  * draws, as they come: the participants with their roles, blacklists and ledger heights; the current
  * day, round and phase; each round's messages (passed the check, rejected with the reason, taken
  * unchecked, dropped), decisions and notes; each day's block with its certified cost and gap (and a
- * market's prices); and a chart of the cost per day (plain SVG, no library, nothing fetched from
- * elsewhere). For a run of the published price iteration: the price trajectory growing round by
- * round (one line per price, CNY/MWh against the round), the latest and final prices, and the
- * blacklisted communities.
+ * market's prices); and a chart of the cost per day. For a run of the published price iteration: the
+ * price trajectory growing round by round (one line per price, CNY/MWh against the round), the latest
+ * and final prices, and the blacklisted communities.
+ *
+ * The charts are ECharts charts (canvas), drawn by the browser bundle the live server serves itself
+ * at `/echarts.min.js` (nothing is fetched from elsewhere), in the report's palette
+ * ({@link PALETTE}, dashes past it) with units on both axes, and updated as events arrive. Each has a
+ * PNG button (the chart's own image, twice its size, on white) and a CSV button (the data the page
+ * keeps, every point, a header naming each column's unit).
  *
  * For tests and curious users the page keeps `window.poso_live`: `events` (every event applied, in
  * order, with whether it came from the catch-up or live), `shown` (the `data-live` marks of what was
- * added to the page, in the order it appeared, recorded by a MutationObserver) and `errors` (script
- * errors).
+ * added to the page, in the order it appeared, recorded by a MutationObserver), `errors` (script
+ * errors) and `csv(id)` (the CSV text the chart's CSV button downloads; ids `cost` and `trajectory`).
  *
  * @module
  */
+import { CHART_FONT_PX, DASHES, PALETTE } from "./charts.ts";
 
 /** The page's HTML (its script and stylesheet are separate files: the page's CSP allows only its own). */
 export const LIVE_PAGE_HTML: string = `<!doctype html>
@@ -25,6 +31,7 @@ export const LIVE_PAGE_HTML: string = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>PoSo live</title>
 <link rel="stylesheet" href="/live.css">
+<script src="/echarts.min.js" defer></script>
 <script src="/live.js" defer></script>
 </head>
 <body>
@@ -42,14 +49,24 @@ export const LIVE_PAGE_HTML: string = `<!doctype html>
   <section class="panel" id="iteration-panel" hidden>
     <h2>Price iteration</h2>
     <p id="iteration-now"></p>
-    <figure id="iteration-chart" aria-label="price trajectory"></figure>
+    <figure id="iteration-chart" class="chart">
+      <figcaption>Price trajectory <span class="export"><button type="button" data-export="png"
+      data-chart="trajectory">PNG</button> <button type="button" data-export="csv"
+      data-chart="trajectory">CSV</button></span></figcaption>
+      <div class="chart-box" id="trajectory-box" role="img" aria-label="price trajectory"></div>
+    </figure>
     <table id="iteration-prices"><thead><tr><th>Price</th><th>Latest, CNY/MWh</th></tr></thead><tbody></tbody></table>
     <h3>Blacklisted communities</h3>
     <ul id="iteration-blacklists"><li class="none">none</li></ul>
   </section>
   <section class="panel" id="blocks-panel">
     <h2>Blocks</h2>
-    <figure id="cost-chart" aria-label="cost per day"></figure>
+    <figure id="cost-chart" class="chart" hidden>
+      <figcaption>Certified cost per day <span class="export"><button type="button" data-export="png"
+      data-chart="cost">PNG</button> <button type="button" data-export="csv"
+      data-chart="cost">CSV</button></span></figcaption>
+      <div class="chart-box" id="cost-box" role="img" aria-label="certified cost per day"></div>
+    </figure>
     <table id="blocks"><thead><tr><th>Day (height)</th><th>Round</th><th>Leader</th><th>Certified cost</th>
     <th>Gap</th><th>Check</th><th>Prices</th></tr></thead><tbody></tbody></table>
   </section>
@@ -94,17 +111,24 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .outcome.none { background: #fbeeee; border-left-color: #c62828; }
 .legend span { margin-right: 12px; }
 figure { margin: 0 0 8px; }
-svg text { font: 11px system-ui, sans-serif; fill: #333; }
+figcaption { font-weight: bold; margin: 4px 0; }
+.export { font-weight: normal; margin-left: 12px; }
+.export button { font: inherit; font-size: 12px; padding: 1px 8px; }
+.chart-box { width: 100%; height: 320px; }
 .iteration-end { font-weight: bold; }
 `;
 
-/** The page's script (plain browser JavaScript, no library). */
+/** The page's script (plain browser JavaScript; its charts use the ECharts bundle the server serves). */
 export const LIVE_PAGE_JS: string = `"use strict";
 (function () {
   var live = { events: [], shown: [], errors: [], caughtUp: false, lastSeq: 0 };
   window.poso_live = live;
   window.addEventListener("error", function (e) { live.errors.push(String(e.message)); });
   window.addEventListener("unhandledrejection", function (e) { live.errors.push(String(e.reason)); });
+  // Whatever the page's policy refused (a chart drawing something it may not) is an error too.
+  document.addEventListener("securitypolicyviolation", function (e) {
+    live.errors.push("refused by the page's policy: " + e.violatedDirective + " " + (e.blockedURI || ""));
+  });
 
   /** Most day sections kept on the page (older ones are removed; the blocks table keeps every day). */
   var MAX_DAYS_SHOWN = 7;
@@ -283,54 +307,100 @@ export const LIVE_PAGE_JS: string = `"use strict";
     drawCosts();
   }
 
-  var SVG = "http://www.w3.org/2000/svg";
-  function svg(tag, attrs, text) {
-    var e = document.createElementNS(SVG, tag);
-    for (var k in attrs) e.setAttribute(k, attrs[k]);
-    if (text !== undefined) e.textContent = text;
-    return e;
+  /** Charts: ECharts instances (made once their panel is visible), their export names and CSV text. */
+  var charts = {};
+  var FONT = { fontFamily: "system-ui, sans-serif", fontSize: ${CHART_FONT_PX}, color: "#3e4c59" };
+  /** The report's palette (cli/charts.ts); past its length a line is dashed. */
+  var PALETTE = ${JSON.stringify(PALETTE)};
+  var DASHES = ${JSON.stringify(DASHES.map((d) => d ?? null))};
+  function lineStyle(i) {
+    var dash = DASHES[Math.floor(i / PALETTE.length) % DASHES.length];
+    return { color: PALETTE[i % PALETTE.length], width: 2, type: dash ? dash : "solid" };
   }
-  /** Bars of the certified cost per day, with labelled axes (units on the y axis). */
+  /** The chart drawn in the box \`boxId\`, made on first use (its box must have a width by then). */
+  function chartOf(id, boxId, file, csv) {
+    var c = charts[id];
+    if (c) return c;
+    if (!window.echarts) throw new Error("the chart library (/echarts.min.js) did not load");
+    c = charts[id] = { chart: echarts.init($(boxId), null, { renderer: "canvas" }), file: file, csv: csv };
+    return c;
+  }
+  window.addEventListener("resize", function () {
+    for (var id in charts) charts[id].chart.resize();
+  });
+  /** The common parts of a chart's option: font, grid, tooltip, no animation (it is redrawn as events come). */
+  function baseOption(xName, yName, tip) {
+    return {
+      animation: false, backgroundColor: "#ffffff", textStyle: FONT,
+      grid: { left: 16, right: 16, top: 36, bottom: 40, containLabel: true },
+      // Drawn in the canvas: an HTML tooltip would need inline style attributes, which the page refuses.
+      tooltip: { trigger: "axis", renderMode: "richText", formatter: tip },
+      xAxis: { name: xName, nameLocation: "middle", nameGap: 28, nameTextStyle: FONT,
+        axisLabel: { hideOverlap: true } },
+      yAxis: { type: "value", name: yName, nameTextStyle: { align: "left" }, axisLine: { show: true },
+        axisLabel: { hideOverlap: true } }
+    };
+  }
+  /** A CSV field as the report writes it: numbers to 10 significant digits, text quoted, formulas defused. */
+  function csvField(v) {
+    if (typeof v === "number") return isFinite(v) ? String(Number(v.toPrecision(10))) : "";
+    var t = /^[=+\\-@\\t\\r]/.test(v) ? "'" + v : v;
+    return /[",\\r\\n]/.test(t) ? '"' + t.replace(/"/g, '""') + '"' : t;
+  }
+  function csvText(rows) {
+    return rows.map(function (r) { return r.map(csvField).join(","); }).join("\\r\\n") + "\\r\\n";
+  }
+  live.csv = function (id) { return charts[id] ? charts[id].csv() : ""; };
+
+  function download(name, href) {
+    var a = el("a", { download: name, href: href });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-export]") : null;
+    if (!button) return;
+    var c = charts[button.getAttribute("data-chart")];
+    if (!c) return;
+    if (button.getAttribute("data-export") === "png") {
+      download(c.file + ".png", c.chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#ffffff" }));
+    } else {
+      var url = URL.createObjectURL(new Blob([c.csv()], { type: "text/csv;charset=utf-8" }));
+      download(c.file + ".csv", url);
+      setTimeout(function () { URL.revokeObjectURL(url); }, 0);
+    }
+  });
+
+  /** Bars of the certified cost per day (the unit on the y axis), one per day with a block. */
   function drawCosts() {
-    var fig = $("cost-chart");
-    fig.textContent = "";
     var pts = state.costs;
     if (!pts.length) return;
-    var W = 640, H = 200, L = 80, R = 10, T = 20, B = 36;
-    var max = Math.max.apply(null, pts.map(function (p) { return p.cost; }).concat([0]));
-    var min = Math.min.apply(null, pts.map(function (p) { return p.cost; }).concat([0]));
-    var span = max - min || 1;
-    var s = svg("svg", { viewBox: "0 0 " + W + " " + H, width: "100%", role: "img",
-      "aria-label": "certified cost per day", "data-live": "chart:" + pts.length });
-    var y = function (v) { return T + (H - T - B) * (max - v) / span; };
-    s.appendChild(svg("line", { x1: L, x2: W - R, y1: y(0), y2: y(0), stroke: "#999" }));
-    s.appendChild(svg("line", { x1: L, x2: L, y1: T, y2: H - B, stroke: "#999" }));
-    [min, (min + max) / 2, max].forEach(function (v) {
-      s.appendChild(svg("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end" }, amount(v)));
+    $("cost-chart").hidden = false;
+    var yName = "certified cost (" + state.unit + ")";
+    var c = chartOf("cost", "cost-box", "cost-per-day", function () {
+      return csvText([["day (block height)", yName]].concat(state.costs.map(function (p) { return [p.day, p.cost]; })));
     });
-    s.appendChild(svg("text", { x: 4, y: 12 }, "cost (" + state.unit + ")"));
-    s.appendChild(svg("text", { x: (L + W) / 2, y: H - 4, "text-anchor": "middle" }, "day (block height)"));
-    var step = (W - L - R) / pts.length, bw = Math.max(1, Math.min(40, step * 0.7));
-    pts.forEach(function (p, i) {
-      var x = L + step * i + (step - bw) / 2, top = Math.min(y(p.cost), y(0));
-      var bar = svg("rect", { x: x, y: top, width: bw, height: Math.max(1, Math.abs(y(p.cost) - y(0))),
-        fill: "#1f77b4" });
-      bar.appendChild(svg("title", {}, "day " + p.day + ": " + amount(p.cost)));
-      s.appendChild(bar);
-      if (pts.length <= 31 || i % Math.ceil(pts.length / 31) === 0) {
-        s.appendChild(svg("text", { x: x + bw / 2, y: H - B + 14, "text-anchor": "middle" }, String(p.day)));
-      }
+    var o = baseOption("day (block height)", yName, function (ps) {
+      return "day " + ps[0].name + "\\n" + ps.map(function (p) {
+        return p.seriesName + ": " + amount(p.value) + " " + state.unit;
+      }).join("\\n");
     });
-    fig.appendChild(s);
+    o.xAxis.type = "category";
+    o.xAxis.data = pts.map(function (p) { return String(p.day); });
+    o.xAxis.axisTick = { alignWithLabel: true };
+    o.yAxis.axisLabel.formatter = function (v) { return amount(v); };
+    o.series = [{ type: "bar", name: "certified cost", data: pts.map(function (p) { return p.cost; }),
+      itemStyle: { color: PALETTE[0] }, barMaxWidth: 40 }];
+    c.chart.setOption(o, true);
+    $("cost-box").setAttribute("data-days", String(pts.length));
   }
 
   /**
    * The price iteration: names of its prices, the rounds received (round, prices by name), its
-   * blacklists. Line colours: one distinct hue per price (Tableau 10), repeated with dashes beyond ten.
+   * blacklists. Line colours: the report's palette, dashed past its length.
    */
   var iter = { names: [], unit: "CNY/MWh", points: [], blacklists: {}, drawPending: false };
-  var PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#bab0ac"];
   /** Most rounds the trajectory chart draws (beyond, every k-th round, the last always). */
   var MAX_CHART_ROUNDS = 1000;
 
@@ -385,50 +455,38 @@ export const LIVE_PAGE_JS: string = `"use strict";
       e.messages.toLocaleString("en-US") + " messages; final prices below."));
     drawTrajectory();
   }
-  /** One polyline per price: the price (CNY/MWh) against the round, with a legend. */
+  /** One line per price: the price (its unit) against the round, every round kept (thinned past MAX_CHART_ROUNDS). */
   function drawTrajectory() {
-    var fig = $("iteration-chart");
-    fig.textContent = "";
     var all = iter.points;
     if (!all.length) return;
     var k = Math.ceil(all.length / MAX_CHART_ROUNDS);
     var pts = k <= 1 ? all : all.filter(function (p, i) { return i % k === 0 || i === all.length - 1; });
-    var W = 680, H = 300, L = 70, R = 150, T = 20, B = 36;
-    var vals = [];
-    pts.forEach(function (p) { iter.names.forEach(function (n) { if (p.prices[n] !== undefined) vals.push(p.prices[n]); }); });
-    var max = Math.max.apply(null, vals), min = Math.min.apply(null, vals);
-    if (!(max > min)) { max = max + 1; min = min - 1; }
-    var r0 = pts[0].round, r1 = Math.max(pts[pts.length - 1].round, r0 + 1);
-    var x = function (r) { return L + (W - L - R) * (r - r0) / (r1 - r0); };
-    var y = function (v) { return T + (H - T - B) * (max - v) / (max - min); };
-    var s = svg("svg", { viewBox: "0 0 " + W + " " + H, width: "100%", role: "img",
-      "aria-label": "price trajectory", "data-live": "trajectory:" + all.length });
-    s.appendChild(svg("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: "#999" }));
-    s.appendChild(svg("line", { x1: L, x2: L, y1: T, y2: H - B, stroke: "#999" }));
-    [min, (min + max) / 2, max].forEach(function (v) {
-      s.appendChild(svg("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end" }, v.toFixed(1)));
+    var c = chartOf("trajectory", "trajectory-box", "price-trajectory", function () {
+      var head = ["round"].concat(iter.names.map(function (n) { return n + " (" + iter.unit + ")"; }));
+      return csvText([head].concat(iter.points.map(function (p) {
+        return [p.round].concat(iter.names.map(function (n) { return p.prices[n] === undefined ? NaN : p.prices[n]; }));
+      })));
     });
-    [r0, Math.round((r0 + r1) / 2), r1].forEach(function (r) {
-      s.appendChild(svg("text", { x: x(r), y: H - B + 14, "text-anchor": "middle" }, String(r)));
+    var o = baseOption("round", "price (" + iter.unit + ")", function (ps) {
+      return "round " + ps[0].value[0] + "\\n" + ps.map(function (p) {
+        return p.seriesName + ": " + p.value[1].toFixed(4) + " " + iter.unit;
+      }).join("\\n");
     });
-    s.appendChild(svg("text", { x: 4, y: 12 }, "price (" + iter.unit + ")"));
-    s.appendChild(svg("text", { x: (L + W - R) / 2, y: H - 4, "text-anchor": "middle" }, "round"));
-    iter.names.forEach(function (n, i) {
-      var coords = [];
-      pts.forEach(function (p) {
-        if (p.prices[n] !== undefined) coords.push(x(p.round).toFixed(1) + "," + y(p.prices[n]).toFixed(1));
-      });
-      var colour = PALETTE[i % PALETTE.length];
-      var line = svg("polyline", { points: coords.join(" "), fill: "none", stroke: colour, "stroke-width": 1.5,
-        "data-price": n });
-      if (i >= PALETTE.length) line.setAttribute("stroke-dasharray", "4 3");
-      line.appendChild(svg("title", {}, n));
-      s.appendChild(line);
-      var ly = T + 14 * i + 4;
-      s.appendChild(svg("line", { x1: W - R + 8, x2: W - R + 24, y1: ly, y2: ly, stroke: colour, "stroke-width": 2 }));
-      s.appendChild(svg("text", { x: W - R + 28, y: ly + 4 }, n));
+    o.grid.bottom = 40 + 22 * Math.ceil(iter.names.length / 5);
+    o.xAxis.type = "value";
+    o.xAxis.min = "dataMin";
+    o.xAxis.max = "dataMax";
+    o.xAxis.minInterval = 1;
+    o.yAxis.scale = true;
+    o.legend = { type: "plain", bottom: 4, left: 16, right: 16, textStyle: FONT,
+      data: iter.names.slice() };
+    o.series = iter.names.map(function (n, i) {
+      return { type: "line", name: n, showSymbol: false, color: PALETTE[i % PALETTE.length], lineStyle: lineStyle(i),
+        data: pts.filter(function (p) { return p.prices[n] !== undefined; })
+          .map(function (p) { return [p.round, p.prices[n]]; }) };
     });
-    fig.appendChild(s);
+    c.chart.setOption(o, true);
+    $("trajectory-box").setAttribute("data-rounds", String(all.length));
   }
 
   function apply(e, isLive) {

@@ -4,7 +4,8 @@
  * before round 2 starts (in the order the page added them, recorded page-side by a
  * MutationObserver), then the committed block with its certified cost and every normal node's
  * ledger at height 1, with no script error; a second page opened after the run catches up on all of
- * it from the server's log. Screenshots go to out/test-tmp/live/. Without a Chromium the browser
+ * it from the server's log. Its charts (the cost per day; a price iteration's trajectory) are ECharts
+ * charts with the right series, and their PNG and CSV buttons hand over the chart's image and data. Screenshots go to out/test-tmp/live/. Without a Chromium the browser
  * test is ignored and its name says why (tests/chromium.ts). The server's own rules (GET only, its
  * own Host only, a taken port, a missing permission) are tested without a browser.
  *
@@ -54,7 +55,17 @@ Deno.test("live server: GET only, its own Host only, a taken port and a missing 
     const page = await fetch(live.url);
     assert.equal(page.status, 200);
     assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'none'/);
-    assert.match(await page.text(), /<script src="\/live.js"/);
+    const html = await page.text();
+    assert.match(html, /<script src="\/live.js"/);
+    // The page fetches nothing from elsewhere: every script and stylesheet is one of this server's paths,
+    // the chart library too: the npm package's browser bundle, byte for byte.
+    const refs = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
+    assert.deepEqual(refs.sort(), ["/echarts.min.js", "/live.css", "/live.js"]);
+    const bundle = await fetch(new URL("/echarts.min.js", live.url));
+    assert.equal(bundle.status, 200);
+    assert.match(bundle.headers.get("content-type") ?? "", /^text\/javascript/);
+    const npmBundle = await Deno.readTextFile(new URL(import.meta.resolve("echarts/dist/echarts.min.js")));
+    assert.ok((await bundle.text()) === npmBundle, "/echarts.min.js is not the npm package's bundle");
     const missing = await fetch(new URL("/nothing", live.url));
     await missing.body?.cancel();
     assert.equal(missing.status, 404);
@@ -379,6 +390,65 @@ const PAGE_STATE = `({
   status: document.getElementById("status").textContent,
 })`;
 
+/** What the test reads back from one of the page's charts, and from its two export buttons. */
+interface ChartState {
+  /** Whether the chart's box holds an ECharts instance. */
+  instance: boolean;
+  /** Its series: name, type, number of points, last point. */
+  series: { name: string; type: string; n: number; last: number | [number, number] }[];
+  /** The y axis's name (with its unit). */
+  yName: string;
+  /** The file names the PNG and CSV buttons download, in that order. */
+  downloads: string[];
+  /** The PNG button's image: its data URL's start and length. */
+  png: string;
+  pngChars: number;
+  /** The text the CSV button downloads. */
+  csv: string;
+  errors: string[];
+}
+
+/**
+ * The chart in the box `boxId` (ECharts' own instance of that element), and what its PNG and CSV
+ * buttons hand to the browser: the downloads are caught (the anchor's click and the Blob's URL),
+ * not saved.
+ */
+const chartState = (id: string, boxId: string) =>
+  `(async () => {
+  const chart = echarts.getInstanceByDom(document.getElementById(${JSON.stringify(boxId)}));
+  if (!chart) return { instance: false, series: [], errors: poso_live.errors };
+  const o = chart.getOption();
+  // Its tooltip, as a pointer over the first point would show it (drawn under the page's policy).
+  chart.dispatchAction({ type: "showTip", seriesIndex: 0, dataIndex: 0 });
+  await new Promise((r) => setTimeout(r, 0));
+  const got = [], blobs = new Map();
+  const create = URL.createObjectURL, click = HTMLAnchorElement.prototype.click;
+  URL.createObjectURL = (b) => { const u = create.call(URL, b); blobs.set(u, b); return u; };
+  HTMLAnchorElement.prototype.click = function () { got.push({ name: this.download, href: this.href }); };
+  try {
+    for (const kind of ["png", "csv"]) {
+      document.querySelector('button[data-export="' + kind + '"][data-chart=${JSON.stringify(id)}]').click();
+    }
+  } finally {
+    URL.createObjectURL = create;
+    HTMLAnchorElement.prototype.click = click;
+  }
+  const png = got.find((g) => g.name.endsWith(".png")), csv = got.find((g) => g.name.endsWith(".csv"));
+  return {
+    instance: true,
+    series: o.series.map((s) => ({ name: s.name, type: s.type, n: s.data.length, last: s.data[s.data.length - 1] })),
+    yName: o.yAxis[0].name,
+    downloads: got.map((g) => g.name),
+    png: png ? png.href.slice(0, 22) : "",
+    pngChars: png ? png.href.length : 0,
+    csv: csv && blobs.has(csv.href) ? await blobs.get(csv.href).text() : "",
+    errors: poso_live.errors,
+  };
+})()`;
+
+/** Smallest plausible PNG of a chart, as a data URL (a blank 2x canvas is a few kB), characters. */
+const MIN_CHART_PNG_CHARS = 10_000;
+
 /** Round 1's blacklist of C comes before round 2 in what the page showed; the block at the end. */
 function assertStory(s: PageState, which: string): void {
   const blacklistC = s.shown.findIndex((m) => /^blacklist:1:1:[A-Z]:C$/.test(m));
@@ -494,6 +564,17 @@ Deno.test({
     assertStory(seen, "the page watching the run");
     assert.ok(seen.live > 0, "no event reached the page live (all came from the catch-up)");
     assert.equal(seen.status, "run over");
+    // The cost chart is an ECharts bar chart of the one day; its CSV button gives the same data.
+    const cost = await evaluate<ChartState>(cdp, watching, chartState("cost", "cost-box"));
+    assert.ok(cost.instance, "the cost chart is not an ECharts chart");
+    assert.deepEqual(cost.series.map((s) => [s.name, s.type, s.n]), [["certified cost", "bar", 1]]);
+    assert.equal(`$${Math.round(cost.series[0].last as number)}`, SCENARIO1_COST);
+    assert.match(cost.yName, /^certified cost \(USD\b.+\)$/, `the y axis names its unit: ${cost.yName}`);
+    assert.deepEqual(cost.downloads, ["cost-per-day.png", "cost-per-day.csv"]);
+    assert.equal(cost.png, "data:image/png;base64,");
+    assert.ok(cost.pngChars >= MIN_CHART_PNG_CHARS, `PNG of ${cost.pngChars} characters`);
+    assert.equal(cost.csv, `day (block height),${cost.yName}\r\n1,${cost.series[0].last}\r\n`);
+    assert.deepEqual(cost.errors, []);
     const endShot = await screenshot(cdp, watching, new URL("live-end.png", OUT_DIR));
     assert.ok(endShot >= MIN_SCREENSHOT_BYTES, `screenshot of ${endShot} bytes`);
 
@@ -534,20 +615,48 @@ Deno.test({
     const prices = await openPage(cdp);
     await cdp.send("Page.navigate", { url: iterationUrl }, prices);
     await waitShown(cdp, prices, "iteration-end");
-    const chart = await evaluate<{ lines: string[]; mark: string; finals: number; errors: string[] }>(
+    const chart = await evaluate<{ rounds: string; finals: string[] }>(
       cdp,
       prices,
       `({
-        lines: [...document.querySelectorAll("#iteration-chart polyline")].map((l) => l.getAttribute("data-price")),
-        mark: document.querySelector("#iteration-chart svg").getAttribute("data-live"),
-        finals: poso_live.shown.filter((m) => m.startsWith("final-price:")).length,
-        errors: poso_live.errors,
+        rounds: document.getElementById("trajectory-box").getAttribute("data-rounds"),
+        finals: [...document.querySelectorAll("#iteration-prices tbody td.num")].map((td) => td.textContent),
       })`,
     );
-    assert.deepEqual(chart.lines, ["electricity", "heat zone 1", "heat zone 2", "heat zone 3", "gas"]);
-    assert.equal(chart.mark, "trajectory:79");
-    assert.equal(chart.finals, 5);
-    assert.deepEqual(chart.errors, []);
+    assert.equal(chart.rounds, "79");
+    assert.equal(chart.finals.length, 5);
+    // An ECharts line per price, 79 points each; the CSV button gives every round, the last one the final prices.
+    const trajectory = await evaluate<ChartState>(cdp, prices, chartState("trajectory", "trajectory-box"));
+    assert.ok(trajectory.instance, "the trajectory chart is not an ECharts chart");
+    const names = ["electricity", "heat zone 1", "heat zone 2", "heat zone 3", "gas"];
+    assert.deepEqual(trajectory.series.map((s) => [s.name, s.type, s.n]), names.map((n) => [n, "line", 79]));
+    assert.equal(trajectory.yName, "price (CNY/MWh)");
+    assert.deepEqual(trajectory.downloads, ["price-trajectory.png", "price-trajectory.csv"]);
+    assert.equal(trajectory.png, "data:image/png;base64,");
+    assert.ok(trajectory.pngChars >= MIN_CHART_PNG_CHARS, `PNG of ${trajectory.pngChars} characters`);
+    const rows = trajectory.csv.split("\r\n");
+    assert.equal(rows.pop(), "", "the CSV ends with a line break");
+    assert.equal(rows[0], ["round", ...names.map((n) => `${n} (CNY/MWh)`)].join(","));
+    assert.deepEqual(
+      rows.slice(1).map((r) => Number(r.split(",")[0])),
+      Array.from({ length: 79 }, (_, i) => i),
+    );
+    const lastRow = rows[rows.length - 1].split(",").map(Number);
+    trajectory.series.forEach((s, k) => {
+      const [round, price] = s.last as [number, number];
+      assert.equal(round, 78);
+      // The CSV keeps 10 significant digits; the page's table shows 4 decimals.
+      assert.ok(
+        Math.abs(lastRow[k + 1] - price) <= 1e-9 * Math.abs(price),
+        `${s.name}: ${lastRow[k + 1]} vs ${price}`,
+      );
+      assert.equal(
+        price.toFixed(4),
+        chart.finals[k],
+        `${s.name}: the chart's last price is the final price shown`,
+      );
+    });
+    assert.deepEqual(trajectory.errors, []);
     await screenshot(cdp, prices, new URL("live-iteration.png", OUT_DIR));
     ctrlCIteration?.();
     assert.equal(await iterationStatus, 0, iterationErr.join("\n"));
