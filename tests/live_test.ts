@@ -25,7 +25,7 @@ const DATA_DIR = new URL("data/", OUT_DIR);
 const path = (u: URL) => decodeURIComponent(u.pathname);
 
 /** Viewport of the screenshots, px: the narrowest width the page is meant to be read at, and tall. */
-const WINDOW_WIDTH_PX = 800;
+const WINDOW_WIDTH_PX = 700;
 const WINDOW_HEIGHT_PX = 1600;
 /**
  * Round timeout of the watched run, s, waited out on the wall clock (--full-rounds): the page has
