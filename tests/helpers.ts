@@ -155,3 +155,19 @@ export async function workerInitBase(
     problem: { kind: "ies-dispatch", case: await loadUomCase() },
   };
 }
+
+/**
+ * The text a live page's event stream (`/events`, Server-Sent Events) sends from its start until
+ * `until` matches what came so far (or the stream ends).
+ */
+export async function eventStreamUntil(res: Response, until: RegExp): Promise<string> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!until.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  await reader.cancel();
+  return text;
+}

@@ -13,6 +13,7 @@ import type { LiveEvent } from "../actors/live_event.ts";
 import { runIterationScenario } from "../cli/iteration.ts";
 import { startLiveServer } from "../cli/live.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
+import { eventStreamUntil } from "./helpers.ts";
 
 /** Prices compared to the run's own report: both come from the same numbers, so equal up to print (CNY/MWh). */
 const SAME_PRICE_CNY_PER_MWH = 1e-9;
@@ -73,15 +74,7 @@ Deno.test("price iteration live: a round is told once every delegate computed it
 
 /** The events a page opened now receives before the live ones (up to the `caughtup` marker). */
 async function caughtUp(url: string): Promise<(LiveEvent & { seq: number })[]> {
-  const res = await fetch(new URL("/events", url));
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("event: caughtup")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  await reader.cancel();
+  const text = await eventStreamUntil(await fetch(new URL("/events", url)), /event: caughtup/);
   return text.split("\n\n")
     .filter((f) => f.startsWith("id: ") || f.startsWith("data: "))
     .map((f) => JSON.parse(f.slice(f.indexOf("data: ") + 6)));

@@ -18,6 +18,7 @@ import type { NodeEvent } from "../net/events.ts";
 import { problemKind } from "../problems/registry.ts";
 import { loadScenarioFile } from "../scenarios/loader.ts";
 import { findChromium } from "./chromium.ts";
+import { eventStreamUntil } from "./helpers.ts";
 
 const OUT_DIR = new URL("../out/test-tmp/live/", import.meta.url);
 const PROFILE_DIR = new URL("chromium-profile/", OUT_DIR);
@@ -140,15 +141,7 @@ Deno.test("live server: the log is bounded; a late page still gets the run's sta
       live.publish({ kind: "block", node: "A", height: h, bytes: 1 });
       live.publish({ kind: "outcome", height: h, round: 1, leader: "D", cost: 744 });
     }
-    const res = await fetch(new URL("/events", live.url));
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    while (!text.includes("event: caughtup")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-    }
-    await reader.cancel();
+    const text = await eventStreamUntil(await fetch(new URL("/events", live.url)), /event: caughtup/);
     const kinds = [...text.matchAll(/"kind":"(\w+)"/g)].map((m) => m[1]);
     assert.deepEqual(kinds.slice(0, 2), ["note", "run"], "first a note on what was let go, then the run");
     assert.match(text, new RegExp(`the ${6 * KEPT - KEPT} oldest events are no longer kept`));

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { RunReport } from "../consensus/report.ts";
-import { cli, withTmpDir } from "./helpers.ts";
+import { cli, eventStreamUntil, withTmpDir } from "./helpers.ts";
 import { traceEssence } from "./net_fixture.ts";
 
 /** How long the watcher keeps trying to reach the live page while the processes start, ms (a safety net). */
@@ -23,14 +23,7 @@ async function watchLive(port: number): Promise<{ kind: string; [k: string]: unk
       await new Promise((r) => setTimeout(r, 100)); // the server is not up yet: try again
     }
   }
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/"kind":"end"/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  await reader.cancel();
+  const text = await eventStreamUntil(res, /"kind":"end"/);
   return [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]));
 }
 
