@@ -10,7 +10,7 @@ import type { NodeId } from "../consensus/types.ts";
 import type { RunReport } from "../consensus/report.ts";
 import { collectTrace } from "../net/collect.ts";
 import type { NodeEvent } from "../net/events.ts";
-import { NODE_CRASH_EXIT, type NodeAddress, NodeError, runNode } from "../net/node.ts";
+import { NODE_CRASH_EXIT, type NodeAddress, NodeError, runNode, scenarioAddress } from "../net/node.ts";
 import { localAddresses, netPermission, netUp } from "../net/up.ts";
 import { encodeWire } from "../net/wire.ts";
 import { renderTrace } from "../scenarios/render.ts";
@@ -284,9 +284,7 @@ export function addNetCommand(program: Command, io: NetCliIo): void {
       ) => {
         const scenario = await loadRunScenario(file);
         const stem = file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
-        const missing = scenario.participants.filter((p) =>
-          !opts.addr?.[p.id] && !scenario.network?.peers[p.id] && (p.ip === undefined || p.port === undefined)
-        );
+        const missing = scenario.participants.filter((p) => !scenarioAddress(scenario, p.id, opts.addr));
         if (missing.length) {
           throw new NodeError(
             `no address for ${missing.map((p) => `${p.name} (${p.id})`).join(", ")}: give ip: and port:, ` +

@@ -175,14 +175,28 @@ function placeOf(msg: unknown): { height: number; round: number } | undefined {
     : undefined;
 }
 
-/** A node's address from the options or the scenario, or why it has none. */
-function addressOf(scenario: Scenario, id: NodeId, given?: Record<NodeId, NodeAddress>): NodeAddress {
+/**
+ * Where participant `id` listens: `given` (the command line's `--addr`), else the scenario's
+ * `network.peers`, else its `ip:`/`port:`; undefined when none gives it.
+ */
+export function scenarioAddress(
+  scenario: Scenario,
+  id: NodeId,
+  given?: Record<NodeId, NodeAddress>,
+): NodeAddress | undefined {
   const a = given?.[id] ?? scenario.network?.peers[id];
   if (a) return a;
   const p = scenario.participants.find((q) => q.id === id);
-  if (p?.ip !== undefined && p.port !== undefined) return { host: p.ip, port: p.port };
+  return p?.ip !== undefined && p.port !== undefined ? { host: p.ip, port: p.port } : undefined;
+}
+
+/** A node's address ({@link scenarioAddress}), or a {@link NodeError} saying how to give one. */
+function addressOf(scenario: Scenario, id: NodeId, given?: Record<NodeId, NodeAddress>): NodeAddress {
+  const a = scenarioAddress(scenario, id, given);
+  if (a) return a;
+  const name = scenario.participants.find((q) => q.id === id)?.name ?? id;
   throw new NodeError(
-    `participant ${p?.name ?? id} (${id}) has no address: give it ip: and port: in the scenario, ` +
+    `participant ${name} (${id}) has no address: give it ip: and port: in the scenario, ` +
       `an entry in network.peers, or --addr ${id}=HOST:PORT`,
   );
 }

@@ -12,7 +12,7 @@ import { ensureKeyDir, type KeySource } from "../actors/keys.ts";
 import type { NodeId } from "../consensus/types.ts";
 import type { Scenario } from "../scenarios/loader.ts";
 import type { NodeEvent } from "./events.ts";
-import { NODE_CRASH_EXIT, type NodeAddress } from "./node.ts";
+import { NODE_CRASH_EXIT, type NodeAddress, scenarioAddress } from "./node.ts";
 import { decodeWire } from "./wire.ts";
 
 /**
@@ -99,10 +99,7 @@ export function localAddresses(
 ): Record<NodeId, NodeAddress> {
   const out: Record<NodeId, NodeAddress> = {};
   for (const p of scenario.participants) {
-    out[p.id] = given[p.id] ?? scenario.network?.peers[p.id] ??
-      (p.ip !== undefined && p.port !== undefined
-        ? { host: p.ip, port: p.port }
-        : { host: "127.0.0.1", port: freePort("127.0.0.1") });
+    out[p.id] = scenarioAddress(scenario, p.id, given) ?? { host: "127.0.0.1", port: freePort("127.0.0.1") };
   }
   return out;
 }
